@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../core/config.ts';
+import { type Command, UsageError } from './command.ts';
+
+/** Add a command: write cli/commands/<name>.ts exporting `command`, and list it here. */
+const loaders: Record<string, () => Promise<{ command: Command }>> = {
+  migrate: () => import('./commands/migrate.ts'),
+  import: () => import('./commands/import.ts'),
+  mirror: () => import('./commands/mirror.ts'),
+  serve: () => import('./commands/serve.ts'),
+  benchmarks: () => import('./commands/benchmarks.ts'),
+  models: () => import('./commands/models.ts'),
+  run: () => import('./commands/run.ts'),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const cmds = await Promise.all(Object.entries(loaders).map(async ([, load]) => (await load()).command));
+    console.log('usage: evalhouse <command> [options]\n\ncommands:');
+    for (const c of cmds) console.log(`  ${c.name.padEnd(12)} ${c.summary}`);
+    console.log('\n`evalhouse <command> --help` shows a command\'s options.');
+    return name ? 0 : 2;
+  }
+  const load = loaders[name];
+  if (!load) {
+    console.error(`evalhouse: unknown command "${name}"; commands: ${Object.keys(loaders).join(', ')}`);
+    return 2;
+  }
+  const { command } = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, loadConfig());
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`evalhouse ${name}: ${err.message}\n\n${command.usage}`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      console.error(`evalhouse: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+/** parseArgs with our conventions: strict, errors become UsageError. */
+export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
+  argv: string[],
+  options: T,
+  allowPositionals = true,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** The one place that reads the environment. Everything else receives a Config. */
+const EnvSchema = z.object({
+  MYSQL_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || /^mysql:\/\//.test(v), 'must look like mysql://user:pass@host:3306/db'),
+  DUCKDB_PATH: z.string().min(1).default('data/evalhouse.duckdb'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  EVALHOUSE_URL: z.string().url().optional(),
+  QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
+  ROW_CAP: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  MIRROR_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
+  DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+});
+
+export type Config = {
+  mysqlUrl: string | undefined;
+  duckdbPath: string;
+  host: string;
+  port: number;
+  mysqlPoolSize: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Where CLI writing commands find a running server (embedded mode). */
+  evalhouseUrl: string;
+  queryTimeoutMs: number;
+  rowCap: number;
+  mirrorIntervalMs: number;
+  demoData: 'auto' | 'off';
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    mysqlUrl: e.MYSQL_URL,
+    duckdbPath: e.DUCKDB_PATH,
+    host: e.HOST,
+    port: e.PORT,
+    mysqlPoolSize: e.MYSQL_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+    evalhouseUrl: e.EVALHOUSE_URL ?? `http://${e.HOST}:${e.PORT}`,
+    queryTimeoutMs: e.QUERY_TIMEOUT_MS,
+    rowCap: e.ROW_CAP,
+    mirrorIntervalMs: e.MIRROR_INTERVAL_MS,
+    demoData: e.DEMO_DATA,
+  };
+}

@@ -1,0 +1,58 @@
+import type { CanonicalRecord } from './types.ts';
+
+export type RunStatus = 'created' | 'running' | 'paused' | 'failed' | 'completed' | 'imported';
+
+export interface RunInfo {
+  id: number;
+  benchmark: string;
+  model: string;
+  label: string;
+  source: string;
+  status: RunStatus;
+  statusReason: string | null;
+  /** Fixed at creation (prompt version, parameters...). */
+  config: unknown;
+  /** Free-form progress/summary the runner keeps up to date. */
+  summary: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RunSpec {
+  benchmark: string;
+  model: string;
+  label: string;
+  source: string;
+  config?: unknown;
+  status?: RunStatus;
+}
+
+export interface IngestStats {
+  /** Records written now. */
+  inserted: number;
+  /** Records whose (run, item, sample) key was already stored: left unchanged. */
+  duplicates: number;
+}
+
+/**
+ * The system of record: MySQL, or the embedded DuckDB file. Writes are idempotent on (run, item, sample).
+ */
+export interface RecordStore {
+  readonly kind: 'mysql' | 'duckdb';
+  migrate(): Promise<void>;
+  /** Registers unknown benchmarks, fields, items, models and runs, then appends results insert-if-absent. */
+  ingest(records: CanonicalRecord[]): Promise<IngestStats>;
+  /** Creates the run, or returns the existing one with the same (benchmark, model, label). */
+  ensureRun(spec: RunSpec): Promise<RunInfo>;
+  getRun(id: number): Promise<RunInfo | null>;
+  findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null>;
+  listRuns(): Promise<RunInfo[]>;
+  updateRun(id: number, patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown }): Promise<void>;
+  /** `${item_key}#${sample}` of every stored result of the run whose outcome is not `error`. */
+  doneKeys(runId: number): Promise<Set<string>>;
+  /** Removes the run's `error` results so a resume asks those items again. Returns how many. */
+  deleteErrors(runId: number): Promise<number>;
+  /** Removes a run and its results. */
+  deleteRun(runId: number): Promise<void>;
+  close(): Promise<void>;
+}
