@@ -1,0 +1,280 @@
+import type { CanonicalRecord, FieldType, MetadataField } from '../core/types.ts';
+import { MAX_META_COLS } from '../core/types.ts';
+import { chunks, type Db, placeholders } from './db.ts';
+import { encodeValue, inferType, widen } from './field-types.ts';
+
+export interface BenchmarkEntry {
+  id: number;
+  slug: string;
+  fields: Map<string, MetadataField>;
+}
+
+interface ItemEntry {
+  id: number;
+  /** Bit i set: positional column m<i> holds a value. */
+  mask: number;
+}
+
+/** A result ready to append: ids resolved, values encoded. */
+export interface ResultRow {
+  runId: number;
+  itemId: number;
+  itemKey: string;
+  record: CanonicalRecord;
+}
+
+const insertIgnore = (db: Db) => (db.dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO');
+
+/**
+ * Maps names (benchmark slugs, model names, run labels, item keys, metadata fields) to ids,
+ * registering what is new. Safe with several writers on MySQL: every insert ignores
+ * collisions and the ids are read back from the database.
+ */
+export class Catalog {
+  readonly benchmarks = new Map<string, BenchmarkEntry>();
+  private readonly models = new Map<string, number>();
+  private readonly runs = new Map<string, number>();
+  private readonly items = new Map<number, Map<string, ItemEntry>>();
+  /** Benchmarks whose fields or items changed since the caller last cleared this (their meta tables need a rebuild). */
+  readonly changedBenchmarks = new Set<number>();
+  /** True when anything in the catalog changed since the caller last cleared it. */
+  changed = false;
+
+  constructor(private readonly db: Db) {}
+
+  private markChanged(benchmarkId: number): void {
+    this.changed = true;
+    this.changedBenchmarks.add(benchmarkId);
+  }
+
+  /** Drops cached state so the next call reads the database again (after a rollback). */
+  reset(): void {
+    this.benchmarks.clear();
+    this.models.clear();
+    this.runs.clear();
+    this.items.clear();
+  }
+
+  async benchmark(slug: string): Promise<BenchmarkEntry> {
+    let b = this.benchmarks.get(slug);
+    if (b) return b;
+    await this.db.run(`${insertIgnore(this.db)} benchmarks (slug) VALUES (?)`, [slug]);
+    const [row] = await this.db.all<{ id: number }>('SELECT id FROM benchmarks WHERE slug = ?', [slug]);
+    if (!row) throw new Error(`benchmark ${slug} vanished after insert`);
+    b = { id: Number(row.id), slug, fields: new Map() };
+    await this.loadFields(b);
+    this.benchmarks.set(slug, b);
+    return b;
+  }
+
+  private async loadFields(b: BenchmarkEntry): Promise<void> {
+    const rows = await this.db.all<{ name: string; col: number | null; type: FieldType; label: string }>(
+      'SELECT name, col, type, label FROM benchmark_fields WHERE benchmark_id = ?',
+      [b.id],
+    );
+    b.fields = new Map(
+      rows.map((r) => [r.name, { name: r.name, col: r.col === null ? null : Number(r.col), type: r.type, label: r.label }]),
+    );
+  }
+
+  /** Registers new metadata fields with inferred types and widens types that new values do not fit. */
+  private async registerFields(b: BenchmarkEntry, records: CanonicalRecord[]): Promise<void> {
+    const seen = new Map<string, FieldType | null>();
+    for (const r of records) {
+      for (const [name, value] of Object.entries(r.metadata)) {
+        const t = inferType(value);
+        const prev = seen.get(name);
+        seen.set(name, prev == null ? t : t === null ? prev : widen(prev, t));
+      }
+    }
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const missing = [...seen.keys()].filter((n) => !b.fields.has(n));
+      if (missing.length === 0) break;
+      const used = new Set([...b.fields.values()].map((f) => f.col).filter((c) => c !== null));
+      let next = 0;
+      for (const name of missing) {
+        const type = seen.get(name) ?? 'string';
+        let col: number | null = null;
+        if (type !== 'text') {
+          while (used.has(next)) next++;
+          if (next < MAX_META_COLS) {
+            col = next;
+            used.add(next);
+          }
+        }
+        await this.db.run(
+          `${insertIgnore(this.db)} benchmark_fields (benchmark_id, name, col, type, label) VALUES (?, ?, ?, ?, ?)`,
+          [b.id, name, col, type, name],
+        );
+      }
+      this.markChanged(b.id);
+      await this.loadFields(b); // another writer may have taken a column: read back and retry
+    }
+    for (const [name, t] of seen) {
+      const f = b.fields.get(name);
+      if (!f || t === null) continue;
+      const w = widen(f.type, t);
+      if (w !== f.type) {
+        await this.db.run('UPDATE benchmark_fields SET type = ? WHERE benchmark_id = ? AND name = ?', [w, b.id, name]);
+        f.type = w;
+        this.markChanged(b.id);
+      }
+    }
+  }
+
+  async model(name: string): Promise<number> {
+    const known = this.models.get(name);
+    if (known !== undefined) return known;
+    await this.db.run(`${insertIgnore(this.db)} models (name) VALUES (?)`, [name]);
+    const [row] = await this.db.all<{ id: number }>('SELECT id FROM models WHERE name = ?', [name]);
+    const id = Number(row!.id);
+    this.models.set(name, id);
+    this.changed = true;
+    return id;
+  }
+
+  async run(benchmarkId: number, modelId: number, label: string, source: string, config?: unknown): Promise<number> {
+    const key = `${benchmarkId}|${modelId}|${label}`;
+    const known = this.runs.get(key);
+    if (known !== undefined) return known;
+    await this.db.run(
+      `${insertIgnore(this.db)} runs (benchmark_id, model_id, label, source, config) VALUES (?, ?, ?, ?, ?)`,
+      [benchmarkId, modelId, label, source, config === undefined ? null : JSON.stringify(config)],
+    );
+    const [row] = await this.db.all<{ id: number }>(
+      'SELECT id FROM runs WHERE benchmark_id = ? AND model_id = ? AND label = ?',
+      [benchmarkId, modelId, label],
+    );
+    const id = Number(row!.id);
+    this.runs.set(key, id);
+    return id;
+  }
+
+  forgetRun(runId: number): void {
+    for (const [k, v] of this.runs) if (v === runId) this.runs.delete(k);
+  }
+
+  private async itemMap(b: BenchmarkEntry): Promise<Map<string, ItemEntry>> {
+    let m = this.items.get(b.id);
+    if (m) return m;
+    m = new Map();
+    const cols = Array.from({ length: MAX_META_COLS }, (_, i) => `m${i} IS NOT NULL AS h${i}`).join(', ');
+    const rows = await this.db.all<Record<string, unknown>>(
+      `SELECT id, item_key, ${cols} FROM items WHERE benchmark_id = ?`,
+      [b.id],
+    );
+    for (const r of rows) m.set(String(r.item_key), { id: Number(r.id), mask: maskOf(r) });
+    this.items.set(b.id, m);
+    return m;
+  }
+
+  /** Resolves every record to (run id, item id), registering what is new. */
+  async resolve(records: CanonicalRecord[]): Promise<ResultRow[]> {
+    const byBench = new Map<string, CanonicalRecord[]>();
+    for (const r of records) {
+      const list = byBench.get(r.benchmark);
+      if (list) list.push(r);
+      else byBench.set(r.benchmark, [r]);
+    }
+    const out: ResultRow[] = [];
+    for (const [slug, recs] of byBench) {
+      const b = await this.benchmark(slug);
+      await this.registerFields(b, recs);
+      const items = await this.resolveItems(b, recs);
+      for (const r of recs) {
+        const modelId = await this.model(r.model);
+        const runId = await this.run(b.id, modelId, r.run ?? 'default', r.source ?? 'import');
+        out.push({ runId, itemId: items.get(r.item_id)!.id, itemKey: r.item_id, record: r });
+      }
+    }
+    return out;
+  }
+
+  private async resolveItems(b: BenchmarkEntry, recs: CanonicalRecord[]): Promise<Map<string, ItemEntry>> {
+    const items = await this.itemMap(b);
+    const fresh = new Map<string, CanonicalRecord>();
+    const fill = new Map<string, CanonicalRecord>();
+    for (const r of recs) {
+      const known = items.get(r.item_id);
+      if (!known) {
+        if (!fresh.has(r.item_id)) fresh.set(r.item_id, r);
+      } else if (hasNewValues(b, r, known.mask)) {
+        fill.set(r.item_id, r);
+      }
+    }
+    if (fresh.size > 0) {
+      const metaCols = Array.from({ length: MAX_META_COLS }, (_, i) => `m${i}`);
+      const width = 5 + MAX_META_COLS;
+      for (const part of chunks([...fresh.values()], 400)) {
+        const params: unknown[] = [];
+        for (const r of part) {
+          params.push(b.id, r.item_id, r.input ?? null, r.reference ?? null, JSON.stringify(r.metadata));
+          params.push(...positional(b, r));
+        }
+        await this.db.run(
+          `${insertIgnore(this.db)} items (benchmark_id, item_key, input, reference, metadata, ${metaCols.join(', ')}) VALUES ${placeholders(part.length, width)}`,
+          params,
+        );
+      }
+      this.markChanged(b.id);
+      this.items.delete(b.id); // read ids back (another writer may have inserted some first)
+      return this.resolveItemsAfterInsert(b, recs, fill);
+    }
+    await this.fillItems(b, items, fill);
+    return items;
+  }
+
+  private async resolveItemsAfterInsert(
+    b: BenchmarkEntry,
+    recs: CanonicalRecord[],
+    fill: Map<string, CanonicalRecord>,
+  ): Promise<Map<string, ItemEntry>> {
+    const items = await this.itemMap(b);
+    for (const r of recs) {
+      const known = items.get(r.item_id);
+      if (known && hasNewValues(b, r, known.mask)) fill.set(r.item_id, r);
+    }
+    await this.fillItems(b, items, fill);
+    return items;
+  }
+
+  /** Metadata a later record brings for a field the item had no value for fills the gap; values are never overwritten. */
+  private async fillItems(b: BenchmarkEntry, items: Map<string, ItemEntry>, fill: Map<string, CanonicalRecord>) {
+    for (const r of fill.values()) {
+      const entry = items.get(r.item_id)!;
+      const values = positional(b, r);
+      for (let col = 0; col < values.length; col++) {
+        if (values[col] === null || entry.mask & (1 << col)) continue;
+        // WARNING: `col` is our own column index (0..15), never user text: m<col>.
+        await this.db.run(`UPDATE items SET m${col} = ? WHERE id = ? AND m${col} IS NULL`, [values[col], entry.id]);
+        entry.mask |= 1 << col;
+      }
+      this.markChanged(b.id);
+    }
+  }
+}
+
+function maskOf(row: Record<string, unknown>): number {
+  let mask = 0;
+  for (let i = 0; i < MAX_META_COLS; i++) if (row[`h${i}`] === true || Number(row[`h${i}`]) === 1) mask |= 1 << i;
+  return mask;
+}
+
+/** The record's metadata in positional column order (null where absent). */
+function positional(b: BenchmarkEntry, r: CanonicalRecord): (string | null)[] {
+  const values: (string | null)[] = new Array(MAX_META_COLS).fill(null);
+  for (const [name, value] of Object.entries(r.metadata)) {
+    const f = b.fields.get(name);
+    if (f && f.col !== null && f.type !== 'text') values[f.col] = encodeValue(value);
+  }
+  return values;
+}
+
+function hasNewValues(b: BenchmarkEntry, r: CanonicalRecord, mask: number): boolean {
+  for (const [name, value] of Object.entries(r.metadata)) {
+    if (value === null) continue;
+    const f = b.fields.get(name);
+    if (f && f.col !== null && !(mask & (1 << f.col))) return true;
+  }
+  return false;
+}

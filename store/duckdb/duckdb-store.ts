@@ -1,0 +1,165 @@
+import type { DuckDBInstance } from '@duckdb/node-api';
+import type { IngestStats, RecordStore, RunInfo, RunSpec, RunStatus } from '../../core/store.ts';
+import type { CanonicalRecord } from '../../core/types.ts';
+import { OUTCOME_CODE } from '../../core/types.ts';
+import { Catalog } from '../catalog.ts';
+import { Mutex } from '../mutex.ts';
+import { selectRuns } from '../runs.ts';
+import { appendResults } from './append.ts';
+import { applyDuckDbSchema, DuckDb, openDuckDbInstance } from './connection.ts';
+import { rebuildMetaTable } from './meta-tables.ts';
+
+/**
+ * The embedded store: one DuckDB file is both the record and the analytics store.
+ * One writer connection, serialized by a mutex; analysis reads use their own connections.
+ */
+export class DuckDbStore implements RecordStore {
+  readonly kind = 'duckdb' as const;
+  readonly catalog: Catalog;
+  private readonly mutex = new Mutex();
+  /** Bumped on every committed write; answers are cached by it. */
+  dataVersion = 0;
+  private readonly listeners = new Set<() => void>();
+
+  private constructor(
+    readonly instance: DuckDBInstance,
+    readonly db: DuckDb,
+    readonly path: string,
+  ) {
+    this.catalog = new Catalog(db);
+  }
+
+  static async open(path: string): Promise<DuckDbStore> {
+    const instance = await openDuckDbInstance(path);
+    const conn = await instance.connect();
+    const store = new DuckDbStore(instance, new DuckDb(conn), path);
+    await store.migrate();
+    return store;
+  }
+
+  async migrate(): Promise<void> {
+    await applyDuckDbSchema(this.db.conn);
+    const [row] = await this.db.all<{ v: number }>("SELECT v FROM mirror_state WHERE k = 'data_version'");
+    this.dataVersion = row ? Number(row.v) : 0;
+  }
+
+  /** Called after every committed change (the API drops cached answers). */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Runs a write under the mutex in one transaction, then bumps the data version. */
+  async write<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      let out: T;
+      try {
+        out = await this.db.transaction(async () => {
+          const r = await fn();
+          await this.rebuildChangedMeta();
+          await this.db.run(
+            "INSERT INTO mirror_state VALUES ('data_version', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+            [this.dataVersion + 1],
+          );
+          return r;
+        });
+      } catch (err) {
+        this.catalog.reset(); // the cache may name rows the rollback removed
+        this.catalog.changedBenchmarks.clear();
+        throw err;
+      }
+      this.dataVersion++;
+      for (const l of this.listeners) l();
+      return out;
+    });
+  }
+
+  private async rebuildChangedMeta(): Promise<void> {
+    for (const id of this.catalog.changedBenchmarks) {
+      const b = [...this.catalog.benchmarks.values()].find((x) => x.id === id);
+      if (b) await rebuildMetaTable(this.db.conn, id, [...b.fields.values()]);
+    }
+    this.catalog.changedBenchmarks.clear();
+    this.catalog.changed = false;
+  }
+
+  async ingest(records: CanonicalRecord[]): Promise<IngestStats> {
+    if (records.length === 0) return { inserted: 0, duplicates: 0 };
+    return this.write(async () => {
+      const rows = await this.catalog.resolve(records);
+      const inserted = await appendResults(this.db.conn, rows);
+      return { inserted, duplicates: records.length - inserted };
+    });
+  }
+
+  async ensureRun(spec: RunSpec): Promise<RunInfo> {
+    const id = await this.write(async () => {
+      const b = await this.catalog.benchmark(spec.benchmark);
+      const m = await this.catalog.model(spec.model);
+      const runId = await this.catalog.run(b.id, m, spec.label, spec.source, spec.config);
+      if (spec.status) {
+        await this.db.run("UPDATE runs SET status = ? WHERE id = ? AND status = 'imported'", [spec.status, runId]);
+      }
+      return runId;
+    });
+    return (await this.getRun(id))!;
+  }
+
+  async getRun(id: number): Promise<RunInfo | null> {
+    return (await selectRuns(this.db, 'WHERE r.id = ?', [id]))[0] ?? null;
+  }
+
+  async findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null> {
+    const runs = await selectRuns(this.db, 'WHERE b.slug = ? AND m.name = ? AND r.label = ?', [benchmark, model, label]);
+    return runs[0] ?? null;
+  }
+
+  listRuns(): Promise<RunInfo[]> {
+    return selectRuns(this.db);
+  }
+
+  async updateRun(id: number, patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown }) {
+    await this.write(async () => {
+      if (patch.status !== undefined) await this.db.run('UPDATE runs SET status = ? WHERE id = ?', [patch.status, id]);
+      if (patch.statusReason !== undefined) {
+        await this.db.run('UPDATE runs SET status_reason = ? WHERE id = ?', [patch.statusReason, id]);
+      }
+      if (patch.summary !== undefined) {
+        await this.db.run('UPDATE runs SET summary = ? WHERE id = ?', [JSON.stringify(patch.summary), id]);
+      }
+      await this.db.run('UPDATE runs SET updated_at = current_timestamp WHERE id = ?', [id]);
+    });
+  }
+
+  async doneKeys(runId: number): Promise<Set<string>> {
+    const rows = await this.db.all<{ k: string }>(
+      `SELECT i.item_key || '#' || r.sample AS k FROM results r JOIN items i ON i.id = r.item_id
+       WHERE r.run_id = ? AND r.outcome <> ?`,
+      [runId, OUTCOME_CODE.error],
+    );
+    return new Set(rows.map((r) => r.k));
+  }
+
+  deleteErrors(runId: number): Promise<number> {
+    return this.write(() => this.db.run('DELETE FROM results WHERE run_id = ? AND outcome = ?', [runId, OUTCOME_CODE.error]));
+  }
+
+  async deleteRun(runId: number): Promise<void> {
+    await this.write(async () => {
+      await this.db.run('DELETE FROM results WHERE run_id = ?', [runId]);
+      await this.db.run('DELETE FROM runs WHERE id = ?', [runId]);
+      this.catalog.forgetRun(runId);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => {
+      this.db.conn.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}
+
+export function openDuckDbStore(path: string): Promise<DuckDbStore> {
+  return DuckDbStore.open(path);
+}

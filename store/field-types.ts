@@ -1,0 +1,54 @@
+import { type FieldType, MAX_GROUP_VALUE_LEN, type MetaValue } from '../core/types.ts';
+
+/** The narrowest field type that holds this value (null says nothing). */
+export function inferType(value: MetaValue): FieldType | null {
+  if (value === null) return null;
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return value.length > MAX_GROUP_VALUE_LEN ? 'text' : 'string';
+}
+
+/** The type that holds values of both types. */
+export function widen(a: FieldType, b: FieldType): FieldType {
+  if (a === b) return a;
+  if (a === 'text' || b === 'text') return 'text';
+  if ((a === 'integer' && b === 'number') || (a === 'number' && b === 'integer')) return 'number';
+  return 'string';
+}
+
+/** Metadata is stored as text in positional columns; this is the stored form. */
+export function encodeValue(value: MetaValue): string | null {
+  if (value === null) return null;
+  const s = typeof value === 'string' ? value : String(value);
+  return s.length > MAX_GROUP_VALUE_LEN ? s.slice(0, MAX_GROUP_VALUE_LEN) : s;
+}
+
+/** Back from the stored text to the field's type, for answers. */
+export function decodeValue(stored: string | null, type: FieldType): MetaValue {
+  if (stored === null) return null;
+  switch (type) {
+    case 'integer':
+    case 'number': {
+      const n = Number(stored);
+      return Number.isFinite(n) ? n : stored;
+    }
+    case 'boolean':
+      return stored === 'true' ? true : stored === 'false' ? false : stored;
+    case 'string':
+    case 'text':
+      return stored;
+    default: {
+      const never: never = type;
+      return never;
+    }
+  }
+}
+
+/** Sort order for group values of a field: numeric fields numerically, others as text. */
+export function compareValues(a: MetaValue, b: MetaValue): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : 1;
+}
