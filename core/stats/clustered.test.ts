@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusteredStderr, resampledStderr } from './clustered.ts';
-import { byModel } from './testing/mmlu-redux.ts';
 import { expectRel } from './testing/exact.ts';
+import { byModel } from './testing/mmlu-redux.ts';
 
 /** Miller (2024) eq. 4 written literally: SE_CLT² + (1/n²) Σ_c Σ_i Σ_{j≠i} e_ic e_jc, with an O(n²) loop per cluster. */
 function millerLiteral(values: number[], clusters: string[]): number {
@@ -29,7 +29,7 @@ describe('clusteredStderr', () => {
     expect(clusteredStderr([], [])).toBeNull();
     expect(clusteredStderr([1], ['a'])).toBeNull();
     const xs = [1, 0, 1, 1, 0];
-    const sd = Math.sqrt((3 * (0.4 ** 2) + 2 * (0.6 ** 2)) / 4);
+    const sd = Math.sqrt((3 * 0.4 ** 2 + 2 * 0.6 ** 2) / 4);
     expectRel(clusteredStderr(xs, ['a', 'b', 'c', 'd', 'e']), sd / Math.sqrt(5), 1e-14);
   });
 

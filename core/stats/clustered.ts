@@ -8,8 +8,12 @@ import { meanStderr } from './stderr.ts';
  * is O(n). Singleton clusters add nothing: with one item per cluster this is SE_CLT.
  * n < 2 → null.
  */
-export function clusteredStderr(values: readonly number[], clusters: readonly (string | number)[]): number | null {
-  if (values.length !== clusters.length) throw new RangeError('values and clusters must have the same length');
+export function clusteredStderr(
+  values: readonly number[],
+  clusters: readonly (string | number)[],
+): number | null {
+  if (values.length !== clusters.length)
+    throw new RangeError('values and clusters must have the same length');
   const n = values.length;
   const clt = meanStderr(values);
   if (clt === null) return null;

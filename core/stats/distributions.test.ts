@@ -134,7 +134,12 @@ describe('binomialCdf and lnChoose', () => {
       [5700, 17],
     ] as const) {
       const exact = bigChoose(n, k);
-      expectRel(lnChoose(n, k), Math.log(bigRatio(exact, 10n ** BigInt(exact.toString().length - 1))) + (exact.toString().length - 1) * Math.LN10, 1e-12);
+      expectRel(
+        lnChoose(n, k),
+        Math.log(bigRatio(exact, 10n ** BigInt(exact.toString().length - 1))) +
+          (exact.toString().length - 1) * Math.LN10,
+        1e-12,
+      );
     }
   });
 });

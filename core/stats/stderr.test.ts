@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addSums, fromSums, meanStderr, meanWithStderr } from './stderr.ts';
-import { byModel } from './testing/mmlu-redux.ts';
 import { expectRel } from './testing/exact.ts';
+import { byModel } from './testing/mmlu-redux.ts';
 
 /** Textbook two-pass sample variance. */
 function twoPass(xs: number[]): { mean: number; variance: number } {
@@ -43,11 +43,16 @@ describe('meanStderr', () => {
 describe('fromSums', () => {
   it('edge cases: n = 0, n = 1, constant data', () => {
     expect(fromSums({ n: 0, sum: 0, sumSq: 0 })).toEqual({ n: 0, mean: null, variance: null, stderr: null });
-    expect(fromSums({ n: 1, sum: 0.7, sumSq: 0.49 })).toEqual({ n: 1, mean: 0.7, variance: null, stderr: null });
-    // 0.1 × 10: sumSq − sum²/n is a rounding-sized negative; must come out 0, not NaN
-    const r = fromSums({ n: 10, sum: 0.1 * 10, sumSq: 0.010000000000000002 * 10 - 1e-18 });
-    expect(r.variance).toBeGreaterThanOrEqual(0);
-    expect(r.stderr).not.toBeNaN();
+    expect(fromSums({ n: 1, sum: 0.7, sumSq: 0.49 })).toEqual({
+      n: 1,
+      mean: 0.7,
+      variance: null,
+      stderr: null,
+    });
+    // ten values of 0.1: SQL's sumSq can land one ulp below sum²/n; variance must come out 0, not NaN
+    const r = fromSums({ n: 10, sum: 1, sumSq: 0.09999999999999999 });
+    expect(r.variance).toBe(0);
+    expect(r.stderr).toBe(0);
   });
 
   it('agrees with the two-pass variance on real data', () => {
@@ -75,17 +80,22 @@ describe('fromSums', () => {
   });
 
   it('addSums rolls groups up to the sums of the union', () => {
-    const groups = [
-      [0.2, 0.4],
-      [1, 0, 1],
-      [0.5],
-    ];
-    const sums = groups.map((g) => ({ n: g.length, sum: g.reduce((a, b) => a + b, 0), sumSq: g.reduce((a, b) => a + b * b, 0) }));
+    const groups = [[0.2, 0.4], [1, 0, 1], [0.5]];
+    const sums = groups.map((g) => ({
+      n: g.length,
+      sum: g.reduce((a, b) => a + b, 0),
+      sumSq: g.reduce((a, b) => a + b * b, 0),
+    }));
     const all = groups.flat();
     const r = fromSums(addSums(sums));
     const tp = twoPass(all);
     expectRel(r.mean, tp.mean, 1e-14);
     expectRel(r.variance, tp.variance, 1e-13);
-    expect(() => addSums([{ n: 1, sum: 1, sumSq: 1, shift: 1 }, { n: 1, sum: 1, sumSq: 1 }])).toThrow(RangeError);
+    expect(() =>
+      addSums([
+        { n: 1, sum: 1, sumSq: 1, shift: 1 },
+        { n: 1, sum: 1, sumSq: 1 },
+      ]),
+    ).toThrow(RangeError);
   });
 });

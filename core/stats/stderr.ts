@@ -11,7 +11,11 @@ export function meanStderr(values: readonly number[]): number | null {
 }
 
 /** Mean with its stderr; mean is null for no values, stderr null below two. */
-export function meanWithStderr(values: readonly number[]): { n: number; mean: number | null; stderr: number | null } {
+export function meanWithStderr(values: readonly number[]): {
+  n: number;
+  mean: number | null;
+  stderr: number | null;
+} {
   return {
     n: values.length,
     mean: values.length === 0 ? null : mean(values as number[]),
@@ -25,7 +29,12 @@ export function meanWithStderr(values: readonly number[]): { n: number; mean: nu
  * SQL avoids the catastrophic cancellation of sumSq − sum²/n when values sit far from zero (the
  * "shifted data" algorithm, Chan, Golub & LeVeque 1983). For 0/1 accuracy no shift is needed.
  */
-export type Sums = { readonly n: number; readonly sum: number; readonly sumSq: number; readonly shift?: number };
+export type Sums = {
+  readonly n: number;
+  readonly sum: number;
+  readonly sumSq: number;
+  readonly shift?: number;
+};
 
 export type Summary = { n: number; mean: number | null; variance: number | null; stderr: number | null };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { byModel } from './testing/mmlu-redux.ts';
 import { expectRel } from './testing/exact.ts';
+import { byModel } from './testing/mmlu-redux.ts';
 import { wilson } from './wilson.ts';
 
 /** Wilson bounds as the roots of (p̂ − p)² = z² p(1−p)/n, solved with the quadratic formula. */
