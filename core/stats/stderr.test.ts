@@ -57,7 +57,7 @@ describe('fromSums', () => {
 
   it('agrees with the two-pass variance on real data', () => {
     const xs = [...byModel().values()].map((m) => [...m.values()].filter((v): v is 0 | 1 => v !== null))[0]!;
-    const sum = xs.reduce((a, b) => a + b, 0);
+    const sum = xs.reduce<number>((a, b) => a + b, 0);
     const r = fromSums({ n: xs.length, sum, sumSq: sum });
     const tp = twoPass(xs);
     expectRel(r.mean, tp.mean, 1e-14);
