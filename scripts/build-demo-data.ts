@@ -113,7 +113,9 @@ function* mathCot(): Generator<Row> {
         input: p.question,
         answer: preds[k] ?? null,
         response:
-          response && response.length > MAX_RESPONSE ? `${response.slice(0, MAX_RESPONSE)} …[truncated]` : response,
+          response && response.length > MAX_RESPONSE
+            ? `${response.slice(0, MAX_RESPONSE)} …[truncated]`
+            : response,
         reference: p.gt,
         metadata,
       };
