@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { BenchItem, BenchmarkDef } from './types.ts';
+
+/** `{{name}}` or `{{ name }}`; the name is an identifier. */
+const SLOT = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+export const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** The variable names a template uses, in order of first use. */
+export function templateSlots(template: { system?: string | undefined; user: string }): string[] {
+  const out = new Set<string>();
+  for (const text of [template.system ?? '', template.user])
+    for (const m of text.matchAll(SLOT)) out.add(m[1]!);
+  return [...out];
+}
+
+/**
+ * How one variable value becomes prompt text. An array is a list of options and renders as
+ * lettered lines, "A. first\nB. second", which is what `{{choices}}` produces for a
+ * multiple-choice item (the multiple_choice scorer reads the same array to know the valid letters).
+ * Strings are inserted as they are; other values as JSON.
+ */
+export function renderValue(value: unknown): string {
+  if (Array.isArray(value))
+    return value.map((v, i) => `${LETTERS[i] ?? `(${i + 1})`}. ${renderScalar(v)}`).join('\n');
+  return renderScalar(value);
+}
+
+function renderScalar(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+function fill(text: string, item: BenchItem): string {
+  return text.replace(SLOT, (_, name: string) => {
+    if (!(name in item.vars)) throw new Error(`item ${item.id}: template variable "${name}" is missing`);
+    return renderValue(item.vars[name]);
+  });
+}
+
+/** The prompt for one item: the template's slots filled from the item's variables. */
+export function renderPrompt(
+  def: Pick<BenchmarkDef, 'template'>,
+  item: BenchItem,
+): { system?: string; user: string } {
+  const user = fill(def.template.user, item);
+  return def.template.system === undefined ? { user } : { system: fill(def.template.system, item), user };
+}
+
+/** JSON with object keys sorted, so equal configs hash equally whatever their key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * A short, stable id of what decides a result besides the model: the benchmark version, the
+ * prompt template and the scorer config (after defaults). 12 hex digits of a sha256.
+ */
+export function promptVersion(def: Pick<BenchmarkDef, 'version' | 'template' | 'scorer'>): string {
+  const payload = canonicalJson({ version: def.version, template: def.template, scorer: def.scorer });
+  return createHash('sha256').update(payload).digest('hex').slice(0, 12);
+}
