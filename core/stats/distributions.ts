@@ -115,6 +115,12 @@ export function normalQuantile(p: number): number {
   return x - (sign * u) / (1 + (x * sign * u) / 2);
 }
 
+/** z of a two-sided interval at `level`: zForLevel(0.95) = 1.959963984540054. */
+export function zForLevel(level: number): number {
+  if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
+  return normalQuantile(1 - (1 - level) / 2);
+}
+
 /**
  * Regularized incomplete beta I_x(a, b), by the continued fraction of Numerical Recipes §6.4 (modified Lentz),
  * using the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) so the fraction always converges fast.
