@@ -49,14 +49,20 @@ export class DuckDbStore implements RecordStore {
     return () => this.listeners.delete(fn);
   }
 
-  /** Runs a write under the mutex in one transaction, then bumps the data version. */
-  async write<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a write under the mutex in one transaction, then bumps the data version, unless
+   * `changed` says the write changed nothing a reader can see.
+   */
+  async write<T>(fn: () => Promise<T>, changed: (result: T) => boolean = () => true): Promise<T> {
     return this.mutex.run(async () => {
       let out: T;
+      let bump = false;
       try {
         out = await this.db.transaction(async () => {
           const r = await fn();
           await this.rebuildChangedMeta();
+          bump = changed(r);
+          if (!bump) return r;
           await this.db.run(
             "INSERT INTO mirror_state VALUES ('data_version', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
             [this.dataVersion + 1],
@@ -68,8 +74,10 @@ export class DuckDbStore implements RecordStore {
         this.catalog.changedBenchmarks.clear();
         throw err;
       }
-      this.dataVersion++;
-      for (const l of this.listeners) l();
+      if (bump) {
+        this.dataVersion++;
+        for (const l of this.listeners) l();
+      }
       return out;
     });
   }

@@ -1,0 +1,72 @@
+import { Readable } from 'node:stream';
+import type mysql from 'mysql2/promise';
+import { OUTCOME_CODE } from '../../core/types.ts';
+import type { ResultRow } from '../catalog.ts';
+import { chunks, placeholders } from '../db.ts';
+
+const COLS = [
+  'run_id', 'item_id', 'sample', 'outcome', 'correct', 'score', 'answer', 'latency_ms',
+  'ttft_ms', 'tokens_in', 'tokens_out', 'cost_usd', 'response', 'error',
+] as const;
+
+/** Below this many rows a multi-row INSERT is cheaper than a LOAD DATA round trip. */
+const LOAD_DATA_MIN_ROWS = 2000;
+
+const num = (v: number | null | undefined): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
+
+function values(row: ResultRow): unknown[] {
+  const r = row.record;
+  return [
+    row.runId, row.itemId, r.sample, OUTCOME_CODE[r.outcome], r.correct === null ? null : r.correct ? 1 : 0,
+    num(r.score), r.answer == null ? null : r.answer.slice(0, 191), num(r.latency_ms), num(r.ttft_ms),
+    r.tokens_in == null ? null : Math.round(r.tokens_in), r.tokens_out == null ? null : Math.round(r.tokens_out),
+    num(r.cost_usd), r.response ?? null, r.error ?? null,
+  ];
+}
+
+/** LOAD DATA's text form: \N for NULL; backslash, tab, newline and CR escaped. */
+function tsvField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'number') return String(v);
+  return String(v).replace(/[\\\t\n\r\0]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\0',
+  );
+}
+
+function* tsvLines(rows: ResultRow[]): Generator<Buffer> {
+  let buf = '';
+  for (const row of rows) {
+    buf += `${values(row).map(tsvField).join('\t')}\n`;
+    if (buf.length > 1 << 16) {
+      yield Buffer.from(buf, 'utf8');
+      buf = '';
+    }
+  }
+  if (buf) yield Buffer.from(buf, 'utf8');
+}
+
+/**
+ * Appends results insert-if-absent on the primary key (run_id, item_id, sample).
+ * Large batches stream through LOAD DATA LOCAL INFILE ... IGNORE; small ones use INSERT IGNORE.
+ * Returns the number inserted. Runs on the given connection (inside the caller's transaction).
+ */
+export async function appendResults(conn: mysql.PoolConnection, rows: ResultRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  if (rows.length >= LOAD_DATA_MIN_ROWS) {
+    const [res] = await conn.query({
+      sql: `LOAD DATA LOCAL INFILE 'evalhouse-results.tsv' IGNORE INTO TABLE results CHARACTER SET utf8mb4
+            FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${COLS.join(', ')})`,
+      infileStreamFactory: () => Readable.from(tsvLines(rows), { objectMode: false }),
+    } as mysql.QueryOptions);
+    return (res as mysql.ResultSetHeader).affectedRows;
+  }
+  let inserted = 0;
+  for (const part of chunks(rows, 500)) {
+    const [res] = await conn.query(
+      `INSERT IGNORE INTO results (${COLS.join(', ')}) VALUES ${placeholders(part.length, COLS.length)}`,
+      part.flatMap(values),
+    );
+    inserted += (res as mysql.ResultSetHeader).affectedRows;
+  }
+  return inserted;
+}

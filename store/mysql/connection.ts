@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import type { Db } from '../db.ts';
+
+const SQL_DIR = new URL('../../sql/mysql/', import.meta.url).pathname;
+
+export function createMysqlPool(url: string, size: number): mysql.Pool {
+  return mysql.createPool({
+    uri: url,
+    connectionLimit: size,
+    waitForConnections: true,
+    queueLimit: 0,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    dateStrings: false,
+    timezone: 'Z',
+    charset: 'utf8mb4',
+  });
+}
+
+type Queryable = mysql.Pool | mysql.PoolConnection;
+
+/** A Db over a mysql2 pool (or one connection, inside a transaction). */
+export class MysqlDb implements Db {
+  readonly dialect = 'mysql' as const;
+  constructor(readonly q: Queryable) {}
+
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const [rows] = await this.q.query(sql, params as unknown[]);
+    return rows as T[];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const [res] = await this.q.query(sql, params as unknown[]);
+    return (res as mysql.ResultSetHeader).affectedRows ?? 0;
+  }
+
+  async transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    if (!('getConnection' in this.q)) return fn(this); // already on one connection
+    const conn = await this.q.getConnection();
+    try {
+      await conn.beginTransaction();
+      const out = await fn(new MysqlDb(conn));
+      await conn.commit();
+      return out;
+    } catch (err) {
+      await conn.rollback().catch(() => undefined);
+      throw err;
+    } finally {
+      conn.release();
+    }
+  }
+}
+
+/** Applies sql/mysql/NNN_*.sql files not applied yet, recording each in schema_migrations. */
+export async function migrateMysql(pool: mysql.Pool): Promise<string[]> {
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR(191) PRIMARY KEY, applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))',
+  );
+  const [rows] = await pool.query('SELECT name FROM schema_migrations');
+  const done = new Set((rows as { name: string }[]).map((r) => r.name));
+  const applied: string[] = [];
+  for (const f of readdirSync(SQL_DIR).filter((f) => f.endsWith('.sql')).sort()) {
+    if (done.has(f)) continue;
+    const text = readFileSync(join(SQL_DIR, f), 'utf8').replace(/^--.*$/gm, '');
+    for (const stmt of text.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await pool.query(stmt);
+    await pool.query('INSERT IGNORE INTO schema_migrations (name) VALUES (?)', [f]);
+    applied.push(f);
+  }
+  return applied;
+}
