@@ -1,0 +1,115 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { createAnthropicProvider } from './anthropic.ts';
+import { defaultKeyEnv, type ModelDef, ModelDefSchema, PROVIDER_KINDS, type ProviderKind } from './models.ts';
+import { createOpenAIProvider } from './openai.ts';
+import type { Provider } from './types.ts';
+
+export type Env = Record<string, string | undefined>;
+
+/** A model that cannot be used as configured: the message says how to fix it. */
+export class ModelSetupError extends Error {}
+
+const DEFAULT_BASE_URL: Record<ProviderKind, string | undefined> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+  'openai-compatible': undefined,
+};
+
+/** Builds the provider from the model definition and an SDK client (tests pass a client aimed at the fake server). */
+type Factory = (model: ModelDef, apiKey: string, baseURL: string) => Provider;
+
+// The SDKs' own retries are off (maxRetries 0): the runner owns retries, backoff and deadlines.
+const FACTORIES: Record<ProviderKind, Factory> = {
+  openai: (m, apiKey, baseURL) =>
+    createOpenAIProvider({
+      client: new OpenAI({ apiKey, baseURL, maxRetries: 0 }),
+      model: m.model,
+      prices: m.price,
+      flavor: 'openai',
+    }),
+  'openai-compatible': (m, apiKey, baseURL) =>
+    createOpenAIProvider({
+      client: new OpenAI({ apiKey, baseURL, maxRetries: 0 }),
+      model: m.model,
+      prices: m.price,
+      flavor: 'openai-compatible',
+    }),
+  anthropic: (m, apiKey, baseURL) =>
+    createAnthropicProvider({
+      client: new Anthropic({ apiKey, baseURL, maxRetries: 0 }),
+      model: m.model,
+      prices: m.price,
+    }),
+};
+
+export interface ModelRefOptions {
+  baseUrl?: string | undefined;
+  apiKeyEnv?: string | undefined;
+}
+
+/**
+ * `--model` is a name from models.yaml or an ad hoc `provider:model-id` (with `--base-url` / `--api-key-env`).
+ * A name wins over the ad hoc form, so a models.yaml entry can be called "openai:gpt-4o" if someone wants.
+ */
+export function resolveModel(ref: string, models: ModelDef[], o: ModelRefOptions = {}): ModelDef {
+  const named = models.find((m) => m.name === ref);
+  if (named) {
+    return {
+      ...named,
+      ...(o.baseUrl ? { base_url: o.baseUrl } : {}),
+      ...(o.apiKeyEnv ? { api_key_env: o.apiKeyEnv } : {}),
+    };
+  }
+  const colon = ref.indexOf(':');
+  if (colon <= 0) {
+    const known = models.map((m) => m.name);
+    throw new ModelSetupError(
+      `unknown model "${ref}": ${known.length ? `models.yaml declares ${known.join(', ')}` : 'models.yaml declares no models'}; ` +
+        `add one with \`evalhouse models add\` or name it ad hoc as provider:model-id (${PROVIDER_KINDS.join(', ')})`,
+    );
+  }
+  const provider = ref.slice(0, colon);
+  const model = ref.slice(colon + 1);
+  if (!(PROVIDER_KINDS as readonly string[]).includes(provider)) {
+    throw new ModelSetupError(
+      `unknown provider "${provider}" in "${ref}"; known providers: ${PROVIDER_KINDS.join(', ')}`,
+    );
+  }
+  const parsed = ModelDefSchema.safeParse({
+    name: ref,
+    provider,
+    model,
+    ...(o.baseUrl ? { base_url: o.baseUrl } : {}),
+    ...(o.apiKeyEnv ? { api_key_env: o.apiKeyEnv } : {}),
+  });
+  if (!parsed.success) {
+    throw new ModelSetupError(
+      `model "${ref}": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Reads the key from the environment and builds the provider; throws a ModelSetupError with the fix. */
+export function createProvider(model: ModelDef, env: Env): Provider {
+  const baseURL = model.base_url ?? DEFAULT_BASE_URL[model.provider];
+  if (!baseURL) {
+    throw new ModelSetupError(
+      `model "${model.name}" (${model.provider}) needs a base URL: --base-url http://host:port/v1 or base_url in models.yaml`,
+    );
+  }
+  const keyEnv = model.api_key_env ?? defaultKeyEnv(model.provider);
+  let apiKey = 'none';
+  if (keyEnv) {
+    const v = env[keyEnv];
+    if (!v) {
+      throw new ModelSetupError(
+        `model "${model.name}" needs an API key: set the environment variable ${keyEnv}` +
+          (model.api_key_env ? ' (api_key_env)' : ` (or name another with api_key_env / --api-key-env)`),
+      );
+    }
+    apiKey = v;
+  }
+  return FACTORIES[model.provider](model, apiKey, baseURL);
+}

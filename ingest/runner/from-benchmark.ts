@@ -1,0 +1,94 @@
+import { promptVersion, renderPrompt } from '../benchmarks/load.ts';
+import type { BenchItem, BenchmarkDef } from '../benchmarks/types.ts';
+import type { ModelDef } from '../providers/models.ts';
+import type { ChatMessage, ModelParams, Provider } from '../providers/types.ts';
+import { createScorer, type ScoreContext } from '../scorers/registry.ts';
+import { PLAN_DEFAULTS, type PlanItem, type RunPlan, selectItems } from './plan.ts';
+
+/** What a `run` command or `POST /runs` asks for, besides the benchmark and the model. */
+export interface RunOptions {
+  label: string;
+  limit?: number | null | undefined;
+  sampleSeed?: number | null | undefined;
+  samples?: number | undefined;
+  concurrency?: number | undefined;
+  rpm?: number | undefined;
+  tpm?: number | undefined;
+  deadlineMs?: number | undefined;
+  stallMs?: number | undefined;
+  graceMs?: number | undefined;
+  maxAttempts?: number | undefined;
+  /** Overrides the model's default params (kept in the run's config). */
+  params?: ModelParams | undefined;
+  /** For benchmarks scored by an LLM judge. */
+  judge?: { name: string; provider: Provider } | undefined;
+}
+
+function toPlanItem(def: BenchmarkDef, item: BenchItem): PlanItem {
+  const p = renderPrompt(def, item);
+  const messages: ChatMessage[] = [];
+  if (p.system !== undefined) messages.push({ role: 'system', content: p.system });
+  messages.push({ role: 'user', content: p.user });
+  return {
+    id: item.id,
+    messages,
+    input: p.system === undefined ? p.user : `${p.system}\n\n${p.user}`,
+    reference: item.reference,
+    metadata: item.metadata,
+  };
+}
+
+/** Turns a loaded benchmark and a model into the runner's plan (prompts rendered, items selected, scorer bound). */
+export function planFromBenchmark(def: BenchmarkDef, model: ModelDef, o: RunOptions): RunPlan {
+  const limit = o.limit ?? null;
+  const seed = o.sampleSeed ?? null;
+  const samples = o.samples ?? 1;
+  const chosen = selectItems(def.items, limit, seed);
+  const byId = new Map(chosen.map((it) => [it.id, it]));
+  const scorer = createScorer(def.scorer);
+  if (def.scorer.type === 'judge' && !o.judge) {
+    throw new Error(
+      `benchmark ${def.slug} is scored by an LLM judge: name the judge model with --judge-model <name>`,
+    );
+  }
+  const judge = o.judge?.provider;
+  const ctx: ScoreContext = judge
+    ? {
+        judge: async (prompt) => {
+          const r = await judge.complete(
+            { messages: [{ role: 'user', content: prompt }], params: { temperature: 0 } },
+            { signal: AbortSignal.timeout(o.deadlineMs ?? PLAN_DEFAULTS.deadlineMs) },
+          );
+          if (!r.ok) throw r.error;
+          return r.output;
+        },
+      }
+    : {};
+  const params: ModelParams = { ...model.params, ...o.params };
+  return {
+    benchmark: def.slug,
+    model: model.name,
+    label: o.label,
+    config: {
+      benchmark_version: def.version,
+      prompt_version: promptVersion(def),
+      provider: model.provider,
+      model_id: model.model,
+      params,
+      limit,
+      sample_seed: seed,
+      samples,
+      ...(o.judge ? { judge_model: o.judge.name } : {}),
+    },
+    items: chosen.map((it) => toPlanItem(def, it)),
+    score: (response, item) => scorer.score(response, byId.get(item.id)!, ctx),
+    concurrency: o.concurrency ?? PLAN_DEFAULTS.concurrency,
+    rpm: o.rpm,
+    tpm: o.tpm,
+    deadlineMs: o.deadlineMs ?? PLAN_DEFAULTS.deadlineMs,
+    stallMs: o.stallMs ?? PLAN_DEFAULTS.stallMs,
+    graceMs: o.graceMs ?? PLAN_DEFAULTS.graceMs,
+    retry: { ...PLAN_DEFAULTS.retry, ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}) },
+    maxBatchRows: PLAN_DEFAULTS.maxBatchRows,
+  };
+}

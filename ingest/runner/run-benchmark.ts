@@ -1,0 +1,333 @@
+import type { RecordStore, RunStatus } from '../../core/store.ts';
+import type { CanonicalRecord } from '../../core/types.ts';
+import { AbortReason } from '../providers/classify.ts';
+import type { Provider, ProviderError, ProviderSuccess } from '../providers/types.ts';
+import { backoffMs } from './backoff.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { configDiff, type PlanItem, type RunPlan } from './plan.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { countsFrom, type ProgressSnapshot, RunStats } from './stats.ts';
+import { ResultWriter } from './writer.ts';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface RunDeps {
+  store: RecordStore;
+  provider: Provider;
+  clock?: Clock | undefined;
+  logger?: Logger | undefined;
+  /** Abort = Ctrl-C: stop taking items, let in-flight ones finish for `graceMs`, then abort them. */
+  signal?: AbortSignal | undefined;
+  /** Called about every `progressIntervalMs` and once at the end. */
+  onProgress?: ((p: ProgressSnapshot) => void) | undefined;
+  /** Called once the run row exists (the API answers 202 with its id). */
+  onStart?: ((run: { id: number; label: string }) => void) | undefined;
+  progressIntervalMs?: number | undefined;
+  /** For jitter; tests may fix it. */
+  random?: (() => number) | undefined;
+}
+
+export interface RunOutcome {
+  runId: number;
+  label: string;
+  status: Extract<RunStatus, 'completed' | 'paused' | 'failed'>;
+  reason: string | null;
+  summary: ProgressSnapshot;
+  /** Writes made and their size, for the bench. */
+  writes: { batches: number; rows: number; maxBatch: number; writeMs: number };
+}
+
+/** A resume whose configuration differs from the run's: refused before anything is asked. */
+export class RunConfigMismatchError extends Error {}
+
+const noopLogger: Logger = { info() {}, warn() {} };
+
+interface Unit {
+  item: PlanItem;
+  sample: number;
+}
+
+/**
+ * Runs the plan's items against the provider and appends every result to the store.
+ * Never throws for a provider failure: per-item failures become `error` results, fatal ones end the run in
+ * `failed` or `paused` with the reason. Throws only for a refused resume or a store that cannot be used.
+ */
+export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOutcome> {
+  const { store, provider } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? noopLogger;
+  const random = deps.random ?? Math.random;
+
+  const run = await store.ensureRun({
+    benchmark: plan.benchmark,
+    model: plan.model,
+    label: plan.label,
+    source: 'runner',
+    config: plan.config,
+    status: 'running',
+  });
+  const diff = configDiff(run.config, plan.config);
+  if (diff.length > 0) {
+    throw new RunConfigMismatchError(
+      `run "${plan.label}" (#${run.id}, ${plan.benchmark} × ${plan.model}) was created with another configuration, ` +
+        `so its results would not be comparable:\n  ${diff.join('\n  ')}\n` +
+        'Resume it with its original settings, or start a new run with another --run-id.',
+    );
+  }
+  const reasked = await store.deleteErrors(run.id);
+  const done = await store.doneKeys(run.id);
+  const units: Unit[] = [];
+  for (const item of plan.items) {
+    for (let s = 0; s < plan.config.samples; s++)
+      if (!done.has(`${item.id}#${s}`)) units.push({ item, sample: s });
+  }
+  const total = plan.items.length * plan.config.samples;
+  const doneBefore = total - units.length;
+  const startedAt = clock.now();
+  const stats = new RunStats(
+    total,
+    doneBefore,
+    doneBefore > 0 ? countsFrom(run.summary) : countsFrom(null),
+    startedAt,
+  );
+  if (doneBefore > 0 || reasked > 0) {
+    logger.info(
+      `resuming run #${run.id} "${plan.label}": ${doneBefore}/${total} already stored, ${reasked} errored result(s) asked again`,
+    );
+  }
+  await store.updateRun(run.id, { status: 'running', statusReason: null });
+  deps.onStart?.({ id: run.id, label: plan.label });
+
+  const limiter = new RateLimiter(clock, { rpm: plan.rpm, tpm: plan.tpm });
+  const writer = new ResultWriter(store, clock, { maxRows: plan.maxBatchRows });
+  // `soft` stops taking items (Ctrl-C); `hard` aborts everything in flight (grace over, or a fatal error).
+  const soft = new AbortController();
+  const hard = new AbortController();
+  let stop: { status: 'failed' | 'paused'; reason: string } | null = null;
+  let inFlight = 0;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const fatal = (status: 'failed' | 'paused', reason: string) => {
+    if (stop?.status === 'failed') return;
+    if (!stop || status === 'failed') stop = { status, reason };
+    soft.abort(new AbortReason('fatal', reason));
+    hard.abort(new AbortReason('fatal', reason));
+  };
+  const onUserAbort = () => {
+    if (!stop) stop = { status: 'paused', reason: 'interrupted (Ctrl-C / SIGINT)' };
+    soft.abort(new AbortReason('shutdown', 'interrupted'));
+    logger.warn(
+      `stopping: waiting up to ${Math.round(plan.graceMs / 1000)} s for ${inFlight} request(s) in flight`,
+    );
+    graceTimer = setTimeout(() => hard.abort(new AbortReason('shutdown', 'grace period over')), plan.graceMs);
+  };
+  if (deps.signal?.aborted) onUserAbort();
+  else deps.signal?.addEventListener('abort', onUserAbort, { once: true });
+
+  const base = () => ({
+    runId: run.id,
+    label: plan.label,
+    status: (stop ? 'stopping' : 'running') as ProgressSnapshot['status'],
+    inFlight,
+  });
+  let lastSaved = clock.now();
+  const progressTimer = setInterval(() => {
+    const snap = stats.snapshot(clock.now(), base());
+    deps.onProgress?.(snap);
+    if (clock.now() - lastSaved >= 5000) {
+      lastSaved = clock.now();
+      store
+        .updateRun(run.id, { summary: snap })
+        .catch((e) => logger.warn(`could not save progress: ${String(e)}`));
+    }
+  }, deps.progressIntervalMs ?? 1000);
+  progressTimer.unref?.();
+
+  const params = plan.config.params;
+  const estimate = (u: Unit) => Math.ceil(u.item.input.length / 4) + (params.max_tokens ?? 256);
+
+  const record = (u: Unit): CanonicalRecord => ({
+    benchmark: plan.benchmark,
+    model: plan.model,
+    run: plan.label,
+    item_id: u.item.id,
+    sample: u.sample,
+    outcome: 'error',
+    correct: null,
+    score: null,
+    metadata: u.item.metadata,
+    input: u.item.input,
+    reference: u.item.reference,
+    source: 'runner',
+  });
+
+  const succeeded = async (u: Unit, r: ProviderSuccess): Promise<CanonicalRecord> => {
+    const measured = {
+      response: r.output,
+      latency_ms: Math.round(r.latencyMs),
+      ttft_ms: r.ttftMs === null ? null : Math.round(r.ttftMs),
+      tokens_in: r.tokensIn,
+      tokens_out: r.tokensOut,
+      cost_usd: r.costUsd,
+    };
+    let scored: Awaited<ReturnType<RunPlan['score']>>;
+    try {
+      scored = await plan.score(r.output, u.item);
+    } catch (err) {
+      // Scoring itself failed (say, the judge model is down): an error, asked again on resume, never "wrong".
+      logger.warn(`scoring ${u.item.id}#${u.sample} failed: ${String(err)}`);
+      return {
+        ...record(u),
+        ...measured,
+        error: `scoring failed: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+    return {
+      ...record(u),
+      outcome: scored.outcome,
+      correct: scored.outcome === 'unscored' ? null : scored.correct,
+      score: scored.score,
+      answer: scored.answer,
+      ...measured,
+    };
+  };
+
+  const failed = (u: Unit, e: ProviderError, attempts: number, latencyMs: number): CanonicalRecord => ({
+    ...record(u),
+    latency_ms: Math.round(latencyMs),
+    error: `${e.code}: ${e.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+  });
+
+  /** One attempt with its deadline and stall watchdog. */
+  const attempt = async (u: Unit) => {
+    const ctl = new AbortController();
+    const onHard = () => ctl.abort(hard.signal.reason);
+    hard.signal.addEventListener('abort', onHard, { once: true });
+    const deadline = setTimeout(
+      () =>
+        ctl.abort(
+          new AbortReason('deadline', `no complete answer within the ${plan.deadlineMs} ms deadline`),
+        ),
+      plan.deadlineMs,
+    );
+    let lastByte = clock.now();
+    let stallTimer: ReturnType<typeof setTimeout>;
+    const watch = (delay: number) => {
+      stallTimer = setTimeout(() => {
+        const idle = clock.now() - lastByte;
+        if (idle >= plan.stallMs)
+          ctl.abort(new AbortReason('stall', `stream stalled: nothing received for ${plan.stallMs} ms`));
+        else watch(plan.stallMs - idle);
+      }, delay);
+    };
+    watch(plan.stallMs);
+    const params =
+      u.sample > 0 && plan.config.params.seed !== undefined
+        ? { ...plan.config.params, seed: plan.config.params.seed + u.sample }
+        : plan.config.params;
+    try {
+      return await provider.complete(
+        { messages: u.item.messages, params },
+        {
+          signal: ctl.signal,
+          onChunk: () => {
+            lastByte = clock.now();
+          },
+        },
+      );
+    } finally {
+      clearTimeout(deadline);
+      clearTimeout(stallTimer!);
+      hard.signal.removeEventListener('abort', onHard);
+    }
+  };
+
+  /** Asks until an answer, a per-item error after the last attempt, or null when the run is stopping. */
+  const ask = async (u: Unit): Promise<CanonicalRecord | null> => {
+    const est = estimate(u);
+    for (let n = 1; ; n++) {
+      try {
+        await limiter.acquire(est, soft.signal);
+      } catch {
+        return null;
+      }
+      inFlight++;
+      const res = await attempt(u);
+      inFlight--;
+      if (res.ok) {
+        limiter.settle(est, (res.tokensIn ?? 0) + (res.tokensOut ?? 0));
+        return succeeded(u, res);
+      }
+      // Aborted by shutdown or by a fatal error elsewhere: not an answer, asked again on resume.
+      if (hard.signal.aborted) return null;
+      const e = res.error;
+      if (e.kind === 'fatal') {
+        fatal(e.stop ?? 'failed', e.message);
+        return null;
+      }
+      if (e.retryAfterMs !== null) limiter.block(clock.now() + e.retryAfterMs);
+      if (n >= plan.retry.maxAttempts) {
+        logger.warn(`${u.item.id}#${u.sample}: giving up after ${n} attempts: ${e.message}`);
+        return failed(u, e, n, res.latencyMs);
+      }
+      const delay = backoffMs(plan.retry, n, e.retryAfterMs, random);
+      try {
+        await clock.sleep(delay, soft.signal);
+      } catch {
+        return null;
+      }
+    }
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (!soft.signal.aborted && next < units.length) {
+      const u = units[next++]!;
+      const rec = await ask(u);
+      if (!rec) continue;
+      try {
+        await writer.write(rec);
+      } catch (err) {
+        fatal('failed', `could not store results: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+      stats.add({
+        outcome: rec.outcome,
+        tokensIn: rec.tokens_in,
+        tokensOut: rec.tokens_out,
+        costUsd: rec.cost_usd,
+      });
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.min(plan.concurrency, units.length) }, worker));
+    await writer.drain();
+  } finally {
+    clearInterval(progressTimer);
+    clearTimeout(graceTimer);
+    deps.signal?.removeEventListener('abort', onUserAbort);
+  }
+
+  const finalStop = stop as { status: 'failed' | 'paused'; reason: string } | null;
+  const summary = stats.snapshot(clock.now(), {
+    runId: run.id,
+    label: plan.label,
+    status: 'running',
+    inFlight: 0,
+  });
+  const complete = summary.done >= total && !finalStop;
+  const status: RunOutcome['status'] = finalStop ? finalStop.status : complete ? 'completed' : 'paused';
+  const reason = finalStop
+    ? finalStop.reason
+    : summary.errors > 0
+      ? `${summary.errors} item(s) failed after ${plan.retry.maxAttempts} attempts; resume to ask them again`
+      : null;
+  summary.status = status;
+  await store.updateRun(run.id, { status, statusReason: reason, summary });
+  deps.onProgress?.(summary);
+  return { runId: run.id, label: plan.label, status, reason, summary, writes: { ...writer.stats } };
+}
