@@ -152,6 +152,20 @@ describe('canonical JSONL', () => {
     expect(recs.filter((r) => r.correct)).toHaveLength(334);
     expect(new Set(recs.map((r) => `${r.model}/${r.run}`))).toEqual(new Set(['other/imported']));
   });
+
+  it('reports a truncated gzip after the records it could read', async () => {
+    const gz = gzipSync(
+      Array.from({ length: 2000 }, (_, i) => `{"benchmark":"b","model":"m","item_id":${i}}`).join('\n'),
+    );
+    const path = write('cut.jsonl.gz', gz.subarray(0, gz.length - 40));
+    const items = await all(path);
+    const last = items.at(-1);
+    expect(last && 'error' in last ? last.error : null).toMatchObject({
+      file: 'cut.jsonl.gz',
+      field: '(file)',
+    });
+    expect(records(items).length).toBeGreaterThan(1000);
+  });
 });
 
 describe('canonical CSV', () => {
@@ -222,6 +236,32 @@ describe('canonical CSV', () => {
       [7, '(row)'],
       [8, 'benchmark'],
     ]);
+  });
+
+  it('numbers records by their first line in CRLF files with CRLF inside quoted cells', async () => {
+    const path = write(
+      'crlf.csv',
+      [
+        'benchmark,model,item_id,response',
+        'b,m,1,"a\r\nb"',
+        '',
+        'b,m,2,x',
+        'b,m,3,"c\r\nd\r\ne"',
+        'b,m,4,y',
+      ].join('\r\n'),
+    );
+    const items = await all(path);
+    expect(errors(items)).toEqual([]);
+    expect(items.map((i) => i.line)).toEqual([2, 5, 6, 9]);
+  });
+
+  it('reports an unclosed quote with its line', async () => {
+    const path = write('quote.csv', 'benchmark,model,item_id\nb,m,1\nb,m,"2\n');
+    const errs = errors(await all(path));
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatchObject({ file: 'quote.csv', field: '(csv)' });
+    expect(errs[0]?.message).toMatch(/quote/i);
+    expect(errs[0]?.line).toBeGreaterThanOrEqual(3);
   });
 
   it('reads gzipped CSV', async () => {

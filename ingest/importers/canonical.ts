@@ -140,16 +140,23 @@ export async function* readCanonicalJsonl(
   options: ImportOptions = {},
 ): AsyncGenerator<ImportItem> {
   const file = basename(path);
-  for await (const { line, text } of readLines(path)) {
-    if (text.trim() === '') continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      yield item(file, line, { field: '(line)', message: `invalid JSON: ${(err as Error).message}` });
-      continue;
+  let last = 0;
+  try {
+    for await (const { line, text } of readLines(path)) {
+      last = line;
+      if (text.trim() === '') continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (err) {
+        yield item(file, line, { field: '(line)', message: `invalid JSON: ${(err as Error).message}` });
+        continue;
+      }
+      yield item(file, line, toCanonical(raw, options));
     }
-    yield item(file, line, toCanonical(raw, options));
+  } catch (err) {
+    // A missing file or a corrupt/truncated gzip ends the read; say where it stopped.
+    yield item(file, last + 1, { field: '(file)', message: (err as Error).message });
   }
 }
 
@@ -212,11 +219,14 @@ export async function* readCanonicalCsv(
   );
   let headerChecked = false;
   let invalidSoFar = 0;
+  let crlfInCells = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<CsvRow>) {
-      // csv-parse reports the line a record ends on; step back over newlines inside quoted cells.
-      const inner = Object.values(record).reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
-      const line = info.lines - inner;
+      // csv-parse reports the line a record ends on, and counts a CRLF inside a quoted cell as
+      // two lines (for the rest of the file too); step back over both to the record's first line.
+      const cells = Object.values(record).join('');
+      crlfInCells += cells.match(/\r\n/g)?.length ?? 0;
+      const line = info.lines - (cells.match(/\n/g)?.length ?? 0) - crlfInCells;
       if (!headerChecked) {
         headerChecked = true;
         const unknown = Object.keys(record).filter(

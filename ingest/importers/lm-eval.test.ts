@@ -63,10 +63,14 @@ describe('lm-eval importer on real runs', () => {
     const results = JSON.parse(
       readFileSync(join(LM, 'negotiationtom_qwen3-8b/results_2026-07-08T18-15-33.115417.json'), 'utf8'),
     );
-    for (const task of ['negotiationtom_belief', 'negotiationtom_desire']) {
+    for (const [task, key] of [
+      ['negotiationtom_belief', 'acc,none'],
+      ['negotiationtom_desire', 'acc,none'],
+      ['negotiationtom_intention', 'exact_match,none'],
+    ] as const) {
       const recs = records(await all(samplesFile('negotiationtom_qwen3-8b', task)));
       const acc = recs.filter((r) => r.correct).length / recs.length;
-      expect(acc).toBeCloseTo(results.results[task]['acc,none'], 10);
+      expect(acc).toBeCloseTo(results.results[task][key], 10);
     }
   });
 

@@ -4,7 +4,8 @@
  *
  * Choices made here (each where the harness leaves it open):
  * - Verdict: the first metric listed on the rows that has a number per doc (`acc`,
- *   `exact_match`, `mae`, …; corpus metrics such as `micro_f1` hold lists and are skipped). If
+ *   `exact_match`, `mae`, …; corpus metrics such as `micro_f1` hold lists and are skipped).
+ *   For arc/hellaswag-style rows listing `acc` then `acc_norm`, that is `acc`. If
  *   every value of it in the file is 0 or 1 and higher is better, 1 → correct, 0 → incorrect;
  *   otherwise the value is only a `score` (outcome unscored). Non-finite values (bare
  *   `Infinity`/`NaN`) become a null score.
@@ -77,7 +78,8 @@ interface Plan {
 
 /** First pass over the file: which metric gives the verdict, whether it is 0/1, which doc fields are metadata. */
 async function plan(path: string, higherIsBetter: Record<string, unknown>): Promise<Plan> {
-  const numeric = new Map<string, boolean>(); // metric → only 0/1 seen so far
+  const nonNumeric = new Set<string>(); // metrics with a list or text per doc (corpus metrics)
+  const nonBinary = new Set<string>(); // metrics with a value other than 0/1
   const listed: string[] = [];
   const fields = new Map<string, { ok: boolean; allTarget: boolean; allNull: boolean }>();
   for await (const { text } of readLines(path)) {
@@ -93,11 +95,8 @@ async function plan(path: string, higherIsBetter: Record<string, unknown>): Prom
       if (typeof m !== 'string') continue;
       if (!listed.includes(m)) listed.push(m);
       const values = Array.isArray(row[m]) ? (row[m] as unknown[]) : [row[m]];
-      const nums = values.every((v) => typeof v === 'number' || v === null);
-      if (!nums) numeric.set(m, false);
-      else if (numeric.get(m) !== false)
-        numeric.set(m, (numeric.get(m) ?? true) && values.every((v) => v === 0 || v === 1));
-      if (!nums) numeric.set(`${m}\0non-numeric`, true);
+      if (!values.every((v) => typeof v === 'number' || v === null)) nonNumeric.add(m);
+      else if (!values.every((v) => v === 0 || v === 1 || v === null)) nonBinary.add(m);
     }
     if (isObject(row.doc)) {
       for (const [k, v] of Object.entries(row.doc)) {
@@ -109,10 +108,10 @@ async function plan(path: string, higherIsBetter: Record<string, unknown>): Prom
       }
     }
   }
-  const metric = listed.find((m) => !numeric.has(`${m}\0non-numeric`)) ?? null;
+  const metric = listed.find((m) => !nonNumeric.has(m)) ?? null;
   return {
     metric,
-    binary: metric !== null && numeric.get(metric) === true && higherIsBetter[metric] !== false,
+    binary: metric !== null && !nonBinary.has(metric) && higherIsBetter[metric] !== false,
     metaFields: [...fields].filter(([, f]) => f.ok && !f.allTarget && !f.allNull).map(([k]) => k),
   };
 }
