@@ -24,7 +24,7 @@ export function deriveOutcome(
     const expected: boolean | null = explicit === 'correct' ? true : explicit === 'incorrect' ? false : null;
     if (correct !== expected) {
       return {
-        message: `outcome "${explicit}" requires correct ${expected === null ? 'empty' : expected}, got ${correct}`,
+        message: `outcome "${explicit}" requires correct ${expected === null ? 'empty' : expected}, got ${correct ?? 'empty'}`,
       };
     }
     return { outcome: explicit };

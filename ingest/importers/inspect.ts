@@ -9,6 +9,8 @@
  * - "N" (no answer) → unscored, score null.
  * - A number → score only (correct null): its scale is the scorer's, not a verdict.
  * - A sample with `error` → outcome error with the error message, whatever its score.
+ * Latency = `total_time` (wall clock of the sample), else `working_time`, else the model call's
+ * `output.time` (older logs, e.g. 0.3.58, have only that). Tokens add up over `model_usage`.
  * `line` is the 1-based position of the sample in the log.
  */
 import { readFileSync } from 'node:fs';

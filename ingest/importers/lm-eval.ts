@@ -39,11 +39,11 @@ export function readResultsFor(path: string): Record<string, unknown> | null {
   if (!name) return null;
   const dir = dirname(path);
   const exact = join(dir, `results_${name.timestamp}.json`);
-  const file = existsSync(exact)
-    ? exact
-    : readdirSync(dir)
-        .filter((f) => f.startsWith('results_') && f.endsWith('.json'))
-        .map((f) => join(dir, f))[0];
+  // Without the matching timestamp, a lone results file is this run's; among several, none is safe to pick.
+  const others = existsSync(exact)
+    ? []
+    : readdirSync(dir).filter((f) => f.startsWith('results_') && f.endsWith('.json'));
+  const file = existsSync(exact) ? exact : others.length === 1 && others[0] ? join(dir, others[0]) : null;
   if (!file) return null;
   const parsed = parseJsonLenient(readFileSync(file, 'utf8'));
   return isObject(parsed) ? parsed : null;
