@@ -74,7 +74,7 @@ const recordSchema = z.strictObject({
 
 export const CANONICAL_FIELDS: readonly string[] = Object.keys(recordSchema.shape);
 
-type Checked = { record: CanonicalRecord } | { field: string; message: string };
+export type Checked = { record: CanonicalRecord } | { field: string; message: string };
 
 /** Validate one parsed record (from either syntax) and complete it into a CanonicalRecord. */
 export function toCanonical(raw: unknown, options: ImportOptions = {}): Checked {
