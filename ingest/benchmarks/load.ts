@@ -107,9 +107,6 @@ export async function validateBenchmark(dir: string): Promise<BenchmarkValidatio
 function yamlProblem(issue: z.core.$ZodIssue): BenchmarkProblem {
   const field = issue.path.join('.');
   let message = issue.message;
-  if (issue.code === 'invalid_union' && issue.path.join('.') === 'scorer')
-    message =
-      'scorer.type must be one of multiple_choice, exact_match, numeric, math, regex, bleu, rouge_l, judge';
   if (issue.code === 'unrecognized_keys')
     message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return { file: DEF_FILE, ...(field ? { field } : {}), message };
