@@ -110,19 +110,27 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   let inFlight = 0;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Stops taking items; requests in flight may finish (they are paid for) until the grace period ends. */
+  const stopSoftly = (why: string) => {
+    if (soft.signal.aborted) return;
+    soft.abort(new AbortReason('shutdown', why));
+    if (inFlight > 0) {
+      logger.warn(
+        `stopping: waiting up to ${Math.round(plan.graceMs / 1000)} s for ${inFlight} request(s) in flight`,
+      );
+    }
+    graceTimer = setTimeout(() => hard.abort(new AbortReason('shutdown', 'grace period over')), plan.graceMs);
+    graceTimer.unref?.();
+  };
   const fatal = (status: 'failed' | 'paused', reason: string) => {
     if (stop?.status === 'failed') return;
-    if (!stop || status === 'failed') stop = { status, reason };
-    soft.abort(new AbortReason('fatal', reason));
-    hard.abort(new AbortReason('fatal', reason));
+    if (!stop || stop.reason.startsWith('interrupted') || status === 'failed') stop = { status, reason };
+    logger.warn(`stopping the run (${status}): ${reason}`);
+    stopSoftly(reason);
   };
   const onUserAbort = () => {
     if (!stop) stop = { status: 'paused', reason: 'interrupted (Ctrl-C / SIGINT)' };
-    soft.abort(new AbortReason('shutdown', 'interrupted'));
-    logger.warn(
-      `stopping: waiting up to ${Math.round(plan.graceMs / 1000)} s for ${inFlight} request(s) in flight`,
-    );
-    graceTimer = setTimeout(() => hard.abort(new AbortReason('shutdown', 'grace period over')), plan.graceMs);
+    stopSoftly('interrupted');
   };
   if (deps.signal?.aborted) onUserAbort();
   else deps.signal?.addEventListener('abort', onUserAbort, { once: true });
@@ -261,13 +269,15 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         limiter.settle(est, (res.tokensIn ?? 0) + (res.tokensOut ?? 0));
         return succeeded(u, res);
       }
-      // Aborted by shutdown or by a fatal error elsewhere: not an answer, asked again on resume.
+      // Aborted when the grace period ran out: not an answer, asked again on resume.
       if (hard.signal.aborted) return null;
       const e = res.error;
       if (e.kind === 'fatal') {
         fatal(e.stop ?? 'failed', e.message);
         return null;
       }
+      // Stopping: a retryable failure is not retried now (it is asked again on resume).
+      if (soft.signal.aborted) return null;
       if (e.retryAfterMs !== null) limiter.block(clock.now() + e.retryAfterMs);
       if (n >= plan.retry.maxAttempts) {
         logger.warn(`${u.item.id}#${u.sample}: giving up after ${n} attempts: ${e.message}`);

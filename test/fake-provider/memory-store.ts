@@ -29,7 +29,10 @@ export class MemoryStore implements RecordStore {
         source: r.source ?? 'import',
       });
       let m = this.results.get(run.id);
-      if (!m) this.results.set(run.id, (m = new Map()));
+      if (!m) {
+        m = new Map();
+        this.results.set(run.id, m);
+      }
       const key = `${r.item_id}#${r.sample}`;
       if (m.has(key)) duplicates++;
       else {

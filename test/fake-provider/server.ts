@@ -251,10 +251,9 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
     if (res.destroyed) return;
 
     if (options.apiKey !== undefined) {
-      const key =
-        protocol === 'openai'
-          ? String(req.headers.authorization ?? '').replace(/^Bearer /, '')
-          : req.headers['x-api-key'];
+      // Anthropic SDKs have sent x-api-key, recent ones send a bearer token: accept either.
+      const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const key = protocol === 'anthropic' ? (req.headers['x-api-key'] ?? bearer) : bearer;
       if (key !== options.apiKey) {
         rec.fault = 'status';
         return json(
@@ -362,6 +361,7 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
       requests.length = 0;
       seen.clear();
       answered = 0;
+      seq = 0;
     },
     close() {
       for (const s of sockets) s.destroy();
