@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
     const cmds = await Promise.all(Object.entries(loaders).map(async ([, load]) => (await load()).command));
     console.log('usage: evalhouse <command> [options]\n\ncommands:');
     for (const c of cmds) console.log(`  ${c.name.padEnd(12)} ${c.summary}`);
-    console.log('\n`evalhouse <command> --help` shows a command\'s options.');
+    console.log("\n`evalhouse <command> --help` shows a command's options.");
     return name ? 0 : 2;
   }
   const load = loaders[name];

@@ -43,7 +43,19 @@ const CATALOG_TABLES: [string, string[]][] = [
   ['models', ['id', 'name', 'provider', 'model_id', 'created_at']],
   ['items', ['id', 'benchmark_id', 'item_key', 'reference', ...META]],
 ];
-const RUN_COLS = ['id', 'benchmark_id', 'model_id', 'label', 'source', 'status', 'status_reason', 'config', 'summary', 'created_at', 'updated_at'];
+const RUN_COLS = [
+  'id',
+  'benchmark_id',
+  'model_id',
+  'label',
+  'source',
+  'status',
+  'status_reason',
+  'config',
+  'summary',
+  'created_at',
+  'updated_at',
+];
 
 export interface MirrorStats {
   rows: number;
@@ -90,19 +102,34 @@ export class Mirror {
   }
 
   private async setState(key: string, v: number): Promise<void> {
-    await this.conn.run('INSERT INTO mirror_state VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v', [key, v]);
+    await this.conn.run(
+      'INSERT INTO mirror_state VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v',
+      [key, v],
+    );
   }
 
   /** One pass: replay changes, copy new results. Safe to kill at any point. */
   async syncOnce(onProgress?: (copied: number, total: number) => void): Promise<MirrorStats> {
     const t0 = performance.now();
-    const stats: MirrorStats = { rows: 0, invalidatedRuns: 0, catalogCopied: false, runsCopied: false, elapsedMs: 0 };
+    const stats: MirrorStats = {
+      rows: 0,
+      invalidatedRuns: 0,
+      catalogCopied: false,
+      runsCopied: false,
+      elapsedMs: 0,
+    };
     const lastSeq = await this.state('changes_seq');
-    const [changes] = await this.pool.query('SELECT seq, kind, run_id FROM changes WHERE seq > ? ORDER BY seq', [lastSeq]);
+    const [changes] = await this.pool.query(
+      'SELECT seq, kind, run_id FROM changes WHERE seq > ? ORDER BY seq',
+      [lastSeq],
+    );
     const list = changes as { seq: number; kind: string; run_id: number | null }[];
     const maxSeq = list.length ? Number(list[list.length - 1]!.seq) : lastSeq;
-    const catalogChanged = list.some((c) => c.kind === 'catalog') || (await this.state('catalog_copied')) === 0;
-    const invalidated = [...new Set(list.filter((c) => c.kind === 'run' && c.run_id !== null).map((c) => Number(c.run_id)))];
+    const catalogChanged =
+      list.some((c) => c.kind === 'catalog') || (await this.state('catalog_copied')) === 0;
+    const invalidated = [
+      ...new Set(list.filter((c) => c.kind === 'run' && c.run_id !== null).map((c) => Number(c.run_id))),
+    ];
     const [[fp]] = (await this.pool.query(
       "SELECT CONCAT(COUNT(*), ':', COALESCE(MAX(updated_at), ''), ':', COALESCE(MAX(id), 0)) AS f FROM runs",
     )) as unknown as [[{ f: string }]];
@@ -112,11 +139,16 @@ export class Mirror {
       await this.duck.write(async () => {
         if (catalogChanged) {
           for (const [table, cols] of CATALOG_TABLES) await this.copyTable(table, cols);
-          const fields = await queryRows<{ benchmark_id: number; name: string; col: number | null; type: string; label: string }>(
-            this.conn,
-            'SELECT benchmark_id, name, col, type, label FROM benchmark_fields',
+          const fields = await queryRows<{
+            benchmark_id: number;
+            name: string;
+            col: number | null;
+            type: string;
+            label: string;
+          }>(this.conn, 'SELECT benchmark_id, name, col, type, label FROM benchmark_fields');
+          const ids = (await queryRows<{ id: number }>(this.conn, 'SELECT id FROM benchmarks')).map(
+            (b) => b.id,
           );
-          const ids = (await queryRows<{ id: number }>(this.conn, 'SELECT id FROM benchmarks')).map((b) => b.id);
           for (const id of ids) {
             await rebuildMetaTable(
               this.conn,
@@ -133,7 +165,10 @@ export class Mirror {
         }
         if (invalidated.length > 0) {
           // WARNING: run ids are integers from MySQL, bound as parameters: `run_id IN (?, ?)`.
-          await this.conn.run(`DELETE FROM results WHERE run_id IN (${invalidated.map(() => '?').join(', ')})`, invalidated);
+          await this.conn.run(
+            `DELETE FROM results WHERE run_id IN (${invalidated.map(() => '?').join(', ')})`,
+            invalidated,
+          );
           const wm = await this.state('results_wm');
           for (const runId of invalidated) {
             const [rows] = await this.pool.query({
@@ -152,9 +187,9 @@ export class Mirror {
     }
 
     // results, page by page, each page one transaction with its watermark
-    const [[{ maxId }]] = (await this.pool.query('SELECT COALESCE(MAX(id), 0) AS maxId FROM results')) as unknown as [
-      [{ maxId: number }],
-    ];
+    const [[{ maxId }]] = (await this.pool.query(
+      'SELECT COALESCE(MAX(id), 0) AS maxId FROM results',
+    )) as unknown as [[{ maxId: number }]];
     let wm = await this.state('results_wm');
     const floor = wm;
     const total = Math.max(0, Number(maxId) - wm);
@@ -194,9 +229,9 @@ export class Mirror {
 
   /** Lag as of now: rows in MySQL beyond what the mirror holds, and seconds since the last sync. */
   async currentLag(): Promise<MirrorLag> {
-    const [[{ maxId }]] = (await this.pool.query('SELECT COALESCE(MAX(id), 0) AS maxId FROM results')) as unknown as [
-      [{ maxId: number }],
-    ];
+    const [[{ maxId }]] = (await this.pool.query(
+      'SELECT COALESCE(MAX(id), 0) AS maxId FROM results',
+    )) as unknown as [[{ maxId: number }]];
     const [row] = await queryRows<{ n: number }>(this.conn, 'SELECT COALESCE(MAX(id), 0) AS n FROM results');
     return {
       rows: Math.max(0, Number(maxId) - Number(row?.n ?? 0)),
@@ -242,13 +277,21 @@ export class Mirror {
   /** Replaces a small DuckDB table with MySQL's copy (bound parameters, 400 rows a statement). */
   private async copyTable(table: string, cols: string[]): Promise<void> {
     // WARNING: table and column names come from the constant lists above, never from input.
-    const [rows] = await this.pool.query({ sql: `SELECT ${cols.join(', ')} FROM ${table}`, rowsAsArray: true });
+    const [rows] = await this.pool.query({
+      sql: `SELECT ${cols.join(', ')} FROM ${table}`,
+      rowsAsArray: true,
+    });
     await this.conn.run(`DELETE FROM ${table}`);
     for (const part of chunks(rows as unknown[][], 400)) {
       const params = part.flatMap((r) =>
-        r.map((v) => (v instanceof Date ? v.toISOString() : v !== null && typeof v === 'object' ? JSON.stringify(v) : v)),
+        r.map((v) =>
+          v instanceof Date ? v.toISOString() : v !== null && typeof v === 'object' ? JSON.stringify(v) : v,
+        ),
       );
-      await this.conn.run(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${placeholders(part.length, cols.length)}`, params as DuckDBValue[]);
+      await this.conn.run(
+        `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${placeholders(part.length, cols.length)}`,
+        params as DuckDBValue[],
+      );
     }
   }
 }

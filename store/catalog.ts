@@ -73,7 +73,10 @@ export class Catalog {
       [b.id],
     );
     b.fields = new Map(
-      rows.map((r) => [r.name, { name: r.name, col: r.col === null ? null : Number(r.col), type: r.type, label: r.label }]),
+      rows.map((r) => [
+        r.name,
+        { name: r.name, col: r.col === null ? null : Number(r.col), type: r.type, label: r.label },
+      ]),
     );
   }
 
@@ -115,7 +118,11 @@ export class Catalog {
       if (!f || t === null) continue;
       const w = widen(f.type, t);
       if (w !== f.type) {
-        await this.db.run('UPDATE benchmark_fields SET type = ? WHERE benchmark_id = ? AND name = ?', [w, b.id, name]);
+        await this.db.run('UPDATE benchmark_fields SET type = ? WHERE benchmark_id = ? AND name = ?', [
+          w,
+          b.id,
+          name,
+        ]);
         f.type = w;
         this.markChanged(b.id);
       }
@@ -133,7 +140,13 @@ export class Catalog {
     return id;
   }
 
-  async run(benchmarkId: number, modelId: number, label: string, source: string, config?: unknown): Promise<number> {
+  async run(
+    benchmarkId: number,
+    modelId: number,
+    label: string,
+    source: string,
+    config?: unknown,
+  ): Promise<number> {
     const key = `${benchmarkId}|${modelId}|${label}`;
     const known = this.runs.get(key);
     if (known !== undefined) return known;
@@ -239,14 +252,21 @@ export class Catalog {
   }
 
   /** Metadata a later record brings for a field the item had no value for fills the gap; values are never overwritten. */
-  private async fillItems(b: BenchmarkEntry, items: Map<string, ItemEntry>, fill: Map<string, CanonicalRecord>) {
+  private async fillItems(
+    b: BenchmarkEntry,
+    items: Map<string, ItemEntry>,
+    fill: Map<string, CanonicalRecord>,
+  ) {
     for (const r of fill.values()) {
       const entry = items.get(r.item_id)!;
       const values = positional(b, r);
       for (let col = 0; col < values.length; col++) {
         if (values[col] === null || entry.mask & (1 << col)) continue;
         // WARNING: `col` is our own column index (0..15), never user text: m<col>.
-        await this.db.run(`UPDATE items SET m${col} = ? WHERE id = ? AND m${col} IS NULL`, [values[col], entry.id]);
+        await this.db.run(`UPDATE items SET m${col} = ? WHERE id = ? AND m${col} IS NULL`, [
+          values[col],
+          entry.id,
+        ]);
         entry.mask |= 1 << col;
       }
       this.markChanged(b.id);
@@ -256,7 +276,8 @@ export class Catalog {
 
 function maskOf(row: Record<string, unknown>): number {
   let mask = 0;
-  for (let i = 0; i < MAX_META_COLS; i++) if (row[`h${i}`] === true || Number(row[`h${i}`]) === 1) mask |= 1 << i;
+  for (let i = 0; i < MAX_META_COLS; i++)
+    if (row[`h${i}`] === true || Number(row[`h${i}`]) === 1) mask |= 1 << i;
   return mask;
 }
 

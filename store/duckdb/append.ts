@@ -33,7 +33,8 @@ const COLUMNS: [string, DuckDBType, string][] = [
 const NAMES = COLUMNS.map((c) => c[0]).filter((n) => n !== 'ord');
 const CHUNK = 2048;
 
-const num = (v: number | null | undefined): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
+const num = (v: number | null | undefined): number | null =>
+  v === undefined || v === null || !Number.isFinite(v) ? null : v;
 const int = (v: number | null | undefined): number | null => {
   const n = num(v);
   return n === null ? null : Math.round(n);

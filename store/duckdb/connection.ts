@@ -17,10 +17,15 @@ function toParam(v: unknown): DuckDBValue {
   return v as DuckDBValue;
 }
 
-export async function queryRows<T>(conn: DuckDBConnection, sql: string, params: readonly unknown[] = []): Promise<T[]> {
+export async function queryRows<T>(
+  conn: DuckDBConnection,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<T[]> {
   const reader = await conn.runAndReadAll(sql, params.map(toParam));
   const rows = reader.getRowObjects();
-  for (const row of rows) for (const k of Object.keys(row)) (row as Record<string, unknown>)[k] = toJs(row[k]);
+  for (const row of rows)
+    for (const k of Object.keys(row)) (row as Record<string, unknown>)[k] = toJs(row[k]);
   return rows as T[];
 }
 
@@ -70,7 +75,9 @@ export async function openDuckDbInstance(path: string): Promise<DuckDBInstance> 
 }
 
 export async function applyDuckDbSchema(conn: DuckDBConnection): Promise<void> {
-  for (const f of readdirSync(SQL_DIR).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const f of readdirSync(SQL_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     await conn.run(readFileSync(join(SQL_DIR, f), 'utf8'));
   }
 }

@@ -106,7 +106,10 @@ export class DuckDbStore implements RecordStore {
       const m = await this.catalog.model(spec.model);
       const runId = await this.catalog.run(b.id, m, spec.label, spec.source, spec.config);
       if (spec.status) {
-        await this.db.run("UPDATE runs SET status = ? WHERE id = ? AND status = 'imported'", [spec.status, runId]);
+        await this.db.run("UPDATE runs SET status = ? WHERE id = ? AND status = 'imported'", [
+          spec.status,
+          runId,
+        ]);
       }
       return runId;
     });
@@ -118,7 +121,11 @@ export class DuckDbStore implements RecordStore {
   }
 
   async findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null> {
-    const runs = await selectRuns(this.db, 'WHERE b.slug = ? AND m.name = ? AND r.label = ?', [benchmark, model, label]);
+    const runs = await selectRuns(this.db, 'WHERE b.slug = ? AND m.name = ? AND r.label = ?', [
+      benchmark,
+      model,
+      label,
+    ]);
     return runs[0] ?? null;
   }
 
@@ -126,9 +133,13 @@ export class DuckDbStore implements RecordStore {
     return selectRuns(this.db);
   }
 
-  async updateRun(id: number, patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown }) {
+  async updateRun(
+    id: number,
+    patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown },
+  ) {
     await this.write(async () => {
-      if (patch.status !== undefined) await this.db.run('UPDATE runs SET status = ? WHERE id = ?', [patch.status, id]);
+      if (patch.status !== undefined)
+        await this.db.run('UPDATE runs SET status = ? WHERE id = ?', [patch.status, id]);
       if (patch.statusReason !== undefined) {
         await this.db.run('UPDATE runs SET status_reason = ? WHERE id = ?', [patch.statusReason, id]);
       }
@@ -149,7 +160,9 @@ export class DuckDbStore implements RecordStore {
   }
 
   deleteErrors(runId: number): Promise<number> {
-    return this.write(() => this.db.run('DELETE FROM results WHERE run_id = ? AND outcome = ?', [runId, OUTCOME_CODE.error]));
+    return this.write(() =>
+      this.db.run('DELETE FROM results WHERE run_id = ? AND outcome = ?', [runId, OUTCOME_CODE.error]),
+    );
   }
 
   async deleteRun(runId: number): Promise<void> {

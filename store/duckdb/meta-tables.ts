@@ -42,5 +42,7 @@ export async function rebuildMetaTable(conn: DuckDBConnection, benchmarkId: numb
       select.push(`m${c} AS f${c}`);
     }
   }
-  await conn.run(`CREATE TABLE ${metaTable(b)} AS SELECT ${select.join(', ')} FROM items WHERE benchmark_id = ${b}`);
+  await conn.run(
+    `CREATE TABLE ${metaTable(b)} AS SELECT ${select.join(', ')} FROM items WHERE benchmark_id = ${b}`,
+  );
 }

@@ -5,22 +5,45 @@ import type { ResultRow } from '../catalog.ts';
 import { chunks, placeholders } from '../db.ts';
 
 const COLS = [
-  'run_id', 'item_id', 'sample', 'outcome', 'correct', 'score', 'answer', 'latency_ms',
-  'ttft_ms', 'tokens_in', 'tokens_out', 'cost_usd', 'response', 'error',
+  'run_id',
+  'item_id',
+  'sample',
+  'outcome',
+  'correct',
+  'score',
+  'answer',
+  'latency_ms',
+  'ttft_ms',
+  'tokens_in',
+  'tokens_out',
+  'cost_usd',
+  'response',
+  'error',
 ] as const;
 
 /** Below this many rows a multi-row INSERT is cheaper than a LOAD DATA round trip. */
 const LOAD_DATA_MIN_ROWS = 2000;
 
-const num = (v: number | null | undefined): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
+const num = (v: number | null | undefined): number | null =>
+  v === undefined || v === null || !Number.isFinite(v) ? null : v;
 
 function values(row: ResultRow): unknown[] {
   const r = row.record;
   return [
-    row.runId, row.itemId, r.sample, OUTCOME_CODE[r.outcome], r.correct === null ? null : r.correct ? 1 : 0,
-    num(r.score), r.answer == null ? null : r.answer.slice(0, 191), num(r.latency_ms), num(r.ttft_ms),
-    r.tokens_in == null ? null : Math.round(r.tokens_in), r.tokens_out == null ? null : Math.round(r.tokens_out),
-    num(r.cost_usd), r.response ?? null, r.error ?? null,
+    row.runId,
+    row.itemId,
+    r.sample,
+    OUTCOME_CODE[r.outcome],
+    r.correct === null ? null : r.correct ? 1 : 0,
+    num(r.score),
+    r.answer == null ? null : r.answer.slice(0, 191),
+    num(r.latency_ms),
+    num(r.ttft_ms),
+    r.tokens_in == null ? null : Math.round(r.tokens_in),
+    r.tokens_out == null ? null : Math.round(r.tokens_out),
+    num(r.cost_usd),
+    r.response ?? null,
+    r.error ?? null,
   ];
 }
 

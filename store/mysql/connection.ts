@@ -13,6 +13,7 @@ export function createMysqlPool(url: string, size: number): mysql.Pool {
     queueLimit: 0,
     supportBigNumbers: true,
     bigNumberStrings: false,
+    decimalNumbers: true,
     dateStrings: false,
     timezone: 'Z',
     charset: 'utf8mb4',
@@ -61,10 +62,16 @@ export async function migrateMysql(pool: mysql.Pool): Promise<string[]> {
   const [rows] = await pool.query('SELECT name FROM schema_migrations');
   const done = new Set((rows as { name: string }[]).map((r) => r.name));
   const applied: string[] = [];
-  for (const f of readdirSync(SQL_DIR).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const f of readdirSync(SQL_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     if (done.has(f)) continue;
     const text = readFileSync(join(SQL_DIR, f), 'utf8').replace(/^--.*$/gm, '');
-    for (const stmt of text.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await pool.query(stmt);
+    for (const stmt of text
+      .split(/;\s*\n/)
+      .map((s) => s.trim())
+      .filter(Boolean))
+      await pool.query(stmt);
     await pool.query('INSERT IGNORE INTO schema_migrations (name) VALUES (?)', [f]);
     applied.push(f);
   }

@@ -69,7 +69,10 @@ export class MysqlStore implements RecordStore {
     const m = await this.catalog.model(spec.model);
     const id = await this.catalog.run(b.id, m, spec.label, spec.source, spec.config);
     if (spec.status) {
-      await this.pool.query("UPDATE runs SET status = ? WHERE id = ? AND status = 'imported'", [spec.status, id]);
+      await this.pool.query("UPDATE runs SET status = ? WHERE id = ? AND status = 'imported'", [
+        spec.status,
+        id,
+      ]);
     }
     if (this.catalog.changed) {
       await this.logChange('catalog');
@@ -83,7 +86,11 @@ export class MysqlStore implements RecordStore {
   }
 
   async findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null> {
-    const runs = await selectRuns(this.db, 'WHERE b.slug = ? AND m.name = ? AND r.label = ?', [benchmark, model, label]);
+    const runs = await selectRuns(this.db, 'WHERE b.slug = ? AND m.name = ? AND r.label = ?', [
+      benchmark,
+      model,
+      label,
+    ]);
     return runs[0] ?? null;
   }
 
@@ -91,7 +98,10 @@ export class MysqlStore implements RecordStore {
     return selectRuns(this.db);
   }
 
-  async updateRun(id: number, patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown }) {
+  async updateRun(
+    id: number,
+    patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown },
+  ) {
     const sets: string[] = [];
     const params: unknown[] = [];
     if (patch.status !== undefined) sets.push('status = ?') && params.push(patch.status);
@@ -111,7 +121,10 @@ export class MysqlStore implements RecordStore {
   }
 
   async deleteErrors(runId: number): Promise<number> {
-    const n = await this.db.run('DELETE FROM results WHERE run_id = ? AND outcome = ?', [runId, OUTCOME_CODE.error]);
+    const n = await this.db.run('DELETE FROM results WHERE run_id = ? AND outcome = ?', [
+      runId,
+      OUTCOME_CODE.error,
+    ]);
     if (n > 0) await this.logChange('run', runId);
     return n;
   }

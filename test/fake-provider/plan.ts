@@ -14,10 +14,10 @@ export function testItems(n: number): PlanItem[] {
   }));
 }
 
-/** Right for even questions, wrong ("Z") for odd ones: accuracy 0.5 on any even count. */
+/** Right for even questions, wrong (the next letter) for odd ones: accuracy 0.5 on any even count. */
 export function answerFor(prompt: string): string {
   const i = Number(/Question (\d+)/.exec(prompt)?.[1] ?? -1);
-  return i % 2 === 0 ? `Answer: ${'ABCD'[i % 4]}` : 'Answer: Z';
+  return `Answer: ${'ABCD'[(i % 2 === 0 ? i : i + 1) % 4]}`;
 }
 
 export function testPlan(n: number, over: Partial<RunPlan> = {}): RunPlan {

@@ -13,9 +13,19 @@ export async function runChecksums(db: Db): Promise<Record<string, { n: number; 
   for (const r of rows) {
     const key = String(r.run_id);
     const text = [
-      r.item_id, r.sample, r.outcome, r.correct === null ? 'null' : Number(r.correct), r.score, r.answer,
-      r.latency_ms, r.tokens_in, r.tokens_out, r.cost_usd,
-    ].map((v) => (v === null || v === undefined ? 'null' : String(Number.isNaN(Number(v)) ? v : Number(v)))).join('|');
+      r.item_id,
+      r.sample,
+      r.outcome,
+      r.correct === null ? 'null' : Number(r.correct),
+      r.score,
+      r.answer,
+      r.latency_ms,
+      r.tokens_in,
+      r.tokens_out,
+      r.cost_usd,
+    ]
+      .map((v) => (v === null || v === undefined ? 'null' : String(Number.isNaN(Number(v)) ? v : Number(v))))
+      .join('|');
     const h = Number.parseInt(createHash('sha1').update(text).digest('hex').slice(0, 12), 16);
     const e = out[key] ?? { n: 0, sum: 0 };
     e.n++;

@@ -18,7 +18,9 @@ describe('DuckDB record store', () => {
     const dup = makeRecords({ items: 2, run: 'r2' });
     const twice = await store.ingest([...dup, ...dup]);
     expect(twice.inserted).toBe(dup.length);
-    const [{ n }] = (await store.db.all<{ n: number }>('SELECT count(*) AS n FROM results')) as [{ n: number }];
+    const [{ n }] = (await store.db.all<{ n: number }>('SELECT count(*) AS n FROM results')) as [
+      { n: number },
+    ];
     expect(n).toBe(recs.length + dup.length);
     const fields = await store.db.all<{ name: string; type: string; col: number }>(
       'SELECT name, type, col FROM benchmark_fields ORDER BY col',
@@ -39,8 +41,20 @@ describe('DuckDB record store', () => {
   it('survives a reopen, tracks runs and resume keys', async () => {
     const path = `${tmp.dir}/b.duckdb`;
     let store = await DuckDbStore.open(path);
-    const run = await store.ensureRun({ benchmark: 'bench-b', model: 'x', label: 'L', source: 'runner', config: { t: 0 } });
-    expect(run).toMatchObject({ benchmark: 'bench-b', model: 'x', label: 'L', source: 'runner', config: { t: 0 } });
+    const run = await store.ensureRun({
+      benchmark: 'bench-b',
+      model: 'x',
+      label: 'L',
+      source: 'runner',
+      config: { t: 0 },
+    });
+    expect(run).toMatchObject({
+      benchmark: 'bench-b',
+      model: 'x',
+      label: 'L',
+      source: 'runner',
+      config: { t: 0 },
+    });
     const recs = makeRecords({ benchmark: 'bench-b', models: ['x'], run: 'L', items: 10 });
     await store.ingest(recs);
     const v = store.dataVersion;

@@ -20,7 +20,8 @@ export function makeRecords(opts: {
     for (let i = 0; i < items; i++) {
       for (let k = 0; k < samples; k++) {
         const u = rand();
-        const outcome: Outcome = u < 0.05 ? 'error' : u < 0.1 ? 'unscored' : u < 0.6 ? 'correct' : 'incorrect';
+        const outcome: Outcome =
+          u < 0.05 ? 'error' : u < 0.1 ? 'unscored' : u < 0.6 ? 'correct' : 'incorrect';
         const correct = outcome === 'correct' ? true : outcome === 'incorrect' ? false : null;
         out.push({
           benchmark,
@@ -31,7 +32,12 @@ export function makeRecords(opts: {
           outcome,
           correct,
           score: correct === null ? null : correct ? 1 : 0,
-          metadata: { subject: `s${i % 4}`, year: 2000 + (i % 3), hard: i % 2 === 0, level: i % 5 === 0 ? null : `L${i % 5}` },
+          metadata: {
+            subject: `s${i % 4}`,
+            year: 2000 + (i % 3),
+            hard: i % 2 === 0,
+            level: i % 5 === 0 ? null : `L${i % 5}`,
+          },
           answer: String.fromCharCode(65 + Math.floor(rand() * 4)),
           latency_ms: Math.round(rand() * 1000),
           tokens_in: 100 + i,

@@ -1,0 +1,156 @@
+import { OUTCOME_CODE } from '../../core/types.ts';
+import { metaTable } from '../../store/duckdb/meta-tables.ts';
+import type { ResolvedQuery } from './resolve.ts';
+
+export type Dialect = 'duckdb' | 'mysql';
+export interface CompiledQuery {
+  sql: string;
+  params: unknown[];
+}
+
+const C = OUTCOME_CODE;
+
+/**
+ * The FROM/WHERE shared by every analysis query, as `base` rows:
+ *   model, g0..g2, item_id, sample, outcome, correct, score, answer, latency_ms, tokens_in, tokens_out, cost_usd
+ * WARNING: user input never reaches this text. Identifiers are our generated ones: the metadata
+ * column m<col>/f<col> of a resolved field (col is an integer 0..15) and meta_<benchmark id>;
+ * run ids and filter values are bound parameters: `res.run_id IN (?, ?)`, `m.f3 IN (?, ?)`.
+ */
+export function compileBase(q: ResolvedQuery, dialect: Dialect): CompiledQuery {
+  const col = (c: number) => (dialect === 'duckdb' ? `m.f${Math.trunc(c)}` : `m.m${Math.trunc(c)}`);
+  const join =
+    dialect === 'duckdb'
+      ? `JOIN ${metaTable(q.benchmark.id)} m ON m.item_id = res.item_id`
+      : 'JOIN items m ON m.id = res.item_id';
+  const groups = q.levels.map((f, i) => `${col(f.col!)} AS g${i}`);
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (q.runIds.length === 0) where.push('1 = 0');
+  else {
+    where.push(`res.run_id IN (${q.runIds.map(() => '?').join(', ')})`);
+    params.push(...q.runIds);
+  }
+  for (const f of q.filters) {
+    // ENUM columns compare with text parameters once cast; MySQL columns are text already
+    const target = dialect === 'duckdb' ? `CAST(${col(f.field.col!)} AS VARCHAR)` : col(f.field.col!);
+    where.push(`${target} IN (${f.values.map(() => '?').join(', ')})`);
+    params.push(...f.values);
+  }
+  const sql = `SELECT ru.model_id AS model${groups.map((g) => `, ${g}`).join('')}, res.item_id, res.sample, res.outcome,
+      res.score, res.answer, res.latency_ms, res.tokens_in, res.tokens_out, res.cost_usd
+    FROM results res JOIN runs ru ON ru.id = res.run_id ${join}
+    WHERE ${where.join(' AND ')}`;
+  return { sql, params };
+}
+
+const gcols = (q: ResolvedQuery) => q.levels.map((_, i) => `g${i}`);
+
+/** Outcome codes that count toward n (scored): unscored joins them when counted wrong. */
+const scoredSet = (q: ResolvedQuery) =>
+  q.unscored === 'wrong' ? `${C.correct}, ${C.incorrect}, ${C.unscored}` : `${C.correct}, ${C.incorrect}`;
+
+function latencyAggregates(q: ResolvedQuery, dialect: Dialect, from: string): string {
+  const keys = ['model', ...gcols(q)];
+  if (dialect === 'duckdb') {
+    return `SELECT ${keys.join(', ')}, count(*) AS n_samples,
+        quantile_disc(latency_ms, 0.5) AS latency_ms_p50, quantile_disc(latency_ms, 0.95) AS latency_ms_p95,
+        sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out, sum(cost_usd) AS cost_usd
+      FROM ${from} GROUP BY ${keys.join(', ')}`;
+  }
+  // MySQL has no ordered-set aggregate: nearest rank (ceil(q·n)) from window functions, as DuckDB's quantile_disc
+  const part = keys.join(', ');
+  return `SELECT ${part}, count(*) AS n_samples,
+      MIN(CASE WHEN rn = CEIL(0.5 * cnt) THEN latency_ms END) AS latency_ms_p50,
+      MIN(CASE WHEN rn = CEIL(0.95 * cnt) THEN latency_ms END) AS latency_ms_p95,
+      SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd
+    FROM (SELECT ${part}, latency_ms, tokens_in, tokens_out, cost_usd,
+        ROW_NUMBER() OVER (PARTITION BY ${part}, latency_ms IS NULL ORDER BY latency_ms) AS rn,
+        COUNT(latency_ms) OVER (PARTITION BY ${part}) AS cnt
+      FROM ${from}) w
+    GROUP BY ${part}`;
+}
+
+/**
+ * The aggregate query: one row per (model, g0..) with the sufficient statistics the answer is
+ * computed from (n_items, sum_p, sum_p2 of item means; the same for scores), so coarser groups
+ * and totals roll up exactly. Groups with a NULL key are kept; the caller counts them as excluded.
+ */
+export function compileAggregate(q: ResolvedQuery, dialect: Dialect, rowCap: number): CompiledQuery {
+  const base = compileBase(q, dialect);
+  const keys = ['model', ...gcols(q)];
+  const k = keys.join(', ');
+  const nullSafe = (a: string, b: string) =>
+    dialect === 'duckdb' ? `${a} IS NOT DISTINCT FROM ${b}` : `${a} <=> ${b}`;
+  const f = (x: string) => `(${x}) * 1.0e0`; // double arithmetic on both engines (MySQL integer division is DECIMAL(·,4))
+  let acc: string;
+  if (!q.perItem) {
+    // one result per (model, item): item means are the values themselves
+    acc = `SELECT ${k},
+        SUM(CASE WHEN outcome IN (${scoredSet(q)}) THEN 1 ELSE 0 END) AS n,
+        SUM(CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END) AS correct,
+        SUM(CASE WHEN outcome = ${C.unscored} THEN 1 ELSE 0 END) AS unscored,
+        SUM(CASE WHEN outcome = ${C.error} THEN 1 ELSE 0 END) AS errors,
+        SUM(CASE WHEN outcome IN (${scoredSet(q)}) THEN 1 ELSE 0 END) AS n_items,
+        ${f(`SUM(CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END)`)} AS sum_p,
+        ${f(`SUM(CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END)`)} AS sum_p2,
+        COUNT(score) AS n_score, SUM(score) AS sum_s, SUM(score * score) AS sum_s2
+      FROM base GROUP BY ${k}`;
+  } else {
+    acc = `SELECT ${k},
+        SUM(k) AS n, SUM(c) AS correct, SUM(u) AS unscored, SUM(e) AS errors,
+        SUM(CASE WHEN k > 0 THEN 1 ELSE 0 END) AS n_items,
+        SUM(CASE WHEN k > 0 THEN ${f('c')} / k END) AS sum_p,
+        SUM(CASE WHEN k > 0 THEN (${f('c')} / k) * (${f('c')} / k) END) AS sum_p2,
+        SUM(CASE WHEN ks > 0 THEN 1 ELSE 0 END) AS n_score,
+        SUM(CASE WHEN ks > 0 THEN ss / ks END) AS sum_s,
+        SUM(CASE WHEN ks > 0 THEN (ss / ks) * (ss / ks) END) AS sum_s2
+      FROM (
+        SELECT ${k}, item_id,
+          SUM(CASE WHEN outcome IN (${scoredSet(q)}) THEN 1 ELSE 0 END) AS k,
+          SUM(CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END) AS c,
+          SUM(CASE WHEN outcome = ${C.unscored} THEN 1 ELSE 0 END) AS u,
+          SUM(CASE WHEN outcome = ${C.error} THEN 1 ELSE 0 END) AS e,
+          COUNT(score) AS ks, SUM(score) AS ss
+        FROM base GROUP BY ${k}, item_id
+      ) per_item GROUP BY ${k}`;
+  }
+  const lat = latencyAggregates(q, dialect, 'base');
+  const on = keys.map((x) => nullSafe(`a.${x}`, `l.${x}`)).join(' AND ');
+  const sql = `WITH base AS (${base.sql}),
+    acc AS (${acc}),
+    lat AS (${lat})
+    SELECT ${keys.map((x) => `a.${x}`).join(', ')}, l.n_samples, a.n, a.correct, a.unscored, a.errors, a.n_items,
+      a.sum_p, a.sum_p2, a.n_score, a.sum_s, a.sum_s2,
+      l.latency_ms_p50, l.latency_ms_p95, l.tokens_in, l.tokens_out, l.cost_usd
+    FROM acc a JOIN lat l ON ${on}
+    ORDER BY ${keys.map((x) => `a.${x}`).join(', ')}
+    LIMIT ${Math.trunc(rowCap) + 1}`;
+  return { sql, params: base.params };
+}
+
+/** pass@k input: per (model, group, samples n, correct c) the number of items. */
+export function compilePassHistogram(q: ResolvedQuery, dialect: Dialect): CompiledQuery {
+  const base = compileBase(q, dialect);
+  const k = ['model', ...gcols(q)].join(', ');
+  const sql = `WITH base AS (${base.sql})
+    SELECT ${k}, n, c, COUNT(*) AS items FROM (
+      SELECT ${k}, item_id,
+        SUM(CASE WHEN outcome IN (${scoredSet(q)}) THEN 1 ELSE 0 END) AS n,
+        SUM(CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END) AS c
+      FROM base GROUP BY ${k}, item_id) t
+    WHERE n > 0
+    GROUP BY ${k}, n, c`;
+  return { sql, params: base.params };
+}
+
+/** maj@k input: scored samples with index below maxK, in sample order per item. */
+export function compileVotes(q: ResolvedQuery, dialect: Dialect, maxK: number): CompiledQuery {
+  const base = compileBase(q, dialect);
+  const k = ['model', ...gcols(q)].join(', ');
+  const sql = `WITH base AS (${base.sql})
+    SELECT ${k}, item_id, sample, answer, CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END AS ok
+    FROM base WHERE outcome IN (${scoredSet(q)}) AND sample < ?
+    ORDER BY ${k}, item_id, sample`;
+  return { sql, params: [...base.params, maxK] };
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+export const MAX_LEVELS = 3;
+export const FIELD_NAME = z.string().min(1).max(191);
+const filterValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/** Gate 1: the shape of an analysis request. Unknown properties are rejected; nothing is coerced. */
+export const AnalysisRequest = z
+  .strictObject({
+    benchmark: z.string().min(1).max(191).describe('benchmark slug'),
+    levels: z
+      .array(FIELD_NAME)
+      .min(1)
+      .max(MAX_LEVELS)
+      .optional()
+      .describe('1 to 3 metadata fields, outermost first'),
+    level1: FIELD_NAME.optional(),
+    level2: FIELD_NAME.optional(),
+    level3: FIELD_NAME.optional(),
+    models: z
+      .array(z.string().min(1).max(191))
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('model names (default: all)'),
+    runs: z
+      .array(z.union([z.number().int().positive(), z.string().min(1).max(191)]))
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('run ids or run labels (default: all runs of the benchmark)'),
+    filters: z
+      .record(FIELD_NAME, z.array(filterValue).min(1).max(1000))
+      .optional()
+      .describe("field → allowed values (values of the field's type)"),
+    engine: z.enum(['duckdb', 'mysql']).default('duckdb'),
+    unscored: z
+      .enum(['exclude', 'wrong'])
+      .default('exclude')
+      .describe('unscored answers leave n (exclude) or count as incorrect (wrong); errors never count'),
+    pass_at: z
+      .array(z.number().int().min(1).max(1000))
+      .min(1)
+      .max(10)
+      .optional()
+      .describe('k values for pass@k'),
+    maj_at: z
+      .array(z.number().int().min(1).max(1000))
+      .min(1)
+      .max(10)
+      .optional()
+      .describe('k values for maj@k'),
+  })
+  .superRefine((r, ctx) => {
+    const short = [r.level1, r.level2, r.level3];
+    if (r.levels && short.some((s) => s !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either levels or level1/level2/level3, not both',
+        path: ['levels'],
+      });
+    }
+    if (!r.levels && r.level1 === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'levels (1 to 3 field names) or level1 is required',
+        path: ['levels'],
+      });
+    }
+    if (r.level3 !== undefined && r.level2 === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'level3 needs level2', path: ['level3'] });
+    }
+  });
+
+export type AnalysisRequest = z.infer<typeof AnalysisRequest>;
+
+/** The ordered level names of a request (long or short form). */
+export function levelNames(r: Pick<AnalysisRequest, 'levels' | 'level1' | 'level2' | 'level3'>): string[] {
+  if (r.levels) return r.levels;
+  return [r.level1, r.level2, r.level3].filter((x): x is string => x !== undefined);
+}

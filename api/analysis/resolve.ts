@@ -1,0 +1,120 @@
+import { errors } from '../../core/errors.ts';
+import type { MetadataField, MetaValue } from '../../core/types.ts';
+import { encodeValue } from '../../store/field-types.ts';
+import { type BenchView, type CatalogView, groupable } from './catalog-view.ts';
+import { type AnalysisRequest, levelNames } from './request.ts';
+
+/** A request after gate 2: every name resolved to ids and generated column numbers. */
+export interface ResolvedQuery {
+  benchmark: BenchView;
+  levels: MetadataField[];
+  /** Column number → allowed stored values (bound parameters). */
+  filters: { field: MetadataField; values: string[] }[];
+  runIds: number[];
+  unscored: 'exclude' | 'wrong';
+  /** True when some (model, item) may have several results: items are averaged first. */
+  perItem: boolean;
+  passAt: number[];
+  majAt: number[];
+}
+
+export function resolveBenchmark(view: CatalogView, slug: string): BenchView {
+  const b = view.benchmarks.get(slug);
+  if (!b) throw errors.notFound('benchmark', slug, [...view.benchmarks.keys()]);
+  return b;
+}
+
+/** Gate 2 for a field name: must be a groupable field of the benchmark's registered schema. */
+export function resolveField(b: BenchView, name: string, where = 'field'): MetadataField {
+  const f = b.fieldByName.get(name);
+  const valid = groupable(b).map((x) => x.name);
+  if (!f || f.col === null || f.type === 'text') throw errors.unknownField(name, valid, where);
+  return f;
+}
+
+function checkValueType(field: MetadataField, v: MetaValue): void {
+  const ok =
+    field.type === 'string'
+      ? typeof v === 'string'
+      : field.type === 'integer'
+        ? typeof v === 'number' && Number.isInteger(v)
+        : field.type === 'number'
+          ? typeof v === 'number'
+          : field.type === 'boolean'
+            ? typeof v === 'boolean'
+            : false;
+  if (!ok) {
+    throw errors.badRequest(
+      `filter value ${JSON.stringify(v)} for field "${field.name}" must be of its type (${field.type})`,
+      { field: field.name, type: field.type, value: v },
+    );
+  }
+}
+
+export function resolveFilters(b: BenchView, filters: Record<string, MetaValue[]> | undefined) {
+  return Object.entries(filters ?? {}).map(([name, values]) => {
+    const field = resolveField(b, name, 'filter field');
+    for (const v of values) checkValueType(field, v);
+    return { field, values: [...new Set(values.map((v) => encodeValue(v)!))] };
+  });
+}
+
+/** The runs a request selects: of the benchmark, narrowed by models and runs (ids or labels). */
+export function resolveRuns(
+  view: CatalogView,
+  b: BenchView,
+  models?: string[],
+  runs?: (number | string)[],
+): number[] {
+  let selected = view.runs.filter((r) => r.benchmarkId === b.id);
+  if (models) {
+    const known = new Set(selected.map((r) => view.modelName.get(r.modelId)!));
+    const ids = new Set<number>();
+    for (const m of models) {
+      if (!known.has(m)) throw errors.notFound('model', m, [...known].sort());
+      ids.add(view.modelId.get(m)!);
+    }
+    selected = selected.filter((r) => ids.has(r.modelId));
+  }
+  if (runs) {
+    const picked = new Set<number>();
+    for (const want of runs) {
+      const match = selected.filter((r) => (typeof want === 'number' ? r.id === want : r.label === want));
+      if (match.length === 0) {
+        throw errors.notFound('run', String(want), [...new Set(selected.map((r) => `${r.id} (${r.label})`))]);
+      }
+      for (const r of match) picked.add(r.id);
+    }
+    selected = selected.filter((r) => picked.has(r.id));
+  }
+  return selected.map((r) => r.id);
+}
+
+export function resolveAnalysis(view: CatalogView, req: AnalysisRequest): ResolvedQuery {
+  const b = resolveBenchmark(view, req.benchmark);
+  const names = levelNames(req);
+  if (names.length > 3) throw errors.badRequest('at most 3 levels');
+  if (new Set(names).size !== names.length)
+    throw errors.badRequest(`levels repeat a field: ${names.join(', ')}`);
+  const levels = names.map((n) => resolveField(b, n, 'level field'));
+  const filters = resolveFilters(b, req.filters);
+  const runIds = resolveRuns(view, b, req.models, req.runs);
+  const runs = view.runs.filter((r) => runIds.includes(r.id));
+  const perModel = new Map<number, number>();
+  for (const r of runs) perModel.set(r.modelId, (perModel.get(r.modelId) ?? 0) + 1);
+  const perItem =
+    runs.some((r) => r.maxSample > 0) ||
+    [...perModel.values()].some((n) => n > 1) ||
+    !!req.pass_at ||
+    !!req.maj_at;
+  return {
+    benchmark: b,
+    levels,
+    filters,
+    runIds,
+    unscored: req.unscored,
+    perItem,
+    passAt: req.pass_at ?? [],
+    majAt: req.maj_at ?? [],
+  };
+}

@@ -1,0 +1,269 @@
+import { errors } from '../../core/errors.ts';
+import { majAtK, type VoteSample } from '../../core/stats/maj-at-k.ts';
+import { passAtK } from '../../core/stats/pass-at-k.ts';
+import type { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import {
+  type AnalysisRow,
+  computeTotals,
+  dropNullGroups,
+  type Estimate,
+  groupKey,
+  type RawRow,
+  sortRows,
+  type Totals,
+  toAnalysisRow,
+} from './assemble.ts';
+import { AnswerCache } from './cache.ts';
+import { type CatalogView, loadCatalogView } from './catalog-view.ts';
+import { compileAggregate, compilePassHistogram, compileVotes } from './compile.ts';
+import type { Engine } from './engines.ts';
+import type { AnalysisRequest } from './request.ts';
+import { type ResolvedQuery, resolveAnalysis } from './resolve.ts';
+
+export interface AnalysisResponse {
+  benchmark: string;
+  levels: string[];
+  unscored: 'exclude' | 'wrong';
+  rows: AnalysisRow[];
+  totals: Totals[];
+  /** Results left out because a level field was NULL for their item. */
+  excluded: number;
+  meta: {
+    engine: 'duckdb' | 'mysql';
+    elapsed_ms: number;
+    data_version: string;
+    cached: boolean;
+    row_count: number;
+    stderr_method: string;
+    totals_method: string;
+  };
+}
+
+const STDERR_METHOD =
+  "accuracy is the mean over items of each item's mean over its samples (every item weighs 1); stderr is the " +
+  'sample standard deviation of those item means / sqrt(items), which with one sample per item is ' +
+  "lm-evaluation-harness's stderr and with several treats an item's samples as one cluster (Miller 2024, §3.2); " +
+  'ci95 is the Wilson score interval (z = 1.959964) on items';
+const TOTALS_METHOD =
+  "micro: all selected items pooled (item-weighted); macro: unweighted mean of the Level1 groups' accuracies, " +
+  'stderr sqrt(sum of squared group stderrs) / groups';
+
+export interface EngineTimer {
+  observe(engine: 'duckdb' | 'mysql', seconds: number): void;
+}
+
+/** Resolves, compiles, runs and assembles analyses; answers are cached by (request, data version). */
+export class AnalysisService {
+  private catalogCache: { version: number; view: Promise<CatalogView> } | null = null;
+  readonly cache = new AnswerCache<AnalysisResponse>(2000);
+
+  constructor(
+    readonly duck: DuckDbStore,
+    readonly engines: { duckdb: Engine; mysql: Engine | null },
+    readonly options: { timeoutMs: number; rowCap: number; timer?: EngineTimer },
+  ) {}
+
+  get dataVersion(): string {
+    return String(this.duck.dataVersion);
+  }
+
+  /** The catalog as of the current data version (one read per version). */
+  catalog(): Promise<CatalogView> {
+    const v = this.duck.dataVersion;
+    if (!this.catalogCache || this.catalogCache.version !== v) {
+      const view = this.engineQueryDb();
+      this.catalogCache = { version: v, view };
+      view.catch(() => {
+        if (this.catalogCache?.view === view) this.catalogCache = null;
+      });
+    }
+    return this.catalogCache.view;
+  }
+
+  private engineQueryDb(): Promise<CatalogView> {
+    const engine = this.engines.duckdb;
+    const t = this.options.timeoutMs;
+    return loadCatalogView({
+      dialect: 'duckdb',
+      all: (sql, params) => engine.query(sql, params ?? [], t),
+      run: () => Promise.reject(new Error('read only')),
+      transaction: () => Promise.reject(new Error('read only')),
+    });
+  }
+
+  engine(name: 'duckdb' | 'mysql'): Engine {
+    const e = this.engines[name];
+    if (!e) {
+      throw errors.badRequest(
+        'engine "mysql" needs a MySQL store (set MYSQL_URL); this server runs on the embedded DuckDB store',
+        {
+          engines: ['duckdb'],
+        },
+      );
+    }
+    return e;
+  }
+
+  async run<T>(engine: Engine, sql: string, params: unknown[]): Promise<T[]> {
+    const t0 = performance.now();
+    try {
+      return await engine.query<T>(sql, params, this.options.timeoutMs);
+    } finally {
+      this.options.timer?.observe(engine.name, (performance.now() - t0) / 1000);
+    }
+  }
+
+  async analyze(req: AnalysisRequest): Promise<AnalysisResponse> {
+    const t0 = performance.now();
+    const version = this.dataVersion;
+    const key = JSON.stringify(req);
+    const hit = this.cache.get(version, key);
+    if (hit) return { ...hit, meta: { ...hit.meta, cached: true, elapsed_ms: performance.now() - t0 } };
+    const engine = this.engine(req.engine);
+    const view = await this.catalog();
+    const q = resolveAnalysis(view, req);
+    const { sql, params } = compileAggregate(q, engine.name, this.options.rowCap);
+    const raw = await this.run<RawRow>(engine, sql, params);
+    if (raw.length > this.options.rowCap) {
+      throw errors.tooLarge(
+        `the answer has more than ${this.options.rowCap} rows; narrow it with filters, models or fewer levels`,
+        { row_cap: this.options.rowCap },
+      );
+    }
+    const numeric = raw.map(normalizeRow);
+    const { kept, excluded } = dropNullGroups(q, numeric);
+    const rows = kept.map((r) => toAnalysisRow(q, view, r));
+    if (q.passAt.length > 0) await this.addPassAt(engine, q, rows, kept);
+    if (q.majAt.length > 0) await this.addMajAt(engine, q, rows, kept);
+    const response: AnalysisResponse = {
+      benchmark: q.benchmark.slug,
+      levels: q.levels.map((f) => f.name),
+      unscored: q.unscored,
+      rows: sortRows(q, rows),
+      totals: computeTotals(view, kept),
+      excluded,
+      meta: {
+        engine: engine.name,
+        elapsed_ms: 0,
+        data_version: version,
+        cached: false,
+        row_count: rows.length,
+        stderr_method: STDERR_METHOD,
+        totals_method: TOTALS_METHOD,
+      },
+    };
+    this.cache.set(version, key, response);
+    return { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } };
+  }
+
+  private async addPassAt(engine: Engine, q: ResolvedQuery, rows: AnalysisRow[], kept: RawRow[]) {
+    const { sql, params } = compilePassHistogram(q, engine.name);
+    const hist = (await this.run<Record<string, unknown>>(engine, sql, params)).map((h) =>
+      normalizeRow(h as never),
+    );
+    const byGroup = new Map<string, { n: number; c: number; count: number }[]>();
+    for (const h of hist as unknown as (RawRow & { c: number; items: number })[]) {
+      const k = groupKey(h, q.levels.length);
+      const list = byGroup.get(k) ?? [];
+      list.push({ n: Number(h.n), c: Number(h.c), count: Number(h.items) });
+      byGroup.set(k, list);
+    }
+    kept.forEach((r, i) => {
+      const items = byGroup.get(groupKey(r, q.levels.length)) ?? [];
+      for (const k of q.passAt) {
+        const e = passAtK(items, k);
+        (rows[i] as unknown as Record<string, unknown>)[`pass@${k}`] = {
+          n: e.items,
+          value: e.value,
+          stderr: e.stderr,
+          too_few_samples: e.tooFewSamples,
+        } satisfies Estimate & { too_few_samples: number };
+      }
+    });
+  }
+
+  private async addMajAt(engine: Engine, q: ResolvedQuery, rows: AnalysisRow[], kept: RawRow[]) {
+    const maxK = Math.max(...q.majAt);
+    const { sql, params } = compileVotes(q, engine.name, maxK);
+    const votes = await this.run<Record<string, unknown>>(engine, sql, params);
+    const byGroup = new Map<string, Map<number, VoteSample[]>>();
+    for (const v of votes) {
+      const r = normalizeRow(v as never);
+      const k = groupKey(r, q.levels.length);
+      let items = byGroup.get(k);
+      if (!items) {
+        items = new Map();
+        byGroup.set(k, items);
+      }
+      const item = Number(v.item_id);
+      const list = items.get(item) ?? [];
+      list.push({ answer: (v.answer as string | null) ?? null, correct: Number(v.ok) === 1 });
+      items.set(item, list);
+    }
+    kept.forEach((r, i) => {
+      const items = [...(byGroup.get(groupKey(r, q.levels.length))?.values() ?? [])];
+      for (const k of q.majAt) {
+        const e = majAtK(items, k);
+        (rows[i] as unknown as Record<string, unknown>)[`maj@${k}`] = {
+          n: e.items,
+          value: e.value,
+          stderr: e.stderr,
+          too_few_samples: e.tooFewSamples,
+        };
+      }
+    });
+  }
+}
+
+/** Both engines' rows as plain numbers; group keys as text (ENUMs and VARCHARs alike). */
+function normalizeRow(r: RawRow): RawRow {
+  const out = { ...r } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) {
+    if (k === 'g0' || k === 'g1' || k === 'g2') out[k] = v === null || v === undefined ? null : String(v);
+    else if (typeof v === 'string' && k !== 'answer') out[k] = Number(v);
+    else if (typeof v === 'bigint') out[k] = Number(v);
+  }
+  return out as unknown as RawRow;
+}
+
+export interface SummaryEntry {
+  benchmark: string;
+  items: number;
+  runs: number;
+  results: number;
+  models: ReturnType<typeof toAnalysisRow>[];
+}
+
+/** Per benchmark: result totals and each model's accuracy over all its items (micro), with stderr. */
+export async function summarize(service: AnalysisService): Promise<SummaryEntry[]> {
+  const view = await service.catalog();
+  const out: SummaryEntry[] = [];
+  for (const b of view.benchmarks.values()) {
+    const runs = view.runs.filter((r) => r.benchmarkId === b.id);
+    const perModel = new Map<number, number>();
+    for (const r of runs) perModel.set(r.modelId, (perModel.get(r.modelId) ?? 0) + 1);
+    const q: ResolvedQuery = {
+      benchmark: b,
+      levels: [],
+      filters: [],
+      runIds: runs.map((r) => r.id),
+      unscored: 'exclude',
+      perItem: runs.some((r) => r.maxSample > 0) || [...perModel.values()].some((n) => n > 1),
+      passAt: [],
+      majAt: [],
+    };
+    const engine = service.engines.duckdb;
+    const { sql, params } = compileAggregate(q, 'duckdb', 100_000);
+    const rows = (await service.run<RawRow>(engine, sql, params)).map(normalizeRow);
+    out.push({
+      benchmark: b.slug,
+      items: 0,
+      runs: runs.length,
+      results: runs.reduce((s, r) => s + r.results, 0),
+      models: rows
+        .map((r) => toAnalysisRow(q, view, r))
+        .sort((x, y) => (y.accuracy ?? -1) - (x.accuracy ?? -1)),
+    });
+  }
+  return out;
+}

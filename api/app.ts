@@ -1,0 +1,62 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { AppContext } from './context.ts';
+import { installErrorHandler } from './errors.ts';
+import { analysisRoutes } from './routes/analysis.ts';
+import { benchmarkRoutes } from './routes/benchmarks.ts';
+import { healthRoutes } from './routes/health.ts';
+import { importRoutes } from './routes/imports.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { VERSION } from './version.ts';
+
+export interface BuildOptions {
+  logger?: boolean;
+  /** Extra route plugins (runs, compare, …) registered with the same context. */
+  plugins?: ((app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>)[];
+}
+
+/** The composition root: builds the app over an opened context, without listening. */
+export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ? { level: ctx.config.logLevel } : false,
+    bodyLimit: 10 * 1024 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpDuration.observe(
+      { method: req.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'evalhouse',
+        version: VERSION,
+        description: 'Warehouse and analytics API for LLM evaluation results',
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const plugin of [
+    healthRoutes,
+    metricsRoutes,
+    benchmarkRoutes,
+    analysisRoutes,
+    importRoutes,
+    ...(opts.plugins ?? []),
+  ]) {
+    await app.register(plugin, { ctx });
+  }
+  return app;
+}

@@ -1,0 +1,91 @@
+import type { Config } from '../core/config.ts';
+import type { RecordStore } from '../core/store.ts';
+import { Mirror } from '../ingest/mirror.ts';
+import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import { MysqlStore } from '../store/mysql/mysql-store.ts';
+import { DuckDbEngine, MysqlEngine } from './analysis/engines.ts';
+import { AnalysisService } from './analysis/service.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+
+/** Everything a server process owns: stores, engines, the mirror loop, metrics. */
+export interface AppContext {
+  config: Config;
+  /** Where writes go: MySQL, or the DuckDB file in embedded mode. */
+  record: RecordStore;
+  /** The analytics store (the mirror in MySQL mode). */
+  duck: DuckDbStore;
+  mysql: MysqlStore | null;
+  mirror: Mirror | null;
+  duckEngine: DuckDbEngine;
+  analysis: AnalysisService;
+  metrics: Metrics;
+  /** Syncs the mirror now (no-op in embedded mode); the background loop calls it too. */
+  syncMirror(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openContext(config: Config, opts: { mirrorLoop?: boolean } = {}): Promise<AppContext> {
+  const metrics = createMetrics();
+  const duck = await DuckDbStore.open(config.duckdbPath);
+  const mysql = config.mysqlUrl ? await MysqlStore.open(config.mysqlUrl, config.mysqlPoolSize) : null;
+  const mirror = mysql ? new Mirror(mysql.pool, duck) : null;
+  const duckEngine = await DuckDbEngine.create(duck.instance, 4);
+  const mysqlEngine = mysql ? await MysqlEngine.create(mysql.pool) : null;
+  const analysis = new AnalysisService(
+    duck,
+    { duckdb: duckEngine, mysql: mysqlEngine },
+    {
+      timeoutMs: config.queryTimeoutMs,
+      rowCap: config.rowCap,
+      timer: { observe: (engine, s) => metrics.queryDuration.observe({ engine }, s) },
+    },
+  );
+  let syncing: Promise<void> | null = null;
+  const syncMirror = async () => {
+    if (!mirror) return;
+    // one sync at a time; a caller arriving meanwhile waits for the running one and then runs its own
+    while (syncing) await syncing.catch(() => undefined);
+    syncing = mirror.syncOnce().then(() => undefined);
+    try {
+      await syncing;
+    } finally {
+      syncing = null;
+    }
+  };
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let loopLog: ((err: unknown) => void) | null = null;
+  const loop = async () => {
+    if (stopped) return;
+    try {
+      await syncMirror();
+    } catch (err) {
+      loopLog?.(err);
+    }
+    if (!stopped) timer = setTimeout(loop, config.mirrorIntervalMs);
+  };
+  if (mirror && opts.mirrorLoop !== false) {
+    loopLog = (err) => console.error(`mirror sync failed: ${(err as Error).message}`);
+    await syncMirror();
+    timer = setTimeout(loop, config.mirrorIntervalMs);
+  }
+  return {
+    config,
+    record: mysql ?? duck,
+    duck,
+    mysql,
+    mirror,
+    duckEngine,
+    analysis,
+    metrics,
+    syncMirror,
+    async close() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      while (syncing) await syncing.catch(() => undefined);
+      await duckEngine.close();
+      await duck.close();
+      await mysql?.close();
+    },
+  };
+}

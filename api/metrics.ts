@@ -1,0 +1,68 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The server's Prometheus metrics; names carry units and the evalhouse_ prefix. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'evalhouse_process_' });
+  const httpDuration = new Histogram({
+    name: 'evalhouse_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const queryDuration = new Histogram({
+    name: 'evalhouse_query_duration_seconds',
+    help: 'Analysis query duration by engine',
+    labelNames: ['engine'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const poolConnections = new Gauge({
+    name: 'evalhouse_pool_connections',
+    help: 'Connections in each pool by state (in_use, free) and waiting requests (queued)',
+    labelNames: ['pool', 'state'] as const,
+    registers: [registry],
+  });
+  const mirrorLagRows = new Gauge({
+    name: 'evalhouse_mirror_lag_rows',
+    help: 'MySQL results not yet in the DuckDB mirror',
+    registers: [registry],
+  });
+  const mirrorLagSeconds = new Gauge({
+    name: 'evalhouse_mirror_lag_seconds',
+    help: 'Seconds since the mirror last completed a sync',
+    registers: [registry],
+  });
+  const importedRows = new Counter({
+    name: 'evalhouse_import_rows_total',
+    help: 'Result records imported, by outcome of the write (inserted, duplicate, skipped)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const imports = new Counter({
+    name: 'evalhouse_imports_total',
+    help: 'Import requests by status (committed, rejected)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const cacheRequests = new Counter({
+    name: 'evalhouse_analysis_cache_requests_total',
+    help: 'Analysis answers served from the cache (hit) or computed (miss)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    httpDuration,
+    queryDuration,
+    poolConnections,
+    mirrorLagRows,
+    mirrorLagSeconds,
+    importedRows,
+    imports,
+    cacheRequests,
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

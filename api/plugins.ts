@@ -1,0 +1,9 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from './context.ts';
+
+type Plugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>;
+
+/** Route plugins beyond the core ones (runs, compare, items), wired with the context. */
+export async function extraPlugins(): Promise<Plugin[]> {
+  return [];
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { toArrowIpc } from '../analysis/arrow.ts';
+import { AnalysisRequest } from '../analysis/request.ts';
+import { summarize } from '../analysis/service.ts';
+import type { AppContext } from '../context.ts';
+
+export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+export async function analysisRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/analysis',
+    {
+      schema: {
+        summary:
+          'Per model and group: accuracy with stderr and Wilson interval, scores, latency, tokens, cost',
+        description:
+          'Groups by 1 to 3 metadata fields (levels). Every item weighs 1; unscored answers are excluded or counted ' +
+          'wrong; errors never count. Rows with a NULL level value are left out and counted in `excluded`. ' +
+          `Send \`Accept: ${ARROW_STREAM}\` for the rows as an Arrow IPC stream.`,
+        body: AnalysisRequest,
+      },
+    },
+    async (req, reply) => {
+      const res = await ctx.analysis.analyze(req.body);
+      ctx.metrics.cacheRequests.inc({ result: res.meta.cached ? 'hit' : 'miss' });
+      if ((req.headers.accept ?? '').includes(ARROW_STREAM)) {
+        reply.header('content-type', ARROW_STREAM);
+        reply.header('x-evalhouse-data-version', res.meta.data_version);
+        reply.header('x-evalhouse-excluded', String(res.excluded));
+        return reply.send(Buffer.from(toArrowIpc(res)));
+      }
+      return res;
+    },
+  );
+  r.get(
+    '/analysis/summary',
+    { schema: { summary: "Per benchmark: totals and each model's accuracy with stderr" } },
+    async () => ({
+      benchmarks: await summarize(ctx.analysis),
+      data_version: ctx.analysis.dataVersion,
+    }),
+  );
+}

@@ -1,0 +1,137 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errors } from '../../core/errors.ts';
+import type { MetaValue } from '../../core/types.ts';
+import { AnswerCache } from '../analysis/cache.ts';
+import { allFieldValues, nextLevelOptions } from '../analysis/metadata.ts';
+import { FIELD_NAME } from '../analysis/request.ts';
+import { resolveBenchmark, resolveField, resolveFilters } from '../analysis/resolve.ts';
+import type { AppContext } from '../context.ts';
+
+const Params = z.strictObject({ benchmark: z.string().min(1).max(191) });
+const filterValue = z.union([z.string(), z.number(), z.boolean()]);
+const OptionsBody = z
+  .strictObject({
+    level1: FIELD_NAME,
+    level1_values: z.array(filterValue).min(1).max(1000).optional(),
+    level2: FIELD_NAME.optional(),
+    level2_values: z.array(filterValue).min(1).max(1000).optional(),
+  })
+  .refine((b) => b.level2_values === undefined || b.level2 !== undefined, {
+    message: 'level2_values needs level2',
+    path: ['level2_values'],
+  });
+
+export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const cache = new AnswerCache<unknown>(500);
+  const q = <T>(sql: string, params: unknown[]) => ctx.analysis.run<T>(ctx.duckEngine, sql, params);
+  const cached = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const v = ctx.analysis.dataVersion;
+    const hit = cache.get(v, key);
+    if (hit !== undefined) return hit as T;
+    const out = await fn();
+    cache.set(v, key, out);
+    return out;
+  };
+
+  r.get(
+    '/benchmarks',
+    { schema: { summary: 'Benchmarks with item, model, run and result counts and metadata fields' } },
+    async () =>
+      cached('list', async () => {
+        const view = await ctx.analysis.catalog();
+        const items = await q<{ benchmark_id: number; n: number }>(
+          'SELECT benchmark_id, count(*) AS n FROM items GROUP BY benchmark_id',
+          [],
+        );
+        const itemCount = new Map(items.map((i) => [Number(i.benchmark_id), Number(i.n)]));
+        return {
+          benchmarks: [...view.benchmarks.values()].map((b) => {
+            const runs = view.runs.filter((x) => x.benchmarkId === b.id);
+            return {
+              benchmark: b.slug,
+              version: b.version,
+              task: b.task,
+              cluster_field: b.clusterField,
+              items: itemCount.get(b.id) ?? 0,
+              models: new Set(runs.filter((x) => x.results > 0).map((x) => x.modelId)).size,
+              runs: runs.length,
+              results: runs.reduce((s, x) => s + x.results, 0),
+              model_names: [...new Set(runs.map((x) => view.modelName.get(x.modelId)!))].sort(),
+              metadata: b.fields.map((f) => ({
+                name: f.name,
+                type: f.type,
+                label: f.label,
+                groupable: f.col !== null && f.type !== 'text',
+              })),
+            };
+          }),
+        };
+      }),
+  );
+
+  r.get(
+    '/benchmarks/:benchmark/metadata',
+    {
+      schema: {
+        summary: 'Every metadata field with type, distinct and null counts, and its values with item counts',
+        params: Params,
+      },
+    },
+    async (req) =>
+      cached(`meta:${req.params.benchmark}`, async () => {
+        const view = await ctx.analysis.catalog();
+        const b = resolveBenchmark(view, req.params.benchmark);
+        return { benchmark: b.slug, fields: await allFieldValues(q, b) };
+      }),
+  );
+
+  r.post(
+    '/benchmarks/:benchmark/metadata/options',
+    {
+      schema: {
+        summary:
+          'Fields usable at the next level once level1 (and optionally its values, and level2) are chosen',
+        params: Params,
+        body: OptionsBody,
+      },
+    },
+    async (req) => {
+      const body = req.body;
+      return cached(`opt:${req.params.benchmark}:${JSON.stringify(body)}`, async () => {
+        const view = await ctx.analysis.catalog();
+        const b = resolveBenchmark(view, req.params.benchmark);
+        const chosen = [
+          {
+            field: resolveField(b, body.level1, 'level1 field'),
+            values: values(b, body.level1, body.level1_values),
+          },
+        ];
+        if (body.level2 !== undefined) {
+          if (body.level2 === body.level1) throw errors.badRequest('level2 must differ from level1');
+          chosen.push({
+            field: resolveField(b, body.level2, 'level2 field'),
+            values: values(b, body.level2, body.level2_values),
+          });
+        }
+        return {
+          benchmark: b.slug,
+          level: chosen.length + 1,
+          chosen: chosen.map((c) => ({ field: c.field.name, values: c.values ?? null })),
+          fields: await nextLevelOptions(q, b, chosen),
+        };
+      });
+    },
+  );
+}
+
+function values(
+  b: Parameters<typeof resolveFilters>[0],
+  field: string,
+  vals: MetaValue[] | undefined,
+): string[] | undefined {
+  if (!vals) return undefined;
+  return resolveFilters(b, { [field]: vals })[0]!.values;
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { mysqlPoolStats } from './health.ts';
+
+export async function metricsRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics (text exposition format)', hide: false } },
+    async (_req, reply) => {
+      const m = ctx.metrics;
+      const d = ctx.duckEngine.stats;
+      m.poolConnections.set({ pool: 'duckdb', state: 'in_use' }, d.in_use);
+      m.poolConnections.set({ pool: 'duckdb', state: 'free' }, d.free);
+      m.poolConnections.set({ pool: 'duckdb', state: 'queued' }, d.queued);
+      if (ctx.mysql) {
+        const s = mysqlPoolStats(ctx.mysql.pool, ctx.config.mysqlPoolSize);
+        m.poolConnections.set({ pool: 'mysql', state: 'in_use' }, s.in_use);
+        m.poolConnections.set({ pool: 'mysql', state: 'free' }, s.free);
+        m.poolConnections.set({ pool: 'mysql', state: 'queued' }, s.queued);
+      }
+      if (ctx.mirror) {
+        try {
+          const lag = await ctx.mirror.currentLag();
+          m.mirrorLagRows.set(lag.rows);
+          if (Number.isFinite(lag.seconds)) m.mirrorLagSeconds.set(lag.seconds);
+        } catch {
+          // the gauge keeps its last value; /health reports the problem
+        }
+      }
+      reply.header('content-type', m.registry.contentType);
+      return m.registry.metrics();
+    },
+  );
+}

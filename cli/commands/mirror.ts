@@ -1,0 +1,36 @@
+import { Mirror } from '../../ingest/mirror.ts';
+import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import { MysqlStore } from '../../store/mysql/mysql-store.ts';
+import { type Command, UsageError } from '../command.ts';
+import { parseCommandArgs } from '../main.ts';
+import { progressPrinter } from '../progress.ts';
+
+export const command: Command = {
+  name: 'mirror',
+  summary: 'copy new MySQL results into the DuckDB mirror once',
+  usage:
+    'usage: evalhouse mirror\n\nOne incremental pass of the MySQL → DuckDB mirror (MYSQL_URL → DUCKDB_PATH).\n' +
+    'A running server keeps its own mirror current; stop it first (one process per DuckDB file).',
+  async run(argv, config) {
+    parseCommandArgs(argv, {}, false);
+    if (!config.mysqlUrl)
+      throw new UsageError(
+        'MYSQL_URL is not set: in embedded mode DuckDB is the record, there is nothing to mirror',
+      );
+    const mysql = await MysqlStore.open(config.mysqlUrl, 2);
+    const duck = await DuckDbStore.open(config.duckdbPath);
+    try {
+      const progress = progressPrinter('mirror');
+      const s = await new Mirror(mysql.pool, duck).syncOnce((d, t) => progress.update(d, t));
+      progress.done();
+      const rate = s.rows > 0 ? Math.round(s.rows / (s.elapsedMs / 1000)) : 0;
+      console.log(
+        `mirrored ${s.rows} rows in ${(s.elapsedMs / 1000).toFixed(2)} s (${rate} rows/s); runs invalidated ${s.invalidatedRuns}; catalog ${s.catalogCopied ? 'copied' : 'unchanged'}`,
+      );
+      return 0;
+    } finally {
+      await mysql.close();
+      await duck.close();
+    }
+  },
+};

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../../core/config.ts';
+import type { RecordStore, RunInfo } from '../../core/store.ts';
+import { loadBenchmark } from '../../ingest/benchmarks/load.ts';
+import { BenchmarkError, formatProblem } from '../../ingest/benchmarks/types.ts';
+import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/providers/models.ts';
+import { createProvider, type Env, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
+import { planFromBenchmark, type RunOptions } from '../../ingest/runner/from-benchmark.ts';
+import { formatSummary, progressPrinter } from '../../ingest/runner/progress.ts';
+import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
+import { openRecordStore } from '../../store/open.ts';
+import { type Command, UsageError } from '../command.ts';
+import { parseCommandArgs } from '../main.ts';
+import { runningServer } from '../remote.ts';
+
+const usage = `usage: evalhouse run --benchmark <slug|folder> --model <name|provider:model-id>
+                     [--base-url URL] [--api-key-env VAR] [--models-file models.yaml]
+                     [--limit N] [--sample-seed S] [--samples N]
+                     [--concurrency C] [--rpm R] [--tpm T] [--deadline-ms MS] [--stall-ms MS] [--max-attempts N]
+                     [--run-id LABEL | --resume <run id|label>] [--judge-model NAME]
+
+Asks every item of the benchmark (or --limit N of them; with --sample-seed S a deterministic subset)
+of the model, --samples N times each, scores the answers and appends the results to the store.
+--model is a name from models.yaml (see \`evalhouse models\`) or ad hoc: openai:<id>, anthropic:<id>,
+openai-compatible:<id> --base-url http://host:port/v1 [--api-key-env VAR].
+--run-id names the run: the same command again resumes it (items stored are skipped, errors asked
+again). --resume takes a run id or label. A run's prompt, parameters, limit, seed and samples are
+fixed at creation; a resume with other ones is refused. Ctrl-C stops cleanly (a second one quits).
+Exit code: 0 completed, 1 failed, 3 paused.`;
+
+/**
+ * The one place the CLI opens the store for a run.
+ * TODO(lead): in embedded mode, when a server answers at config.evalhouseUrl it holds the DuckDB file;
+ * route the run through it (POST /runs, then poll GET /runs/:id) or its write API here.
+ */
+export async function openStoreForCli(config: Config): Promise<RecordStore> {
+  const server = await runningServer(config);
+  if (server) {
+    throw new UsageError(
+      `a server at ${server} holds ${config.duckdbPath}; start the run there with POST ${server}/runs ` +
+        '(same options, as JSON), or stop the server first',
+    );
+  }
+  return openRecordStore(config);
+}
+
+function int(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min} (got "${v}")`);
+  return n;
+}
+
+const label = () => {
+  const d = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${d}-${randomBytes(2).toString('hex')}`;
+};
+
+async function findResumed(
+  store: RecordStore,
+  ref: string,
+  benchmark: string,
+  model: string,
+): Promise<RunInfo> {
+  const run = /^\d+$/.test(ref)
+    ? await store.getRun(Number(ref))
+    : await store.findRun(benchmark, model, ref);
+  if (!run) throw new UsageError(`no run "${ref}" of ${benchmark} × ${model} to resume`);
+  if (run.benchmark !== benchmark || run.model !== model) {
+    throw new UsageError(`run #${run.id} is ${run.benchmark} × ${run.model}, not ${benchmark} × ${model}`);
+  }
+  return run;
+}
+
+export async function runCommand(argv: string[], config: Config, env: Env): Promise<number> {
+  const { values: v } = parseCommandArgs(
+    argv,
+    {
+      benchmark: { type: 'string' },
+      model: { type: 'string' },
+      'base-url': { type: 'string' },
+      'api-key-env': { type: 'string' },
+      'models-file': { type: 'string', default: 'models.yaml' },
+      limit: { type: 'string' },
+      'sample-seed': { type: 'string' },
+      samples: { type: 'string' },
+      concurrency: { type: 'string' },
+      rpm: { type: 'string' },
+      tpm: { type: 'string' },
+      'deadline-ms': { type: 'string' },
+      'stall-ms': { type: 'string' },
+      'max-attempts': { type: 'string' },
+      'run-id': { type: 'string' },
+      resume: { type: 'string' },
+      'judge-model': { type: 'string' },
+    },
+    false,
+  );
+  if (!v.benchmark) throw new UsageError('--benchmark is required');
+  if (!v.model) throw new UsageError('--model is required');
+  if (v.resume && v['run-id']) throw new UsageError('give --run-id or --resume, not both');
+  const opts: Omit<RunOptions, 'label'> = {
+    limit: int('limit', v.limit, 1),
+    sampleSeed: int('sample-seed', v['sample-seed'], 0),
+    samples: int('samples', v.samples, 1),
+    concurrency: int('concurrency', v.concurrency, 1),
+    rpm: int('rpm', v.rpm, 1),
+    tpm: int('tpm', v.tpm, 1),
+    deadlineMs: int('deadline-ms', v['deadline-ms'], 1),
+    stallMs: int('stall-ms', v['stall-ms'], 1),
+    maxAttempts: int('max-attempts', v['max-attempts'], 1),
+  };
+
+  // Everything that can be wrong with the model or the benchmark is reported before anything is asked.
+  let plan: ReturnType<typeof planFromBenchmark>;
+  let provider: ReturnType<typeof createProvider>;
+  let def: Awaited<ReturnType<typeof loadBenchmark>>;
+  let model: ModelDef;
+  let judge: RunOptions['judge'];
+  try {
+    const models = await loadModels(v['models-file']);
+    model = resolveModel(v.model, models, { baseUrl: v['base-url'], apiKeyEnv: v['api-key-env'] });
+    provider = createProvider(model, env);
+    if (v['judge-model']) {
+      judge = {
+        name: v['judge-model'],
+        provider: createProvider(resolveModel(v['judge-model'], models), env),
+      };
+    }
+    def = await loadBenchmark(v.benchmark);
+    plan = planFromBenchmark(def, model, { ...opts, label: 'pending', judge });
+  } catch (err) {
+    if (err instanceof BenchmarkError) {
+      console.error(
+        `evalhouse run: benchmark ${v.benchmark} is not valid:\n${err.problems.map(formatProblem).join('\n')}`,
+      );
+      return 2;
+    }
+    if (err instanceof ModelSetupError || err instanceof ModelsFileError) {
+      console.error(`evalhouse run: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const store = await openStoreForCli(config);
+  const ac = new AbortController();
+  const onSigint = () => {
+    if (ac.signal.aborted) {
+      console.error('\nsecond Ctrl-C: quitting now; stored results are safe, requests in flight are lost');
+      process.exit(130);
+    }
+    console.error('\nCtrl-C: finishing requests in flight (Ctrl-C again to quit now)');
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    let runLabel = v['run-id'] ?? label();
+    if (v.resume) {
+      const run = await findResumed(store, v.resume, def.slug, model.name);
+      runLabel = run.label;
+      // Selection settings not repeated on the command line are the run's own.
+      const c = (run.config ?? {}) as {
+        limit?: number | null;
+        sample_seed?: number | null;
+        samples?: number;
+      };
+      plan = planFromBenchmark(def, model, {
+        ...opts,
+        limit: opts.limit ?? c.limit ?? null,
+        sampleSeed: opts.sampleSeed ?? c.sample_seed ?? null,
+        samples: opts.samples ?? c.samples ?? 1,
+        label: runLabel,
+        judge,
+      });
+    } else {
+      plan = { ...plan, label: runLabel };
+    }
+    const stderr = process.stderr;
+    const out = await runBenchmark(plan, {
+      store,
+      provider,
+      signal: ac.signal,
+      logger: { info: (m) => stderr.write(`${m}\n`), warn: (m) => stderr.write(`\n${m}\n`) },
+      onProgress: progressPrinter(stderr),
+      onStart: (r) =>
+        stderr.write(
+          `run #${r.id} "${r.label}": ${plan.items.length * plan.config.samples} item×samples of ${def.slug} against ${model.name}\n`,
+        ),
+    });
+    console.log(formatSummary(out.summary, out.status, out.reason));
+    if (out.status !== 'completed' || out.summary.errors > 0) {
+      const cmd = ['evalhouse run', `--benchmark ${v.benchmark}`, `--model ${v.model}`];
+      if (v['base-url']) cmd.push(`--base-url ${v['base-url']}`);
+      if (v['api-key-env']) cmd.push(`--api-key-env ${v['api-key-env']}`);
+      cmd.push(`--resume ${out.runId}`);
+      console.log(`resume with: ${cmd.join(' ')}`);
+    }
+    return out.status === 'completed' ? 0 : out.status === 'paused' ? 3 : 1;
+  } catch (err) {
+    if (err instanceof RunConfigMismatchError) {
+      console.error(`evalhouse run: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await store.close();
+  }
+}
+
+export const command: Command = {
+  name: 'run',
+  summary: 'run a benchmark against a model (resumable)',
+  usage,
+  // The CLI edge: API keys are read from the environment here and passed down; nothing below reads it.
+  run: (argv, config, env: Env = process.env) => runCommand(argv, config, env),
+};
