@@ -3,7 +3,7 @@ import type { BenchItem, BenchmarkDef } from '../benchmarks/types.ts';
 import type { ModelDef } from '../providers/models.ts';
 import type { ChatMessage, ModelParams, Provider } from '../providers/types.ts';
 import { createScorer, type ScoreContext } from '../scorers/registry.ts';
-import { PLAN_DEFAULTS, type PlanItem, type RunPlan, selectItems } from './plan.ts';
+import { defaultWriteBehind, PLAN_DEFAULTS, type PlanItem, type RunPlan, selectItems } from './plan.ts';
 
 /** What a `run` command or `POST /runs` asks for, besides the benchmark and the model. */
 export interface RunOptions {
@@ -18,6 +18,7 @@ export interface RunOptions {
   stallMs?: number | undefined;
   graceMs?: number | undefined;
   maxAttempts?: number | undefined;
+  writeBehind?: number | undefined;
   /** Overrides the model's default params (kept in the run's config). */
   params?: ModelParams | undefined;
   /** For benchmarks scored by an LLM judge. */
@@ -90,5 +91,6 @@ export function planFromBenchmark(def: BenchmarkDef, model: ModelDef, o: RunOpti
     graceMs: o.graceMs ?? PLAN_DEFAULTS.graceMs,
     retry: { ...PLAN_DEFAULTS.retry, ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}) },
     maxBatchRows: PLAN_DEFAULTS.maxBatchRows,
+    writeBehind: o.writeBehind ?? defaultWriteBehind(o.concurrency ?? PLAN_DEFAULTS.concurrency),
   };
 }

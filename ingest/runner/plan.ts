@@ -61,6 +61,11 @@ export interface RunPlan {
   retry: RetryPolicy;
   /** Rows per write at most. */
   maxBatchRows: number;
+  /**
+   * Answered results that may wait for the store while new requests go out. 0 holds a request slot until its
+   * row is stored (a crash then loses at most `concurrency` answers, at some cost in speed when writes are slow).
+   */
+  writeBehind: number;
 }
 
 export const PLAN_DEFAULTS = {
@@ -71,6 +76,9 @@ export const PLAN_DEFAULTS = {
   retry: DEFAULT_RETRY,
   maxBatchRows: 500,
 } as const;
+
+/** Write-behind defaults to the concurrency: a crash loses at most 2 × concurrency answers, typically far fewer. */
+export const defaultWriteBehind = (concurrency: number) => concurrency;
 
 function rank(seed: number, id: string): string {
   return createHash('sha256').update(`${seed}\u0000${id}`).digest('hex');

@@ -84,7 +84,7 @@ describe('runBenchmark through the real SDKs', () => {
     expect(rows.find((r) => r.item_id === 'q1')).toMatchObject({
       outcome: 'incorrect',
       correct: false,
-      answer: 'Z',
+      answer: 'C',
     });
     expect(out.summary.tokensIn).toBe(rows.reduce((s, r) => s + r.tokens_in!, 0));
     expect(store.runs[0]).toMatchObject({ status: 'completed', statusReason: null, source: 'runner' });
@@ -189,7 +189,7 @@ describe('runBenchmark through the real SDKs', () => {
         .rows(out.runId)
         .map((r) => r.response)
         .sort(),
-    ).toEqual(['Answer: A', 'Answer: C', 'Answer: Z', 'Answer: Z']);
+    ).toEqual(['Answer: A', 'Answer: A', 'Answer: C', 'Answer: C']);
     const g0 = gaps('Question 0')[0]!;
     expect(g0).toBeGreaterThanOrEqual(300);
     expect(g0).toBeLessThan(1000);
@@ -216,7 +216,7 @@ describe('runBenchmark through the real SDKs', () => {
     expect(out.status).toBe('completed');
     expect(store.rows(out.runId).find((r) => r.item_id === 'q1')).toMatchObject({
       outcome: 'incorrect',
-      response: 'Answer: Z',
+      response: 'Answer: C',
     });
     // Measured at the server, which saw the first attempt a few ms after the client's deadline timer started.
     const g1 = gaps('Question 1')[0]!;

@@ -6,6 +6,7 @@ import { backoffMs } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { configDiff, type PlanItem, type RunPlan } from './plan.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { Semaphore } from './semaphore.ts';
 import { countsFrom, type ProgressSnapshot, RunStats } from './stats.ts';
 import { ResultWriter } from './writer.ts';
 
@@ -292,11 +293,25 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     }
   };
 
+  // `concurrency` requests at most are in flight (retries and their backoff included). Answered results wait for
+  // the store in `writeBehind` extra workers, so a slow write does not idle the provider; a crash loses at most
+  // concurrency + writeBehind answered items (in practice those answered during the last write).
+  const requestSlots = new Semaphore(plan.concurrency);
   let next = 0;
   const worker = async () => {
     while (!soft.signal.aborted && next < units.length) {
-      const u = units[next++]!;
-      const rec = await ask(u);
+      try {
+        await requestSlots.acquire(soft.signal);
+      } catch {
+        return;
+      }
+      const u = units[next++];
+      let rec: CanonicalRecord | null = null;
+      try {
+        if (u) rec = await ask(u);
+      } finally {
+        requestSlots.release();
+      }
       if (!rec) continue;
       try {
         await writer.write(rec);
@@ -314,7 +329,8 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   };
 
   try {
-    await Promise.all(Array.from({ length: Math.min(plan.concurrency, units.length) }, worker));
+    const workers = Math.min(plan.concurrency + plan.writeBehind, units.length);
+    await Promise.all(Array.from({ length: workers }, worker));
     await writer.drain();
   } finally {
     clearInterval(progressTimer);

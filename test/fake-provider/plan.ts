@@ -48,6 +48,7 @@ export function testPlan(n: number, over: Partial<RunPlan> = {}): RunPlan {
     graceMs: 1000,
     retry: { maxAttempts: 5, baseMs: 20, maxMs: 200 },
     maxBatchRows: PLAN_DEFAULTS.maxBatchRows,
+    writeBehind: over.concurrency ?? 4,
     ...over,
   };
 }

@@ -8,7 +8,10 @@ import { answerFor } from './plan.ts';
 import { startFakeProvider } from './server.ts';
 
 const { values } = parseArgs({ options: { latency: { type: 'string', default: '0' } } });
-const fake = await startFakeProvider({ latencyMs: Number(values.latency), answer: (c) => answerFor(c.prompt) });
+const fake = await startFakeProvider({
+  latencyMs: Number(values.latency),
+  answer: (c) => answerFor(c.prompt),
+});
 console.log(`fake provider at ${fake.openaiBaseURL} (OpenAI) and ${fake.anthropicBaseURL} (Anthropic)`);
 process.on('SIGINT', () => {
   console.log(`${fake.requests.length} requests, ${fake.answered()} answered`);
