@@ -60,15 +60,11 @@ export function resolveFilters(b: BenchView, filters: Record<string, MetaValue[]
 }
 
 /** The runs a request selects: of the benchmark, narrowed by models and runs (ids or labels). */
-export function resolveRuns(
-  view: CatalogView,
-  b: BenchView,
-  models?: string[],
-  runs?: (number | string)[],
-): number[] {
-  let selected = view.runs.filter((r) => r.benchmarkId === b.id);
+export function resolveRuns(view: CatalogView, b: BenchView, models?: string[], runs?: (number | string)[]): number[] {
+  const ofBenchmark = view.runs.filter((r) => r.benchmarkId === b.id);
+  let selected = ofBenchmark;
   if (models) {
-    const known = new Set(selected.map((r) => view.modelName.get(r.modelId)!));
+    const known = new Set(ofBenchmark.map((r) => view.modelName.get(r.modelId)!));
     const ids = new Set<number>();
     for (const m of models) {
       if (!known.has(m)) throw errors.notFound('model', m, [...known].sort());
@@ -77,11 +73,12 @@ export function resolveRuns(
     selected = selected.filter((r) => ids.has(r.modelId));
   }
   if (runs) {
+    // a run id or label must exist in the benchmark; combined with models it narrows the selection
     const picked = new Set<number>();
     for (const want of runs) {
-      const match = selected.filter((r) => (typeof want === 'number' ? r.id === want : r.label === want));
+      const match = ofBenchmark.filter((r) => (typeof want === 'number' ? r.id === want : r.label === want));
       if (match.length === 0) {
-        throw errors.notFound('run', String(want), [...new Set(selected.map((r) => `${r.id} (${r.label})`))]);
+        throw errors.notFound('run', String(want), [...new Set(ofBenchmark.map((r) => `${r.id} (${r.label})`))]);
       }
       for (const r of match) picked.add(r.id);
     }
