@@ -9,6 +9,7 @@ import { canonicalImporter } from './canonical.ts';
 import { inspectImporter } from './inspect.ts';
 import { lmEvalImporter } from './lm-eval.ts';
 import { promptfooImporter } from './promptfoo.ts';
+import { qwenMathImporter } from './qwen-math.ts';
 import { isObject, readHead, withoutGz } from './read.ts';
 import type { Importer, ImportFormat } from './types.ts';
 
@@ -17,12 +18,13 @@ export const importers: Record<ImportFormat, Importer> = {
   'lm-eval': lmEvalImporter,
   inspect: inspectImporter,
   promptfoo: promptfooImporter,
+  'qwen-math': qwenMathImporter,
 };
 
 export const IMPORT_FORMATS = Object.keys(importers) as ImportFormat[];
 
 /** Order of the checks; canonical goes last because it only looks at the extension. */
-const DETECT_ORDER: ImportFormat[] = ['lm-eval', 'inspect', 'promptfoo', 'canonical'];
+const DETECT_ORDER: ImportFormat[] = ['lm-eval', 'inspect', 'promptfoo', 'qwen-math', 'canonical'];
 const HEAD_BYTES = 64 * 1024;
 
 /** A small JSON document is parsed whole, which is surer than the header patterns. */
@@ -53,7 +55,7 @@ export async function detectFormat(path: string): Promise<ImportFormat> {
   }
   throw new Error(
     `cannot tell the format of ${basename(path)}; supported formats: ${IMPORT_FORMATS.join(', ')} ` +
-      '(canonical = .jsonl/.csv, optionally .gz; lm-eval = samples_<task>_<ts>.jsonl; inspect = .eval or JSON log; promptfoo = -o results.json)',
+      '(canonical = .jsonl/.csv, optionally .gz; lm-eval = samples_<task>_<ts>.jsonl; inspect = .eval or JSON log; promptfoo = -o results.json; qwen-math = Qwen2.5-Math eval output)',
   );
 }
 

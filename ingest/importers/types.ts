@@ -10,7 +10,7 @@ export interface RecordError {
 
 export type ImportItem = { line: number; record: CanonicalRecord } | { line: number; error: RecordError };
 
-export type ImportFormat = 'canonical' | 'lm-eval' | 'inspect' | 'promptfoo';
+export type ImportFormat = 'canonical' | 'lm-eval' | 'inspect' | 'promptfoo' | 'qwen-math';
 
 export interface ImportOptions {
   /** Overrides the benchmark name the file implies. */
