@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.ts';
+import { compareRoutes } from './routes/compare.ts';
 
 type Plugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>;
 
 /** Route plugins beyond the core ones (runs, compare, items), wired with the context. */
 export async function extraPlugins(): Promise<Plugin[]> {
-  return [];
+  return [compareRoutes];
 }

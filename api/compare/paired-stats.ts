@@ -1,0 +1,136 @@
+import { betaPosterior, diffCredibleInterval, probAGreaterB } from '../../core/stats/bayes.ts';
+import { clusteredStderr } from '../../core/stats/clustered.ts';
+import { zForLevel } from '../../core/stats/distributions.ts';
+import { pairedBinary, pairedTTest } from '../../core/stats/paired.ts';
+import { isLargeEnough, minDetectableDiff, minDetectableDiffPaired } from '../../core/stats/power.ts';
+
+export type CompareMethod = 'mcnemar_exact' | 'paired_t';
+
+/** The statistics of one (A vs B, group) comparison on its paired item values. */
+export interface PairedStats {
+  n_paired: number;
+  accuracy_a: number | null;
+  accuracy_b: number | null;
+  /** accuracy_a − accuracy_b (= mean of the paired differences). */
+  diff: number | null;
+  testable: boolean;
+  reason: string | null;
+  method: CompareMethod | null;
+  stderr: number | null;
+  stderr_method: 'paired' | 'clustered' | null;
+  ci95: [number, number] | null;
+  p_value: number | null;
+  /** Discordant pairs (0/1 values only): A right and B wrong, A wrong and B right. */
+  discordant: { a_only: number; b_only: number } | null;
+  bayes: { prob_a_greater_b: number; diff_mean: number; ci95: [number, number] } | null;
+  power: { mde: number | null; mde_paired: number | null; large_enough: boolean } | null;
+}
+
+export interface PairedInput {
+  /** Item values of A and B, index-aligned (the paired items only). */
+  a: readonly number[];
+  b: readonly number[];
+  /** Cluster of each paired item when the benchmark declares a cluster field (null: its own cluster). */
+  clusters: readonly (string | null)[] | null;
+  alpha: number;
+  /** Power and Bayes need accuracies (proportions); scores get neither. */
+  metric: 'accuracy' | 'score';
+  /** Compute the Bayesian A/B (about 5 ms per row). */
+  bayes: boolean;
+}
+
+/**
+ * Bins for the numerical convolution of the credible interval. Measured against 2000 bins: 400 keeps each
+ * bound within about 1e-5 (worst for posteriors piled against 0 or 1, e.g. Beta(7, 1)), 200 within 5e-5;
+ * the library's default 1000 costs about 35 ms a row at n = 5,700.
+ */
+const CREDIBLE_BINS = 400;
+/** Φ⁻¹(0.975) to full precision (the /analysis Wilson interval uses the rounded 1.959964). */
+const Z = zForLevel(0.95);
+
+const sum = (xs: readonly number[]) => xs.reduce((s, v) => s + v, 0);
+const isBit = (v: number) => v === 0 || v === 1;
+
+/**
+ * Pure: the comparison of one group. 0/1 values on both sides → exact McNemar with the paired-difference
+ * interval diff ± z·sd(d)/√n (Miller 2024 §4); otherwise (item means of several samples, or scores) the
+ * paired t-test with its t interval. With clusters, the interval is diff ± z·SE_clustered (Miller 2024 eq. 4
+ * on the differences); the p-value stays the test's.
+ */
+export function pairedStats(input: PairedInput): PairedStats {
+  const { a, b, alpha, metric } = input;
+  const n = a.length;
+  const accA = n > 0 ? sum(a) / n : null;
+  const accB = n > 0 ? sum(b) / n : null;
+  const out: PairedStats = {
+    n_paired: n,
+    accuracy_a: accA,
+    accuracy_b: accB,
+    diff: accA !== null && accB !== null ? accA - accB : null,
+    testable: false,
+    reason: null,
+    method: null,
+    stderr: null,
+    stderr_method: null,
+    ci95: null,
+    p_value: null,
+    discordant: null,
+    bayes: null,
+    power: null,
+  };
+  if (n < 2) return { ...out, reason: `need at least 2 items scored for both models, have ${n}` };
+  const binary = a.every(isBit) && b.every(isBit);
+  let diff: number;
+  let stderr: number;
+  if (binary) {
+    const r = pairedBinary(a as (0 | 1)[], b as (0 | 1)[], Z);
+    if (!r.testable) return { ...out, reason: r.reason };
+    diff = r.diff;
+    stderr = r.stderr;
+    out.method = 'mcnemar_exact';
+    out.p_value = r.pValue;
+    out.ci95 = [r.ci[0], r.ci[1]];
+    out.discordant = { a_only: r.b, b_only: r.c };
+  } else {
+    const r = pairedTTest(a, b);
+    if (!r.testable) return { ...out, method: 'paired_t', reason: r.reason };
+    diff = r.meanDiff;
+    stderr = r.stderr;
+    out.method = 'paired_t';
+    out.p_value = r.pValue;
+    out.ci95 = [r.ci[0], r.ci[1]];
+  }
+  out.diff = diff;
+  out.testable = true;
+  out.stderr_method = 'paired';
+  if (input.clusters) {
+    const d = a.map((x, i) => x - b[i]!);
+    const clusters = input.clusters.map((c, i) => (c === null ? `\u0000item${i}` : c));
+    const se = clusteredStderr(d, clusters);
+    if (se !== null) {
+      stderr = se;
+      out.stderr_method = 'clustered';
+      out.ci95 = [diff - Z * se, diff + Z * se];
+    }
+  }
+  out.stderr = stderr;
+  if (metric === 'accuracy' && accB !== null) {
+    if (binary && input.bayes) {
+      const pa = betaPosterior(sum(a), n);
+      const pb = betaPosterior(sum(b), n);
+      const ci = diffCredibleInterval(pa, pb, 0.95, CREDIBLE_BINS);
+      out.bayes = {
+        prob_a_greater_b: probAGreaterB(pa, pb),
+        diff_mean: pa.mean - pb.mean,
+        ci95: [ci[0], ci[1]],
+      };
+    }
+    const psi = out.discordant ? (out.discordant.a_only + out.discordant.b_only) / n : null;
+    out.power = {
+      mde: minDetectableDiff(n, accB, { alpha }),
+      mde_paired: psi === null ? null : minDetectableDiffPaired(n, psi, { alpha }),
+      large_enough: isLargeEnough(n, accB, diff, { alpha }),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { FIELD_NAME, MAX_LEVELS } from '../analysis/request.ts';
+
+const filterValue = z.union([z.string(), z.number(), z.boolean()]);
+const name = z.string().min(1).max(191);
+
+/** Gate 1 for /compare: the shape of the request. Unknown properties are rejected; nothing is coerced. */
+export const CompareRequest = z
+  .strictObject({
+    benchmark: name.describe('benchmark slug'),
+    models: z
+      .array(name)
+      .min(2)
+      .max(100)
+      .describe('two models (A, B: diff = A − B), or several with `baseline` naming one of them'),
+    baseline: name
+      .optional()
+      .describe('the model every other model is compared with (diff = model − baseline)'),
+    levels: z
+      .array(FIELD_NAME)
+      .max(MAX_LEVELS)
+      .optional()
+      .describe('0 to 3 metadata fields, outermost first (default: none, the overall comparison only)'),
+    level1: FIELD_NAME.optional(),
+    level2: FIELD_NAME.optional(),
+    level3: FIELD_NAME.optional(),
+    runs: z
+      .array(z.union([z.number().int().positive(), name]))
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('run ids or run labels (default: all runs of the models on the benchmark)'),
+    filters: z
+      .record(FIELD_NAME, z.array(filterValue).min(1).max(1000))
+      .optional()
+      .describe("field → allowed values (values of the field's type)"),
+    metric: z
+      .enum(['accuracy', 'score'])
+      .default('accuracy')
+      .describe('compare correctness (accuracy) or the numeric score (mean per item)'),
+    correction: z.enum(['holm', 'bh', 'none']).default('holm').describe('multiple-testing correction'),
+    alpha: z.number().gt(0).lt(1).default(0.05).describe('significance level for `significant` and power'),
+    bayes: z
+      .boolean()
+      .default(true)
+      .describe('compute the Bayesian A/B per row (about 5 ms a row; false for very many groups)'),
+    engine: z.enum(['duckdb', 'mysql']).default('duckdb'),
+    unscored: z
+      .enum(['exclude', 'wrong'])
+      .default('exclude')
+      .describe(
+        'unscored answers leave the item mean (exclude) or count as incorrect (wrong); errors never count',
+      ),
+  })
+  .superRefine((r, ctx) => {
+    const short = [r.level1, r.level2, r.level3];
+    if (r.levels && short.some((s) => s !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either levels or level1/level2/level3, not both',
+        path: ['levels'],
+      });
+    }
+    if (r.level2 !== undefined && r.level1 === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'level2 needs level1', path: ['level2'] });
+    }
+    if (r.level3 !== undefined && r.level2 === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'level3 needs level2', path: ['level3'] });
+    }
+    if (new Set(r.models).size !== r.models.length) {
+      ctx.addIssue({ code: 'custom', message: 'models repeat a name', path: ['models'] });
+    }
+    if (r.baseline !== undefined && !r.models.includes(r.baseline)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `baseline "${r.baseline}" is not among models (${r.models.join(', ')})`,
+        path: ['baseline'],
+      });
+    }
+    if (r.models.length > 2 && r.baseline === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'with more than two models, name one of them as baseline',
+        path: ['baseline'],
+      });
+    }
+  });
+
+export type CompareRequest = z.infer<typeof CompareRequest>;

@@ -1,0 +1,306 @@
+import { errors } from '../../core/errors.ts';
+import { benjaminiHochberg, holm } from '../../core/stats/corrections.ts';
+import type { MetadataField, MetaValue } from '../../core/types.ts';
+import { compareValues, decodeValue } from '../../store/field-types.ts';
+import { AnswerCache } from '../analysis/cache.ts';
+import { groupable } from '../analysis/catalog-view.ts';
+import { levelNames } from '../analysis/request.ts';
+import {
+  type ResolvedQuery,
+  resolveBenchmark,
+  resolveField,
+  resolveFilters,
+  resolveRuns,
+} from '../analysis/resolve.ts';
+import type { AnalysisService } from '../analysis/service.ts';
+import { compileItemValues } from './compile.ts';
+import { type PairedStats, pairedStats } from './paired-stats.ts';
+import type { CompareRequest } from './request.ts';
+
+export interface CompareRow extends PairedStats {
+  /** A: the model compared (diff = model − baseline). */
+  model: string;
+  /** B: the baseline (with two models and no baseline named, the second one). */
+  baseline: string;
+  /** True for the row over every group's items (no level values). */
+  overall: boolean;
+  groups: Record<string, MetaValue>;
+  /** Items with a value for A only / for B only (not paired, left out of every statistic). */
+  only_a: number;
+  only_b: number;
+  p_adjusted: number | null;
+  significant: boolean | null;
+}
+
+export interface CompareResponse {
+  benchmark: string;
+  models: string[];
+  baseline: string;
+  levels: string[];
+  metric: 'accuracy' | 'score';
+  unscored: 'exclude' | 'wrong';
+  correction: 'holm' | 'bh' | 'none';
+  alpha: number;
+  rows: CompareRow[];
+  /** Items left out because a level field was NULL for them. */
+  excluded_items: number;
+  meta: {
+    engine: 'duckdb' | 'mysql';
+    elapsed_ms: number;
+    data_version: string;
+    cached: boolean;
+    row_count: number;
+    items_fetched: number;
+    cluster_field: string | null;
+    method: string;
+    stderr_method: string;
+    correction_family: string;
+  };
+}
+
+const METHOD =
+  'per item, the mean of its scored samples (errors never count; unscored excluded or counted wrong); an item is ' +
+  'paired when both models have a value. 0/1 item values: exact McNemar test on the discordant pairs (two-sided, ' +
+  'p = min(1, 2·P(X ≤ min(b, c))), X ~ Bin(b + c, ½)); otherwise (several samples, scores) the paired t-test ' +
+  '(df = n − 1). bayes: independent Beta(1, 1)-Binomial posteriors of each accuracy on the paired items (0/1 values ' +
+  'only), exact P(A > B) and an equal-tailed 95 % interval of the difference. power: minimum detectable difference ' +
+  'at 80 % power and level alpha for n_paired items per model and the baseline accuracy (two-proportion normal ' +
+  'approximation; mde_paired: McNemar with the observed discordance); large_enough = mde ≤ |diff|.';
+const STDERR_PAIRED =
+  'stderr = sd(d)/√n of the paired differences d_i = a_i − b_i (Miller 2024 §4); ci95 = diff ± 1.959964·stderr ' +
+  'for 0/1 values, the t interval (df = n − 1) for the paired t-test';
+const stderrClustered = (field: string) =>
+  `stderr clustered on "${field}" (Miller 2024 eq. 4, applied to the paired differences): SE² = sd(d)²/n + ` +
+  `(1/n²)·Σ_c Σ_{i≠j∈c} (d_i − d̄)(d_j − d̄); ci95 = diff ± 1.959964·SE. p-values are the unclustered tests'`;
+const FAMILY =
+  'p_adjusted: group rows are corrected together (every model vs baseline × group); overall rows are ' +
+  'corrected among themselves (one per model vs baseline)';
+
+const caches = new WeakMap<AnalysisService, AnswerCache<CompareResponse>>();
+
+/** Resolves, runs one per-item query, and computes every comparison in TypeScript with core/stats. */
+export async function compare(service: AnalysisService, req: CompareRequest): Promise<CompareResponse> {
+  const t0 = performance.now();
+  const version = service.dataVersion;
+  let cache = caches.get(service);
+  if (!cache) {
+    cache = new AnswerCache(500);
+    caches.set(service, cache);
+  }
+  const key = JSON.stringify(req);
+  const hit = cache.get(version, key);
+  if (hit) return { ...hit, meta: { ...hit.meta, cached: true, elapsed_ms: performance.now() - t0 } };
+
+  const engine = service.engine(req.engine);
+  const view = await service.catalog();
+  const b = resolveBenchmark(view, req.benchmark);
+  const names = levelNames(req);
+  if (new Set(names).size !== names.length)
+    throw errors.badRequest(`levels repeat a field: ${names.join(', ')}`);
+  const levels = names.map((n) => resolveField(b, n, 'level field'));
+  const filters = resolveFilters(b, req.filters);
+  const runIds = resolveRuns(view, b, req.models, req.runs);
+  const selected = view.runs.filter((r) => runIds.includes(r.id));
+  for (const m of req.models) {
+    if (!selected.some((r) => r.modelId === view.modelId.get(m))) {
+      throw errors.badRequest(`model "${m}" has no run among the selected runs`, {
+        model: m,
+        runs: req.runs ?? null,
+      });
+    }
+  }
+  const clusterField = usableCluster(b.clusterField, groupable(b));
+  const q: ResolvedQuery = {
+    benchmark: b,
+    levels: clusterField ? [...levels, clusterField] : levels,
+    filters,
+    runIds,
+    unscored: req.unscored,
+    perItem: true,
+    passAt: [],
+    majAt: [],
+  };
+  const { sql, params } = compileItemValues(q, engine.name, req.metric);
+  const raw = await service.run<Record<string, unknown>>(engine, sql, params);
+
+  // group key → item id → { cluster, model id → value }
+  const L = levels.length;
+  const groups = new Map<string, { values: (string | null)[]; items: Map<number, Item> }>();
+  const excluded = new Set<number>();
+  for (const r of raw) {
+    const gv: (string | null)[] = [];
+    for (let i = 0; i < L; i++) gv.push(text(r[`g${i}`]));
+    const itemId = Number(r.item_id);
+    if (gv.some((v) => v === null)) {
+      excluded.add(itemId);
+      continue;
+    }
+    const gk = JSON.stringify(gv);
+    let g = groups.get(gk);
+    if (!g) {
+      g = { values: gv, items: new Map() };
+      groups.set(gk, g);
+    }
+    let item = g.items.get(itemId);
+    if (!item) {
+      item = { cluster: clusterField ? text(r[`g${L}`]) : null, values: new Map() };
+      g.items.set(itemId, item);
+    }
+    const value = req.metric === 'accuracy' ? Number(r.c) / Number(r.k) : Number(r.ss) / Number(r.ks);
+    item.values.set(Number(r.model), value);
+  }
+
+  const sortedGroups = [...groups.values()]
+    .map((g) => ({ ...g, decoded: g.values.map((v, i) => decodeValue(v, levels[i]!.type)) }))
+    .sort((x, y) => {
+      for (let i = 0; i < L; i++) {
+        const c = compareValues(x.decoded[i] ?? null, y.decoded[i] ?? null);
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
+  const baseline = req.baseline ?? req.models[1]!;
+  const challengers = req.baseline ? req.models.filter((m) => m !== req.baseline) : [req.models[0]!];
+  const idOf = (m: string) => view.modelId.get(m)!;
+
+  const rows: CompareRow[] = [];
+  for (const model of challengers) {
+    const ctx = {
+      model,
+      baseline,
+      a: idOf(model),
+      b: idOf(baseline),
+      alpha: req.alpha,
+      metric: req.metric,
+      bayes: req.bayes,
+    };
+    const all = sortedGroups.flatMap((g) => [...g.items.entries()]);
+    rows.push(compareItems(ctx, all, true, {}, clusterField !== null));
+    if (L === 0) continue;
+    for (const g of sortedGroups) {
+      const record: Record<string, MetaValue> = {};
+      levels.forEach((f, i) => {
+        record[f.name] = g.decoded[i] ?? null;
+      });
+      rows.push(compareItems(ctx, [...g.items.entries()], false, record, clusterField !== null));
+    }
+  }
+  if (rows.length > service.options.rowCap) {
+    throw errors.tooLarge(
+      `the answer has more than ${service.options.rowCap} rows; narrow it with filters, models or fewer levels`,
+      { row_cap: service.options.rowCap },
+    );
+  }
+  adjust(
+    rows.filter((r) => !r.overall),
+    req.correction,
+    req.alpha,
+  );
+  adjust(
+    rows.filter((r) => r.overall),
+    req.correction,
+    req.alpha,
+  );
+  const response: CompareResponse = {
+    benchmark: b.slug,
+    models: req.models,
+    baseline,
+    levels: levels.map((f) => f.name),
+    metric: req.metric,
+    unscored: req.unscored,
+    correction: req.correction,
+    alpha: req.alpha,
+    rows,
+    excluded_items: excluded.size,
+    meta: {
+      engine: engine.name,
+      elapsed_ms: 0,
+      data_version: version,
+      cached: false,
+      row_count: rows.length,
+      items_fetched: raw.length,
+      cluster_field: clusterField?.name ?? null,
+      method: METHOD,
+      stderr_method: clusterField ? stderrClustered(clusterField.name) : STDERR_PAIRED,
+      correction_family: FAMILY,
+    },
+  };
+  cache.set(version, key, response);
+  return { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } };
+}
+
+interface Item {
+  cluster: string | null;
+  values: Map<number, number>;
+}
+
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** The declared cluster field, when it is a groupable field of the benchmark (otherwise no clustering). */
+function usableCluster(name: string | null, fields: MetadataField[]): MetadataField | null {
+  if (!name) return null;
+  return fields.find((f) => f.name === name) ?? null;
+}
+
+function compareItems(
+  ctx: {
+    model: string;
+    baseline: string;
+    a: number;
+    b: number;
+    alpha: number;
+    metric: 'accuracy' | 'score';
+    bayes: boolean;
+  },
+  items: [number, Item][],
+  overall: boolean,
+  groups: Record<string, MetaValue>,
+  clustered: boolean,
+): CompareRow {
+  const a: number[] = [];
+  const b: number[] = [];
+  const clusters: (string | null)[] = [];
+  let onlyA = 0;
+  let onlyB = 0;
+  // item order fixed (by id) so that floating sums are the same whatever order an engine returned
+  for (const [, item] of [...items].sort((u, v) => u[0] - v[0])) {
+    const x = item.values.get(ctx.a);
+    const y = item.values.get(ctx.b);
+    if (x !== undefined && y !== undefined) {
+      a.push(x);
+      b.push(y);
+      clusters.push(item.cluster);
+    } else if (x !== undefined) onlyA++;
+    else if (y !== undefined) onlyB++;
+  }
+  const stats = pairedStats({
+    a,
+    b,
+    clusters: clustered ? clusters : null,
+    alpha: ctx.alpha,
+    metric: ctx.metric,
+    bayes: ctx.bayes,
+  });
+  return {
+    model: ctx.model,
+    baseline: ctx.baseline,
+    overall,
+    groups,
+    only_a: onlyA,
+    only_b: onlyB,
+    ...stats,
+    p_adjusted: null,
+    significant: null,
+  };
+}
+
+/** Adjusted p-values over one family of rows, in place; untestable rows stay null. */
+function adjust(rows: CompareRow[], correction: 'holm' | 'bh' | 'none', alpha: number): void {
+  const p = rows.map((r) => r.p_value);
+  const adjusted = correction === 'holm' ? holm(p) : correction === 'bh' ? benjaminiHochberg(p) : p;
+  rows.forEach((r, i) => {
+    const v = adjusted[i] ?? null;
+    r.p_adjusted = v;
+    r.significant = v === null ? null : v < alpha;
+  });
+}
