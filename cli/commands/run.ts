@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import type { RecordStore, RunInfo } from '../../core/store.ts';
 import { loadBenchmark } from '../../ingest/benchmarks/load.ts';
@@ -8,7 +10,6 @@ import { createProvider, type Env, ModelSetupError, resolveModel } from '../../i
 import { planFromBenchmark, type RunOptions } from '../../ingest/runner/from-benchmark.ts';
 import { formatSummary, progressPrinter } from '../../ingest/runner/progress.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
-import { openRecordStore } from '../../store/open.ts';
 import { type Command, UsageError } from '../command.ts';
 import { parseCommandArgs } from '../main.ts';
 import { runningServer } from '../remote.ts';
@@ -16,7 +17,7 @@ import { runningServer } from '../remote.ts';
 const usage = `usage: evalhouse run --benchmark <slug|folder> --model <name|provider:model-id>
                      [--base-url URL] [--api-key-env VAR] [--models-file models.yaml]
                      [--limit N] [--sample-seed S] [--samples N]
-                     [--concurrency C] [--rpm R] [--tpm T] [--deadline-ms MS] [--stall-ms MS] [--max-attempts N]
+                     [--concurrency C] [--rpm R] [--tpm T] [--deadline-ms MS] [--stall-ms MS] [--max-attempts N] [--write-behind N]
                      [--run-id LABEL | --resume <run id|label>] [--judge-model NAME]
 
 Asks every item of the benchmark (or --limit N of them; with --sample-seed S a deterministic subset)
@@ -26,6 +27,8 @@ openai-compatible:<id> --base-url http://host:port/v1 [--api-key-env VAR].
 --run-id names the run: the same command again resumes it (items stored are skipped, errors asked
 again). --resume takes a run id or label. A run's prompt, parameters, limit, seed and samples are
 fixed at creation; a resume with other ones is refused. Ctrl-C stops cleanly (a second one quits).
+--write-behind N (default: the concurrency) lets N answers wait for the store while new requests go
+out; a crash loses at most concurrency + N answers. 0 holds each request slot until its row is stored.
 Exit code: 0 completed, 1 failed, 3 paused.`;
 
 /**
@@ -41,7 +44,14 @@ export async function openStoreForCli(config: Config): Promise<RecordStore> {
         '(same options, as JSON), or stop the server first',
     );
   }
-  return openRecordStore(config);
+  // Only the store in use is loaded (the other one's driver costs startup time).
+  if (config.mysqlUrl) {
+    const { openMysqlStore } = await import('../../store/mysql/mysql-store.ts');
+    return openMysqlStore(config.mysqlUrl, config.mysqlPoolSize);
+  }
+  const { openDuckDbStore } = await import('../../store/duckdb/duckdb-store.ts');
+  await mkdir(dirname(config.duckdbPath), { recursive: true });
+  return openDuckDbStore(config.duckdbPath);
 }
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -91,6 +101,7 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
       'deadline-ms': { type: 'string' },
       'stall-ms': { type: 'string' },
       'max-attempts': { type: 'string' },
+      'write-behind': { type: 'string' },
       'run-id': { type: 'string' },
       resume: { type: 'string' },
       'judge-model': { type: 'string' },
@@ -110,22 +121,23 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
     deadlineMs: int('deadline-ms', v['deadline-ms'], 1),
     stallMs: int('stall-ms', v['stall-ms'], 1),
     maxAttempts: int('max-attempts', v['max-attempts'], 1),
+    writeBehind: int('write-behind', v['write-behind'], 0),
   };
 
   // Everything that can be wrong with the model or the benchmark is reported before anything is asked.
   let plan: ReturnType<typeof planFromBenchmark>;
-  let provider: ReturnType<typeof createProvider>;
+  let provider: Awaited<ReturnType<typeof createProvider>>;
   let def: Awaited<ReturnType<typeof loadBenchmark>>;
   let model: ModelDef;
   let judge: RunOptions['judge'];
   try {
     const models = await loadModels(v['models-file']);
     model = resolveModel(v.model, models, { baseUrl: v['base-url'], apiKeyEnv: v['api-key-env'] });
-    provider = createProvider(model, env);
+    provider = await createProvider(model, env);
     if (v['judge-model']) {
       judge = {
         name: v['judge-model'],
-        provider: createProvider(resolveModel(v['judge-model'], models), env),
+        provider: await createProvider(resolveModel(v['judge-model'], models), env),
       };
     }
     def = await loadBenchmark(v.benchmark);

@@ -1,8 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
-import { createAnthropicProvider } from './anthropic.ts';
 import { defaultKeyEnv, type ModelDef, ModelDefSchema, PROVIDER_KINDS, type ProviderKind } from './models.ts';
-import { createOpenAIProvider } from './openai.ts';
 import type { Provider } from './types.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -16,31 +12,39 @@ const DEFAULT_BASE_URL: Record<ProviderKind, string | undefined> = {
   'openai-compatible': undefined,
 };
 
-/** Builds the provider from the model definition and an SDK client (tests pass a client aimed at the fake server). */
-type Factory = (model: ModelDef, apiKey: string, baseURL: string) => Provider;
+/** Builds the provider and its SDK client. SDKs are imported on first use (each takes ~0.3-0.5 s to load). */
+type Factory = (model: ModelDef, apiKey: string, baseURL: string) => Promise<Provider>;
 
 // The SDKs' own retries are off (maxRetries 0): the runner owns retries, backoff and deadlines.
+const openaiFactory =
+  (flavor: 'openai' | 'openai-compatible'): Factory =>
+  async (m, apiKey, baseURL) => {
+    const [{ default: OpenAI }, { createOpenAIProvider }] = await Promise.all([
+      import('openai'),
+      import('./openai.ts'),
+    ]);
+    return createOpenAIProvider({
+      client: new OpenAI({ apiKey, baseURL, maxRetries: 0 }),
+      model: m.model,
+      prices: m.price,
+      flavor,
+    });
+  };
+
 const FACTORIES: Record<ProviderKind, Factory> = {
-  openai: (m, apiKey, baseURL) =>
-    createOpenAIProvider({
-      client: new OpenAI({ apiKey, baseURL, maxRetries: 0 }),
-      model: m.model,
-      prices: m.price,
-      flavor: 'openai',
-    }),
-  'openai-compatible': (m, apiKey, baseURL) =>
-    createOpenAIProvider({
-      client: new OpenAI({ apiKey, baseURL, maxRetries: 0 }),
-      model: m.model,
-      prices: m.price,
-      flavor: 'openai-compatible',
-    }),
-  anthropic: (m, apiKey, baseURL) =>
-    createAnthropicProvider({
+  openai: openaiFactory('openai'),
+  'openai-compatible': openaiFactory('openai-compatible'),
+  anthropic: async (m, apiKey, baseURL) => {
+    const [{ default: Anthropic }, { createAnthropicProvider }] = await Promise.all([
+      import('@anthropic-ai/sdk'),
+      import('./anthropic.ts'),
+    ]);
+    return createAnthropicProvider({
       client: new Anthropic({ apiKey, baseURL, maxRetries: 0 }),
       model: m.model,
       prices: m.price,
-    }),
+    });
+  },
 };
 
 export interface ModelRefOptions {
@@ -92,7 +96,7 @@ export function resolveModel(ref: string, models: ModelDef[], o: ModelRefOptions
 }
 
 /** Reads the key from the environment and builds the provider; throws a ModelSetupError with the fix. */
-export function createProvider(model: ModelDef, env: Env): Provider {
+export async function createProvider(model: ModelDef, env: Env): Promise<Provider> {
   const baseURL = model.base_url ?? DEFAULT_BASE_URL[model.provider];
   if (!baseURL) {
     throw new ModelSetupError(

@@ -1,0 +1,160 @@
+/**
+ * kill -9 of the runner at random moments, 20 times on a 2,000-item run, resuming each time with the same
+ * command, against the fake provider and a real DuckDB file: exactly 2,000 results, no duplicates, and the
+ * provider calls answered but never stored stay within concurrency × kills.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openDuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import { writeBenchmarkFolder } from '../../test/fake-provider/bench-folder.ts';
+import { answerFor } from '../../test/fake-provider/plan.ts';
+import { type FakeProvider, startFakeProvider } from '../../test/fake-provider/server.ts';
+import { tmpDir } from '../../test/helpers/tmp.ts';
+
+const ITEMS = 2000;
+const KILLS = 20;
+const CONCURRENCY = 32;
+/**
+ * Answers held for the store at a crash are about rate × write time = concurrency × (write time / provider
+ * latency). A DuckDB write takes ~40 ms here, so the fake provider is kept well slower than
+ * that, as real ones are (the bench's 200 ms).
+ */
+const LATENCY_MS = 200;
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+let fake: FakeProvider;
+const tmp = tmpDir('evalhouse-crash-');
+beforeAll(async () => {
+  fake = await startFakeProvider({ latencyMs: LATENCY_MS, answer: (c) => answerFor(c.prompt) });
+});
+afterAll(async () => {
+  await fake.close();
+  tmp.cleanup();
+});
+
+function runner(
+  bench: string,
+  db: string,
+): { child: ChildProcess; exit: Promise<number | null>; output: () => string } {
+  const child = spawn(
+    process.execPath,
+    [
+      'node_modules/tsx/dist/cli.mjs',
+      'cli/main.ts',
+      'run',
+      '--benchmark',
+      bench,
+      '--model',
+      'openai-compatible:fake-model',
+      '--base-url',
+      fake.openaiBaseURL,
+      '--run-id',
+      'crash',
+      '--concurrency',
+      String(CONCURRENCY),
+    ],
+    {
+      cwd: ROOT,
+      // Port 9 (discard) answers nothing: no "server holds the file" detour.
+      env: { ...process.env, DUCKDB_PATH: db, MYSQL_URL: '', EVALHOUSE_URL: 'http://127.0.0.1:9' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // tsx's CLI runs the script in a child process: kill the whole group, as a crash of the machine would.
+      detached: true,
+    },
+  );
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exit, output: () => out };
+}
+
+/** Live (non-zombie) processes of a process group, from /proc: a zombie holds no file lock. */
+function groupAlive(pgid: number): boolean {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
+
+/** kill -9 of the whole process group, then wait until none of it runs (the DuckDB lock is free). */
+async function killGroup(child: ChildProcess) {
+  const pgid = child.pid!;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  while (groupAlive(pgid)) await new Promise((res) => setTimeout(res, 5));
+}
+
+it(`survives ${KILLS} kill -9 at random moments: exactly ${ITEMS} results, 0 duplicates, bounded waste`, async () => {
+  const bench = writeBenchmarkFolder(join(tmp.dir, 'bench'), ITEMS);
+  const db = join(tmp.dir, 'runs.duckdb');
+  let kills = 0;
+  let finished = false;
+  for (let k = 0; k < KILLS; k++) {
+    const before = fake.requests.length;
+    const r = runner(bench, db);
+    // Wait for this process to start asking, then kill it at a random moment in the next 300 ms.
+    const started = performance.now();
+    while (fake.requests.length === before && performance.now() - started < 20_000) {
+      if (r.child.exitCode !== null) break;
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    if (process.env.CRASH_DEBUG)
+      console.log(`spawn ${k}: first request after ${Math.round(performance.now() - started)} ms`);
+    if (r.child.exitCode !== null) {
+      finished = true; // it finished before we could kill it
+      break;
+    }
+    await new Promise((res) => setTimeout(res, Math.random() * 300));
+    const alive = r.child.exitCode === null;
+    const t = performance.now();
+    await killGroup(r.child);
+    await r.exit;
+    if (process.env.CRASH_DEBUG) console.log(`kill took ${Math.round(performance.now() - t)} ms`);
+    if (alive) kills++;
+  }
+  if (!finished) {
+    const last = runner(bench, db);
+    const code = await last.exit;
+    expect(code, last.output()).toBe(0);
+    expect(last.output()).toMatch(/completed/);
+  }
+
+  const store = await openDuckDbStore(db);
+  try {
+    const run = await store.findRun('fake-mc', 'openai-compatible:fake-model', 'crash');
+    expect(run?.status).toBe('completed');
+    const [row] = await store.db.all<{ n: number; keys: number; errors: number }>(
+      'SELECT count(*)::INTEGER AS n, count(DISTINCT (item_id, sample))::INTEGER AS keys, ' +
+        'count(*) FILTER (WHERE outcome = 3)::INTEGER AS errors FROM results WHERE run_id = ?',
+      [run!.id],
+    );
+    expect(row).toEqual({ n: ITEMS, keys: ITEMS, errors: 0 });
+    expect((await store.doneKeys(run!.id)).size).toBe(ITEMS);
+    const wasted = fake.answered() - ITEMS;
+    console.log(
+      `crash test: ${kills} kills, ${fake.requests.length} requests, ${fake.answered()} answered, ${wasted} wasted (bound ${CONCURRENCY * kills})`,
+    );
+    expect(kills).toBeGreaterThanOrEqual(KILLS - 2);
+    expect(wasted).toBeGreaterThanOrEqual(0);
+    expect(wasted).toBeLessThanOrEqual(CONCURRENCY * kills);
+  } finally {
+    await store.close();
+  }
+}, 180_000);
