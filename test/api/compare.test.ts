@@ -285,6 +285,10 @@ describe('POST /compare on MMLU-Redux (real HELM answers)', () => {
       expect(r.diff).toBeCloseTo((e.b - e.c) / e.n, 14);
       const p = mcnemarP(e.b, e.c);
       expect(r.p_value).toBeCloseTo(p, 12);
+      const g = bayesByGrid(e.sa, e.sb, e.n);
+      expect(r.bayes!.prob_a_greater_b).toBeCloseTo(g.pAgtB, 5);
+      expect(r.bayes!.ci95[0]).toBeCloseTo(g.ci[0]!, 4);
+      expect(r.bayes!.ci95[1]).toBeCloseTo(g.ci[1]!, 4);
       return p;
     });
     const holm = holmByDefinition(pExpected);
