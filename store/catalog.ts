@@ -1,6 +1,6 @@
 import type { CanonicalRecord, FieldType, MetadataField } from '../core/types.ts';
 import { MAX_META_COLS } from '../core/types.ts';
-import { chunks, type Db, placeholders } from './db.ts';
+import type { BulkColumn, Db } from './db.ts';
 import { encodeValue, inferType, widen } from './field-types.ts';
 
 export interface BenchmarkEntry {
@@ -171,14 +171,19 @@ export class Catalog {
     let m = this.items.get(b.id);
     if (m) return m;
     m = new Map();
-    const cols = Array.from({ length: MAX_META_COLS }, (_, i) => `m${i} IS NOT NULL AS h${i}`).join(', ');
-    const rows = await this.db.all<Record<string, unknown>>(
-      `SELECT id, item_key, ${cols} FROM items WHERE benchmark_id = ?`,
-      [b.id],
-    );
-    for (const r of rows) m.set(String(r.item_key), { id: Number(r.id), mask: maskOf(r) });
+    await this.readItems(b, m, 0);
     this.items.set(b.id, m);
     return m;
+  }
+
+  /** Reads the benchmark's items with an id above `after` into the map. */
+  private async readItems(b: BenchmarkEntry, m: Map<string, ItemEntry>, after: number): Promise<void> {
+    const cols = Array.from({ length: MAX_META_COLS }, (_, i) => `m${i} IS NOT NULL AS h${i}`).join(', ');
+    const rows = await this.db.all<Record<string, unknown>>(
+      `SELECT id, item_key, ${cols} FROM items WHERE benchmark_id = ? AND id > ?`,
+      [b.id, after],
+    );
+    for (const r of rows) m.set(String(r.item_key), { id: Number(r.id), mask: maskOf(r) });
   }
 
   /** Resolves every record to (run id, item id), registering what is new. */
@@ -216,21 +221,30 @@ export class Catalog {
       }
     }
     if (fresh.size > 0) {
-      const metaCols = Array.from({ length: MAX_META_COLS }, (_, i) => `m${i}`);
-      const width = 5 + MAX_META_COLS;
-      for (const part of chunks([...fresh.values()], 400)) {
-        const params: unknown[] = [];
-        for (const r of part) {
-          params.push(b.id, r.item_id, r.input ?? null, r.reference ?? null, JSON.stringify(r.metadata));
-          params.push(...positional(b, r));
-        }
-        await this.db.run(
-          `${insertIgnore(this.db)} items (benchmark_id, item_key, input, reference, metadata, ${metaCols.join(', ')}) VALUES ${placeholders(part.length, width)}`,
-          params,
-        );
-      }
+      const columns: BulkColumn[] = [
+        { name: 'benchmark_id', type: 'INTEGER' },
+        { name: 'item_key', type: 'VARCHAR' },
+        { name: 'input', type: 'VARCHAR' },
+        { name: 'reference', type: 'VARCHAR' },
+        { name: 'metadata', type: 'VARCHAR' },
+        ...Array.from({ length: MAX_META_COLS }, (_, i) => ({ name: `m${i}`, type: 'VARCHAR' as const })),
+      ];
+      const rows = [...fresh.values()].map((r) => [
+        b.id,
+        r.item_id,
+        r.input ?? null,
+        r.reference ?? null,
+        JSON.stringify(r.metadata),
+        ...positional(b, r),
+      ]);
+      await this.db.insertIgnore('items', ['benchmark_id', 'item_key'], columns, rows);
       this.markChanged(b.id);
-      this.items.delete(b.id); // read ids back (another writer may have inserted some first)
+      // New ids are above every id we knew (sequence / auto-increment); anything still missing
+      // (a concurrent writer's transaction committing out of order) triggers a full re-read.
+      let maxId = 0;
+      for (const e of items.values()) if (e.id > maxId) maxId = e.id;
+      await this.readItems(b, items, maxId);
+      if ([...fresh.keys()].some((k) => !items.has(k))) this.items.delete(b.id);
       return this.resolveItemsAfterInsert(b, recs, fill);
     }
     await this.fillItems(b, items, fill);

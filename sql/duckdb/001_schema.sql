@@ -50,8 +50,9 @@ CREATE TABLE IF NOT EXISTS items (
   m12 VARCHAR,
   m13 VARCHAR,
   m14 VARCHAR,
-  m15 VARCHAR,
-  UNIQUE (benchmark_id, item_key)
+  m15 VARCHAR
+  -- (benchmark_id, item_key) is unique: the one writer inserts with an anti-join, since DuckDB's
+  -- unique index makes INSERT OR IGNORE slow down with every batch (measured 25 ms → 2.5 s).
 );
 
 CREATE TABLE IF NOT EXISTS models (

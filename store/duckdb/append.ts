@@ -11,6 +11,7 @@ import {
 } from '@duckdb/node-api';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import type { ResultRow } from '../catalog.ts';
+import { queryRows } from './connection.ts';
 
 /** Staging columns, in order; results has the same ones plus id and created_at. */
 const COLUMNS: [string, DuckDBType, string][] = [
@@ -86,19 +87,39 @@ async function stage(conn: DuckDBConnection, rows: ResultRow[]): Promise<void> {
  * repeats inside the batch after the first, change nothing. Call inside a transaction.
  * Returns how many rows were inserted.
  */
-export async function appendResults(conn: DuckDBConnection, rows: ResultRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
+export async function appendResults(conn: DuckDBConnection, batch: ResultRow[]): Promise<number> {
+  if (batch.length === 0) return 0;
+  // first occurrence of a key wins inside the batch
+  const seen = new Set<string>();
+  const rows = batch.filter((r) => {
+    const k = `${r.runId}|${r.itemId}|${r.record.sample}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
   await stage(conn, rows);
   const cols = NAMES.join(', ');
+  const runIds = [...new Set(rows.map((r) => r.runId))];
+  // Only runs that already have rows need the anti-join; a new run's rows go straight in.
+  const existing = (
+    await queryRows<{ run_id: number }>(
+      conn,
+      `SELECT DISTINCT run_id FROM results WHERE run_id IN (${runIds.map(() => '?').join(', ')})`,
+      runIds,
+    )
+  ).map((r) => Number(r.run_id));
+  const guard =
+    existing.length === 0
+      ? ''
+      : `WHERE NOT EXISTS (
+           SELECT 1 FROM results r
+           WHERE r.run_id IN (${existing.map(() => '?').join(', ')})
+             AND r.run_id = s.run_id AND r.item_id = s.item_id AND r.sample = s.sample)`;
   const r = await conn.run(
     `INSERT INTO results (id, ${cols}, created_at)
-     SELECT nextval('seq_results'), ${cols}, current_timestamp FROM (
-       SELECT s.* FROM staging_results s
-       WHERE NOT EXISTS (
-         SELECT 1 FROM results r
-         WHERE r.run_id = s.run_id AND r.item_id = s.item_id AND r.sample = s.sample)
-       QUALIFY row_number() OVER (PARTITION BY s.run_id, s.item_id, s.sample ORDER BY s.ord) = 1
-     ) ORDER BY ord`,
+     SELECT nextval('seq_results'), ${cols}, current_timestamp FROM staging_results s ${guard}
+     ORDER BY ord`,
+    existing,
   );
   return Number(r.rowsChanged);
 }

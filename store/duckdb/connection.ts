@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import type { Db } from '../db.ts';
+import { type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBValue, INTEGER, VARCHAR } from '@duckdb/node-api';
+import type { BulkColumn, Db } from '../db.ts';
 
 const SQL_DIR = new URL('../../sql/duckdb/', import.meta.url).pathname;
 
@@ -41,6 +41,32 @@ export class DuckDb implements Db {
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     const r = await this.conn.run(sql, params.map(toParam));
     return Number(r.rowsChanged);
+  }
+
+  /** Appends into a temp staging table with data chunks (DuckDB binds huge VALUES lists slowly), then inserts the new keys with an anti-join. */
+  async insertIgnore(table: string, key: readonly string[], columns: readonly BulkColumn[], rows: readonly unknown[][]): Promise<void> {
+    if (rows.length === 0) return;
+    const stage = `stage_${table}`;
+    const names = columns.map((c) => c.name).join(', ');
+    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (${columns.map((c) => `${c.name} ${c.type}`).join(', ')})`);
+    await this.conn.run(`DELETE FROM ${stage}`);
+    const appender = await this.conn.createAppender(stage, 'main', 'temp');
+    const types = columns.map((c) => (c.type === 'INTEGER' ? INTEGER : VARCHAR));
+    for (let off = 0; off < rows.length; off += 2048) {
+      const part = rows.slice(off, off + 2048);
+      const cols = columns.map((_, j) => part.map((r) => (r[j] ?? null) as DuckDBValue));
+      const chunk = DuckDBDataChunk.create(types, part.length);
+      chunk.setColumns(cols);
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+    appender.closeSync();
+    const match = key.map((k) => `t.${k} = s.${k}`).join(' AND ');
+    await this.conn.run(
+      `INSERT INTO ${table} (${names}) SELECT ${names} FROM ${stage} s
+       WHERE NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${match})
+       QUALIFY row_number() OVER (PARTITION BY ${key.map((k) => `s.${k}`).join(', ')}) = 1`,
+    );
   }
 
   async transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import type { Db } from '../db.ts';
+import { type BulkColumn, chunks, type Db, placeholders } from '../db.ts';
 
 const SQL_DIR = new URL('../../sql/mysql/', import.meta.url).pathname;
 
@@ -35,6 +35,15 @@ export class MysqlDb implements Db {
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     const [res] = await this.q.query(sql, params as unknown[]);
     return (res as mysql.ResultSetHeader).affectedRows ?? 0;
+  }
+
+  async insertIgnore(table: string, _key: readonly string[], columns: readonly BulkColumn[], rows: readonly unknown[][]): Promise<void> {
+    for (const part of chunks(rows, 500)) {
+      await this.q.query(
+        `INSERT IGNORE INTO ${table} (${columns.map((c) => c.name).join(', ')}) VALUES ${placeholders(part.length, columns.length)}`,
+        part.flat() as unknown[],
+      );
+    }
   }
 
   async transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
