@@ -37,6 +37,8 @@ afterAll(async () => {
 function runner(
   bench: string,
   db: string,
+  args: string[] = ['--run-id', 'crash', '--concurrency', String(CONCURRENCY)],
+  env: Record<string, string> = {},
 ): { child: ChildProcess; exit: Promise<number | null>; output: () => string } {
   const child = spawn(
     process.execPath,
@@ -50,15 +52,12 @@ function runner(
       'openai-compatible:fake-model',
       '--base-url',
       fake.openaiBaseURL,
-      '--run-id',
-      'crash',
-      '--concurrency',
-      String(CONCURRENCY),
+      ...args,
     ],
     {
       cwd: ROOT,
       // Port 9 (discard) answers nothing: no "server holds the file" detour.
-      env: { ...process.env, DUCKDB_PATH: db, MYSQL_URL: '', EVALHOUSE_URL: 'http://127.0.0.1:9' },
+      env: { ...process.env, DUCKDB_PATH: db, MYSQL_URL: '', EVALHOUSE_URL: 'http://127.0.0.1:9', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // tsx's CLI runs the script in a child process: kill the whole group, as a crash of the machine would.
       detached: true,
@@ -158,3 +157,38 @@ it(`survives ${KILLS} kill -9 at random moments: exactly ${ITEMS} results, 0 dup
     await store.close();
   }
 }, 180_000);
+
+it('CLI: Ctrl-C pauses and prints how to resume; the same command resumes; a changed config or a missing key is refused', async () => {
+  const bench = writeBenchmarkFolder(join(tmp.dir, 'bench-int'), 120);
+  const db = join(tmp.dir, 'int.duckdb');
+  const args = ['--run-id', 'int', '--concurrency', '8'];
+  const before = fake.requests.length;
+  const first = runner(bench, db, args);
+  while (fake.requests.length < before + 20) await new Promise((res) => setTimeout(res, 5));
+  first.child.kill('SIGINT'); // tsx relays it to the runner
+  expect(await first.exit, first.output()).toBe(3);
+  expect(first.output()).toMatch(/run #\d+ "int": paused \(interrupted/);
+  expect(first.output()).toMatch(/resume with: evalhouse run --benchmark .* --resume \d+/);
+
+  const changed = runner(bench, db, [...args, '--limit', '10']);
+  expect(await changed.exit).toBe(2);
+  expect(changed.output()).toMatch(/created with another configuration[\s\S]*limit: null → 10/);
+
+  const noKey = runner(bench, db, [...args, '--api-key-env', 'EVALHOUSE_TEST_MISSING_KEY']);
+  expect(await noKey.exit).toBe(2);
+  expect(noKey.output()).toMatch(/set the environment variable EVALHOUSE_TEST_MISSING_KEY/);
+
+  const again = runner(bench, db, args);
+  expect(await again.exit, again.output()).toBe(0);
+  expect(again.output()).toMatch(/resuming run #\d+ "int": \d+\/120 already stored/);
+  expect(again.output()).toMatch(/accuracy 50\.0% ± 4\.6 \(n=120\)/);
+
+  const store = await openDuckDbStore(db);
+  try {
+    const run = await store.findRun('fake-mc', 'openai-compatible:fake-model', 'int');
+    expect(run).toMatchObject({ status: 'completed', statusReason: null });
+    expect((await store.doneKeys(run!.id)).size).toBe(120);
+  } finally {
+    await store.close();
+  }
+}, 60_000);
