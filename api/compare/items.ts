@@ -124,24 +124,25 @@ export async function analyzeItems(service: AnalysisService, query: ItemsQuery) 
   const flagged = Object.fromEntries(FLAGS.map((f) => [f, items.filter((i) => i.flags.includes(f)).length]));
   let by = null;
   if (byField) {
+    // suspect: all_fail or inverted (all_pass items are easy, not suspicious of a wrong label)
     const groups = new Map<
       string,
-      { value: MetaValue; items: number; flagged: number } & Record<ItemFlag, number>
+      { value: MetaValue; items: number; suspect: number } & Record<ItemFlag, number>
     >();
     for (const it of items) {
       const value = it.metadata[byField.name] ?? null;
       const key = JSON.stringify(value);
-      const g = groups.get(key) ?? { value, items: 0, flagged: 0, all_fail: 0, all_pass: 0, inverted: 0 };
+      const g = groups.get(key) ?? { value, items: 0, suspect: 0, all_fail: 0, all_pass: 0, inverted: 0 };
       g.items++;
-      if (it.flags.length > 0) g.flagged++;
+      if (it.flags.includes('all_fail') || it.flags.includes('inverted')) g.suspect++;
       for (const f of it.flags) g[f]++;
       groups.set(key, g);
     }
     by = {
       field: byField.name,
       groups: [...groups.values()]
-        .map((g) => ({ ...g, flagged_share: g.flagged / g.items }))
-        .sort((x, y) => y.flagged_share - x.flagged_share || y.items - x.items),
+        .map((g) => ({ ...g, suspect_share: g.suspect / g.items }))
+        .sort((x, y) => y.suspect_share - x.suspect_share || y.items - x.items),
     };
   }
   const selected = query.flag ? items.filter((i) => i.flags.includes(query.flag!)) : items;

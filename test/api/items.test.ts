@@ -170,11 +170,11 @@ describe('items analysis and trends on MMLU-Redux', () => {
     const res = await get(`${base}&by=error_type&flag=inverted&limit=5`);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    const expected = new Map<string, { items: number; flagged: number; inverted: number }>();
+    const expected = new Map<string, { items: number; suspect: number; inverted: number }>();
     for (const it of items) {
-      const e = expected.get(it.metadata.error_type as string) ?? { items: 0, flagged: 0, inverted: 0 };
+      const e = expected.get(it.metadata.error_type as string) ?? { items: 0, suspect: 0, inverted: 0 };
       e.items++;
-      if (it.flags.length) e.flagged++;
+      if (it.flags.includes('all_fail') || it.flags.includes('inverted')) e.suspect++;
       if (it.flags.includes('inverted')) e.inverted++;
       expected.set(it.metadata.error_type as string, e);
     }
