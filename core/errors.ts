@@ -29,7 +29,10 @@ export const errors = {
     ),
   tooLarge: (message: string, details?: unknown) => new AppError('RESULT_TOO_LARGE', 400, message, details),
   timeout: (engine: string, ms: number) =>
-    new AppError('QUERY_TIMEOUT', 503, `the ${engine} query exceeded its time limit of ${ms} ms`, { engine, ms }),
+    new AppError('QUERY_TIMEOUT', 503, `the ${engine} query exceeded its time limit of ${ms} ms`, {
+      engine,
+      ms,
+    }),
   unavailable: (message: string) => new AppError('UNAVAILABLE', 503, message),
   conflict: (message: string, details?: unknown) => new AppError('CONFLICT', 409, message, details),
   invalidImport: (message: string, details: unknown) => new AppError('INVALID_IMPORT', 400, message, details),

@@ -47,7 +47,10 @@ export interface RecordStore {
   getRun(id: number): Promise<RunInfo | null>;
   findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null>;
   listRuns(): Promise<RunInfo[]>;
-  updateRun(id: number, patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown }): Promise<void>;
+  updateRun(
+    id: number,
+    patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown },
+  ): Promise<void>;
   /** `${item_key}#${sample}` of every stored result of the run whose outcome is not `error`. */
   doneKeys(runId: number): Promise<Set<string>>;
   /** Removes the run's `error` results so a resume asks those items again. Returns how many. */
