@@ -388,3 +388,19 @@ describe('runBenchmark through the real SDKs', () => {
     expect(seen[seen.length - 1]).toBe(40);
   });
 });
+
+describe('rate limits', () => {
+  it('keeps to --rpm across workers', async () => {
+    const store = new MemoryStore();
+    const t0 = performance.now();
+    // 1200/min = 20/s with a burst of 20: 40 requests need about one second.
+    const out = await runBenchmark(testPlan(40, { concurrency: 16, rpm: 1200 }), {
+      store,
+      provider: openai(),
+    });
+    expect(out.status).toBe('completed');
+    // The limiter starts after t0; 20 more requests at 20/s after the burst cannot all be out before 1 s.
+    expect(fake.requests[39]!.at - t0).toBeGreaterThanOrEqual(950);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+});
