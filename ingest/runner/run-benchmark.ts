@@ -62,6 +62,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   const logger = deps.logger ?? noopLogger;
   const random = deps.random ?? Math.random;
 
+  const existing = await store.findRun(plan.benchmark, plan.model, plan.label);
   const run = await store.ensureRun({
     benchmark: plan.benchmark,
     model: plan.model,
@@ -76,6 +77,13 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
       `run "${plan.label}" (#${run.id}, ${plan.benchmark} × ${plan.model}) was created with another configuration, ` +
         `so its results would not be comparable:\n  ${diff.join('\n  ')}\n` +
         'Resume it with its original settings, or start a new run with another --run-id.',
+    );
+  }
+  const idleMs = existing ? Date.now() - Date.parse(existing.updatedAt) : Infinity;
+  if (existing?.status === 'running' && idleMs < 30_000) {
+    // Possible with MySQL (DuckDB's file lock prevents it): two runners would ask the same items twice.
+    logger.warn(
+      `run #${run.id} was updated ${Math.round(idleMs / 1000)} s ago while running: is another runner working on it?`,
     );
   }
   const reasked = await store.deleteErrors(run.id);
@@ -143,13 +151,15 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     inFlight,
   });
   let lastSaved = clock.now();
+  // Awaited before the final update, so a late progress save cannot overwrite the final summary.
+  let saving: Promise<void> = Promise.resolve();
   const progressTimer = setInterval(() => {
     const snap = stats.snapshot(clock.now(), base());
     deps.onProgress?.(snap);
     if (clock.now() - lastSaved >= 5000) {
       lastSaved = clock.now();
-      store
-        .updateRun(run.id, { summary: snap })
+      saving = saving
+        .then(() => store.updateRun(run.id, { summary: snap }))
         .catch((e) => logger.warn(`could not save progress: ${String(e)}`));
     }
   }, deps.progressIntervalMs ?? 1000);
@@ -337,6 +347,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     clearTimeout(graceTimer);
     deps.signal?.removeEventListener('abort', onUserAbort);
   }
+  await saving;
 
   const finalStop = stop as { status: 'failed' | 'paused'; reason: string } | null;
   const summary = stats.snapshot(clock.now(), {
