@@ -1,0 +1,440 @@
+/**
+ * Analysis speed on GENERATED records (bench/generate.ts), measured side by side in one run:
+ *   (i)   a 3-level group-by (category × year × difficulty) through POST /analysis, uncached (a different
+ *         subject filter every repetition), on N rows in an embedded DuckDB file
+ *   (ii)  the same SQL (resolveAnalysis + compileAggregate) run directly on a separate DuckDB connection
+ *   (iii) the same requests with engine "mysql" on M rows in MariaDB/MySQL (M = 1M by default: loading 10M
+ *         into MariaDB and running its engine path 20 times would not fit the time budget), compared with
+ *         the DuckDB API path on the same M rows (the mirror of that database), and per row with (i)
+ *   (iv)  autocannon (in a child process) with 200 connections against the API on the M-row mirror:
+ *         a mix of new and repeated requests, then cached repeats only
+ *
+ *   npx tsx bench/analysis.ts [--rows 10000000] [--mysql-rows 1000000] [--reps 20] [--mysql-reps 5]
+ *                             [--duration 10] [--connections 200] [--unique-share 0.1]
+ *                             [--mysql mysql://root@127.0.0.1:3306] [--db evalhouse_bench] [--keep-mysql]
+ *
+ * The N-row DuckDB file is cached as bench/out/analysis-<N>.duckdb (reruns skip loading). It is loaded with
+ * DuckDbStore.ingest in batches of 50k, after the items have been registered in bulk (see preRegisterItems).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBDataChunk, INTEGER, VARCHAR } from '@duckdb/node-api';
+import mysql from 'mysql2/promise';
+import { compileAggregate } from '../api/analysis/compile.ts';
+import { AnalysisRequest } from '../api/analysis/request.ts';
+import { resolveAnalysis } from '../api/analysis/resolve.ts';
+import { buildApp } from '../api/app.ts';
+import { type AppContext, openContext } from '../api/context.ts';
+import { loadConfig } from '../core/config.ts';
+import { MAX_META_COLS } from '../core/types.ts';
+import { queryRows } from '../store/duckdb/connection.ts';
+import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import { encodeValue } from '../store/field-types.ts';
+import { MysqlStore } from '../store/mysql/mysql-store.ts';
+import { generateBatches, generateItems, plan, prng, SUBJECT_NAMES } from './generate.ts';
+import { type LoadJob, type LoadResult, uniqueBody } from './load.ts';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '10000000' },
+    'mysql-rows': { type: 'string', default: '1000000' },
+    reps: { type: 'string', default: '20' },
+    'mysql-reps': { type: 'string', default: '5' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '200' },
+    'unique-share': { type: 'string', default: '0.1' },
+    mysql: { type: 'string', default: 'mysql://root@127.0.0.1:3306' },
+    db: { type: 'string', default: 'evalhouse_bench' },
+    'keep-mysql': { type: 'boolean', default: false },
+  },
+});
+const N = plan(Number(values.rows)).rows;
+const M = plan(Number(values['mysql-rows'])).rows;
+const REPS = Number(values.reps);
+const MYSQL_REPS = Number(values['mysql-reps']);
+const OUT = new URL('./out/', import.meta.url).pathname;
+mkdirSync(OUT, { recursive: true });
+const BENCH = 'gen-knowledge';
+const LEVELS = ['category', 'year', 'difficulty'];
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const t = () => performance.now();
+
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+  return {
+    median: s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2,
+    p95: q(0.95),
+    min: s[0]!,
+    n: s.length,
+  };
+}
+const show = (label: string, xs: number[]) => {
+  const st = stats(xs);
+  console.log(
+    `  ${label.padEnd(52)} median ${st.median.toFixed(1).padStart(8)} ms   p95 ${st.p95.toFixed(1).padStart(8)} ms   (n=${st.n}, min ${st.min.toFixed(1)})`,
+  );
+  return st;
+};
+
+/**
+ * Registers all items of the generated benchmarks in bulk (appender into items), after one record per
+ * benchmark went through DuckDbStore.ingest to register benchmark, fields and columns the product's way.
+ * Catalog.resolve inserts new items 400 per INSERT statement, which takes minutes for the 500k items of
+ * 10M rows (see bench/README.md); the rows it writes are the same ones: item_key, metadata JSON, m<col> text.
+ */
+async function preRegisterItems(duck: DuckDbStore, rows: number): Promise<void> {
+  // one record per benchmark through the product path: registers benchmark, fields and columns
+  const seed: Parameters<DuckDbStore['ingest']>[0] = [];
+  const seen = new Set<string>();
+  for (const batch of generateBatches(rows)) {
+    for (const r of batch) {
+      if (!seen.has(r.benchmark)) {
+        seen.add(r.benchmark);
+        seed.push(r);
+      }
+    }
+  }
+  const items = new Map<string, ReturnType<typeof generateItems> extends Generator<infer I> ? I[] : never>();
+  for (const it of generateItems(rows)) {
+    if (seed.some((s) => s.item_id === it.item_id)) continue;
+    const list = items.get(it.benchmark) ?? [];
+    list.push(it);
+    items.set(it.benchmark, list);
+  }
+  await duck.ingest(seed);
+  const conn = duck.db.conn;
+  await conn.run('BEGIN TRANSACTION');
+  await conn.run(
+    `CREATE TEMP TABLE IF NOT EXISTS bench_items (benchmark_id INTEGER, item_key VARCHAR, reference VARCHAR, metadata VARCHAR, ${Array.from({ length: MAX_META_COLS }, (_, i) => `m${i} VARCHAR`).join(', ')})`,
+  );
+  const appender = await conn.createAppender('bench_items', 'main', 'temp');
+  const types = [INTEGER, VARCHAR, VARCHAR, VARCHAR, ...Array.from({ length: MAX_META_COLS }, () => VARCHAR)];
+  for (const [slug, list] of items) {
+    const b = duck.catalog.benchmarks.get(slug)!;
+    for (let off = 0; off < list.length; off += 2048) {
+      const part = list.slice(off, off + 2048);
+      const cols: (string | number | null)[][] = types.map(() => new Array(part.length).fill(null));
+      part.forEach((r, j) => {
+        cols[0]![j] = b.id;
+        cols[1]![j] = r.item_id;
+        cols[2]![j] = r.reference;
+        cols[3]![j] = JSON.stringify(r.metadata);
+        for (const [name, v] of Object.entries(r.metadata)) {
+          const f = b.fields.get(name);
+          if (f && f.col !== null) cols[4 + f.col]![j] = encodeValue(v);
+        }
+      });
+      const chunk = DuckDBDataChunk.create(types, part.length);
+      chunk.setColumns(cols);
+      appender.appendDataChunk(chunk);
+    }
+    duck.catalog.changedBenchmarks.add(b.id); // meta_<id> is rebuilt with the next write
+  }
+  appender.flushSync();
+  appender.closeSync();
+  const meta = Array.from({ length: MAX_META_COLS }, (_, i) => `m${i}`).join(', ');
+  await conn.run(
+    `INSERT INTO items (id, benchmark_id, item_key, reference, metadata, ${meta})
+     SELECT nextval('seq_items'), benchmark_id, item_key, reference, metadata::JSON, ${meta} FROM bench_items`,
+  );
+  await conn.run('DROP TABLE bench_items');
+  await conn.run('COMMIT');
+  duck.catalog.reset(); // item ids are read back from the table on the next ingest
+}
+
+async function ensureDuckFile(rows: number): Promise<string> {
+  const path = join(OUT, `analysis-${rows}.duckdb`);
+  const done = `${path}.done`;
+  if (existsSync(done) && existsSync(path)) {
+    console.log(`DuckDB file cached: ${path}`);
+    return path;
+  }
+  for (const f of [path, `${path}.wal`, done]) if (existsSync(f)) rmSync(f);
+  console.log(`loading ${fmt(rows)} generated rows into ${path} ...`);
+  const t0 = t();
+  const duck = await DuckDbStore.open(path);
+  await preRegisterItems(duck, rows);
+  const t1 = t();
+  let n = 0;
+  for (const batch of generateBatches(rows)) {
+    n += (await duck.ingest(batch)).inserted;
+  }
+  await duck.db.run('CHECKPOINT');
+  await duck.close();
+  const s = (t() - t1) / 1000;
+  console.log(
+    `  items registered in ${((t1 - t0) / 1000).toFixed(1)} s; ${fmt(n)} results in ${s.toFixed(1)} s (${fmt(n / s)} rows/s incl. generation)`,
+  );
+  writeFileSync(done, JSON.stringify({ rows, at: new Date().toISOString() }));
+  return path;
+}
+
+async function loadMysql(url: string, db: string, rows: number): Promise<number> {
+  const admin = await mysql.createConnection({ uri: url });
+  await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
+  await admin.query(`CREATE DATABASE \`${db}\``);
+  await admin.end();
+  const store = await MysqlStore.open(`${url.replace(/\/$/, '')}/${db}`, 4);
+  console.log(`loading ${fmt(rows)} generated rows into MariaDB/MySQL database ${db} ...`);
+  const t0 = t();
+  let n = 0;
+  for (const batch of generateBatches(rows)) n += (await store.ingest(batch)).inserted;
+  const s = (t() - t0) / 1000;
+  console.log(`  ${fmt(n)} rows in ${s.toFixed(1)} s (${fmt(n / s)} rows/s incl. generation)`);
+  await store.close();
+  return Date.now();
+}
+
+async function listen(ctx: AppContext): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = await buildApp(ctx);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address() as { port: number };
+  return { url: `http://127.0.0.1:${addr.port}`, close: () => app.close() };
+}
+
+async function post(
+  url: string,
+  body: unknown,
+): Promise<{ ms: number; json: { meta: { cached: boolean }; rows: unknown[] } }> {
+  const t0 = t();
+  const res = await fetch(`${url}/analysis`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as { meta: { cached: boolean }; rows: unknown[] };
+  const ms = t() - t0;
+  if (res.status !== 200) throw new Error(`POST /analysis ${res.status}: ${JSON.stringify(json)}`);
+  return { ms, json };
+}
+
+/** The i-th request of the timed series: a different subject subset each time, so never cached. */
+function request(i: number, engine: 'duckdb' | 'mysql') {
+  const rand = prng(500 + i);
+  const subjects = SUBJECT_NAMES.filter(() => rand() < 0.7);
+  return { benchmark: BENCH, levels: LEVELS, filters: { subject: subjects }, engine };
+}
+
+async function direct(
+  ctx: AppContext,
+  conn: Awaited<ReturnType<DuckDbStore['instance']['connect']>>,
+  body: unknown,
+) {
+  const t0 = t();
+  const q = resolveAnalysis(await ctx.analysis.catalog(), AnalysisRequest.parse(body));
+  const { sql, params } = compileAggregate(q, 'duckdb', ctx.config.rowCap);
+  const rows = await queryRows(conn, sql, params);
+  return { ms: t() - t0, rows: rows.length };
+}
+
+function runLoad(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = fork(new URL('./load.ts', import.meta.url).pathname, [JSON.stringify(job)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: 'inherit',
+    });
+    child.once('message', (m) => resolve(m as LoadResult));
+    child.once('exit', (code) =>
+      code ? reject(new Error(`load generator exited with ${code}`)) : undefined,
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- setup
+const tStart = t();
+const bigPath = await ensureDuckFile(N);
+const mysqlDone = await loadMysql(values.mysql, values.db, M);
+const mirrorPath = join(OUT, `analysis-mirror-${M}.duckdb`);
+for (const f of [mirrorPath, `${mirrorPath}.wal`]) if (existsSync(f)) rmSync(f);
+const baseEnv = { DEMO_DATA: 'off', LOG_LEVEL: 'silent', QUERY_TIMEOUT_MS: '600000' };
+const ctxBig = await openContext(loadConfig({ ...baseEnv, DUCKDB_PATH: bigPath }), { mirrorLoop: false });
+const ctxMy = await openContext(
+  loadConfig({
+    ...baseEnv,
+    DUCKDB_PATH: mirrorPath,
+    MYSQL_URL: `${values.mysql.replace(/\/$/, '')}/${values.db}`,
+  }),
+  { mirrorLoop: false },
+);
+// the mirror copies rows only once they are 10 s old (ingest/mirror.ts LOOKBACK_SECONDS)
+const wait = mysqlDone + 11_000 - Date.now();
+if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+const tm = t();
+await ctxMy.syncMirror();
+const [{ n: mirrored } = { n: 0 }] = await ctxMy.duck.db.all<{ n: number }>(
+  'SELECT count(*) AS n FROM results',
+);
+console.log(`mirror of the MySQL database: ${fmt(mirrored)} rows in ${((t() - tm) / 1000).toFixed(1)} s`);
+const big = await listen(ctxBig);
+const my = await listen(ctxMy);
+const bigConn = await ctxBig.duck.instance.connect();
+const myConn = await ctxMy.duck.instance.connect();
+const [{ n: benchRowsBig } = { n: 0 }] = await queryRows<{ n: number }>(
+  bigConn,
+  `SELECT count(*) AS n FROM results r JOIN runs ru ON ru.id = r.run_id JOIN benchmarks b ON b.id = ru.benchmark_id WHERE b.slug = ?`,
+  [BENCH],
+);
+console.log(
+  `\nquery: POST /analysis {benchmark: "${BENCH}", levels: [${LEVELS.join(', ')}], filters: {subject: <~70 % of subjects, new each rep>}}`,
+);
+console.log(
+  `  ${BENCH} holds ${fmt(benchRowsBig)} of the ${fmt(N)} rows; setup took ${((t() - tStart) / 1000).toFixed(0)} s\n`,
+);
+
+// ---------------------------------------------------------------------------------------------- (i) + (ii)
+console.log(
+  `(i)/(ii) ${fmt(N)} rows, ${REPS} repetitions, API and direct interleaved (2 warm-up reps not counted)`,
+);
+const apiMs: number[] = [];
+const directMs: number[] = [];
+for (let i = -2; i < REPS; i++) {
+  const body = request(i + 2, 'duckdb');
+  const first = i % 2 === 0;
+  if (!first) {
+    const d = await direct(ctxBig, bigConn, body);
+    if (i >= 0) directMs.push(d.ms);
+  }
+  const a = await post(big.url, body);
+  if (a.json.meta.cached) throw new Error('expected an uncached answer');
+  if (i >= 0) apiMs.push(a.ms);
+  if (first) {
+    const d = await direct(ctxBig, bigConn, body);
+    if (i >= 0) directMs.push(d.ms);
+  }
+}
+const sApi = show('(i)  API POST /analysis (HTTP round trip)', apiMs);
+{
+  const r = await fetch(`${big.url}/analysis`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request(0, 'duckdb')),
+  });
+  const text = await r.text();
+  console.log(
+    `       (answer: ${fmt((JSON.parse(text) as { rows: unknown[] }).rows.length)} rows, ${fmt(text.length)} bytes of JSON)`,
+  );
+}
+const sDirect = show('(ii) same SQL directly on DuckDB', directMs);
+const ratioApi = sApi.median / sDirect.median;
+console.log(
+  `  ratio API / direct (medians): ${ratioApi.toFixed(2)}   target ≤ 1.2: ${ratioApi <= 1.2 ? 'MET' : 'MISSED'}\n`,
+);
+
+// ---------------------------------------------------------------------------------------------- (iii)
+console.log(`(iii) ${fmt(M)} rows (MySQL database and its DuckDB mirror), ${MYSQL_REPS} repetitions`);
+const myApiMs: number[] = [];
+const mysqlMs: number[] = [];
+for (let i = -1; i < MYSQL_REPS; i++) {
+  const k = 1000 + i;
+  const a = await post(my.url, request(k, 'duckdb'));
+  const m = await post(my.url, request(k, 'mysql'));
+  if (m.json.rows.length !== a.json.rows.length) throw new Error('engines disagree on the row count');
+  if (i >= 0) {
+    myApiMs.push(a.ms);
+    mysqlMs.push(m.ms);
+  }
+}
+const sMyApi = show(`API, engine duckdb (mirror, ${fmt(M)} rows)`, myApiMs);
+const sMysql = show(`API, engine mysql (${fmt(M)} rows)`, mysqlMs);
+const ratioSame = sMysql.median / sMyApi.median;
+const ratioPerRow = sMysql.median / M / (sApi.median / N);
+console.log(
+  `  ratio MySQL / API on the same ${fmt(M)} rows (medians): ${ratioSame.toFixed(1)}   target ≥ 20: ${ratioSame >= 20 ? 'MET' : 'MISSED'}`,
+);
+console.log(
+  `  ratio per row, MySQL at ${fmt(M)} vs API at ${fmt(N)}: ${ratioPerRow.toFixed(1)} (${((sMysql.median / M) * 1e6).toFixed(0)} vs ${((sApi.median / N) * 1e6).toFixed(1)} ms per 1M rows)\n`,
+);
+
+// ---------------------------------------------------------------------------------------------- (iv)
+const connections = Number(values.connections);
+const durationS = Number(values.duration);
+// repeated bodies: small dashboard-style answers (1 level, 80–200 rows); new bodies: 2 levels with a
+// different subject filter each (about 400 rows, uncached)
+const pool = Array.from({ length: 20 }, (_, i) => ({
+  benchmark: ['gen-knowledge', 'gen-knowledge-pro', 'gen-math', 'gen-reasoning'][i % 4],
+  levels: [['category'], ['difficulty'], ['year']][i % 3],
+  ...(i >= 12 ? { filters: { year: [2015 + (i % 10)] } } : {}),
+}));
+let poolBytes = 0;
+for (const b of pool) {
+  const res = await fetch(`${my.url}/analysis`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(b),
+  });
+  poolBytes += (await res.arrayBuffer()).byteLength;
+}
+const uniqueSample = await fetch(`${my.url}/analysis`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(
+    uniqueBody(
+      { base: { benchmark: BENCH, levels: ['category', 'difficulty'] }, subjects: SUBJECT_NAMES },
+      1e9,
+    ),
+  ),
+});
+const uniqueBytes = (await uniqueSample.arrayBuffer()).byteLength;
+const base = { benchmark: BENCH, levels: ['category', 'difficulty'] };
+console.log(
+  `(iv) autocannon on ${fmt(M)} rows: ${connections} connections, ${durationS} s each, load generator in a child process`,
+);
+console.log(
+  `  repeated bodies: 20 one-level queries (answers ${fmt(poolBytes / pool.length)} bytes on average, answered once before); new bodies: [category, difficulty] with a new subject filter (${fmt(uniqueBytes)} bytes)`,
+);
+const mix = await runLoad({
+  url: my.url,
+  mode: 'mix',
+  connections,
+  durationS,
+  uniqueShare: Number(values['unique-share']),
+  pool,
+  base,
+  subjects: SUBJECT_NAMES,
+});
+const hitsBefore = ctxMy.analysis.cache.hits;
+const cached = await runLoad({
+  url: my.url,
+  mode: 'cached',
+  connections,
+  durationS,
+  uniqueShare: 0,
+  pool,
+  base,
+  subjects: SUBJECT_NAMES,
+});
+const printLoad = (title: string, r: LoadResult) =>
+  console.log(
+    `  ${title.padEnd(44)} ${fmt(r.requests)} req, ${fmt(r.rps)} req/s, errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}, latency p50 ${r.latency.p50} ms p90 ${r.latency.p90} ms p99 ${r.latency.p99} ms max ${r.latency.max} ms`,
+  );
+printLoad(
+  `mix (${Math.round(Number(values['unique-share']) * 100)} % new bodies: ${fmt(mix.uniqueSent)} uncached)`,
+  mix,
+);
+printLoad('cached repeats only', cached);
+console.log(`  cache hits during the cached phase: ${fmt(ctxMy.analysis.cache.hits - hitsBefore)}`);
+const mixOk = mix.errors === 0 && mix.timeouts === 0 && mix.non2xx === 0;
+console.log(
+  `  mix: 0 errors ${mixOk ? 'MET' : 'MISSED'}; p99 ${mix.latency.p99} ms ≤ 250: ${mix.latency.p99 <= 250 ? 'MET' : 'MISSED'}; cached ${fmt(cached.rps)} req/s ≥ 5,000: ${cached.rps >= 5000 ? 'MET' : 'MISSED'}`,
+);
+
+// ---------------------------------------------------------------------------------------------- teardown
+bigConn.closeSync();
+myConn.closeSync();
+await big.close();
+await my.close();
+await ctxBig.close();
+await ctxMy.close();
+for (const f of [mirrorPath, `${mirrorPath}.wal`]) if (existsSync(f)) rmSync(f);
+if (!values['keep-mysql']) {
+  const admin = await mysql.createConnection({ uri: values.mysql });
+  await admin.query(`DROP DATABASE IF EXISTS \`${values.db}\``);
+  await admin.end();
+}
+console.log(
+  `\n${JSON.stringify({ date: new Date().toISOString(), rows: N, mysqlRows: M, api: sApi, direct: sDirect, ratioApi, myApi: sMyApi, mysql: sMysql, ratioSame, ratioPerRow, mix, cached, totalS: (t() - tStart) / 1000 })}`,
+);
+process.exit(0); // nothing left to wait for (pools and DuckDB handles are closed; do not hang on stray timers)
