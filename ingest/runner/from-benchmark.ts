@@ -45,7 +45,7 @@ export function planFromBenchmark(def: BenchmarkDef, model: ModelDef, o: RunOpti
   const seed = o.sampleSeed ?? null;
   const samples = o.samples ?? 1;
   const chosen = selectItems(def.items, limit, seed);
-  const byId = new Map(chosen.map((it) => [it.id, it]));
+  const byId = new Map(def.items.map((it) => [it.id, it]));
   const scorer = createScorer(def.scorer);
   if (def.scorer.type === 'judge' && !o.judge) {
     throw new Error(
