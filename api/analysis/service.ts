@@ -55,7 +55,8 @@ export interface EngineTimer {
 /** Resolves, compiles, runs and assembles analyses; answers are cached by (request, data version). */
 export class AnalysisService {
   private catalogCache: { version: number; view: Promise<CatalogView> } | null = null;
-  readonly cache = new AnswerCache<AnalysisResponse>(2000);
+  /** Cached answers keep their JSON (all but `meta`), so a hit costs no serialization of the rows. */
+  readonly cache = new AnswerCache<{ response: AnalysisResponse; head: string }>(2000);
 
   constructor(
     readonly duck: DuckDbStore,
@@ -115,11 +116,24 @@ export class AnalysisService {
   }
 
   async analyze(req: AnalysisRequest): Promise<AnalysisResponse> {
+    return (await this.answer(req)).response;
+  }
+
+  /** The answer as JSON text: rows and totals serialized once per (request, data version). */
+  async analyzeJson(req: AnalysisRequest): Promise<{ response: AnalysisResponse; json: string }> {
+    const { response, head } = await this.answer(req);
+    return { response, json: `${head},"meta":${JSON.stringify(response.meta)}}` };
+  }
+
+  private async answer(req: AnalysisRequest): Promise<{ response: AnalysisResponse; head: string }> {
     const t0 = performance.now();
     const version = this.dataVersion;
     const key = JSON.stringify(req);
     const hit = this.cache.get(version, key);
-    if (hit) return { ...hit, meta: { ...hit.meta, cached: true, elapsed_ms: performance.now() - t0 } };
+    if (hit) {
+      const meta = { ...hit.response.meta, cached: true, elapsed_ms: performance.now() - t0 };
+      return { response: { ...hit.response, meta }, head: hit.head };
+    }
     const engine = this.engine(req.engine);
     const view = await this.catalog();
     const q = resolveAnalysis(view, req);
@@ -153,8 +167,9 @@ export class AnalysisService {
         totals_method: TOTALS_METHOD,
       },
     };
-    this.cache.set(version, key, response);
-    return { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } };
+    const head = JSON.stringify({ ...response, meta: undefined }).slice(0, -1);
+    this.cache.set(version, key, { response, head });
+    return { response: { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } }, head };
   }
 
   private async addPassAt(engine: Engine, q: ResolvedQuery, rows: AnalysisRow[], kept: RawRow[]) {

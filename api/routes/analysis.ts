@@ -23,7 +23,7 @@ export async function analysisRoutes(app: FastifyInstance, { ctx }: { ctx: AppCo
       },
     },
     async (req, reply) => {
-      const res = await ctx.analysis.analyze(req.body);
+      const { response: res, json } = await ctx.analysis.analyzeJson(req.body);
       ctx.metrics.cacheRequests.inc({ result: res.meta.cached ? 'hit' : 'miss' });
       if ((req.headers.accept ?? '').includes(ARROW_STREAM)) {
         reply.header('content-type', ARROW_STREAM);
@@ -31,7 +31,7 @@ export async function analysisRoutes(app: FastifyInstance, { ctx }: { ctx: AppCo
         reply.header('x-evalhouse-excluded', String(res.excluded));
         return reply.send(Buffer.from(toArrowIpc(res)));
       }
-      return res;
+      return reply.type('application/json; charset=utf-8').send(json);
     },
   );
   r.get(
