@@ -2,6 +2,7 @@ import type { RecordStore, RunStatus } from '../../core/store.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { AbortReason } from '../providers/classify.ts';
 import type { Provider, ProviderError, ProviderSuccess } from '../providers/types.ts';
+import { attemptOnce } from './attempt.ts';
 import { backoffMs } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { configDiff, type PlanItem, type RunPlan } from './plan.ts';
@@ -220,49 +221,11 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     error: `${e.code}: ${e.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
   });
 
-  /** One attempt with its deadline and stall watchdog. */
-  const attempt = async (u: Unit) => {
-    const ctl = new AbortController();
-    const onHard = () => ctl.abort(hard.signal.reason);
-    hard.signal.addEventListener('abort', onHard, { once: true });
-    const deadline = setTimeout(
-      () =>
-        ctl.abort(
-          new AbortReason('deadline', `no complete answer within the ${plan.deadlineMs} ms deadline`),
-        ),
-      plan.deadlineMs,
-    );
-    let lastByte = clock.now();
-    let stallTimer: ReturnType<typeof setTimeout>;
-    const watch = (delay: number) => {
-      stallTimer = setTimeout(() => {
-        const idle = clock.now() - lastByte;
-        if (idle >= plan.stallMs)
-          ctl.abort(new AbortReason('stall', `stream stalled: nothing received for ${plan.stallMs} ms`));
-        else watch(plan.stallMs - idle);
-      }, delay);
-    };
-    watch(plan.stallMs);
-    const params =
-      u.sample > 0 && plan.config.params.seed !== undefined
-        ? { ...plan.config.params, seed: plan.config.params.seed + u.sample }
-        : plan.config.params;
-    try {
-      return await provider.complete(
-        { messages: u.item.messages, params },
-        {
-          signal: ctl.signal,
-          onChunk: () => {
-            lastByte = clock.now();
-          },
-        },
-      );
-    } finally {
-      clearTimeout(deadline);
-      clearTimeout(stallTimer!);
-      hard.signal.removeEventListener('abort', onHard);
-    }
-  };
+  /** Sample k of an item sends seed + k, so repeated samples are not identical by construction. */
+  const request = (u: Unit) => ({
+    messages: u.item.messages,
+    params: u.sample > 0 && params.seed !== undefined ? { ...params, seed: params.seed + u.sample } : params,
+  });
 
   /** Asks until an answer, a per-item error after the last attempt, or null when the run is stopping. */
   const ask = async (u: Unit): Promise<CanonicalRecord | null> => {
@@ -274,7 +237,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         return null;
       }
       inFlight++;
-      const res = await attempt(u);
+      const res = await attemptOnce(provider, request(u), plan, hard.signal, clock);
       inFlight--;
       if (res.ok) {
         limiter.settle(est, (res.tokensIn ?? 0) + (res.tokensOut ?? 0));
