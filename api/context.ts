@@ -83,6 +83,7 @@ export async function openContext(config: Config, opts: { mirrorLoop?: boolean }
       stopped = true;
       if (timer) clearTimeout(timer);
       while (syncing) await syncing.catch(() => undefined);
+      mirror?.dispose();
       await duckEngine.close();
       await duck.close();
       await mysql?.close();

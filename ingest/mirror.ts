@@ -1,60 +1,81 @@
-import {
-  BIGINT,
-  BOOLEAN,
-  DOUBLE,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  type DuckDBType,
-  type DuckDBValue,
-  INTEGER,
-  UTINYINT,
-  VARCHAR,
-} from '@duckdb/node-api';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type mysql from 'mysql2/promise';
 import { MAX_META_COLS } from '../core/types.ts';
-import { chunks, placeholders } from '../store/db.ts';
 import { queryRows } from '../store/duckdb/connection.ts';
 import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { rebuildMetaTable } from '../store/duckdb/meta-tables.ts';
+import { type CsvColumn, csvLineExpr, readCsvExpr, replaceFromCsv, writeLines } from './mirror-csv.ts';
 
 /** The analytics columns copied per result (response and error text stay in MySQL). */
-const RESULT_COLS: [string, DuckDBType][] = [
-  ['id', BIGINT],
-  ['run_id', INTEGER],
-  ['item_id', INTEGER],
-  ['sample', INTEGER],
-  ['outcome', UTINYINT],
-  ['correct', BOOLEAN],
-  ['score', DOUBLE],
-  ['answer', VARCHAR],
-  ['latency_ms', DOUBLE],
-  ['ttft_ms', DOUBLE],
-  ['tokens_in', INTEGER],
-  ['tokens_out', INTEGER],
-  ['cost_usd', DOUBLE],
+const RESULT_COLS: CsvColumn[] = [
+  ['id', 'bigint'],
+  ['run_id', 'int'],
+  ['item_id', 'int'],
+  ['sample', 'int'],
+  ['outcome', 'tinyint'],
+  ['correct', 'bool'],
+  ['score', 'float'],
+  ['answer', 'text'],
+  ['latency_ms', 'float'],
+  ['ttft_ms', 'float'],
+  ['tokens_in', 'int'],
+  ['tokens_out', 'int'],
+  ['cost_usd', 'float'],
 ];
 const RESULT_NAMES = RESULT_COLS.map((c) => c[0]);
-const META = Array.from({ length: MAX_META_COLS }, (_, i) => `m${i}`);
+const META: CsvColumn[] = Array.from({ length: MAX_META_COLS }, (_, i) => [`m${i}`, 'text'] as const);
 
 /** Small tables copied whole when the catalog changed: [table, columns]. */
-const CATALOG_TABLES: [string, string[]][] = [
-  ['benchmarks', ['id', 'slug', 'version', 'task', 'description', 'cluster_field', 'created_at']],
-  ['benchmark_fields', ['benchmark_id', 'name', 'col', 'type', 'label']],
-  ['models', ['id', 'name', 'provider', 'model_id', 'created_at']],
-  ['items', ['id', 'benchmark_id', 'item_key', 'reference', ...META]],
+const CATALOG_TABLES: [string, CsvColumn[]][] = [
+  [
+    'benchmarks',
+    [
+      ['id', 'int'],
+      ['slug', 'text'],
+      ['version', 'text'],
+      ['task', 'text'],
+      ['description', 'text'],
+      ['cluster_field', 'text'],
+      ['created_at', 'ts'],
+    ],
+  ],
+  [
+    'benchmark_fields',
+    [
+      ['benchmark_id', 'int'],
+      ['name', 'text'],
+      ['col', 'int'],
+      ['type', 'text'],
+      ['label', 'text'],
+    ],
+  ],
+  [
+    'models',
+    [
+      ['id', 'int'],
+      ['name', 'text'],
+      ['provider', 'text'],
+      ['model_id', 'text'],
+      ['created_at', 'ts'],
+    ],
+  ],
+  ['items', [['id', 'int'], ['benchmark_id', 'int'], ['item_key', 'text'], ['reference', 'text'], ...META]],
 ];
-const RUN_COLS = [
-  'id',
-  'benchmark_id',
-  'model_id',
-  'label',
-  'source',
-  'status',
-  'status_reason',
-  'config',
-  'summary',
-  'created_at',
-  'updated_at',
+const RUN_COLS: CsvColumn[] = [
+  ['id', 'int'],
+  ['benchmark_id', 'int'],
+  ['model_id', 'int'],
+  ['label', 'text'],
+  ['source', 'text'],
+  ['status', 'text'],
+  ['status_reason', 'text'],
+  ['config', 'text'],
+  ['summary', 'text'],
+  ['created_at', 'ts'],
+  ['updated_at', 'ts'],
 ];
 
 export interface MirrorStats {
@@ -86,11 +107,20 @@ const LOOKBACK_SECONDS = 10;
 export class Mirror {
   private runsFingerprint = '';
   private lastSyncAt = 0;
+  /** (MySQL's max id, MySQL's clock) at each sync: ids older than the lookback have settled. */
+  private readonly checkpoints: { maxId: number; at: number }[] = [];
+
+  private readonly tmp = mkdtempSync(join(tmpdir(), 'evalhouse-mirror-'));
 
   constructor(
     private readonly pool: mysql.Pool,
     private readonly duck: DuckDbStore,
   ) {}
+
+  /** Removes the scratch folder the CSV pages pass through. */
+  dispose(): void {
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
 
   private get conn(): DuckDBConnection {
     return this.duck.db.conn;
@@ -169,14 +199,18 @@ export class Mirror {
             `DELETE FROM results WHERE run_id IN (${invalidated.map(() => '?').join(', ')})`,
             invalidated,
           );
-          const wm = await this.state('results_wm');
+          // everything the mirror has passed: later ids arrive with the incremental copy below
+          const copied = Math.max(await this.state('results_wm'), await this.state('results_seen'));
           for (const runId of invalidated) {
             const [rows] = await this.pool.query({
-              sql: `SELECT ${RESULT_NAMES.join(', ')} FROM results WHERE run_id = ? AND id <= ?`,
-              values: [runId, wm],
+              sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results WHERE run_id = ? AND id <= ?`,
+              values: [runId, copied],
               rowsAsArray: true,
             });
-            stats.rows += await this.appendRows(rows as unknown[][], 0);
+            stats.rows += await this.appendCsv(
+              (rows as [string][]).map((r) => r[0]),
+              0,
+            );
           }
           stats.invalidatedRuns = invalidated.length;
         }
@@ -186,41 +220,52 @@ export class Mirror {
       this.runsFingerprint = fp!.f;
     }
 
-    // results, page by page, each page one transaction with its watermark
-    const [[{ maxId }]] = (await this.pool.query(
-      'SELECT COALESCE(MAX(id), 0) AS maxId FROM results',
-    )) as unknown as [[{ maxId: number }]];
+    // Results. `results_seen` is the highest id copied; `results_wm` the highest id below which
+    // every row is known to be committed. Ids are taken at insert, not at commit, so a slow
+    // transaction can commit ids below `results_seen`: the range between the two is checked again
+    // (ids only, from the id index) on every sync until it has settled.
+    const [[now]] = (await this.pool.query(
+      'SELECT COALESCE(MAX(id), 0) AS maxId, UNIX_TIMESTAMP(NOW(3)) AS at FROM results',
+    )) as unknown as [[{ maxId: number; at: number }]];
+    const maxId = Number(now!.maxId);
+    this.checkpoints.push({ maxId, at: Number(now!.at) });
+    const settled = await this.settledId(Number(now!.at), maxId);
     let wm = await this.state('results_wm');
-    const floor = wm;
-    const total = Math.max(0, Number(maxId) - wm);
-    while (wm < Number(maxId)) {
+    let seen = Math.max(wm, await this.state('results_seen'));
+    if (seen > wm) stats.rows += await this.recheck(wm, seen);
+    const total = Math.max(0, maxId - seen);
+    while (seen < maxId) {
       const [rows] = await this.pool.query({
-        sql: `SELECT ${RESULT_NAMES.join(', ')}, created_at < NOW(3) - INTERVAL ${LOOKBACK_SECONDS} SECOND AS settled
-              FROM results WHERE id > ? ORDER BY id LIMIT ${PAGE}`,
-        values: [wm],
+        sql: `SELECT id, ${csvLineExpr(RESULT_COLS)} AS line FROM results WHERE id > ? AND id <= ? ORDER BY id LIMIT ${PAGE}`,
+        values: [seen, maxId],
         rowsAsArray: true,
       });
-      const page = rows as unknown[][];
+      const page = rows as [number, string][];
       if (page.length === 0) break;
-      const lastId = Number(page[page.length - 1]![0]);
-      // the watermark only passes rows old enough that no earlier id can still commit
-      let safe = wm;
-      for (const r of page) {
-        if (Number(r[RESULT_COLS.length]) !== 1) break;
-        safe = Number(r[0]);
-      }
-      const added = await this.duck.write(
+      const last = Number(page[page.length - 1]![0]);
+      const floor = seen;
+      const nextWm = Math.max(wm, Math.min(settled, last));
+      stats.rows += await this.duck.write(
         async () => {
-          const n = await this.appendRows(page, floor);
-          await this.setState('results_wm', safe);
+          const n = await this.appendCsv(
+            page.map((r) => r[1]),
+            floor,
+          );
+          await this.setState('results_seen', last);
+          await this.setState('results_wm', nextWm);
           return n;
         },
         (n) => n > 0,
       );
-      stats.rows += added;
-      wm = lastId;
+      seen = last;
+      wm = nextWm;
       onProgress?.(Math.min(total, stats.rows), total);
-      if (safe < lastId) break; // younger rows: take them again next time
+    }
+    if (settled > wm && seen >= settled) {
+      await this.duck.write(
+        () => this.setState('results_wm', settled),
+        () => false,
+      );
     }
     this.lastSyncAt = Date.now();
     stats.elapsedMs = performance.now() - t0;
@@ -239,59 +284,86 @@ export class Mirror {
     };
   }
 
-  /** Appends MySQL result rows (arrays in RESULT_COLS order); rows with id above `floor` already mirrored are skipped. */
-  private async appendRows(rows: unknown[][], floor: number): Promise<number> {
-    if (rows.length === 0) return 0;
-    await this.conn.run(
-      `CREATE TEMP TABLE IF NOT EXISTS mirror_staging (${RESULT_COLS.map(([n, t]) => `${n} ${t.toString()}`).join(', ')})`,
-    );
-    await this.conn.run('DELETE FROM mirror_staging');
-    const appender = await this.conn.createAppender('mirror_staging', 'main', 'temp');
-    const types = RESULT_COLS.map((c) => c[1]);
-    for (const part of chunks(rows, 2048)) {
-      const cols: DuckDBValue[][] = RESULT_COLS.map(() => new Array(part.length));
-      for (let j = 0; j < part.length; j++) {
-        const r = part[j]!;
-        cols[0]![j] = BigInt(r[0] as number);
-        for (let c = 1; c < RESULT_COLS.length; c++) {
-          const v = r[c];
-          cols[c]![j] = c === 5 ? (v === null ? null : Number(v) === 1) : (v as DuckDBValue);
-        }
-      }
-      const chunk = DuckDBDataChunk.create(types, part.length);
-      chunk.setColumns(cols);
-      appender.appendDataChunk(chunk);
+  /**
+   * The highest id below which every row has committed: the max id seen at a sync at least
+   * LOOKBACK_SECONDS ago, or every id when the newest row is already that old.
+   */
+  private async settledId(nowAt: number, maxId: number): Promise<number> {
+    const [[newest]] = (await this.pool.query(
+      'SELECT UNIX_TIMESTAMP(created_at) AS at FROM results ORDER BY id DESC LIMIT 1',
+    )) as unknown as [[{ at: number } | undefined]];
+    if (!newest || nowAt - Number(newest.at) > LOOKBACK_SECONDS) return maxId;
+    let settled = 0;
+    while (this.checkpoints.length > 0 && nowAt - this.checkpoints[0]!.at > LOOKBACK_SECONDS) {
+      settled = Math.max(settled, this.checkpoints.shift()!.maxId);
     }
-    appender.flushSync();
-    appender.closeSync();
+    if (settled > 0) this.checkpoints.unshift({ maxId: settled, at: nowAt - LOOKBACK_SECONDS - 1 });
+    return settled;
+  }
+
+  /** Copies rows with ids in (from, to] that committed after the mirror passed them. */
+  private async recheck(from: number, to: number): Promise<number> {
+    const [idRows] = await this.pool.query({
+      sql: 'SELECT id FROM results WHERE id > ? AND id <= ?',
+      values: [from, to],
+      rowsAsArray: true,
+    });
+    const have = new Set(
+      (
+        await queryRows<{ id: number }>(this.conn, 'SELECT id FROM results WHERE id > ? AND id <= ?', [
+          from,
+          to,
+        ])
+      ).map((r) => Number(r.id)),
+    );
+    const missing = (idRows as [number][]).map((r) => Number(r[0])).filter((id) => !have.has(id));
+    let added = 0;
+    for (let i = 0; i < missing.length; i += 10_000) {
+      const part = missing.slice(i, i + 10_000);
+      const [rows] = await this.pool.query({
+        sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
+        values: part,
+        rowsAsArray: true,
+      });
+      added += await this.duck.write(
+        () =>
+          this.appendCsv(
+            (rows as [string][]).map((r) => r[0]),
+            from,
+          ),
+        (n) => n > 0,
+      );
+    }
+    return added;
+  }
+
+  /** Appends result rows given as CSV lines; rows with an id above `floor` already mirrored are skipped. */
+  private async appendCsv(lines: string[], floor: number): Promise<number> {
+    if (lines.length === 0) return 0;
+    const file = join(this.tmp, 'results.csv');
+    writeLines(file, lines);
     const names = RESULT_NAMES.join(', ');
     const r = await this.conn.run(
       `INSERT INTO results (${names}, created_at)
-       SELECT ${names}, current_timestamp FROM mirror_staging s
+       SELECT ${names}, current_timestamp FROM ${readCsvExpr(RESULT_COLS)} s
        WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.id > ? AND r.id = s.id)`,
-      [floor],
+      [file, floor],
     );
     return Number(r.rowsChanged);
   }
 
-  /** Replaces a small DuckDB table with MySQL's copy (bound parameters, 400 rows a statement). */
-  private async copyTable(table: string, cols: string[]): Promise<void> {
+  /** Replaces a small DuckDB table with MySQL's copy. */
+  private async copyTable(table: string, cols: CsvColumn[]): Promise<void> {
     // WARNING: table and column names come from the constant lists above, never from input.
     const [rows] = await this.pool.query({
-      sql: `SELECT ${cols.join(', ')} FROM ${table}`,
+      sql: `SELECT ${csvLineExpr(cols)} FROM ${table}`,
       rowsAsArray: true,
     });
-    await this.conn.run(`DELETE FROM ${table}`);
-    for (const part of chunks(rows as unknown[][], 400)) {
-      const params = part.flatMap((r) =>
-        r.map((v) =>
-          v instanceof Date ? v.toISOString() : v !== null && typeof v === 'object' ? JSON.stringify(v) : v,
-        ),
-      );
-      await this.conn.run(
-        `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${placeholders(part.length, cols.length)}`,
-        params as DuckDBValue[],
-      );
-    }
+    const file = join(this.tmp, `${table}.csv`);
+    writeLines(
+      file,
+      (rows as string[][]).map((r) => r[0]),
+    );
+    await replaceFromCsv(this.conn, table, cols, file);
   }
 }

@@ -1,6 +1,6 @@
 import type { CanonicalRecord, FieldType, MetadataField } from '../core/types.ts';
 import { MAX_META_COLS } from '../core/types.ts';
-import type { BulkColumn, Db } from './db.ts';
+import { type BulkColumn, type Db, placeholders } from './db.ts';
 import { encodeValue, inferType, widen } from './field-types.ts';
 
 export interface BenchmarkEntry {
@@ -197,13 +197,75 @@ export class Catalog {
     const out: ResultRow[] = [];
     for (const [slug, recs] of byBench) {
       const b = await this.benchmark(slug);
-      await this.registerFields(b, recs);
-      const items = await this.resolveItems(b, recs);
+      // An item's metadata is the item's, not the result's: one record per item says it.
+      const firstOfItem = new Map<string, CanonicalRecord>();
+      for (const r of recs) if (!firstOfItem.has(r.item_id)) firstOfItem.set(r.item_id, r);
+      const distinct = [...firstOfItem.values()];
+      await this.registerFields(b, distinct);
+      const items = await this.resolveItems(b, distinct);
+      const runIds = await this.resolveRuns(b, recs);
       for (const r of recs) {
-        const modelId = await this.model(r.model);
-        const runId = await this.run(b.id, modelId, r.run ?? 'default', r.source ?? 'import');
+        const runId = runIds.get(r.model)!.get(r.run ?? 'default')!;
         out.push({ runId, itemId: items.get(r.item_id)!.id, itemKey: r.item_id, record: r });
       }
+    }
+    return out;
+  }
+
+  /** Run ids by model, then label, for every (model, run) of the records; new ones are registered in one statement. */
+  private async resolveRuns(
+    b: BenchmarkEntry,
+    recs: CanonicalRecord[],
+  ): Promise<Map<string, Map<string, number>>> {
+    const wanted = new Map<string, Map<string, CanonicalRecord>>();
+    for (const r of recs) {
+      let labels = wanted.get(r.model);
+      if (!labels) {
+        labels = new Map();
+        wanted.set(r.model, labels);
+      }
+      const label = r.run ?? 'default';
+      if (!labels.has(label)) labels.set(label, r);
+    }
+    const newModels = [...wanted.keys()].filter((m) => !this.models.has(m));
+    if (newModels.length > 0) {
+      await this.db.run(
+        `${insertIgnore(this.db)} models (name) VALUES ${placeholders(newModels.length, 1)}`,
+        newModels,
+      );
+      const rows = await this.db.all<{ id: number; name: string }>(
+        `SELECT id, name FROM models WHERE name IN (${newModels.map(() => '?').join(', ')})`,
+        newModels,
+      );
+      for (const row of rows) this.models.set(row.name, Number(row.id));
+      this.changed = true;
+    }
+    const runKey = (modelId: number, label: string) => `${b.id}|${modelId}|${label}`;
+    const missing: unknown[][] = [];
+    for (const [model, labels] of wanted) {
+      for (const [label, r] of labels) {
+        const modelId = this.models.get(model)!;
+        if (!this.runs.has(runKey(modelId, label)))
+          missing.push([b.id, modelId, label, r.source ?? 'import', null]);
+      }
+    }
+    if (missing.length > 0) {
+      await this.db.run(
+        `${insertIgnore(this.db)} runs (benchmark_id, model_id, label, source, config) VALUES ${placeholders(missing.length, 5)}`,
+        missing.flat(),
+      );
+      const rows = await this.db.all<{ id: number; model_id: number; label: string }>(
+        'SELECT id, model_id, label FROM runs WHERE benchmark_id = ?',
+        [b.id],
+      );
+      for (const row of rows) this.runs.set(runKey(Number(row.model_id), row.label), Number(row.id));
+    }
+    const out = new Map<string, Map<string, number>>();
+    for (const [model, labels] of wanted) {
+      const ids = new Map<string, number>();
+      for (const label of labels.keys())
+        ids.set(label, this.runs.get(runKey(this.models.get(model)!, label))!);
+      out.set(model, ids);
     }
     return out;
   }

@@ -10,7 +10,12 @@ export interface Db {
    * Inserts many rows, skipping those whose `key` columns match a stored row. Table and column names
    * are the caller's constants, never input.
    */
-  insertIgnore(table: string, key: readonly string[], columns: readonly BulkColumn[], rows: readonly unknown[][]): Promise<void>;
+  insertIgnore(
+    table: string,
+    key: readonly string[],
+    columns: readonly BulkColumn[],
+    rows: readonly unknown[][],
+  ): Promise<void>;
 }
 
 export interface BulkColumn {

@@ -19,9 +19,10 @@ export const command: Command = {
       );
     const mysql = await MysqlStore.open(config.mysqlUrl, 2);
     const duck = await DuckDbStore.open(config.duckdbPath);
+    const mirror = new Mirror(mysql.pool, duck);
     try {
       const progress = progressPrinter('mirror');
-      const s = await new Mirror(mysql.pool, duck).syncOnce((d, t) => progress.update(d, t));
+      const s = await mirror.syncOnce((d, t) => progress.update(d, t));
       progress.done();
       const rate = s.rows > 0 ? Math.round(s.rows / (s.elapsedMs / 1000)) : 0;
       console.log(
@@ -29,6 +30,7 @@ export const command: Command = {
       );
       return 0;
     } finally {
+      mirror.dispose();
       await mysql.close();
       await duck.close();
     }

@@ -1,6 +1,13 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBValue, INTEGER, VARCHAR } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  type DuckDBValue,
+  INTEGER,
+  VARCHAR,
+} from '@duckdb/node-api';
 import type { BulkColumn, Db } from '../db.ts';
 
 const SQL_DIR = new URL('../../sql/duckdb/', import.meta.url).pathname;
@@ -44,11 +51,18 @@ export class DuckDb implements Db {
   }
 
   /** Appends into a temp staging table with data chunks (DuckDB binds huge VALUES lists slowly), then inserts the new keys with an anti-join. */
-  async insertIgnore(table: string, key: readonly string[], columns: readonly BulkColumn[], rows: readonly unknown[][]): Promise<void> {
+  async insertIgnore(
+    table: string,
+    key: readonly string[],
+    columns: readonly BulkColumn[],
+    rows: readonly unknown[][],
+  ): Promise<void> {
     if (rows.length === 0) return;
     const stage = `stage_${table}`;
     const names = columns.map((c) => c.name).join(', ');
-    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (${columns.map((c) => `${c.name} ${c.type}`).join(', ')})`);
+    await this.conn.run(
+      `CREATE TEMP TABLE IF NOT EXISTS ${stage} (${columns.map((c) => `${c.name} ${c.type}`).join(', ')})`,
+    );
     await this.conn.run(`DELETE FROM ${stage}`);
     const appender = await this.conn.createAppender(stage, 'main', 'temp');
     const types = columns.map((c) => (c.type === 'INTEGER' ? INTEGER : VARCHAR));

@@ -37,7 +37,12 @@ export class MysqlDb implements Db {
     return (res as mysql.ResultSetHeader).affectedRows ?? 0;
   }
 
-  async insertIgnore(table: string, _key: readonly string[], columns: readonly BulkColumn[], rows: readonly unknown[][]): Promise<void> {
+  async insertIgnore(
+    table: string,
+    _key: readonly string[],
+    columns: readonly BulkColumn[],
+    rows: readonly unknown[][],
+  ): Promise<void> {
     for (const part of chunks(rows, 500)) {
       await this.q.query(
         `INSERT IGNORE INTO ${table} (${columns.map((c) => c.name).join(', ')}) VALUES ${placeholders(part.length, columns.length)}`,

@@ -56,4 +56,33 @@ describe('MySQL → DuckDB mirror', () => {
     expect(await runChecksums(duck.db)).toEqual(await runChecksums(mysql.db));
     expect((await duck.listRuns()).map((r) => r.id)).toEqual((await mysql.listRuns()).map((r) => r.id));
   });
+
+  it('catches rows a slow transaction commits below ids the mirror already passed', async () => {
+    const [[{ run_id, item_id }]] = (await mysql.pool.query(
+      'SELECT run_id, item_id FROM results LIMIT 1',
+    )) as unknown as [[{ run_id: number; item_id: number }]];
+    const slow = await mysql.pool.getConnection();
+    const fast = await mysql.pool.getConnection();
+    try {
+      await slow.beginTransaction();
+      // takes the lower ids first, commits last
+      await slow.query(
+        'INSERT INTO results (run_id, item_id, sample, outcome, correct) VALUES (?, ?, 101, 0, 1), (?, ?, 102, 1, 0)',
+        [run_id, item_id, run_id, item_id],
+      );
+      await fast.query(
+        'INSERT INTO results (run_id, item_id, sample, outcome, correct) VALUES (?, ?, 103, 0, 1)',
+        [run_id, item_id],
+      );
+      await mirror.syncOnce();
+      const before = await runChecksums(duck.db);
+      await slow.commit();
+      expect(before).not.toEqual(await runChecksums(mysql.db));
+      await mirror.syncOnce();
+      expect(await runChecksums(duck.db)).toEqual(await runChecksums(mysql.db));
+    } finally {
+      slow.release();
+      fast.release();
+    }
+  });
 });
