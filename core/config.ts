@@ -33,6 +33,11 @@ export type Config = {
   rowCap: number;
   mirrorIntervalMs: number;
   demoData: 'auto' | 'off';
+  /**
+   * The environment itself, for the variables models.yaml names as API key sources (never
+   * logged, never written). Only this module reads process.env; the runner reads keys from here.
+   */
+  env: Record<string, string | undefined>;
 };
 
 export class ConfigError extends Error {}
@@ -58,5 +63,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rowCap: e.ROW_CAP,
     mirrorIntervalMs: e.MIRROR_INTERVAL_MS,
     demoData: e.DEMO_DATA,
+    env,
   };
 }

@@ -145,5 +145,5 @@ export const command: Command = {
   summary: 'list or add models (models.yaml)',
   usage,
   // The CLI edge: the environment is only read to say whether key variables are set.
-  run: (argv, config, env: Env = process.env) => modelsCommand(argv, config, env),
+  run: (argv, config) => modelsCommand(argv, config, config.env),
 };

@@ -13,6 +13,7 @@ import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-be
 import { type Command, UsageError } from '../command.ts';
 import { parseCommandArgs } from '../main.ts';
 import { runningServer } from '../remote.ts';
+import { runThroughServer } from '../remote-run.ts';
 
 const usage = `usage: evalhouse run --benchmark <slug|folder> --model <name|provider:model-id>
                      [--base-url URL] [--api-key-env VAR] [--models-file models.yaml]
@@ -111,6 +112,9 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
   if (!v.benchmark) throw new UsageError('--benchmark is required');
   if (!v.model) throw new UsageError('--model is required');
   if (v.resume && v['run-id']) throw new UsageError('give --run-id or --resume, not both');
+  // Embedded mode with a server running: only the server may open the DuckDB file.
+  const server = await runningServer(config);
+  if (server) return runThroughServer(server, v);
   const opts: Omit<RunOptions, 'label'> = {
     limit: int('limit', v.limit, 1),
     sampleSeed: int('sample-seed', v['sample-seed'], 0),
@@ -227,5 +231,5 @@ export const command: Command = {
   summary: 'run a benchmark against a model (resumable)',
   usage,
   // The CLI edge: API keys are read from the environment here and passed down; nothing below reads it.
-  run: (argv, config, env: Env = process.env) => runCommand(argv, config, env),
+  run: (argv, config) => runCommand(argv, config, config.env),
 };

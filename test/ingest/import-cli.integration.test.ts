@@ -22,7 +22,9 @@ function canonicalLines(n: number, model = 'm1'): string[] {
 async function count(path: string): Promise<number> {
   const store = await DuckDbStore.open(path);
   try {
-    const [{ n }] = (await store.db.all<{ n: number }>('SELECT count(*) AS n FROM results')) as [{ n: number }];
+    const [{ n }] = (await store.db.all<{ n: number }>('SELECT count(*) AS n FROM results')) as [
+      { n: number },
+    ];
     return n;
   } finally {
     await store.close();
@@ -37,7 +39,9 @@ describe('evalhouse import (embedded DuckDB)', () => {
     const env = { DUCKDB_PATH: db, EVALHOUSE_URL: 'http://127.0.0.1:9' };
     const first = await evalhouse(['import', file], env).done;
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/500 rows \(500 new, 0 already stored\), 1 run\(s\), 1 benchmark\(s\), 1 model\(s\), 0 skipped/);
+    expect(first.stdout).toMatch(
+      /500 rows \(500 new, 0 already stored\), 1 run\(s\), 1 benchmark\(s\), 1 model\(s\), 0 skipped/,
+    );
     const second = await evalhouse(['import', file], env).done;
     expect(second.stdout).toMatch(/500 rows \(0 new, 500 already stored\)/);
     expect(await count(db)).toBe(500);
@@ -68,8 +72,12 @@ describe('evalhouse import (embedded DuckDB)', () => {
   it('rejects bad usage with exit code 2', async () => {
     const env = { DUCKDB_PATH: `${tmp.dir}/u.duckdb` };
     expect((await evalhouse(['import'], env).done).code).toBe(2);
-    expect((await evalhouse(['import', '--format', 'xml', `${SHARED_DATA}SOURCES.md`], env).done).stderr).toMatch(/unknown --format xml/);
-    expect((await evalhouse(['import', `${tmp.dir}/missing.jsonl`], env).done).stderr).toMatch(/no such file/);
+    expect(
+      (await evalhouse(['import', '--format', 'xml', `${SHARED_DATA}SOURCES.md`], env).done).stderr,
+    ).toMatch(/unknown --format xml/);
+    expect((await evalhouse(['import', `${tmp.dir}/missing.jsonl`], env).done).stderr).toMatch(
+      /no such file/,
+    );
     const badEnv = await evalhouse(['import', 'x'], { PORT: 'eighty' }).done;
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toMatch(/PORT/);
