@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { MAX_META_COLS } from '../core/types.ts';
 import { queryRows } from '../store/duckdb/connection.ts';
@@ -98,6 +99,8 @@ const PAGE = 100_000;
  * insert, not at commit, so a slower transaction can commit a lower id after a higher one.
  */
 const LOOKBACK_SECONDS = 10;
+/** Rows per CSV chunk when a large backlog is copied in one scan. */
+const SCAN_CHUNK = 250_000;
 
 /**
  * Incremental copy of MySQL into the DuckDB mirror: results by an id watermark (kept in DuckDB
@@ -234,6 +237,23 @@ export class Mirror {
     let seen = Math.max(wm, await this.state('results_seen'));
     if (seen > wm) stats.rows += await this.recheck(wm, seen);
     const total = Math.max(0, maxId - seen);
+    if (await this.mostlyNew(seen, maxId)) {
+      // Most of the table is new (a first sync, a bulk import): one scan of the clustered index
+      // beats walking the id index, which costs a primary-key lookup per row.
+      const nextWm = Math.max(wm, Math.min(settled, maxId));
+      const floor = seen;
+      stats.rows += await this.duck.write(
+        async () => {
+          const n = await this.scanCopy(floor, maxId, (d) => onProgress?.(Math.min(total, d), total));
+          await this.setState('results_seen', maxId);
+          await this.setState('results_wm', nextWm);
+          return n;
+        },
+        (n) => n > 0,
+      );
+      seen = maxId;
+      wm = nextWm;
+    }
     while (seen < maxId) {
       const [rows] = await this.pool.query({
         sql: `SELECT id, ${csvLineExpr(RESULT_COLS)} AS line FROM results WHERE id > ? AND id <= ? ORDER BY id LIMIT ${PAGE}`,
@@ -301,6 +321,58 @@ export class Mirror {
     return settled;
   }
 
+  /** True when more than half of MySQL's id range is above `seen`, and it is more than a page. */
+  private async mostlyNew(seen: number, maxId: number): Promise<boolean> {
+    if (maxId - seen <= PAGE) return false;
+    const [[row]] = (await this.pool.query(
+      'SELECT COALESCE(MIN(id), 0) AS minId FROM results',
+    )) as unknown as [[{ minId: number }]];
+    return (maxId - seen) * 2 > maxId - Number(row!.minId) + 1;
+  }
+
+  /** Streams rows with ids in (from, to] in clustered order and appends them in CSV chunks. Call inside a write. */
+  private async scanCopy(from: number, to: number, onRows: (done: number) => void): Promise<number> {
+    const conn = await this.pool.getConnection();
+    let added = 0;
+    let read = 0;
+    let lines: string[] = [];
+    let chunk = 0;
+    // one chunk is parsed by DuckDB (in its own threads) while the next one streams in
+    let inFlight: Promise<void> = Promise.resolve();
+    const flush = async () => {
+      const part = lines;
+      const file = join(this.tmp, `scan-${chunk++ % 2}.csv`);
+      lines = [];
+      await inFlight;
+      writeLines(file, part);
+      inFlight = this.appendCsvFile(file, from).then((n) => {
+        added += n;
+        read += part.length;
+        onRows(read);
+      });
+    };
+    try {
+      // the callback connection under the promise wrapper streams rows as they arrive
+      const stream = (conn.connection as unknown as CallbackConnection)
+        .query({
+          sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results IGNORE INDEX (uq_results_id) WHERE id > ? AND id <= ?`,
+          values: [from, to],
+          rowsAsArray: true,
+        })
+        .stream({ highWaterMark: 5000 });
+      for await (const row of stream as AsyncIterable<[string]>) {
+        lines.push(row[0]);
+        if (lines.length >= SCAN_CHUNK) await flush();
+      }
+      if (lines.length > 0) await flush();
+      await inFlight;
+    } finally {
+      await inFlight.catch(() => undefined);
+      conn.release();
+    }
+    return added;
+  }
+
   /** Copies rows with ids in (from, to] that committed after the mirror passed them. */
   private async recheck(from: number, to: number): Promise<number> {
     const [idRows] = await this.pool.query({
@@ -342,6 +414,10 @@ export class Mirror {
     if (lines.length === 0) return 0;
     const file = join(this.tmp, 'results.csv');
     writeLines(file, lines);
+    return this.appendCsvFile(file, floor);
+  }
+
+  private async appendCsvFile(file: string, floor: number): Promise<number> {
     const names = RESULT_NAMES.join(', ');
     const r = await this.conn.run(
       `INSERT INTO results (${names}, created_at)
