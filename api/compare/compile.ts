@@ -32,3 +32,57 @@ export function compileItemValues(
     HAVING ${metric === 'accuracy' ? k : ks} > 0`;
   return { sql, params: base.params };
 }
+
+/**
+ * The paired comparison in one query, as a histogram: per (challenger, g0.., [cluster], xa, xb) the
+ * number of items, where x is an item's value (mean of its scored samples, or of its scores) for the
+ * challenger (xa) and the baseline (xb). xb NULL: the challenger only. The baseline's own items come
+ * back as rows with model = baseline and xb NULL (its item counts per group). A last row (kind 1)
+ * counts the distinct items left out for a NULL level value. 0/1 data gives at most 4 rows a group,
+ * so what leaves the database no longer grows with the number of items.
+ * WARNING: no user text reaches this SQL: group columns g<i> come from compileBase, model ids are
+ * bound parameters. Shape:
+ *   WITH base AS (…), per_item AS (SELECT model, g0, item_id, <x> FROM base GROUP BY …),
+ *   pairs AS (SELECT a.model, a.g0, a.x AS xa, b.x AS xb FROM per_item a LEFT JOIN per_item b … UNION ALL …)
+ *   SELECT 0 AS kind, model, g0, xa, xb, COUNT(*) AS n FROM pairs GROUP BY … UNION ALL SELECT 1, …
+ */
+export function compilePairHistogram(
+  q: ResolvedQuery,
+  dialect: Dialect,
+  metric: 'accuracy' | 'score',
+  baseline: number,
+  levels: number,
+): CompiledQuery {
+  const base = compileBase(q, dialect);
+  const g = q.levels.map((_, i) => `g${i}`);
+  const keys = ['model', ...g].join(', ');
+  const scored =
+    q.unscored === 'wrong' ? `${C.correct}, ${C.incorrect}, ${C.unscored}` : `${C.correct}, ${C.incorrect}`;
+  const k = `SUM(CASE WHEN outcome IN (${scored}) THEN 1 ELSE 0 END)`;
+  const ks = `SUM(CASE WHEN outcome <> ${C.error} AND score IS NOT NULL THEN 1 ELSE 0 END)`;
+  const x =
+    metric === 'accuracy'
+      ? `SUM(CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END) * 1.0e0 / ${k}`
+      : `SUM(CASE WHEN outcome <> ${C.error} THEN score END) * 1.0e0 / ${ks}`;
+  const aCols = g.map((c) => `a.${c}`).join(', ');
+  const nullLevels = g.slice(0, levels).map((c) => `${c} IS NULL`);
+  const nulls = g.map(() => 'NULL').join(', ');
+  const sql = `WITH base AS (${base.sql}),
+    per_item AS (
+      SELECT ${keys}, item_id, ${x} AS x FROM base GROUP BY ${keys}, item_id
+      HAVING ${metric === 'accuracy' ? k : ks} > 0),
+    pairs AS (
+      SELECT a.model${aCols ? `, ${aCols}` : ''}, a.x AS xa, b.x AS xb
+        FROM per_item a LEFT JOIN per_item b ON b.item_id = a.item_id AND b.model = ?
+        WHERE a.model <> ?
+      UNION ALL
+      SELECT ${keys}, x AS xa, NULL AS xb FROM per_item WHERE model = ?)
+    SELECT 0 AS kind, ${keys}, xa, xb, COUNT(*) AS n FROM pairs GROUP BY ${keys}, xa, xb
+    ${
+      nullLevels.length > 0
+        ? `UNION ALL SELECT 1 AS kind, NULL AS model${nulls ? `, ${nulls}` : ''}, NULL AS xa, NULL AS xb,
+             COUNT(DISTINCT item_id) AS n FROM per_item WHERE ${nullLevels.join(' OR ')}`
+        : ''
+    }`;
+  return { sql, params: [...base.params, baseline, baseline, baseline] };
+}

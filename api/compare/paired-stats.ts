@@ -113,7 +113,7 @@ export function pairedStats(input: PairedInput): PairedStats {
     if (binary && input.bayes) {
       const pa = betaPosterior(sum(a), n);
       const pb = betaPosterior(sum(b), n);
-      const ci = fastDiffInterval(pa, pb, 0.95);
+      const ci = fastDiffInterval(pa, pb, 0.95, 200);
       out.bayes = {
         prob_a_greater_b: probAGreaterB(pa, pb),
         diff_mean: pa.mean - pb.mean,

@@ -13,7 +13,7 @@ import {
   resolveRuns,
 } from '../analysis/resolve.ts';
 import type { AnalysisService } from '../analysis/service.ts';
-import { compileItemValues } from './compile.ts';
+import { compilePairHistogram } from './compile.ts';
 import { type PairedStats, pairedStats } from './paired-stats.ts';
 import type { CompareRequest } from './request.ts';
 
@@ -120,34 +120,41 @@ export async function compare(service: AnalysisService, req: CompareRequest): Pr
     passAt: [],
     majAt: [],
   };
-  const { sql, params } = compileItemValues(q, engine.name, req.metric);
+  const baseline = req.baseline ?? req.models[1]!;
+  const challengers = req.baseline ? req.models.filter((m) => m !== req.baseline) : [req.models[0]!];
+  const idOf = (m: string) => view.modelId.get(m)!;
+  const L = levels.length;
+  const { sql, params } = compilePairHistogram(q, engine.name, req.metric, idOf(baseline), L);
   const raw = await service.run<Record<string, unknown>>(engine, sql, params);
 
-  // group key → item id → { cluster, model id → value }
-  const L = levels.length;
-  const groups = new Map<string, { values: (string | null)[]; items: Map<number, Item> }>();
-  const excluded = new Set<number>();
+  // group key → { per challenger id: histogram entries; the baseline's item count }
+  const groups = new Map<string, Group>();
+  let excluded = 0;
   for (const r of raw) {
-    const gv: (string | null)[] = [];
-    for (let i = 0; i < L; i++) gv.push(text(r[`g${i}`]));
-    const itemId = Number(r.item_id);
-    if (gv.some((v) => v === null)) {
-      excluded.add(itemId);
+    const n = Number(r.n);
+    if (Number(r.kind) === 1) {
+      excluded = n;
       continue;
     }
+    const gv: (string | null)[] = [];
+    for (let i = 0; i < L; i++) gv.push(text(r[`g${i}`]));
+    if (gv.some((v) => v === null)) continue;
     const gk = JSON.stringify(gv);
-    let g = groups.get(gk);
-    if (!g) {
-      g = { values: gv, items: new Map() };
-      groups.set(gk, g);
+    let grp = groups.get(gk);
+    if (!grp) {
+      grp = { values: gv, baselineItems: 0, byModel: new Map() };
+      groups.set(gk, grp);
     }
-    let item = g.items.get(itemId);
-    if (!item) {
-      item = { cluster: clusterField ? text(r[`g${L}`]) : null, values: new Map() };
-      g.items.set(itemId, item);
+    const model = Number(r.model);
+    const xa = num(r.xa);
+    const xb = num(r.xb);
+    if (model === idOf(baseline)) {
+      grp.baselineItems += n;
+      continue;
     }
-    const value = req.metric === 'accuracy' ? Number(r.c) / Number(r.k) : Number(r.ss) / Number(r.ks);
-    item.values.set(Number(r.model), value);
+    const list = grp.byModel.get(model) ?? [];
+    list.push({ xa: xa!, xb, cluster: clusterField ? text(r[`g${L}`]) : null, n });
+    grp.byModel.set(model, list);
   }
 
   const sortedGroups = [...groups.values()]
@@ -159,30 +166,39 @@ export async function compare(service: AnalysisService, req: CompareRequest): Pr
       }
       return 0;
     });
-  const baseline = req.baseline ?? req.models[1]!;
-  const challengers = req.baseline ? req.models.filter((m) => m !== req.baseline) : [req.models[0]!];
-  const idOf = (m: string) => view.modelId.get(m)!;
 
   const rows: CompareRow[] = [];
+  let fetched = 0;
+  for (const e of raw) fetched += Number(e.kind) === 1 ? 0 : Number(e.n);
   for (const model of challengers) {
     const ctx = {
       model,
       baseline,
-      a: idOf(model),
-      b: idOf(baseline),
       alpha: req.alpha,
       metric: req.metric,
       bayes: req.bayes,
     };
-    const all = sortedGroups.flatMap((g) => [...g.items.entries()]);
-    rows.push(compareItems(ctx, all, true, {}, clusterField !== null));
+    const a = idOf(model);
+    const all = sortedGroups.map((g) => ({
+      entries: g.byModel.get(a) ?? [],
+      baselineItems: g.baselineItems,
+    }));
+    rows.push(compareGroup(ctx, all, true, {}, clusterField !== null));
     if (L === 0) continue;
     for (const g of sortedGroups) {
       const record: Record<string, MetaValue> = {};
       levels.forEach((f, i) => {
         record[f.name] = g.decoded[i] ?? null;
       });
-      rows.push(compareItems(ctx, [...g.items.entries()], false, record, clusterField !== null));
+      rows.push(
+        compareGroup(
+          ctx,
+          [{ entries: g.byModel.get(a) ?? [], baselineItems: g.baselineItems }],
+          false,
+          record,
+          clusterField !== null,
+        ),
+      );
     }
   }
   if (rows.length > service.options.rowCap) {
@@ -211,14 +227,14 @@ export async function compare(service: AnalysisService, req: CompareRequest): Pr
     correction: req.correction,
     alpha: req.alpha,
     rows,
-    excluded_items: excluded.size,
+    excluded_items: excluded,
     meta: {
       engine: engine.name,
       elapsed_ms: 0,
       data_version: version,
       cached: false,
       row_count: rows.length,
-      items_fetched: raw.length,
+      items_fetched: fetched,
       cluster_field: clusterField?.name ?? null,
       method: METHOD,
       stderr_method: clusterField ? stderrClustered(clusterField.name) : STDERR_PAIRED,
@@ -229,11 +245,22 @@ export async function compare(service: AnalysisService, req: CompareRequest): Pr
   return { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } };
 }
 
-interface Item {
+/** Items of one challenger in one group with the same pair of values (and cluster). xb null: no baseline value. */
+interface Entry {
+  xa: number;
+  xb: number | null;
   cluster: string | null;
-  values: Map<number, number>;
+  n: number;
 }
 
+interface Group {
+  values: (string | null)[];
+  /** Items of the group with a value for the baseline. */
+  baselineItems: number;
+  byModel: Map<number, Entry[]>;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /** The declared cluster field, when it is a groupable field of the benchmark (otherwise no clustering). */
@@ -242,17 +269,9 @@ function usableCluster(name: string | null, fields: MetadataField[]): MetadataFi
   return fields.find((f) => f.name === name) ?? null;
 }
 
-function compareItems(
-  ctx: {
-    model: string;
-    baseline: string;
-    a: number;
-    b: number;
-    alpha: number;
-    metric: 'accuracy' | 'score';
-    bayes: boolean;
-  },
-  items: [number, Item][],
+function compareGroup(
+  ctx: { model: string; baseline: string; alpha: number; metric: 'accuracy' | 'score'; bayes: boolean },
+  parts: { entries: Entry[]; baselineItems: number }[],
   overall: boolean,
   groups: Record<string, MetaValue>,
   clustered: boolean,
@@ -261,17 +280,30 @@ function compareItems(
   const b: number[] = [];
   const clusters: (string | null)[] = [];
   let onlyA = 0;
-  let onlyB = 0;
-  // item order fixed (by id) so that floating sums are the same whatever order an engine returned
-  for (const [, item] of [...items].sort((u, v) => u[0] - v[0])) {
-    const x = item.values.get(ctx.a);
-    const y = item.values.get(ctx.b);
-    if (x !== undefined && y !== undefined) {
-      a.push(x);
-      b.push(y);
-      clusters.push(item.cluster);
-    } else if (x !== undefined) onlyA++;
-    else if (y !== undefined) onlyB++;
+  let paired = 0;
+  let baselineItems = 0;
+  for (const part of parts) {
+    baselineItems += part.baselineItems;
+    // a fixed order (by cluster, then values) so floating sums do not depend on the engine's row order
+    const entries = [...part.entries].sort(
+      (u, v) =>
+        (u.cluster ?? '').localeCompare(v.cluster ?? '') ||
+        u.xa - v.xa ||
+        (u.xb ?? -Infinity) - (v.xb ?? -Infinity),
+    );
+    for (const e of entries) {
+      if (e.xb === null) {
+        onlyA += e.n;
+        continue;
+      }
+      paired += e.n;
+      for (let i = 0; i < e.n; i++) {
+        a.push(e.xa);
+        b.push(e.xb);
+        // an item without a cluster value is a cluster of its own
+        clusters.push(e.cluster ?? `\u0000item${a.length}`);
+      }
+    }
   }
   const stats = pairedStats({
     a,
@@ -287,7 +319,7 @@ function compareItems(
     overall,
     groups,
     only_a: onlyA,
-    only_b: onlyB,
+    only_b: baselineItems - paired,
     ...stats,
     p_adjusted: null,
     significant: null,

@@ -36,12 +36,14 @@ export function probAGreaterB(a: BetaParams, b: BetaParams): number {
 }
 
 function millerSum(a: BetaParams, b: BetaParams): number {
-  const lnConst = lnBeta(b.alpha, b.beta);
+  // term_0 from log-gammas, then term_{i+1} = term_i · (α_B + i)(β_A + i) / ((α_B + β_A + β_B + i)(1 + i)),
+  // the ratio of consecutive terms written out (no special function per term); kept in log space.
+  let lnTerm =
+    lnBeta(b.alpha, a.beta + b.beta) - Math.log(a.beta) - lnBeta(1, a.beta) - lnBeta(b.alpha, b.beta);
   let total = 0;
   for (let i = 0; i < a.alpha; i++) {
-    total += Math.exp(
-      lnBeta(b.alpha + i, a.beta + b.beta) - Math.log(a.beta + i) - lnBeta(1 + i, a.beta) - lnConst,
-    );
+    total += Math.exp(lnTerm);
+    lnTerm += Math.log(((b.alpha + i) * (a.beta + i)) / ((b.alpha + a.beta + b.beta + i) * (1 + i)));
   }
   return total;
 }
