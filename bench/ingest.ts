@@ -29,13 +29,15 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'mysql,duckdb,import,mirror' },
     keep: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '250000' },
   },
 });
 const N = plan(Number(values.rows)).rows;
 const only = new Set(values.only.split(','));
 const OUT = new URL('./out/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
-const BATCH = 50_000;
+/** Records per ingest call: the default batch of importFile. */
+const BATCH = Number(values.batch);
 /** Issue 2 targets, rows/s on 1M rows on this 2-core machine. */
 const TARGETS: Record<string, number | null> = {
   mysql: 150_000,
