@@ -20,7 +20,7 @@ export async function loadDemoData(
     .sort();
   let rows = 0;
   for (const f of files) {
-    const s = await importFile(store, join(DEMO_DIR, f), { format: 'canonical', batchSize: 100_000 });
+    const s = await importFile(store, join(DEMO_DIR, f), { format: 'canonical' });
     if (!s.committed)
       throw new Error(`bundled demo file ${f} did not import: ${JSON.stringify(s.errors.slice(0, 3))}`);
     rows += s.inserted;

@@ -231,17 +231,25 @@ export class AnalysisService {
   }
 }
 
-/** Both engines' rows as plain numbers; group keys as text (ENUMs and VARCHARs alike). */
-function normalizeRow(r: RawRow): RawRow {
-  const out = { ...r } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(out)) {
-    if (k === 'g0' || k === 'g1' || k === 'g2') out[k] = v === null || v === undefined ? null : String(v);
-    else if (typeof v === 'string' && k !== 'answer') out[k] = Number(v);
-    else if (typeof v === 'bigint') out[k] = Number(v);
-  }
-  return out as unknown as RawRow;
-}
+const NUMERIC_FIELDS = [
+  'model', 'n_samples', 'n', 'correct', 'unscored', 'errors', 'n_items', 'sum_p', 'sum_p2', 'n_score', 'sum_s',
+  'sum_s2', 'latency_ms_p50', 'latency_ms_p95', 'tokens_in', 'tokens_out', 'cost_usd', 'c', 'items', 'item_id',
+  'sample', 'ok',
+] as const;
 
+/** Both engines' rows as plain numbers (in place); group keys as text (ENUMs and VARCHARs alike). */
+function normalizeRow(r: RawRow): RawRow {
+  const o = r as unknown as Record<string, unknown>;
+  for (const k of NUMERIC_FIELDS) {
+    const v = o[k];
+    if (typeof v === 'string' || typeof v === 'bigint') o[k] = Number(v);
+  }
+  for (const k of ['g0', 'g1', 'g2'] as const) {
+    const v = o[k];
+    if (v !== undefined) o[k] = v === null ? null : String(v);
+  }
+  return r;
+}
 export interface SummaryEntry {
   benchmark: string;
   items: number;

@@ -50,7 +50,15 @@ describe('POST /analysis', () => {
   it('accepts level1/level2 as the short form, with the same answer', async () => {
     const long = await analysis({ benchmark: 'alpha', levels: ['subj', 'yr'] });
     const short = await analysis({ benchmark: 'alpha', level1: 'subj', level2: 'yr' });
-    expect(short.body.rows).toEqual(long.body.rows);
+    // equal up to the last bits of floating sums (DuckDB's parallel aggregation may add in another order)
+    expect(short.body.rows.length).toBe(long.body.rows.length);
+    short.body.rows.forEach((row: Record<string, unknown>, i: number) => {
+      for (const [k, v] of Object.entries(row)) {
+        const w = long.body.rows[i][k];
+        if (typeof v === 'number') expect(close(v, w), `${k}: ${v} vs ${w}`).toBe(true);
+        else expect(v).toEqual(w);
+      }
+    });
   });
 
   it('returns typed group values sorted naturally, and Wilson intervals', async () => {
