@@ -8,5 +8,8 @@ export function tmpDir(prefix = 'evalhouse-'): { dir: string; cleanup: () => voi
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Path of the shared data folder (../shared/data from the project root). */
-export const SHARED_DATA = new URL('../../../shared/data/', import.meta.url).pathname;
+/**
+ * The real data files tests read: an unchanged copy of the needed files of ../shared/data, bundled
+ * in test/fixtures/data and unpacked by test/global-setup.ts (layout as in shared/data).
+ */
+export { FIXTURE_DATA as SHARED_DATA } from './fixtures.ts';
