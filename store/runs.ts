@@ -44,3 +44,19 @@ export async function selectRuns(db: Db, where = '', params: unknown[] = []): Pr
   const rows = await db.all<Record<string, unknown>>(`${RUN_SELECT} ${where} ORDER BY r.id`, params);
   return rows.map(toRunInfo);
 }
+
+export async function getRun(db: Db, id: number): Promise<RunInfo | null> {
+  return (await selectRuns(db, 'WHERE r.id = ?', [id]))[0] ?? null;
+}
+
+export async function findRun(
+  db: Db,
+  benchmark: string,
+  model: string,
+  label: string,
+): Promise<RunInfo | null> {
+  return (
+    (await selectRuns(db, 'WHERE b.slug = ? AND m.name = ? AND r.label = ?', [benchmark, model, label]))[0] ??
+    null
+  );
+}

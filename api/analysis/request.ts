@@ -52,14 +52,7 @@ export const AnalysisRequest = z
       .describe('k values for maj@k'),
   })
   .superRefine((r, ctx) => {
-    const short = [r.level1, r.level2, r.level3];
-    if (r.levels && short.some((s) => s !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'give either levels or level1/level2/level3, not both',
-        path: ['levels'],
-      });
-    }
+    checkLevels(r, ctx);
     if (!r.levels && r.level1 === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -67,10 +60,31 @@ export const AnalysisRequest = z
         path: ['levels'],
       });
     }
-    if (r.level3 !== undefined && r.level2 === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'level3 needs level2', path: ['level3'] });
-    }
   });
+
+type LevelShape = {
+  levels?: string[] | undefined;
+  level1?: string | undefined;
+  level2?: string | undefined;
+  level3?: string | undefined;
+};
+
+/** The rules of the level fields that /analysis and /compare share: long or short form, short form in order. */
+export function checkLevels(r: LevelShape, ctx: z.RefinementCtx): void {
+  if (r.levels && [r.level1, r.level2, r.level3].some((s) => s !== undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'give either levels or level1/level2/level3, not both',
+      path: ['levels'],
+    });
+  }
+  if (r.level2 !== undefined && r.level1 === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'level2 needs level1', path: ['level2'] });
+  }
+  if (r.level3 !== undefined && r.level2 === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'level3 needs level2', path: ['level3'] });
+  }
+}
 
 export type AnalysisRequest = z.infer<typeof AnalysisRequest>;
 

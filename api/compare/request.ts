@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIELD_NAME, MAX_LEVELS } from '../analysis/request.ts';
+import { checkLevels, FIELD_NAME, MAX_LEVELS } from '../analysis/request.ts';
 
 const filterValue = z.union([z.string(), z.number(), z.boolean()]);
 const name = z.string().min(1).max(191);
@@ -53,20 +53,7 @@ export const CompareRequest = z
       ),
   })
   .superRefine((r, ctx) => {
-    const short = [r.level1, r.level2, r.level3];
-    if (r.levels && short.some((s) => s !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'give either levels or level1/level2/level3, not both',
-        path: ['levels'],
-      });
-    }
-    if (r.level2 !== undefined && r.level1 === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'level2 needs level1', path: ['level2'] });
-    }
-    if (r.level3 !== undefined && r.level2 === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'level3 needs level2', path: ['level3'] });
-    }
+    checkLevels(r, ctx);
     if (new Set(r.models).size !== r.models.length) {
       ctx.addIssue({ code: 'custom', message: 'models repeat a name', path: ['models'] });
     }

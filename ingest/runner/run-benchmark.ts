@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { RecordStore, RunStatus } from '../../core/store.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { AbortReason } from '../providers/classify.ts';
@@ -116,6 +117,8 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   // `soft` stops taking items (Ctrl-C); `hard` aborts everything in flight (grace over, or a fatal error).
   const soft = new AbortController();
   const hard = new AbortController();
+  // every request in flight (and its retry wait) listens on these: not a leak, expected fan-out
+  setMaxListeners(4 * (plan.concurrency + plan.writeBehind) + 16, soft.signal, hard.signal);
   let stop: { status: 'failed' | 'paused'; reason: string } | null = null;
   let inFlight = 0;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;

@@ -3,7 +3,7 @@ import type { IngestStats, RecordStore, RunInfo, RunSpec, RunStatus } from '../.
 import type { CanonicalRecord } from '../../core/types.ts';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import { Catalog } from '../catalog.ts';
-import { selectRuns } from '../runs.ts';
+import { findRun, getRun, selectRuns } from '../runs.ts';
 import { appendResults } from './append.ts';
 import { createMysqlPool, MysqlDb, migrateMysql } from './connection.ts';
 
@@ -81,17 +81,12 @@ export class MysqlStore implements RecordStore {
     return (await this.getRun(id))!;
   }
 
-  async getRun(id: number): Promise<RunInfo | null> {
-    return (await selectRuns(this.db, 'WHERE r.id = ?', [id]))[0] ?? null;
+  getRun(id: number): Promise<RunInfo | null> {
+    return getRun(this.db, id);
   }
 
-  async findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null> {
-    const runs = await selectRuns(this.db, 'WHERE b.slug = ? AND m.name = ? AND r.label = ?', [
-      benchmark,
-      model,
-      label,
-    ]);
-    return runs[0] ?? null;
+  findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null> {
+    return findRun(this.db, benchmark, model, label);
   }
 
   listRuns(): Promise<RunInfo[]> {
