@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffCredibleInterval } from '../../core/stats/bayes.ts';
-import { fastDiffInterval } from './credible.ts';
+import { diffInterval, fastDiffInterval } from './credible.ts';
 
 /**
  * The credible interval of p_A − p_B for independent Beta posteriors, against a direct numerical
@@ -90,5 +90,27 @@ describe('fastDiffInterval', () => {
     const got = fastDiffInterval(a, b, 0.95, 200);
     expect(Math.abs(got[0] - want[0])).toBeLessThan(5e-5);
     expect(Math.abs(got[1] - want[1])).toBeLessThan(5e-5);
+  });
+
+  it('diffInterval: the Cornish–Fisher path (both parameters ≥ 20) matches a direct integration', () => {
+    for (const [a, b] of [
+      [
+        [401, 351],
+        [381, 371],
+      ],
+      [
+        [60, 940],
+        [75, 925],
+      ], // skewed but both parameters ≥ 50
+      [
+        [5201, 4801],
+        [5101, 4901],
+      ],
+    ] as [[number, number], [number, number]][]) {
+      const want = bruteInterval(a, b);
+      const got = diffInterval({ alpha: a[0], beta: a[1] }, { alpha: b[0], beta: b[1] });
+      expect(Math.abs(got[0] - want[0])).toBeLessThan(5e-5);
+      expect(Math.abs(got[1] - want[1])).toBeLessThan(5e-5);
+    }
   });
 });

@@ -3,7 +3,7 @@ import { clusteredStderr } from '../../core/stats/clustered.ts';
 import { zForLevel } from '../../core/stats/distributions.ts';
 import { pairedBinary, pairedTTest } from '../../core/stats/paired.ts';
 import { isLargeEnough, minDetectableDiff, minDetectableDiffPaired } from '../../core/stats/power.ts';
-import { fastDiffInterval } from './credible.ts';
+import { diffInterval } from './credible.ts';
 
 export type CompareMethod = 'mcnemar_exact' | 'paired_t';
 
@@ -113,7 +113,7 @@ export function pairedStats(input: PairedInput): PairedStats {
     if (binary && input.bayes) {
       const pa = betaPosterior(sum(a), n);
       const pb = betaPosterior(sum(b), n);
-      const ci = fastDiffInterval(pa, pb, 0.95, 200);
+      const ci = diffInterval(pa, pb, 0.95);
       out.bayes = {
         prob_a_greater_b: probAGreaterB(pa, pb),
         diff_mean: pa.mean - pb.mean,
