@@ -56,7 +56,7 @@ export interface EngineTimer {
 export class AnalysisService {
   private catalogCache: { version: number; view: Promise<CatalogView> } | null = null;
   /** Cached answers keep their JSON (all but `meta`), so a hit costs no serialization of the rows. */
-  readonly cache = new AnswerCache<{ response: AnalysisResponse; head: string }>(2000);
+  readonly cache = new AnswerCache<{ response: AnalysisResponse; head: Buffer }>(2000);
 
   constructor(
     readonly duck: DuckDbStore,
@@ -119,13 +119,16 @@ export class AnalysisService {
     return (await this.answer(req)).response;
   }
 
-  /** The answer as JSON text: rows and totals serialized once per (request, data version). */
-  async analyzeJson(req: AnalysisRequest): Promise<{ response: AnalysisResponse; json: string }> {
+  /**
+   * The answer as UTF-8 JSON: rows and totals are serialized and encoded once per (request, data
+   * version); a cache hit only appends a fresh `meta`.
+   */
+  async analyzeJson(req: AnalysisRequest): Promise<{ response: AnalysisResponse; json: Buffer }> {
     const { response, head } = await this.answer(req);
-    return { response, json: `${head},"meta":${JSON.stringify(response.meta)}}` };
+    return { response, json: Buffer.concat([head, Buffer.from(`,"meta":${JSON.stringify(response.meta)}}`)]) };
   }
 
-  private async answer(req: AnalysisRequest): Promise<{ response: AnalysisResponse; head: string }> {
+  private async answer(req: AnalysisRequest): Promise<{ response: AnalysisResponse; head: Buffer }> {
     const t0 = performance.now();
     const version = this.dataVersion;
     const key = JSON.stringify(req);
@@ -167,7 +170,7 @@ export class AnalysisService {
         totals_method: TOTALS_METHOD,
       },
     };
-    const head = JSON.stringify({ ...response, meta: undefined }).slice(0, -1);
+    const head = Buffer.from(JSON.stringify({ ...response, meta: undefined }).slice(0, -1));
     this.cache.set(version, key, { response, head });
     return { response: { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } }, head };
   }
