@@ -60,7 +60,12 @@ export function resolveFilters(b: BenchView, filters: Record<string, MetaValue[]
 }
 
 /** The runs a request selects: of the benchmark, narrowed by models and runs (ids or labels). */
-export function resolveRuns(view: CatalogView, b: BenchView, models?: string[], runs?: (number | string)[]): number[] {
+export function resolveRuns(
+  view: CatalogView,
+  b: BenchView,
+  models?: string[],
+  runs?: (number | string)[],
+): number[] {
   const ofBenchmark = view.runs.filter((r) => r.benchmarkId === b.id);
   let selected = ofBenchmark;
   if (models) {
@@ -78,7 +83,9 @@ export function resolveRuns(view: CatalogView, b: BenchView, models?: string[], 
     for (const want of runs) {
       const match = ofBenchmark.filter((r) => (typeof want === 'number' ? r.id === want : r.label === want));
       if (match.length === 0) {
-        throw errors.notFound('run', String(want), [...new Set(ofBenchmark.map((r) => `${r.id} (${r.label})`))]);
+        throw errors.notFound('run', String(want), [
+          ...new Set(ofBenchmark.map((r) => `${r.id} (${r.label})`)),
+        ]);
       }
       for (const r of match) picked.add(r.id);
     }

@@ -125,7 +125,10 @@ export class AnalysisService {
    */
   async analyzeJson(req: AnalysisRequest): Promise<{ response: AnalysisResponse; json: Buffer }> {
     const { response, head } = await this.answer(req);
-    return { response, json: Buffer.concat([head, Buffer.from(`,"meta":${JSON.stringify(response.meta)}}`)]) };
+    return {
+      response,
+      json: Buffer.concat([head, Buffer.from(`,"meta":${JSON.stringify(response.meta)}}`)]),
+    };
   }
 
   private async answer(req: AnalysisRequest): Promise<{ response: AnalysisResponse; head: Buffer }> {
@@ -172,7 +175,10 @@ export class AnalysisService {
     };
     const head = Buffer.from(JSON.stringify({ ...response, meta: undefined }).slice(0, -1));
     this.cache.set(version, key, { response, head });
-    return { response: { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } }, head };
+    return {
+      response: { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } },
+      head,
+    };
   }
 
   private async addPassAt(engine: Engine, q: ResolvedQuery, rows: AnalysisRow[], kept: RawRow[]) {
@@ -235,9 +241,28 @@ export class AnalysisService {
 }
 
 const NUMERIC_FIELDS = [
-  'model', 'n_samples', 'n', 'correct', 'unscored', 'errors', 'n_items', 'sum_p', 'sum_p2', 'n_score', 'sum_s',
-  'sum_s2', 'latency_ms_p50', 'latency_ms_p95', 'tokens_in', 'tokens_out', 'cost_usd', 'c', 'items', 'item_id',
-  'sample', 'ok',
+  'model',
+  'n_samples',
+  'n',
+  'correct',
+  'unscored',
+  'errors',
+  'n_items',
+  'sum_p',
+  'sum_p2',
+  'n_score',
+  'sum_s',
+  'sum_s2',
+  'latency_ms_p50',
+  'latency_ms_p95',
+  'tokens_in',
+  'tokens_out',
+  'cost_usd',
+  'c',
+  'items',
+  'item_id',
+  'sample',
+  'ok',
 ] as const;
 
 /** Both engines' rows as plain numbers (in place); group keys as text (ENUMs and VARCHARs alike). */

@@ -64,7 +64,10 @@ async function* read(path: string, options: ImportOptions): AsyncGenerator<Impor
     const recs = isObject(p) ? problemToRecords(p, options) : 'the line must be a JSON object';
     if (typeof recs === 'string') {
       const [field, ...rest] = recs.split(': ');
-      yield { line, error: { file, line, field: rest.length ? field! : '(line)', message: rest.join(': ') || recs } };
+      yield {
+        line,
+        error: { file, line, field: rest.length ? field! : '(line)', message: rest.join(': ') || recs },
+      };
       continue;
     }
     for (const record of recs) yield { line, record };

@@ -10,15 +10,23 @@ afterAll(async () => fx?.close());
 
 async function analysis(body: unknown, headers: Record<string, string> = {}) {
   const res = await fx.app.inject({ method: 'POST', url: '/analysis', payload: body as object, headers });
-  return { status: res.statusCode, body: res.headers['content-type']?.toString().includes('json') ? res.json() : res.rawPayload };
+  return {
+    status: res.statusCode,
+    body: res.headers['content-type']?.toString().includes('json') ? res.json() : res.rawPayload,
+  };
 }
 
-function expectMatchesReference(body: { rows: Record<string, unknown>[]; excluded: number }, req: RefRequest) {
+function expectMatchesReference(
+  body: { rows: Record<string, unknown>[]; excluded: number },
+  req: RefRequest,
+) {
   const ref = referenceAnalysis(fx.records, req);
   expect(body.excluded).toBe(ref.excluded);
   expect(body.rows.length).toBe(ref.rows.length);
   for (const want of ref.rows) {
-    const got = body.rows.find((r) => r.model === want.model && JSON.stringify(r.groups) === JSON.stringify(want.groups));
+    const got = body.rows.find(
+      (r) => r.model === want.model && JSON.stringify(r.groups) === JSON.stringify(want.groups),
+    );
     expect(got, `row ${want.model} ${JSON.stringify(want.groups)}`).toBeDefined();
     for (const k of Object.keys(want) as (keyof typeof want)[]) {
       if (k === 'groups' || k === 'model') continue;
@@ -113,11 +121,31 @@ describe('POST /analysis', () => {
     ['repeated level', { benchmark: 'alpha', levels: ['subj', 'subj'] }, 400, /repeat/],
     ['unknown property', { benchmark: 'alpha', levels: ['subj'], extra: 1 }, 400, /extra|unrecognized/i],
     ['coercion refused', { benchmark: 'alpha', levels: 'subj' }, 400, /levels/],
-    ['filter value of the wrong type', { benchmark: 'alpha', levels: ['subj'], filters: { yr: ['2019'] } }, 400, /integer/],
-    ['unknown filter field', { benchmark: 'alpha', levels: ['subj'], filters: { 'x; DROP TABLE results': ['a'] } }, 400, /valid fields/],
+    [
+      'filter value of the wrong type',
+      { benchmark: 'alpha', levels: ['subj'], filters: { yr: ['2019'] } },
+      400,
+      /integer/,
+    ],
+    [
+      'unknown filter field',
+      { benchmark: 'alpha', levels: ['subj'], filters: { 'x; DROP TABLE results': ['a'] } },
+      400,
+      /valid fields/,
+    ],
     ['unknown engine', { benchmark: 'alpha', levels: ['subj'], engine: 'sqlite' }, 400, /engine/],
-    ['unknown benchmark', { benchmark: 'nope', levels: ['subj'] }, 404, /unknown benchmark "nope"; known: alpha, beta/],
-    ['unknown model', { benchmark: 'alpha', levels: ['subj'], models: ['gpt-9'] }, 404, /unknown model "gpt-9"/],
+    [
+      'unknown benchmark',
+      { benchmark: 'nope', levels: ['subj'] },
+      404,
+      /unknown benchmark "nope"; known: alpha, beta/,
+    ],
+    [
+      'unknown model',
+      { benchmark: 'alpha', levels: ['subj'], models: ['gpt-9'] },
+      404,
+      /unknown model "gpt-9"/,
+    ],
     ['unknown run', { benchmark: 'alpha', levels: ['subj'], runs: ['zzz'] }, 404, /unknown run/],
   ];
   for (const [name, body, status, msg] of bad) {
@@ -152,7 +180,9 @@ describe('POST /analysis', () => {
     opts.timeoutMs = 50;
     try {
       for (const engine of ['duckdb', 'mysql'] as const) {
-        await expect(fx.ctx.analysis.run(fx.ctx.analysis.engine(engine), slow[engine], [])).rejects.toMatchObject({
+        await expect(
+          fx.ctx.analysis.run(fx.ctx.analysis.engine(engine), slow[engine], []),
+        ).rejects.toMatchObject({
           statusCode: 503,
           code: 'QUERY_TIMEOUT',
         });

@@ -36,12 +36,18 @@ const validRequest = fc
   .record(
     {
       levels: fc.uniqueArray(fc.constantFrom(...FIELDS), { minLength: 1, maxLength: 3 }),
-      models: fc.option(fc.uniqueArray(fc.constantFrom(...MODELS), { minLength: 1, maxLength: 3 }), { nil: undefined }),
+      models: fc.option(fc.uniqueArray(fc.constantFrom(...MODELS), { minLength: 1, maxLength: 3 }), {
+        nil: undefined,
+      }),
       runs: fc.option(fc.constantFrom(['r1'], ['r2'], ['r1', 'r2']), { nil: undefined }),
       filters: fc.option(
-        fc.constantFrom(...FIELDS).chain((f) =>
-          fc.uniqueArray(fc.constantFrom(...VALUES[f]), { minLength: 1, maxLength: 3 }).map((v) => ({ [f]: v })),
-        ),
+        fc
+          .constantFrom(...FIELDS)
+          .chain((f) =>
+            fc
+              .uniqueArray(fc.constantFrom(...VALUES[f]), { minLength: 1, maxLength: 3 })
+              .map((v) => ({ [f]: v })),
+          ),
         { nil: undefined },
       ),
       unscored: fc.option(fc.constantFrom('exclude' as const, 'wrong' as const), { nil: undefined }),
@@ -73,29 +79,57 @@ const hostileString = fc.oneof(
 
 const hostileRequest = fc
   .oneof(
-    fc.record({ benchmark: fc.constant('alpha'), levels: fc.array(hostileString, { minLength: 1, maxLength: 3 }) }),
+    fc.record({
+      benchmark: fc.constant('alpha'),
+      levels: fc.array(hostileString, { minLength: 1, maxLength: 3 }),
+    }),
     fc.record({ benchmark: hostileString, levels: fc.constant(['subj']) }),
-    fc.record({ benchmark: fc.constant('alpha'), levels: fc.constant(['subj']), models: fc.array(hostileString, { minLength: 1, maxLength: 2 }) }),
-    fc.record({ benchmark: fc.constant('alpha'), levels: fc.constant(['subj']), runs: fc.array(hostileString, { minLength: 1, maxLength: 2 }) }),
     fc.record({
       benchmark: fc.constant('alpha'),
       levels: fc.constant(['subj']),
-      filters: fc.dictionary(hostileString, fc.array(fc.oneof(hostileString, fc.integer(), fc.boolean()), { minLength: 1, maxLength: 2 }), {
-        minKeys: 1,
-        maxKeys: 2,
-      }),
+      models: fc.array(hostileString, { minLength: 1, maxLength: 2 }),
     }),
     fc.record({
       benchmark: fc.constant('alpha'),
       levels: fc.constant(['subj']),
-      filters: fc.constantFrom(...FIELDS).chain((f) => fc.array(hostileString, { minLength: 1, maxLength: 2 }).map((v) => ({ [f]: v }))),
+      runs: fc.array(hostileString, { minLength: 1, maxLength: 2 }),
+    }),
+    fc.record({
+      benchmark: fc.constant('alpha'),
+      levels: fc.constant(['subj']),
+      filters: fc.dictionary(
+        hostileString,
+        fc.array(fc.oneof(hostileString, fc.integer(), fc.boolean()), { minLength: 1, maxLength: 2 }),
+        {
+          minKeys: 1,
+          maxKeys: 2,
+        },
+      ),
+    }),
+    fc.record({
+      benchmark: fc.constant('alpha'),
+      levels: fc.constant(['subj']),
+      filters: fc
+        .constantFrom(...FIELDS)
+        .chain((f) => fc.array(hostileString, { minLength: 1, maxLength: 2 }).map((v) => ({ [f]: v }))),
     }),
     // wrong shapes and types: nothing is coerced
-    fc.record({ benchmark: fc.constant('alpha'), levels: fc.oneof(fc.constant('subj'), fc.constant([]), fc.constant([1]), fc.constant(null)) }),
+    fc.record({
+      benchmark: fc.constant('alpha'),
+      levels: fc.oneof(fc.constant('subj'), fc.constant([]), fc.constant([1]), fc.constant(null)),
+    }),
     fc.record({ benchmark: fc.constant('alpha'), levels: fc.constant(['subj', 'yr', 'hard', 'lvl']) }),
-    fc.record({ benchmark: fc.constant('alpha'), levels: fc.constant(['subj']), zqextra: fc.anything().filter((v) => v !== undefined) }),
+    fc.record({
+      benchmark: fc.constant('alpha'),
+      levels: fc.constant(['subj']),
+      zqextra: fc.anything().filter((v) => v !== undefined),
+    }),
     fc.record({ benchmark: fc.constant('alpha'), levels: fc.constant(['subj']), engine: hostileString }),
-    fc.record({ benchmark: fc.constant('alpha'), levels: fc.constant(['subj']), pass_at: fc.constantFrom([0], ['1'], [1.5], []) }),
+    fc.record({
+      benchmark: fc.constant('alpha'),
+      levels: fc.constant(['subj']),
+      pass_at: fc.constantFrom([0], ['1'], [1.5], []),
+    }),
     fc.anything().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)),
   )
   .map((body) => ({ kind: 'hostile' as const, body }));
@@ -118,50 +152,73 @@ describe('POST /analysis under 10,000 random requests', () => {
     let valid = 0;
     let invalid = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof({ arbitrary: validRequest, weight: 3 }, { arbitrary: hostileRequest, weight: 7 }), async (req) => {
-        sqlLog.length = 0;
-        const answers = [];
-        for (const engine of ['duckdb', 'mysql']) {
-          const body = req.kind === 'valid' ? { ...req.body, engine } : req.body;
-          const res = await fx.app.inject({ method: 'POST', url: '/analysis', payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-          expect(res.statusCode).toBeLessThan(500);
-          answers.push(res);
-          if (req.kind === 'hostile') break;
-        }
-        // no string of the request (of 3+ characters) ever reaches SQL text
-        for (const s of strings(req.body).filter((x) => x.length >= 3)) {
-          for (const sql of sqlLog) expect(sql.includes(s), `${JSON.stringify(s)} in SQL`).toBe(false);
-        }
-        if (req.kind === 'hostile') {
-          const body = answers[0]!.json();
-          if (answers[0]!.statusCode === 200) {
-            // only a hostile *value* for a valid string field is a valid request: bound, it matches nothing
-            expect(body.rows).toEqual([]);
+      fc.asyncProperty(
+        fc.oneof({ arbitrary: validRequest, weight: 3 }, { arbitrary: hostileRequest, weight: 7 }),
+        async (req) => {
+          sqlLog.length = 0;
+          const answers = [];
+          for (const engine of ['duckdb', 'mysql']) {
+            const body = req.kind === 'valid' ? { ...req.body, engine } : req.body;
+            const res = await fx.app.inject({
+              method: 'POST',
+              url: '/analysis',
+              payload: JSON.stringify(body),
+              headers: { 'content-type': 'application/json' },
+            });
+            expect(res.statusCode).toBeLessThan(500);
+            answers.push(res);
+            if (req.kind === 'hostile') break;
+          }
+          // no string of the request (of 3+ characters) ever reaches SQL text
+          for (const s of strings(req.body).filter((x) => x.length >= 3)) {
+            for (const sql of sqlLog) expect(sql.includes(s), `${JSON.stringify(s)} in SQL`).toBe(false);
+          }
+          if (req.kind === 'hostile') {
+            const body = answers[0]!.json();
+            if (answers[0]!.statusCode === 200) {
+              // only a hostile *value* for a valid string field is a valid request: bound, it matches nothing
+              expect(body.rows).toEqual([]);
+              return;
+            }
+            invalid++;
+            expect([400, 404]).toContain(answers[0]!.statusCode);
+            expect(typeof body.message).toBe('string');
             return;
           }
-          invalid++;
-          expect([400, 404]).toContain(answers[0]!.statusCode);
-          expect(typeof body.message).toBe('string');
-          return;
-        }
-        valid++;
-        const ref = referenceAnalysis(fx.records, req.body as unknown as RefRequest);
-        for (const res of answers) {
-          expect(res.statusCode).toBe(200);
-          const body = res.json();
-          expect(body.excluded).toBe(ref.excluded);
-          expect(body.rows.length).toBe(ref.rows.length);
-          for (const want of ref.rows) {
-            const got = body.rows.find(
-              (r: { model: string; groups: unknown }) => r.model === want.model && JSON.stringify(r.groups) === JSON.stringify(want.groups),
-            );
-            expect(got).toBeDefined();
-            for (const k of ['n', 'n_items', 'n_samples', 'correct', 'unscored', 'errors', 'accuracy', 'stderr', 'mean_score', 'latency_ms_p50', 'latency_ms_p95', 'tokens_in', 'cost_usd'] as const) {
-              expect(close(got[k], want[k]), `${k}: ${got[k]} vs ${want[k]}`).toBe(true);
+          valid++;
+          const ref = referenceAnalysis(fx.records, req.body as unknown as RefRequest);
+          for (const res of answers) {
+            expect(res.statusCode).toBe(200);
+            const body = res.json();
+            expect(body.excluded).toBe(ref.excluded);
+            expect(body.rows.length).toBe(ref.rows.length);
+            for (const want of ref.rows) {
+              const got = body.rows.find(
+                (r: { model: string; groups: unknown }) =>
+                  r.model === want.model && JSON.stringify(r.groups) === JSON.stringify(want.groups),
+              );
+              expect(got).toBeDefined();
+              for (const k of [
+                'n',
+                'n_items',
+                'n_samples',
+                'correct',
+                'unscored',
+                'errors',
+                'accuracy',
+                'stderr',
+                'mean_score',
+                'latency_ms_p50',
+                'latency_ms_p95',
+                'tokens_in',
+                'cost_usd',
+              ] as const) {
+                expect(close(got[k], want[k]), `${k}: ${got[k]} vs ${want[k]}`).toBe(true);
+              }
             }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 10_000, seed: 20261125 },
     );
     expect(valid).toBeGreaterThan(2000);

@@ -46,12 +46,15 @@ describe('catalog endpoints', () => {
 
   it('GET /benchmarks/{b}/metadata gives each field its values with item counts and nulls', async () => {
     const { body } = await get('/benchmarks/alpha/metadata');
-    const items = new Map(fx.records.filter((r) => r.benchmark === 'alpha').map((r) => [r.item_id, r.metadata]));
+    const items = new Map(
+      fx.records.filter((r) => r.benchmark === 'alpha').map((r) => [r.item_id, r.metadata]),
+    );
     const lvl = body.fields.find((f: { name: string }) => f.name === 'lvl');
     const nulls = [...items.values()].filter((m) => m.lvl === null).length;
     expect(lvl.nulls).toBe(nulls);
     expect(lvl.distinct).toBe(3);
-    for (const v of lvl.values) expect(v.count).toBe([...items.values()].filter((m) => m.lvl === v.value).length);
+    for (const v of lvl.values)
+      expect(v.count).toBe([...items.values()].filter((m) => m.lvl === v.value).length);
     const yr = body.fields.find((f: { name: string }) => f.name === 'yr');
     expect(yr.values.map((v: { value: number }) => v.value)).toEqual([2019, 2020, 2021]);
     expect(yr.capped).toBe(false);
@@ -59,10 +62,15 @@ describe('catalog endpoints', () => {
   });
 
   it('POST /benchmarks/{b}/metadata/options lists the fields usable at the next level', async () => {
-    const { status, body } = await post('/benchmarks/alpha/metadata/options', { level1: 'lvl', level1_values: ['lvl_easy'] });
+    const { status, body } = await post('/benchmarks/alpha/metadata/options', {
+      level1: 'lvl',
+      level1_values: ['lvl_easy'],
+    });
     expect(status).toBe(200);
     expect(body.level).toBe(2);
-    const items = new Map(fx.records.filter((r) => r.benchmark === 'alpha').map((r) => [r.item_id, r.metadata]));
+    const items = new Map(
+      fx.records.filter((r) => r.benchmark === 'alpha').map((r) => [r.item_id, r.metadata]),
+    );
     const chosen = [...items.values()].filter((m) => m.lvl === 'lvl_easy');
     const subj = body.fields.find((f: { name: string }) => f.name === 'subj');
     for (const v of subj.values) expect(v.count).toBe(chosen.filter((m) => m.subj === v.value).length);
@@ -73,16 +81,20 @@ describe('catalog endpoints', () => {
     const bad = await post('/benchmarks/alpha/metadata/options', { level1: 'nope' });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/valid fields: subj, yr, hard, lvl/);
-    expect((await post('/benchmarks/alpha/metadata/options', { level1: 'lvl', level1_values: [3] })).status).toBe(400);
-    expect((await post('/benchmarks/alpha/metadata/options', { level1: 'lvl', extra: true })).status).toBe(400);
+    expect(
+      (await post('/benchmarks/alpha/metadata/options', { level1: 'lvl', level1_values: [3] })).status,
+    ).toBe(400);
+    expect((await post('/benchmarks/alpha/metadata/options', { level1: 'lvl', extra: true })).status).toBe(
+      400,
+    );
   });
 
-  it('GET /analysis/summary gives each model\'s accuracy with stderr per benchmark', async () => {
+  it("GET /analysis/summary gives each model's accuracy with stderr per benchmark", async () => {
     const { body } = await get('/analysis/summary');
     const beta = body.benchmarks.find((b: { benchmark: string }) => b.benchmark === 'beta');
     expect(beta.models).toHaveLength(1);
     expect(beta.models[0]).toMatchObject({ model: 'model_x', n: 10, accuracy: 0.5 });
-    expect(beta.models[0].stderr).toBeCloseTo(Math.sqrt(0.25 * (10 / 9) / 10), 12);
+    expect(beta.models[0].stderr).toBeCloseTo(Math.sqrt((0.25 * (10 / 9)) / 10), 12);
   });
 });
 
@@ -102,7 +114,9 @@ describe('health, metrics, docs', () => {
     const res = await fx.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     const text = res.body;
-    expect(text).toMatch(/evalhouse_http_request_duration_seconds_count\{method="POST",route="\/analysis",status_code="200"\} \d+/);
+    expect(text).toMatch(
+      /evalhouse_http_request_duration_seconds_count\{method="POST",route="\/analysis",status_code="200"\} \d+/,
+    );
     expect(text).toMatch(/evalhouse_query_duration_seconds_count\{engine="duckdb"\} \d+/);
     expect(text).toMatch(/evalhouse_pool_connections\{pool="mysql",state="free"\} \d+/);
     expect(text).toMatch(/evalhouse_mirror_lag_rows 0/);
@@ -115,14 +129,18 @@ describe('health, metrics, docs', () => {
     const file = `${tmp.dir}/metrics.txt`;
     writeFileSync(file, text);
     const lint = spawnSync('sh', ['-c', `promtool check metrics < ${file}`], { encoding: 'utf8' });
-    const ours = `${lint.stdout}${lint.stderr}`.split('\n').filter((l) => l.includes('evalhouse_') && !l.includes('evalhouse_process_'));
+    const ours = `${lint.stdout}${lint.stderr}`
+      .split('\n')
+      .filter((l) => l.includes('evalhouse_') && !l.includes('evalhouse_process_'));
     expect(ours).toEqual([]);
   });
 
   it('serves the OpenAPI document and the docs page', async () => {
     const { body } = await get('/openapi.json');
     expect(body.openapi).toMatch(/^3\./);
-    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/analysis', '/benchmarks', '/health', '/imports']));
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining(['/analysis', '/benchmarks', '/health', '/imports']),
+    );
     expect(body.paths['/analysis'].post.requestBody).toBeDefined();
     const docs = await fx.app.inject({ method: 'GET', url: '/docs/' });
     expect(docs.statusCode).toBe(200);
@@ -156,7 +174,12 @@ describe('POST /imports', () => {
     const bench = (await get('/benchmarks')).body.benchmarks.map((x: { benchmark: string }) => x.benchmark);
     expect(bench.length).toBe(3);
     const csv = 'benchmark,model,item_id,correct,meta.topic\ngamma,m,1,1,a\ngamma,m,2,0,b\n';
-    const c = await fx.app.inject({ method: 'POST', url: '/imports?filename=r.csv', payload: csv, headers: { 'content-type': 'text/csv' } });
+    const c = await fx.app.inject({
+      method: 'POST',
+      url: '/imports?filename=r.csv',
+      payload: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(c.json()).toMatchObject({ format: 'canonical', rows: 2, inserted: 2 });
   });
 
@@ -166,13 +189,23 @@ describe('POST /imports', () => {
       JSON.stringify({ benchmark: 'delta', model: 'm', item_id: 2, correct: 'maybe' }),
       JSON.stringify({ benchmark: 'delta', model: 'm', correct: true }),
     ].join('\n');
-    const res = await fx.app.inject({ method: 'POST', url: '/imports?filename=x.jsonl', payload: body, headers: { 'content-type': 'application/x-ndjson' } });
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: '/imports?filename=x.jsonl',
+      payload: body,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
     expect(res.statusCode).toBe(400);
     const j = res.json();
     expect(j.error).toBe('INVALID_IMPORT');
-    expect(j.details.errors.map((e: { line: number; field: string }) => `${e.line}:${e.field}`)).toEqual(['2:correct', '3:item_id']);
+    expect(j.details.errors.map((e: { line: number; field: string }) => `${e.line}:${e.field}`)).toEqual([
+      '2:correct',
+      '3:item_id',
+    ]);
     expect(j.details.errors[0].file).toBe('x.jsonl');
-    expect((await get('/benchmarks')).body.benchmarks.map((x: { benchmark: string }) => x.benchmark)).not.toContain('delta');
+    expect(
+      (await get('/benchmarks')).body.benchmarks.map((x: { benchmark: string }) => x.benchmark),
+    ).not.toContain('delta');
     const skipped = await fx.app.inject({
       method: 'POST',
       url: '/imports?filename=x.jsonl&skip_invalid=true',
@@ -183,11 +216,26 @@ describe('POST /imports', () => {
   });
 
   it('rejects bad query parameters and empty or undetectable bodies with 400', async () => {
-    const bad = await fx.app.inject({ method: 'POST', url: '/imports?format=xml', payload: 'x', headers: { 'content-type': 'text/csv' } });
+    const bad = await fx.app.inject({
+      method: 'POST',
+      url: '/imports?format=xml',
+      payload: 'x',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(bad.statusCode).toBe(400);
-    const traversal = await fx.app.inject({ method: 'POST', url: '/imports?filename=../../etc/passwd', payload: 'x', headers: { 'content-type': 'text/csv' } });
+    const traversal = await fx.app.inject({
+      method: 'POST',
+      url: '/imports?filename=../../etc/passwd',
+      payload: 'x',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(traversal.statusCode).toBe(400);
-    const odd = await fx.app.inject({ method: 'POST', url: '/imports?filename=notes.txt', payload: 'hello', headers: { 'content-type': 'application/octet-stream' } });
+    const odd = await fx.app.inject({
+      method: 'POST',
+      url: '/imports?filename=notes.txt',
+      payload: 'hello',
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(odd.statusCode).toBe(400);
     expect(odd.json().message).toMatch(/cannot tell the format/);
   });

@@ -25,7 +25,8 @@ export function fixtureRecords(): CanonicalRecord[] {
   const out: CanonicalRecord[] = [];
   const add = (model: string, run: string, item: number, sample: number, skill: number) => {
     const u = rand();
-    const outcome: Outcome = u < 0.04 ? 'error' : u < 0.1 ? 'unscored' : rand() < skill ? 'correct' : 'incorrect';
+    const outcome: Outcome =
+      u < 0.04 ? 'error' : u < 0.1 ? 'unscored' : rand() < skill ? 'correct' : 'incorrect';
     const correct = outcome === 'correct' ? true : outcome === 'incorrect' ? false : null;
     out.push({
       benchmark: 'alpha',
@@ -79,10 +80,17 @@ export interface ApiFixture {
 }
 
 /** A server context on MySQL (system of record) with its DuckDB mirror, loaded with the fixture. */
-export async function openApiFixture(opts: { mysql?: boolean; records?: CanonicalRecord[] } = {}): Promise<ApiFixture> {
+export async function openApiFixture(
+  opts: { mysql?: boolean; records?: CanonicalRecord[] } = {},
+): Promise<ApiFixture> {
   const tmp = tmpDir();
   const db = opts.mysql === false ? null : await createTestDatabase('api');
-  const config = loadConfig({ DUCKDB_PATH: `${tmp.dir}/a.duckdb`, DEMO_DATA: 'off', MYSQL_URL: db?.url, MYSQL_POOL_SIZE: '4' });
+  const config = loadConfig({
+    DUCKDB_PATH: `${tmp.dir}/a.duckdb`,
+    DEMO_DATA: 'off',
+    MYSQL_URL: db?.url,
+    MYSQL_POOL_SIZE: '4',
+  });
   const ctx = await openContext(config, { mirrorLoop: false });
   const records = opts.records ?? fixtureRecords();
   await ctx.record.ingest(records);

@@ -46,10 +46,16 @@ function meanSd(xs: number[]): { mean: number | null; se: number | null } {
   return { mean: m, se: Math.sqrt(v / xs.length) };
 }
 
-export function referenceAnalysis(records: CanonicalRecord[], req: RefRequest): { rows: RefRow[]; excluded: number } {
+export function referenceAnalysis(
+  records: CanonicalRecord[],
+  req: RefRequest,
+): { rows: RefRow[]; excluded: number } {
   const wrong = req.unscored === 'wrong';
   let excluded = 0;
-  const groups = new Map<string, { model: string; groups: Record<string, MetaValue>; recs: CanonicalRecord[] }>();
+  const groups = new Map<
+    string,
+    { model: string; groups: Record<string, MetaValue>; recs: CanonicalRecord[] }
+  >();
   for (const r of records) {
     if (r.benchmark !== req.benchmark) continue;
     if (req.models && !req.models.includes(r.model)) continue;
@@ -82,7 +88,9 @@ export function referenceAnalysis(records: CanonicalRecord[], req: RefRequest): 
     let n = 0;
     let correct = 0;
     for (const recs of byItem.values()) {
-      const scored = recs.filter((r) => r.outcome === 'correct' || r.outcome === 'incorrect' || (wrong && r.outcome === 'unscored'));
+      const scored = recs.filter(
+        (r) => r.outcome === 'correct' || r.outcome === 'incorrect' || (wrong && r.outcome === 'unscored'),
+      );
       const c = scored.filter((r) => r.outcome === 'correct').length;
       n += scored.length;
       correct += c;
@@ -117,6 +125,7 @@ export function referenceAnalysis(records: CanonicalRecord[], req: RefRequest): 
 
 /** Compares numbers to 1e-9 relative, everything else exactly. */
 export function close(a: unknown, b: unknown): boolean {
-  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  if (typeof a === 'number' && typeof b === 'number')
+    return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
   return a === b;
 }

@@ -51,7 +51,10 @@ beforeAll(async () => {
     items.set(it.item_id, { subject: it.subject, error_type: it.error_type });
   }
   const lines = ['benchmark,model,run,item_id,correct,answer,meta.subject,meta.error_type'];
-  for (const l of readFileSync(`${SHARED_DATA}mmlu_redux/results.csv`, 'utf8').split('\n').slice(1).filter(Boolean)) {
+  for (const l of readFileSync(`${SHARED_DATA}mmlu_redux/results.csv`, 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)) {
     const [model, item, predicted, correct] = l.split(',');
     const it = items.get(item!)!;
     lines.push(`mmlu-redux,${model},helm,${item},${correct},${predicted},${it.subject},${it.error_type}`);
@@ -75,7 +78,13 @@ const post = async (body: object) => {
 describe('repeated samples: math_cot_100 (8 samples of 100 MATH problems)', () => {
   for (const engine of ENGINES) {
     it(`${engine}: pass@1, pass@4, pass@8 and accuracy per level equal the formula`, async () => {
-      const body = await post({ benchmark: 'math', levels: ['level'], pass_at: [1, 4, 8], maj_at: [8], engine });
+      const body = await post({
+        benchmark: 'math',
+        levels: ['level'],
+        pass_at: [1, 4, 8],
+        maj_at: [8],
+        engine,
+      });
       const levels = [...new Set(problems.map((p) => Number(p.level.replace('Level ', ''))))].sort();
       expect(body.rows.map((r: { groups: { level: number } }) => r.groups.level)).toEqual(levels);
       for (const row of body.rows) {
@@ -99,7 +108,10 @@ describe('repeated samples: math_cot_100 (8 samples of 100 MATH problems)', () =
           for (const [a, n] of votes) if (best === null || n > votes.get(best)!) best = a;
           return best === null ? 0 : p.score[p.pred.indexOf(best)] ? 1 : 0;
         });
-        expect(row['maj@8'].value).toBeCloseTo(maj.reduce((a: number, b: number) => a + b, 0) / maj.length, 12);
+        expect(row['maj@8'].value).toBeCloseTo(
+          maj.reduce((a: number, b: number) => a + b, 0) / maj.length,
+          12,
+        );
       }
     });
   }
@@ -113,7 +125,10 @@ describe('repeated samples: math_cot_100 (8 samples of 100 MATH problems)', () =
 });
 
 describe('unscored answers and macro averages: MMLU-Redux published results', () => {
-  const csv = readFileSync(`${SHARED_DATA}mmlu_redux/results.csv`, 'utf8').split('\n').slice(1).filter(Boolean);
+  const csv = readFileSync(`${SHARED_DATA}mmlu_redux/results.csv`, 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean);
   const itemLabel = new Map<string, string>();
   for (const l of readFileSync(`${SHARED_DATA}mmlu_redux/items.jsonl`, 'utf8').split('\n').filter(Boolean)) {
     const it = JSON.parse(l);
@@ -140,26 +155,44 @@ describe('unscored answers and macro averages: MMLU-Redux published results', ()
       const body = await post({ benchmark: 'mmlu-redux', levels: ['subject'], unscored: 'wrong', engine });
       expect(body.totals.length).toBe(14);
       const total = (m: string) => body.totals.find((t: { model: string }) => t.model === m);
-      expect(total('anthropic_claude-3-5-sonnet-20240620').macro.accuracy).toBeCloseTo(0.8647368421052631, 12);
+      expect(total('anthropic_claude-3-5-sonnet-20240620').macro.accuracy).toBeCloseTo(
+        0.8647368421052631,
+        12,
+      );
       expect(total('openai_gpt-4o-2024-05-13').macro.accuracy).toBeCloseTo(0.8400000000000001, 12);
       for (const m of models) {
         const subjects = [...paperMacro(m).values()].map((s) => s.c / s.n);
-        expect(total(m).macro.accuracy).toBeCloseTo(subjects.reduce((a, b) => a + b, 0) / subjects.length, 12);
+        expect(total(m).macro.accuracy).toBeCloseTo(
+          subjects.reduce((a, b) => a + b, 0) / subjects.length,
+          12,
+        );
         expect(total(m).macro.groups).toBe(57);
         // macro stderr: √(Σ se²) / G with each subject's lm-eval stderr
         const ses = [...paperMacro(m).values()].map((s) => {
           const p = s.c / s.n;
           return Math.sqrt((p * (1 - p) * s.n) / (s.n - 1) / s.n);
         });
-        expect(total(m).macro.stderr).toBeCloseTo(Math.sqrt(ses.reduce((a, b) => a + b * b, 0)) / ses.length, 12);
+        expect(total(m).macro.stderr).toBeCloseTo(
+          Math.sqrt(ses.reduce((a, b) => a + b * b, 0)) / ses.length,
+          12,
+        );
       }
     });
 
     it(`${engine}: per-subject accuracies of the ok items equal the paper's "OK" columns`, async () => {
-      const body = await post({ benchmark: 'mmlu-redux', levels: ['subject'], unscored: 'wrong', filters: { error_type: ['ok'] }, engine });
+      const body = await post({
+        benchmark: 'mmlu-redux',
+        levels: ['subject'],
+        unscored: 'wrong',
+        filters: { error_type: ['ok'] },
+        engine,
+      });
       for (const m of models) {
         for (const [subject, s] of paperMacro(m, true)) {
-          const row = body.rows.find((r: { model: string; groups: { subject: string } }) => r.model === m && r.groups.subject === subject);
+          const row = body.rows.find(
+            (r: { model: string; groups: { subject: string } }) =>
+              r.model === m && r.groups.subject === subject,
+          );
           expect(row.accuracy).toBeCloseTo(s.c / s.n, 12);
           expect(row.n).toBe(s.n);
         }

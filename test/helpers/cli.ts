@@ -7,7 +7,10 @@ const TSX = `${ROOT}node_modules/tsx/dist/cli.mjs`;
 export function evalhouse(
   args: string[],
   env: Record<string, string>,
-): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
+): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
+} {
   const child = spawn(process.execPath, [TSX, `${ROOT}cli/main.ts`, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TZ: 'UTC', ...env },
@@ -21,8 +24,8 @@ export function evalhouse(
   child.stderr!.on('data', (d) => {
     stderr += d;
   });
-  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>(
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return { child, done };
 }
