@@ -83,7 +83,10 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
             run: q.run,
           });
         } catch (err) {
-          if ((err as Error).message.match(/format|detect/i)) throw errors.badRequest((err as Error).message);
+          // the importers name a file they cannot read (format detection, unknown format): the caller's input
+          if (/^(cannot tell the format|unknown import format)/.test((err as Error).message)) {
+            throw errors.badRequest((err as Error).message);
+          }
           throw err;
         }
         const out = { ...summary, file: q.filename ?? basename(file) };
