@@ -1,5 +1,5 @@
 import { addSums, fromSums, type Sums } from '../../core/stats/stderr.ts';
-import { Z95 } from '../../core/stats/wilson.ts';
+import { wilsonFromProportion } from '../../core/stats/wilson.ts';
 import type { MetaValue } from '../../core/types.ts';
 import { compareValues, decodeValue } from '../../store/field-types.ts';
 import type { CatalogView } from './catalog-view.ts';
@@ -63,20 +63,6 @@ export interface Totals {
   micro: { n: number; accuracy: number | null; stderr: number | null };
   /** Unweighted mean of the Level1 groups' accuracies; stderr √(Σ se²)/G. */
   macro: { n: number; groups: number; accuracy: number | null; stderr: number | null };
-}
-
-/**
- * Wilson score interval from a proportion and an effective n. With several samples per item the
- * proportion is a mean of item means and n the number of items, so the count of successes need
- * not be an integer.
- */
-export function wilsonFromProportion(p: number, n: number, z = Z95): [number, number] | null {
-  if (n <= 0) return null;
-  const z2 = z * z;
-  const denom = 1 + z2 / n;
-  const center = (p + z2 / (2 * n)) / denom;
-  const half = (z / denom) * Math.sqrt(Math.max(0, (p * (1 - p)) / n + z2 / (4 * n * n)));
-  return [p <= 0 ? 0 : Math.max(0, center - half), p >= 1 ? 1 : Math.min(1, center + half)];
 }
 
 const pSums = (r: RawRow): Sums => ({ n: r.n_items, sum: r.sum_p ?? 0, sumSq: r.sum_p2 ?? 0 });

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import type { RecordStore, RunInfo } from '../../core/store.ts';
 import { loadBenchmark } from '../../ingest/benchmarks/load.ts';
@@ -10,6 +8,7 @@ import { createProvider, type Env, ModelSetupError, resolveModel } from '../../i
 import { planFromBenchmark, type RunOptions } from '../../ingest/runner/from-benchmark.ts';
 import { formatSummary, progressPrinter } from '../../ingest/runner/progress.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
+import { openRecordStore } from '../../store/open.ts';
 import { type Command, UsageError } from '../command.ts';
 import { parseCommandArgs } from '../main.ts';
 import { runningServer } from '../remote.ts';
@@ -31,29 +30,6 @@ fixed at creation; a resume with other ones is refused. Ctrl-C stops cleanly (a 
 --write-behind N (default: the concurrency) lets N answers wait for the store while new requests go
 out; a crash loses at most concurrency + N answers. 0 holds each request slot until its row is stored.
 Exit code: 0 completed, 1 failed, 3 paused.`;
-
-/**
- * The one place the CLI opens the store for a run.
- * TODO(lead): in embedded mode, when a server answers at config.evalhouseUrl it holds the DuckDB file;
- * route the run through it (POST /runs, then poll GET /runs/:id) or its write API here.
- */
-export async function openStoreForCli(config: Config): Promise<RecordStore> {
-  const server = await runningServer(config);
-  if (server) {
-    throw new UsageError(
-      `a server at ${server} holds ${config.duckdbPath}; start the run there with POST ${server}/runs ` +
-        '(same options, as JSON), or stop the server first',
-    );
-  }
-  // Only the store in use is loaded (the other one's driver costs startup time).
-  if (config.mysqlUrl) {
-    const { openMysqlStore } = await import('../../store/mysql/mysql-store.ts');
-    return openMysqlStore(config.mysqlUrl, config.mysqlPoolSize);
-  }
-  const { openDuckDbStore } = await import('../../store/duckdb/duckdb-store.ts');
-  await mkdir(dirname(config.duckdbPath), { recursive: true });
-  return openDuckDbStore(config.duckdbPath);
-}
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -160,7 +136,7 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
     throw err;
   }
 
-  const store = await openStoreForCli(config);
+  const store = await openRecordStore(config); // a running server was ruled out above
   const ac = new AbortController();
   const onSigint = () => {
     if (ac.signal.aborted) {

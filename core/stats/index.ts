@@ -32,4 +32,4 @@ export { isLargeEnough, minDetectableDiff, minDetectableDiffPaired, type PowerOp
 export { type RaschOptions, type RaschResult, raschJML } from './rasch.ts';
 export { addSums, fromSums, meanStderr, meanWithStderr, type Summary, type Sums } from './stderr.ts';
 export { type Binary, type Untestable, untestable } from './types.ts';
-export { wilson, Z95 } from './wilson.ts';
+export { wilson, wilsonFromProportion, Z95 } from './wilson.ts';

@@ -13,13 +13,20 @@ export function wilson(successes: number, n: number, z: number = Z95): readonly 
   assertCount('successes', successes);
   if (successes > n) throw new RangeError(`successes (${successes}) exceed n (${n})`);
   if (n === 0) return null;
-  const p = successes / n;
+  return wilsonFromProportion(successes / n, n, z);
+}
+
+/**
+ * The same interval from a proportion and an effective n: with several samples per item the
+ * proportion is a mean of item means and n the number of items, so the count of successes need
+ * not be an integer. n ≤ 0 → null.
+ */
+export function wilsonFromProportion(p: number, n: number, z: number = Z95): [number, number] | null {
+  if (n <= 0) return null;
   const z2 = z * z;
   const denom = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denom;
-  const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  // At 0 (or n) successes the bound is exactly 0 (or 1); clamp away the rounding.
-  const lo = successes === 0 ? 0 : Math.max(0, center - half);
-  const hi = successes === n ? 1 : Math.min(1, center + half);
-  return [lo, hi];
+  const half = (z / denom) * Math.sqrt(Math.max(0, (p * (1 - p)) / n + z2 / (4 * n * n)));
+  // At a proportion of 0 (or 1) the bound is exactly 0 (or 1); clamp away the rounding.
+  return [p <= 0 ? 0 : Math.max(0, center - half), p >= 1 ? 1 : Math.min(1, center + half)];
 }
