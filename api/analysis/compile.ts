@@ -53,10 +53,12 @@ const scoredSet = (q: ResolvedQuery) =>
 function latencyAggregates(q: ResolvedQuery, dialect: Dialect, from: string): string {
   const keys = ['model', ...gcols(q)];
   if (dialect === 'duckdb') {
-    return `SELECT ${keys.join(', ')}, count(*) AS n_samples,
-        quantile_disc(latency_ms, 0.5) AS latency_ms_p50, quantile_disc(latency_ms, 0.95) AS latency_ms_p95,
+    // both quantiles from one sort per group
+    return `SELECT ${keys.join(', ')}, n_samples, lq[1] AS latency_ms_p50, lq[2] AS latency_ms_p95,
+        tokens_in, tokens_out, cost_usd
+      FROM (SELECT ${keys.join(', ')}, count(*) AS n_samples, quantile_disc(latency_ms, [0.5, 0.95]) AS lq,
         sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out, sum(cost_usd) AS cost_usd
-      FROM ${from} GROUP BY ${keys.join(', ')}`;
+        FROM ${from} GROUP BY ${keys.join(', ')}) lat_agg`;
   }
   // MySQL has no ordered-set aggregate: nearest rank (ceil(q·n)) from window functions, as DuckDB's quantile_disc
   const part = keys.join(', ');
@@ -80,6 +82,26 @@ export function compileAggregate(q: ResolvedQuery, dialect: Dialect, rowCap: num
   const base = compileBase(q, dialect);
   const keys = ['model', ...gcols(q)];
   const k = keys.join(', ');
+  if (dialect === 'duckdb' && !q.perItem) {
+    // One result per (model, item): accuracy and latency share one GROUP BY, one pass over the rows
+    // (the two-CTE join below reads them twice), and both quantiles come from one sort per group.
+    const sql = `WITH base AS (${base.sql})
+      SELECT ${k}, n_samples, n, correct, unscored, errors, n AS n_items, correct * 1.0e0 AS sum_p,
+        correct * 1.0e0 AS sum_p2, n_score, sum_s, sum_s2,
+        lq[1] AS latency_ms_p50, lq[2] AS latency_ms_p95, tokens_in, tokens_out, cost_usd
+      FROM (SELECT ${k}, count(*) AS n_samples,
+          count(*) FILTER (WHERE outcome IN (${scoredSet(q)})) AS n,
+          count(*) FILTER (WHERE outcome = ${C.correct}) AS correct,
+          count(*) FILTER (WHERE outcome = ${C.unscored}) AS unscored,
+          count(*) FILTER (WHERE outcome = ${C.error}) AS errors,
+          count(score) AS n_score, sum(score) AS sum_s, sum(score * score) AS sum_s2,
+          quantile_disc(latency_ms, [0.5, 0.95]) AS lq,
+          sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out, sum(cost_usd) AS cost_usd
+        FROM base GROUP BY ${k}) agg
+      ORDER BY ${k}
+      LIMIT ${Math.trunc(rowCap) + 1}`;
+    return { sql, params: base.params };
+  }
   const nullSafe = (a: string, b: string) =>
     dialect === 'duckdb' ? `${a} IS NOT DISTINCT FROM ${b}` : `${a} <=> ${b}`;
   const f = (x: string) => `(${x}) * 1.0e0`; // double arithmetic on both engines (MySQL integer division is DECIMAL(·,4))

@@ -57,6 +57,7 @@ export class AnalysisService {
   private catalogCache: { version: number; view: Promise<CatalogView> } | null = null;
   /** Cached answers keep their JSON (all but `meta`), so a hit costs no serialization of the rows. */
   readonly cache = new AnswerCache<{ response: AnalysisResponse; head: Buffer }>(2000);
+  private readonly inflight = new Map<string, Promise<{ response: AnalysisResponse; head: Buffer }>>();
 
   constructor(
     readonly duck: DuckDbStore,
@@ -140,6 +141,30 @@ export class AnalysisService {
       const meta = { ...hit.response.meta, cached: true, elapsed_ms: performance.now() - t0 };
       return { response: { ...hit.response, meta }, head: hit.head };
     }
+    // Identical requests that arrive while the first is still running (a dashboard opened by many people
+    // at once) wait for that one query instead of each queueing their own.
+    const flightKey = `${version}\u0000${key}`;
+    const pending = this.inflight.get(flightKey);
+    if (pending) {
+      const { response, head } = await pending;
+      const meta = { ...response.meta, cached: true, elapsed_ms: performance.now() - t0 };
+      return { response: { ...response, meta }, head };
+    }
+    const flight = this.compute(req, version, key, t0);
+    this.inflight.set(flightKey, flight);
+    try {
+      return await flight;
+    } finally {
+      this.inflight.delete(flightKey);
+    }
+  }
+
+  private async compute(
+    req: AnalysisRequest,
+    version: string,
+    key: string,
+    t0: number,
+  ): Promise<{ response: AnalysisResponse; head: Buffer }> {
     const engine = this.engine(req.engine);
     const view = await this.catalog();
     const q = resolveAnalysis(view, req);

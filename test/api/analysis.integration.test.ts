@@ -98,6 +98,26 @@ describe('POST /analysis', () => {
     expect(c.body.meta.data_version).not.toBe(a.body.meta.data_version);
   });
 
+  it('runs identical concurrent requests once: the others wait for that answer', async () => {
+    const engine = fx.ctx.analysis.engines.duckdb;
+    const original = engine.query.bind(engine);
+    let queries = 0;
+    engine.query = ((...args: Parameters<typeof engine.query>) => {
+      queries++;
+      return original(...args);
+    }) as typeof engine.query;
+    try {
+      const req = { benchmark: 'alpha', levels: ['lvl', 'subj'], filters: { yr: [2020] } };
+      const answers = await Promise.all(Array.from({ length: 8 }, () => analysis(req)));
+      expect(queries).toBe(1);
+      expect(answers.filter((a) => a.body.meta.cached === false)).toHaveLength(1);
+      for (const a of answers) expect(a.body.rows).toEqual(answers[0]!.body.rows);
+      expectMatchesReference(answers[0]!.body, req);
+    } finally {
+      engine.query = original;
+    }
+  });
+
   it('answers Arrow IPC when asked', async () => {
     const { tableFromIPC } = await import('apache-arrow');
     const res = await fx.app.inject({
