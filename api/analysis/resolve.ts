@@ -94,6 +94,17 @@ export function resolveRuns(
   return selected.map((r) => r.id);
 }
 
+/**
+ * True when a (model, item) can have several results among these runs (samples, or several runs of one
+ * model): values must then be aggregated per item first. Otherwise each result row is its item's value.
+ */
+export function severalPerItem(view: CatalogView, runIds: readonly number[]): boolean {
+  const runs = view.runs.filter((r) => runIds.includes(r.id));
+  const perModel = new Map<number, number>();
+  for (const r of runs) perModel.set(r.modelId, (perModel.get(r.modelId) ?? 0) + 1);
+  return runs.some((r) => r.maxSample > 0) || [...perModel.values()].some((n) => n > 1);
+}
+
 export function resolveAnalysis(view: CatalogView, req: AnalysisRequest): ResolvedQuery {
   const b = resolveBenchmark(view, req.benchmark);
   const names = levelNames(req);
@@ -103,14 +114,7 @@ export function resolveAnalysis(view: CatalogView, req: AnalysisRequest): Resolv
   const levels = names.map((n) => resolveField(b, n, 'level field'));
   const filters = resolveFilters(b, req.filters);
   const runIds = resolveRuns(view, b, req.models, req.runs);
-  const runs = view.runs.filter((r) => runIds.includes(r.id));
-  const perModel = new Map<number, number>();
-  for (const r of runs) perModel.set(r.modelId, (perModel.get(r.modelId) ?? 0) + 1);
-  const perItem =
-    runs.some((r) => r.maxSample > 0) ||
-    [...perModel.values()].some((n) => n > 1) ||
-    !!req.pass_at ||
-    !!req.maj_at;
+  const perItem = severalPerItem(view, runIds) || !!req.pass_at || !!req.maj_at;
   return {
     benchmark: b,
     levels,

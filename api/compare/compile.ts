@@ -64,13 +64,20 @@ export function compilePairHistogram(
     metric === 'accuracy'
       ? `SUM(CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END) * 1.0e0 / ${k}`
       : `SUM(CASE WHEN outcome <> ${C.error} THEN score END) * 1.0e0 / ${ks}`;
+  // One result per (model, item) among the runs: each row is its item's value, no GROUP BY needed
+  // (the same values as the grouped form: k and ks are 1 exactly when the row has a value).
+  const perItem = q.perItem
+    ? `SELECT ${keys}, item_id, ${x} AS x FROM base GROUP BY ${keys}, item_id
+      HAVING ${metric === 'accuracy' ? k : ks} > 0`
+    : metric === 'accuracy'
+      ? `SELECT ${keys}, item_id, CASE WHEN outcome = ${C.correct} THEN 1.0e0 ELSE 0.0e0 END AS x
+        FROM base WHERE outcome IN (${scored})`
+      : `SELECT ${keys}, item_id, score * 1.0e0 AS x FROM base WHERE outcome <> ${C.error} AND score IS NOT NULL`;
   const aCols = g.map((c) => `a.${c}`).join(', ');
   const nullLevels = g.slice(0, levels).map((c) => `${c} IS NULL`);
   const nulls = g.map(() => 'NULL').join(', ');
   const sql = `WITH base AS (${base.sql}),
-    per_item AS (
-      SELECT ${keys}, item_id, ${x} AS x FROM base GROUP BY ${keys}, item_id
-      HAVING ${metric === 'accuracy' ? k : ks} > 0),
+    per_item AS (${perItem}),
     pairs AS (
       SELECT a.model${aCols ? `, ${aCols}` : ''}, a.x AS xa, b.x AS xb
         FROM per_item a LEFT JOIN per_item b ON b.item_id = a.item_id AND b.model = ?

@@ -60,6 +60,62 @@ function bruteInterval(a: [number, number], b: [number, number], level = 0.95): 
   return [solve((1 - level) / 2), solve(1 - (1 - level) / 2)];
 }
 
+/**
+ * For integer parameters, exactly: I_x(α, β) = P(Bin(α + β − 1, x) ≥ α), a finite sum; P(A − B ≤ d) =
+ * ∫ f_B(y)·I_{y+d}(A) dy over the y where 0 ≤ y + d ≤ 1 (a smooth polynomial there: Simpson's rule on
+ * 20,000 intervals), plus P(B ≥ 1 − d); bisection on d.
+ */
+function integerInterval(a: [number, number], b: [number, number], level = 0.95): [number, number] {
+  const cdf = ([al, be]: [number, number]) => {
+    const n = al + be - 1;
+    const lnC = Array.from({ length: n + 1 }, (_, k) => lnGamma(n + 1) - lnGamma(k + 1) - lnGamma(n - k + 1));
+    return (x: number) => {
+      if (x <= 0) return 0;
+      if (x >= 1) return 1;
+      const lx = Math.log(x);
+      const l1x = Math.log1p(-x);
+      let s = 0;
+      for (let k = al; k <= n; k++) s += Math.exp(lnC[k]! + k * lx + (n - k) * l1x);
+      return s;
+    };
+  };
+  const FA = cdf(a);
+  const FB = cdf(b);
+  const lnNormB = lnGamma(b[0] + b[1]) - lnGamma(b[0]) - lnGamma(b[1]);
+  const fB = (y: number) =>
+    Math.exp(
+      lnNormB + (b[0] - 1) * Math.log(Math.max(y, 1e-300)) + (b[1] - 1) * Math.log1p(-Math.min(y, 1 - 1e-16)),
+    );
+  const P = (d: number) => {
+    const lo = Math.max(0, -d);
+    const hi = Math.min(1, 1 - d);
+    let s = 1 - FB(hi); // y + d ≥ 1: A − B ≤ d for sure
+    if (hi > lo) {
+      const m = 20_000;
+      const h = (hi - lo) / m;
+      let acc = 0;
+      for (let i = 0; i <= m; i++) {
+        const y = lo + i * h;
+        const wgt = i === 0 || i === m ? 1 : i % 2 ? 4 : 2;
+        acc += wgt * fB(y) * FA(y + d);
+      }
+      s += (acc * h) / 3;
+    }
+    return s;
+  };
+  const solve = (t: number) => {
+    let lo = -1;
+    let hi = 1;
+    for (let it = 0; it < 45; it++) {
+      const mid = (lo + hi) / 2;
+      if (P(mid) < t) lo = mid;
+      else hi = mid;
+    }
+    return (lo + hi) / 2;
+  };
+  return [solve((1 - level) / 2), solve(1 - (1 - level) / 2)];
+}
+
 describe('fastDiffInterval', () => {
   const cases: [[number, number], [number, number]][] = [
     [
@@ -81,6 +137,39 @@ describe('fastDiffInterval', () => {
       }
     });
   }
+
+  it('small and extreme posteriors (all right against all wrong, a few items): density at an end of [0, 1]', () => {
+    for (const [a, b] of [
+      [
+        [11, 1],
+        [1, 11],
+      ], // 10/10 vs 0/10
+      [
+        [2, 10],
+        [11, 1],
+      ], // 1/10 vs 10/10
+      [
+        [9, 3],
+        [11, 1],
+      ], // 8/10 vs 10/10
+      [
+        [4, 1],
+        [1, 4],
+      ], // 3/3 vs 0/3
+      [
+        [38, 16],
+        [37, 17],
+      ], // 37/52 vs 36/52
+    ] as [[number, number], [number, number]][]) {
+      const want = integerInterval(a, b);
+      const got = fastDiffInterval({ alpha: a[0], beta: a[1] }, { alpha: b[0], beta: b[1] }, 0.95, 400);
+      expect(Math.abs(got[0] - want[0]), `${a} vs ${b}`).toBeLessThan(5e-5);
+      expect(Math.abs(got[1] - want[1]), `${a} vs ${b}`).toBeLessThan(5e-5);
+      const coarse = diffInterval({ alpha: a[0], beta: a[1] }, { alpha: b[0], beta: b[1] });
+      expect(Math.abs(coarse[0] - want[0]), `${a} vs ${b}`).toBeLessThan(1.5e-4);
+      expect(Math.abs(coarse[1] - want[1]), `${a} vs ${b}`).toBeLessThan(1.5e-4);
+    }
+  });
 
   it("agrees with the core library's integration on a skewed posterior near 0", () => {
     // the core routine is tested against a direct double integral in core/stats/bayes.test.ts

@@ -11,6 +11,7 @@ import {
   resolveField,
   resolveFilters,
   resolveRuns,
+  severalPerItem,
 } from '../analysis/resolve.ts';
 import type { AnalysisService } from '../analysis/service.ts';
 import { compilePairHistogram } from './compile.ts';
@@ -116,7 +117,7 @@ export async function compare(service: AnalysisService, req: CompareRequest): Pr
     filters,
     runIds,
     unscored: req.unscored,
-    perItem: true,
+    perItem: severalPerItem(view, runIds),
     passAt: [],
     majAt: [],
   };
@@ -287,7 +288,7 @@ function compareGroup(
     // a fixed order (by cluster, then values) so floating sums do not depend on the engine's row order
     const entries = [...part.entries].sort(
       (u, v) =>
-        (u.cluster ?? '').localeCompare(v.cluster ?? '') ||
+        (clustered ? (u.cluster ?? '').localeCompare(v.cluster ?? '') : 0) ||
         u.xa - v.xa ||
         (u.xb ?? -Infinity) - (v.xb ?? -Infinity),
     );
@@ -301,7 +302,7 @@ function compareGroup(
         a.push(e.xa);
         b.push(e.xb);
         // an item without a cluster value is a cluster of its own
-        clusters.push(e.cluster ?? `\u0000item${a.length}`);
+        if (clustered) clusters.push(e.cluster ?? `\u0000item${a.length}`);
       }
     }
   }
