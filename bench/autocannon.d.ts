@@ -6,6 +6,8 @@ declare module 'autocannon' {
       connections?: number;
       duration?: number;
       timeout?: number;
+      /** Requests per second over all connections. */
+      overallRate?: number;
       requests?: {
         method?: string;
         path?: string;

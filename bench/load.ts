@@ -14,6 +14,8 @@ export interface LoadJob {
   connections: number;
   durationS: number;
   uniqueShare: number;
+  /** Requests per second over all connections (autocannon overallRate); 0 = as fast as answers come back. */
+  rate: number;
   /** Bodies repeated (mix: the repeated share; cached: everything). */
   pool: unknown[];
   /** Builds the i-th unique body: base request plus filters on subjects chosen from i. */
@@ -52,6 +54,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     connections: job.connections,
     duration: job.durationS,
     timeout: 30,
+    ...(job.rate > 0 ? { overallRate: job.rate } : {}),
     requests: [
       {
         method: 'POST',
