@@ -30,8 +30,31 @@ const COLUMNS: [string, DuckDBType, string][] = [
   ['response', VARCHAR, 'VARCHAR'],
   ['error', VARCHAR, 'VARCHAR'],
   ['ord', INTEGER, 'INTEGER'],
+  ['nulls', INTEGER, 'INTEGER'],
 ];
-const NAMES = COLUMNS.map((c) => c[0]).filter((n) => n !== 'ord');
+const NAMES = COLUMNS.map((c) => c[0]).filter((n) => n !== 'ord' && n !== 'nulls');
+/**
+ * Nullable columns are staged as a placeholder plus a bit in `nulls` rather than as NULL: once a chunk
+ * column holds one NULL, @duckdb/node-api updates its validity mask with BigInt arithmetic for every later
+ * value. The INSERT puts the NULLs back.
+ */
+const NOT_NULL = new Set(['run_id', 'item_id', 'sample', 'outcome', 'ord', 'nulls']);
+const PLACEHOLDERS: DuckDBValue[] = COLUMNS.map(([, , t]) => (t === 'VARCHAR' ? '' : t === 'BOOLEAN' ? false : 0));
+/** The SELECT list restoring NULLs. WARNING: only our own column names and integer bits, no user text. */
+const SELECT_LIST = NAMES.map((n) => {
+  const i = COLUMNS.findIndex((c) => c[0] === n);
+  return NOT_NULL.has(n) ? `s.${n}` : `CASE WHEN s.nulls & ${1 << i} = 0 THEN s.${n} END AS ${n}`;
+}).join(', ');
+
+/** Sets column c of row j, or its placeholder; returns the row's `nulls` bit for it. */
+function put(cols: DuckDBValue[][], c: number, j: number, v: DuckDBValue): number {
+  if (v === null) {
+    cols[c]![j] = PLACEHOLDERS[c]!;
+    return 1 << c;
+  }
+  cols[c]![j] = v;
+  return 0;
+}
 const CHUNK = 2048;
 
 const num = (v: number | null | undefined): number | null =>
@@ -62,16 +85,17 @@ async function stage(conn: DuckDBConnection, rows: ResultRow[]): Promise<void> {
       cols[1]![j] = itemId;
       cols[2]![j] = r.sample;
       cols[3]![j] = OUTCOME_CODE[r.outcome];
-      cols[4]![j] = r.correct;
-      cols[5]![j] = num(r.score);
-      cols[6]![j] = r.answer ?? null;
-      cols[7]![j] = num(r.latency_ms);
-      cols[8]![j] = num(r.ttft_ms);
-      cols[9]![j] = int(r.tokens_in);
-      cols[10]![j] = int(r.tokens_out);
-      cols[11]![j] = num(r.cost_usd);
-      cols[12]![j] = r.response ?? null;
-      cols[13]![j] = r.error ?? null;
+      cols[15]![j] =
+        put(cols, 4, j, r.correct) |
+        put(cols, 5, j, num(r.score)) |
+        put(cols, 6, j, r.answer ?? null) |
+        put(cols, 7, j, num(r.latency_ms)) |
+        put(cols, 8, j, num(r.ttft_ms)) |
+        put(cols, 9, j, int(r.tokens_in)) |
+        put(cols, 10, j, int(r.tokens_out)) |
+        put(cols, 11, j, num(r.cost_usd)) |
+        put(cols, 12, j, r.response ?? null) |
+        put(cols, 13, j, r.error ?? null);
       cols[14]![j] = off + j;
     }
     const chunk = DuckDBDataChunk.create(types, n);
@@ -83,20 +107,35 @@ async function stage(conn: DuckDBConnection, rows: ResultRow[]): Promise<void> {
 }
 
 /**
+ * The batch without repeats of a (run_id, item_id, sample) key after its first occurrence. Keys are numbers
+ * per run (item_id·2¹⁶ + sample) rather than strings, which a batch would allocate by the hundred thousand.
+ */
+function firstOfEachKey(batch: ResultRow[]): ResultRow[] {
+  const byRun = new Map<number, Set<number | string>>();
+  const out: ResultRow[] = [];
+  for (const r of batch) {
+    let seen = byRun.get(r.runId);
+    if (!seen) {
+      seen = new Set();
+      byRun.set(r.runId, seen);
+    }
+    const sample = r.record.sample;
+    const k = sample < 65536 && r.itemId < 2 ** 36 ? r.itemId * 65536 + sample : `${r.itemId}|${sample}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(r);
+  }
+  return out;
+}
+
+/**
  * Appends results insert-if-absent on (run_id, item_id, sample): keys already stored, and
  * repeats inside the batch after the first, change nothing. Call inside a transaction.
  * Returns how many rows were inserted.
  */
 export async function appendResults(conn: DuckDBConnection, batch: ResultRow[]): Promise<number> {
   if (batch.length === 0) return 0;
-  // first occurrence of a key wins inside the batch
-  const seen = new Set<string>();
-  const rows = batch.filter((r) => {
-    const k = `${r.runId}|${r.itemId}|${r.record.sample}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  const rows = firstOfEachKey(batch);
   await stage(conn, rows);
   const cols = NAMES.join(', ');
   const runIds = [...new Set(rows.map((r) => r.runId))];
@@ -117,7 +156,7 @@ export async function appendResults(conn: DuckDBConnection, batch: ResultRow[]):
              AND r.run_id = s.run_id AND r.item_id = s.item_id AND r.sample = s.sample)`;
   const r = await conn.run(
     `INSERT INTO results (id, ${cols}, created_at)
-     SELECT nextval('seq_results'), ${cols}, current_timestamp FROM staging_results s ${guard}
+     SELECT nextval('seq_results'), ${SELECT_LIST}, current_timestamp FROM staging_results s ${guard}
      ORDER BY ord`,
     existing,
   );

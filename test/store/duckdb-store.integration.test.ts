@@ -38,6 +38,89 @@ describe('DuckDB record store', () => {
     await store.close();
   });
 
+  it('stores every nullable column as given: NULL stays NULL, and "", 0 and false stay values', async () => {
+    const store = await DuckDbStore.open(`${tmp.dir}/nulls.duckdb`);
+    const base = makeRecords({ benchmark: 'bench-n', models: ['m'], items: 4 })[0]!;
+    const cols = [
+      'correct',
+      'score',
+      'answer',
+      'latency_ms',
+      'ttft_ms',
+      'tokens_in',
+      'tokens_out',
+      'cost_usd',
+    ];
+    const variants = [
+      {
+        correct: null,
+        score: null,
+        answer: null,
+        latency_ms: null,
+        ttft_ms: null,
+        tokens_in: null,
+        tokens_out: null,
+        cost_usd: null,
+        response: null,
+        error: null,
+      },
+      {
+        correct: false,
+        score: 0,
+        answer: '',
+        latency_ms: 0,
+        ttft_ms: 0,
+        tokens_in: 0,
+        tokens_out: 0,
+        cost_usd: 0,
+        response: '',
+        error: '',
+      },
+      {
+        correct: true,
+        score: 0.25,
+        answer: 'B',
+        latency_ms: 12.5,
+        ttft_ms: 3,
+        tokens_in: 7,
+        tokens_out: 9,
+        cost_usd: 0.001,
+        response: 'x',
+        error: null,
+      },
+    ];
+    // a row with NULLs between rows with values, in one batch (one data chunk)
+    const recs = [1, 0, 2, 0, 1].map((v, i) => ({
+      ...base,
+      item_id: `n${i}`,
+      outcome:
+        variants[v]!.correct === null
+          ? ('unscored' as const)
+          : variants[v]!.correct
+            ? ('correct' as const)
+            : ('incorrect' as const),
+      ...variants[v]!,
+    }));
+    await store.ingest(recs);
+    const rows = await store.db.all<Record<string, unknown>>(
+      `SELECT i.item_key, ${cols.map((c) => `r.${c}`).join(', ')}, r.response, r.error
+       FROM results r JOIN items i ON i.id = r.item_id ORDER BY i.item_key`,
+    );
+    expect(rows).toHaveLength(recs.length);
+    for (const [i, r] of rows.entries()) {
+      const want = recs[i]!;
+      for (const c of [...cols, 'response', 'error']) {
+        const got = r[c];
+        const w = (want as Record<string, unknown>)[c];
+        if (w === null) expect(got, `${want.item_id}.${c}`).toBeNull();
+        else if (typeof w === 'boolean') expect(got === true || got === 1, `${want.item_id}.${c}`).toBe(w);
+        else if (typeof w === 'number') expect(Number(got), `${want.item_id}.${c}`).toBe(w);
+        else expect(got, `${want.item_id}.${c}`).toBe(w);
+      }
+    }
+    await store.close();
+  });
+
   it('survives a reopen, tracks runs and resume keys', async () => {
     const path = `${tmp.dir}/b.duckdb`;
     let store = await DuckDbStore.open(path);
