@@ -30,6 +30,12 @@ export function compileBase(q: ResolvedQuery, dialect: Dialect): CompiledQuery {
   else {
     where.push(`res.run_id IN (${q.runIds.map(() => '?').join(', ')})`);
     params.push(...q.runIds);
+    if (dialect === 'duckdb') {
+      // DuckDB turns a long IN list of parameters into a join after the scan; a range on the same ids is
+      // pushed into the scan, whose zone maps then skip row groups of other runs
+      where.push('res.run_id BETWEEN ? AND ?');
+      params.push(Math.min(...q.runIds), Math.max(...q.runIds));
+    }
   }
   for (const f of q.filters) {
     // ENUM columns compare with text parameters once cast; MySQL columns are text already
