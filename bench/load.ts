@@ -14,6 +14,8 @@ export interface LoadJob {
   connections: number;
   durationS: number;
   uniqueShare: number;
+  /** Index of this phase's first new body: each phase must start past every body sent before (or its "new" ones would be cache hits). */
+  uniqueFrom: number;
   /** Requests per second over all connections (autocannon overallRate); 0 = as fast as answers come back. */
   rate: number;
   /** Bodies repeated (mix: the repeated share; cached: everything). */
@@ -64,7 +66,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
           n++;
           const body =
             job.mode === 'mix' && rand() < job.uniqueShare
-              ? JSON.stringify(uniqueBody(job, unique++))
+              ? JSON.stringify(uniqueBody(job, job.uniqueFrom + unique++))
               : poolBodies[n % poolBodies.length];
           return { ...req, body };
         },
