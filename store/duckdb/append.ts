@@ -39,7 +39,9 @@ const NAMES = COLUMNS.map((c) => c[0]).filter((n) => n !== 'ord' && n !== 'nulls
  * value. The INSERT puts the NULLs back.
  */
 const NOT_NULL = new Set(['run_id', 'item_id', 'sample', 'outcome', 'ord', 'nulls']);
-const PLACEHOLDERS: DuckDBValue[] = COLUMNS.map(([, , t]) => (t === 'VARCHAR' ? '' : t === 'BOOLEAN' ? false : 0));
+const PLACEHOLDERS: DuckDBValue[] = COLUMNS.map(([, , t]) =>
+  t === 'VARCHAR' ? '' : t === 'BOOLEAN' ? false : 0,
+);
 /** The SELECT list restoring NULLs. WARNING: only our own column names and integer bits, no user text. */
 const SELECT_LIST = NAMES.map((n) => {
   const i = COLUMNS.findIndex((c) => c[0] === n);
