@@ -12,19 +12,11 @@
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../core/stats/testing/prng.ts';
 import type { CanonicalRecord, MetaValue } from '../core/types.ts';
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the tests' seeded PRNG): small, fast, deterministic. */
+export const prng = mulberry32;
 
 function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
