@@ -11,6 +11,7 @@ import {
 } from '@duckdb/node-api';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import type { ResultRow } from '../catalog.ts';
+import { finiteOrNull, roundedOrNull } from '../result-values.ts';
 import { queryRows } from './connection.ts';
 
 /** Staging columns, in order; results has the same ones plus id and created_at. */
@@ -59,13 +60,6 @@ function put(cols: DuckDBValue[][], c: number, j: number, v: DuckDBValue): numbe
 }
 const CHUNK = 2048;
 
-const num = (v: number | null | undefined): number | null =>
-  v === undefined || v === null || !Number.isFinite(v) ? null : v;
-const int = (v: number | null | undefined): number | null => {
-  const n = num(v);
-  return n === null ? null : Math.round(n);
-};
-
 async function ensureStaging(conn: DuckDBConnection): Promise<void> {
   await conn.run(
     `CREATE TEMP TABLE IF NOT EXISTS staging_results (${COLUMNS.map(([n, , t]) => `${n} ${t}`).join(', ')})`,
@@ -89,13 +83,13 @@ async function stage(conn: DuckDBConnection, rows: ResultRow[]): Promise<void> {
       cols[3]![j] = OUTCOME_CODE[r.outcome];
       cols[15]![j] =
         put(cols, 4, j, r.correct) |
-        put(cols, 5, j, num(r.score)) |
+        put(cols, 5, j, finiteOrNull(r.score)) |
         put(cols, 6, j, r.answer ?? null) |
-        put(cols, 7, j, num(r.latency_ms)) |
-        put(cols, 8, j, num(r.ttft_ms)) |
-        put(cols, 9, j, int(r.tokens_in)) |
-        put(cols, 10, j, int(r.tokens_out)) |
-        put(cols, 11, j, num(r.cost_usd)) |
+        put(cols, 7, j, finiteOrNull(r.latency_ms)) |
+        put(cols, 8, j, finiteOrNull(r.ttft_ms)) |
+        put(cols, 9, j, roundedOrNull(r.tokens_in)) |
+        put(cols, 10, j, roundedOrNull(r.tokens_out)) |
+        put(cols, 11, j, finiteOrNull(r.cost_usd)) |
         put(cols, 12, j, r.response ?? null) |
         put(cols, 13, j, r.error ?? null);
       cols[14]![j] = off + j;

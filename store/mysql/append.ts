@@ -3,6 +3,7 @@ import type mysql from 'mysql2/promise';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import type { ResultRow } from '../catalog.ts';
 import { chunks, placeholders } from '../db.ts';
+import { finiteOrNull, roundedOrNull } from '../result-values.ts';
 
 const COLS = [
   'run_id',
@@ -24,9 +25,6 @@ const COLS = [
 /** Below this many rows a multi-row INSERT is cheaper than a LOAD DATA round trip. */
 const LOAD_DATA_MIN_ROWS = 2000;
 
-const num = (v: number | null | undefined): number | null =>
-  v === undefined || v === null || !Number.isFinite(v) ? null : v;
-
 function values(row: ResultRow): unknown[] {
   const r = row.record;
   return [
@@ -35,13 +33,13 @@ function values(row: ResultRow): unknown[] {
     r.sample,
     OUTCOME_CODE[r.outcome],
     r.correct === null ? null : r.correct ? 1 : 0,
-    num(r.score),
+    finiteOrNull(r.score),
     r.answer == null ? null : r.answer.slice(0, 191),
-    num(r.latency_ms),
-    num(r.ttft_ms),
-    r.tokens_in == null ? null : Math.round(r.tokens_in),
-    r.tokens_out == null ? null : Math.round(r.tokens_out),
-    num(r.cost_usd),
+    finiteOrNull(r.latency_ms),
+    finiteOrNull(r.ttft_ms),
+    roundedOrNull(r.tokens_in),
+    roundedOrNull(r.tokens_out),
+    finiteOrNull(r.cost_usd),
     r.response ?? null,
     r.error ?? null,
   ];
