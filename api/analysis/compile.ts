@@ -53,7 +53,7 @@ export function compileBase(q: ResolvedQuery, dialect: Dialect): CompiledQuery {
 const gcols = (q: ResolvedQuery) => q.levels.map((_, i) => `g${i}`);
 
 /** Outcome codes that count toward n (scored): unscored joins them when counted wrong. */
-const scoredSet = (q: ResolvedQuery) =>
+export const scoredSet = (q: ResolvedQuery) =>
   q.unscored === 'wrong' ? `${C.correct}, ${C.incorrect}, ${C.unscored}` : `${C.correct}, ${C.incorrect}`;
 
 function latencyAggregates(q: ResolvedQuery, dialect: Dialect, from: string): string {

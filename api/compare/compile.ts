@@ -1,5 +1,5 @@
 import { OUTCOME_CODE } from '../../core/types.ts';
-import { type CompiledQuery, compileBase, type Dialect } from '../analysis/compile.ts';
+import { type CompiledQuery, compileBase, type Dialect, scoredSet } from '../analysis/compile.ts';
 import type { ResolvedQuery } from '../analysis/resolve.ts';
 
 const C = OUTCOME_CODE;
@@ -19,8 +19,7 @@ export function compileItemValues(
 ): CompiledQuery {
   const base = compileBase(q, dialect);
   const keys = ['model', ...q.levels.map((_, i) => `g${i}`), 'item_id'].join(', ');
-  const scored =
-    q.unscored === 'wrong' ? `${C.correct}, ${C.incorrect}, ${C.unscored}` : `${C.correct}, ${C.incorrect}`;
+  const scored = scoredSet(q);
   const k = `SUM(CASE WHEN outcome IN (${scored}) THEN 1 ELSE 0 END)`;
   const ks = `SUM(CASE WHEN outcome <> ${C.error} AND score IS NOT NULL THEN 1 ELSE 0 END)`;
   const sql = `WITH base AS (${base.sql})
@@ -56,8 +55,7 @@ export function compilePairHistogram(
   const base = compileBase(q, dialect);
   const g = q.levels.map((_, i) => `g${i}`);
   const keys = ['model', ...g].join(', ');
-  const scored =
-    q.unscored === 'wrong' ? `${C.correct}, ${C.incorrect}, ${C.unscored}` : `${C.correct}, ${C.incorrect}`;
+  const scored = scoredSet(q);
   const k = `SUM(CASE WHEN outcome IN (${scored}) THEN 1 ELSE 0 END)`;
   const ks = `SUM(CASE WHEN outcome <> ${C.error} AND score IS NOT NULL THEN 1 ELSE 0 END)`;
   const x =
