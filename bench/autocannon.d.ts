@@ -8,6 +8,11 @@ declare module 'autocannon' {
       timeout?: number;
       /** Requests per second over all connections. */
       overallRate?: number;
+      /**
+       * With a rate, autocannon otherwise records each answer of L ms with L − 1 synthetic samples
+       * (HdrHistogram's coordinated-omission correction with an expected interval of ceil(1 / rate) = 1 ms).
+       */
+      ignoreCoordinatedOmission?: boolean;
       requests?: {
         method?: string;
         path?: string;
@@ -36,6 +41,16 @@ declare module 'autocannon' {
       '2xx': number;
     }
   }
-  function autocannon(opts: autocannon.Options): Promise<autocannon.Result>;
+  interface Instance extends PromiseLike<autocannon.Result> {
+    /** One answer: `client` is the connection that sent it; `responseTime` in ms. */
+    on(
+      event: 'response',
+      listener: (client: Client, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): Instance;
+  }
+  interface Client {
+    requestIterator: { context: Record<string, unknown> };
+  }
+  function autocannon(opts: autocannon.Options): Instance;
   export default autocannon;
 }
