@@ -1,6 +1,6 @@
 /**
  * How a result's optional numbers are stored, by both stores alike: a finite number as given, anything
- * else (missing, NaN, ±Infinity) as NULL; token counts rounded to integers.
+ * else (missing, NaN, ±Infinity) as NULL; token counts rounded to integers, latencies to the microsecond.
  */
 export const finiteOrNull = (v: number | null | undefined): number | null =>
   v === undefined || v === null || !Number.isFinite(v) ? null : v;
@@ -8,4 +8,13 @@ export const finiteOrNull = (v: number | null | undefined): number | null =>
 export const roundedOrNull = (v: number | null | undefined): number | null => {
   const n = finiteOrNull(v);
   return n === null ? null : Math.round(n);
+};
+
+/**
+ * Latencies (ms) to whole microseconds: finer digits are clock noise, and the analysis computes latency
+ * quantiles over integer microseconds (api/analysis/compile.ts), which must be the stored values exactly.
+ */
+export const microsecondsOrNull = (v: number | null | undefined): number | null => {
+  const n = finiteOrNull(v);
+  return n === null ? null : Math.round(n * 1000) / 1000;
 };

@@ -11,7 +11,7 @@ import {
 } from '@duckdb/node-api';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import type { ResultRow } from '../catalog.ts';
-import { finiteOrNull, roundedOrNull } from '../result-values.ts';
+import { finiteOrNull, microsecondsOrNull, roundedOrNull } from '../result-values.ts';
 import { queryRows } from './connection.ts';
 
 /** Staging columns, in order; results has the same ones plus id and created_at. */
@@ -85,8 +85,8 @@ async function stage(conn: DuckDBConnection, rows: ResultRow[]): Promise<void> {
         put(cols, 4, j, r.correct) |
         put(cols, 5, j, finiteOrNull(r.score)) |
         put(cols, 6, j, r.answer ?? null) |
-        put(cols, 7, j, finiteOrNull(r.latency_ms)) |
-        put(cols, 8, j, finiteOrNull(r.ttft_ms)) |
+        put(cols, 7, j, microsecondsOrNull(r.latency_ms)) |
+        put(cols, 8, j, microsecondsOrNull(r.ttft_ms)) |
         put(cols, 9, j, roundedOrNull(r.tokens_in)) |
         put(cols, 10, j, roundedOrNull(r.tokens_out)) |
         put(cols, 11, j, finiteOrNull(r.cost_usd)) |

@@ -3,7 +3,7 @@ import type mysql from 'mysql2/promise';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import type { ResultRow } from '../catalog.ts';
 import { chunks, placeholders } from '../db.ts';
-import { finiteOrNull, roundedOrNull } from '../result-values.ts';
+import { finiteOrNull, microsecondsOrNull, roundedOrNull } from '../result-values.ts';
 
 const COLS = [
   'run_id',
@@ -35,8 +35,8 @@ function values(row: ResultRow): unknown[] {
     r.correct === null ? null : r.correct ? 1 : 0,
     finiteOrNull(r.score),
     r.answer == null ? null : r.answer.slice(0, 191),
-    finiteOrNull(r.latency_ms),
-    finiteOrNull(r.ttft_ms),
+    microsecondsOrNull(r.latency_ms),
+    microsecondsOrNull(r.ttft_ms),
     roundedOrNull(r.tokens_in),
     roundedOrNull(r.tokens_out),
     finiteOrNull(r.cost_usd),

@@ -13,7 +13,7 @@ export const MODELS = ['model_x', 'model_y', 'model_z'];
 
 /**
  * Generated records (test data, not results): 3 models, 48 items with typed metadata (string,
- * integer, boolean, a string with NULLs), scores on some rows, latencies; model_z also has a second
+ * integer, boolean, a string with NULLs), scores on some rows, latencies (with sub-µs digits); model_z also has a second
  * run with 3 samples per item; every outcome occurs.
  */
 export function fixtureRecords(): CanonicalRecord[] {
@@ -44,7 +44,8 @@ export function fixtureRecords(): CanonicalRecord[] {
         lvl: item % 7 === 0 ? null : LEVELS[item % 3]!,
       },
       answer: ['A', 'B', 'C'][Math.floor(rand() * 3)]!,
-      latency_ms: item % 5 === 0 ? null : Math.round(rand() * 2000),
+      // sub-microsecond digits on purpose: stored to the µs, and quantiles over integer µs must give them back
+      latency_ms: item % 5 === 0 ? null : rand() * 2000,
       tokens_in: 100 + item,
       tokens_out: 20,
       cost_usd: 0.002,

@@ -99,7 +99,11 @@ export function referenceAnalysis(
       if (sc.length > 0) itemScores.push(sc.reduce((a, b) => a + b, 0) / sc.length);
     }
     const acc = meanSd(itemMeans);
-    const lat = g.recs.map((r) => r.latency_ms).filter((x): x is number => x != null);
+    // latencies are kept to the microsecond (store/result-values.ts): written here from that rule, not imported
+    const lat = g.recs
+      .map((r) => r.latency_ms)
+      .filter((x): x is number => x != null)
+      .map((x) => Math.round(x * 1000) / 1000);
     const tok = g.recs.map((r) => r.tokens_in).filter((x): x is number => x != null);
     const cost = g.recs.map((r) => r.cost_usd).filter((x): x is number => x != null);
     rows.push({
