@@ -27,9 +27,11 @@ export interface AppContext {
 export async function openContext(config: Config, opts: { mirrorLoop?: boolean } = {}): Promise<AppContext> {
   const metrics = createMetrics();
   const duck = await DuckDbStore.open(config.duckdbPath);
+  // a validated integer (core/config.ts), not user text
+  if (config.duckdbThreads) await duck.db.run(`SET threads = ${Math.trunc(config.duckdbThreads)}`);
   const mysql = config.mysqlUrl ? await MysqlStore.open(config.mysqlUrl, config.mysqlPoolSize) : null;
   const mirror = mysql ? new Mirror(mysql.pool, duck) : null;
-  const duckEngine = await DuckDbEngine.create(duck.instance, 4);
+  const duckEngine = await DuckDbEngine.create(duck.instance, config.duckdbReaders);
   const mysqlEngine = mysql ? await MysqlEngine.create(mysql.pool) : null;
   const analysis = new AnalysisService(
     duck,

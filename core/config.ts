@@ -12,6 +12,8 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DUCKDB_READERS: z.coerce.number().int().min(1).max(64).default(4),
+  DUCKDB_THREADS: z.coerce.number().int().min(1).max(1024).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVALHOUSE_URL: z.string().url().optional(),
   QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
@@ -26,6 +28,13 @@ export type Config = {
   host: string;
   port: number;
   mysqlPoolSize: number;
+  /** DuckDB connections that answer analyses at once (each uses DuckDB's threads); more wait in line. */
+  duckdbReaders: number;
+  /**
+   * DuckDB's worker threads (default: DuckDB's own, one per core). 1 trades a lone large query's speed
+   * (≈ 1.8× slower) for more analyses per second under concurrent load (bench/README.md).
+   */
+  duckdbThreads: number | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /** Where CLI writing commands find a running server (embedded mode). */
   evalhouseUrl: string;
@@ -57,6 +66,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     mysqlPoolSize: e.MYSQL_POOL_SIZE,
+    duckdbReaders: e.DUCKDB_READERS,
+    duckdbThreads: e.DUCKDB_THREADS,
     logLevel: e.LOG_LEVEL,
     evalhouseUrl: e.EVALHOUSE_URL ?? `http://${e.HOST}:${e.PORT}`,
     queryTimeoutMs: e.QUERY_TIMEOUT_MS,

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import type { DuckDbEngine } from '../api/analysis/engines.ts';
+import { openContext } from '../api/context.ts';
+import { tmpDir } from '../test/helpers/tmp.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.duckdbReaders).toBe(4);
+    expect(c.duckdbThreads).toBeUndefined();
+    expect(c.port).toBe(3000);
+  });
+
+  it('names the variable and the value it refuses', () => {
+    expect(() => loadConfig({ DUCKDB_THREADS: 'two' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DUCKDB_THREADS: 'two' })).toThrow(/DUCKDB_THREADS.*"two"/);
+    expect(() => loadConfig({ DUCKDB_READERS: '0' })).toThrow(/DUCKDB_READERS/);
+  });
+
+  it('DUCKDB_THREADS and DUCKDB_READERS reach the server context', async () => {
+    const { dir, cleanup } = tmpDir();
+    const ctx = await openContext(
+      loadConfig({
+        DUCKDB_PATH: `${dir}/t.duckdb`,
+        DEMO_DATA: 'off',
+        DUCKDB_THREADS: '1',
+        DUCKDB_READERS: '3',
+      }),
+      { mirrorLoop: false },
+    );
+    try {
+      const [row] = await ctx.duck.db.all<{ t: number }>("SELECT current_setting('threads') AS t");
+      expect(Number(row?.t)).toBe(1);
+      expect((ctx.analysis.engines.duckdb as DuckDbEngine).stats.size).toBe(3);
+    } finally {
+      await ctx.close();
+      cleanup();
+    }
+  });
+});
