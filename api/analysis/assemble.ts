@@ -74,46 +74,69 @@ export function groupKey(r: Pick<RawRow, 'model' | 'g0' | 'g1' | 'g2'>, levels: 
   return JSON.stringify(parts);
 }
 
+const LEVEL_KEYS = ['g0', 'g1', 'g2'] as const;
+
 /** Splits rows with a NULL group key off (pandas groupby semantics) and counts their results. */
 export function dropNullGroups(q: ResolvedQuery, rows: RawRow[]): { kept: RawRow[]; excluded: number } {
   let excluded = 0;
   const kept: RawRow[] = [];
+  const keys = LEVEL_KEYS.slice(0, q.levels.length);
   for (const r of rows) {
-    let hasNull = false;
-    for (let i = 0; i < q.levels.length; i++) if (r[`g${i}` as 'g0'] == null) hasNull = true;
-    if (hasNull) excluded += r.n_samples;
+    if (keys.some((k) => r[k] == null)) excluded += r.n_samples;
     else kept.push(r);
   }
   return { kept, excluded };
 }
 
+/**
+ * Builds answer rows for one query. Group values repeat across rows (a few distinct per level), so each
+ * distinct stored value is decoded once.
+ */
+export function rowBuilder(q: ResolvedQuery, view: CatalogView): (r: RawRow) => AnalysisRow {
+  const levels = q.levels.map((f, i) => ({
+    name: f.name,
+    type: f.type,
+    key: LEVEL_KEYS[i]!,
+    decoded: new Map(),
+  }));
+  return (r) => {
+    const acc = fromSums(pSums(r));
+    const score = fromSums(sSums(r));
+    const groups: Record<string, MetaValue> = {};
+    for (const l of levels) {
+      const stored = (r[l.key] as string | null | undefined) ?? null;
+      let v = l.decoded.get(stored) as MetaValue | undefined;
+      if (v === undefined) {
+        v = decodeValue(stored, l.type);
+        l.decoded.set(stored, v);
+      }
+      groups[l.name] = v;
+    }
+    return {
+      model: view.modelName.get(r.model) ?? String(r.model),
+      groups,
+      n: r.n,
+      n_items: r.n_items,
+      n_samples: r.n_samples,
+      correct: r.correct,
+      unscored: r.unscored,
+      errors: r.errors,
+      accuracy: acc.mean,
+      stderr: acc.stderr,
+      ci95: acc.mean === null ? null : wilsonFromProportion(acc.mean, acc.n),
+      mean_score: score.mean,
+      mean_score_stderr: score.stderr,
+      latency_ms_p50: r.latency_ms_p50,
+      latency_ms_p95: r.latency_ms_p95,
+      tokens_in: r.tokens_in,
+      tokens_out: r.tokens_out,
+      cost_usd: r.cost_usd,
+    } as AnalysisRow;
+  };
+}
+
 export function toAnalysisRow(q: ResolvedQuery, view: CatalogView, r: RawRow): AnalysisRow {
-  const acc = fromSums(pSums(r));
-  const score = fromSums(sSums(r));
-  const groups: Record<string, MetaValue> = {};
-  q.levels.forEach((f, i) => {
-    groups[f.name] = decodeValue((r[`g${i}` as 'g0'] as string | null) ?? null, f.type);
-  });
-  return {
-    model: view.modelName.get(r.model) ?? String(r.model),
-    groups,
-    n: r.n,
-    n_items: r.n_items,
-    n_samples: r.n_samples,
-    correct: r.correct,
-    unscored: r.unscored,
-    errors: r.errors,
-    accuracy: acc.mean,
-    stderr: acc.stderr,
-    ci95: acc.mean === null ? null : wilsonFromProportion(acc.mean, acc.n),
-    mean_score: score.mean,
-    mean_score_stderr: score.stderr,
-    latency_ms_p50: r.latency_ms_p50,
-    latency_ms_p95: r.latency_ms_p95,
-    tokens_in: r.tokens_in,
-    tokens_out: r.tokens_out,
-    cost_usd: r.cost_usd,
-  } as AnalysisRow;
+  return rowBuilder(q, view)(r);
 }
 
 /** Orders rows by model name, then by each level's values in the field's natural order. */

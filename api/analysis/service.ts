@@ -9,6 +9,7 @@ import {
   type Estimate,
   groupKey,
   type RawRow,
+  rowBuilder,
   sortRows,
   type Totals,
   toAnalysisRow,
@@ -178,7 +179,7 @@ export class AnalysisService {
     }
     const numeric = raw.map(normalizeRow);
     const { kept, excluded } = dropNullGroups(q, numeric);
-    const rows = kept.map((r) => toAnalysisRow(q, view, r));
+    const rows = kept.map(rowBuilder(q, view));
     if (q.passAt.length > 0) await this.addPassAt(engine, q, rows, kept);
     if (q.majAt.length > 0) await this.addMajAt(engine, q, rows, kept);
     const response: AnalysisResponse = {
@@ -292,17 +293,19 @@ const NUMERIC_FIELDS = [
 
 /** Both engines' rows as plain numbers (in place); group keys as text (ENUMs and VARCHARs alike). */
 function normalizeRow(r: RawRow): RawRow {
+  // DuckDB's rows arrive as numbers and strings already (queryRows); MySQL's sums arrive as DECIMAL text
   const o = r as unknown as Record<string, unknown>;
-  for (const k of NUMERIC_FIELDS) {
+  for (const k in o) {
     const v = o[k];
-    if (typeof v === 'string' || typeof v === 'bigint') o[k] = Number(v);
-  }
-  for (const k of ['g0', 'g1', 'g2'] as const) {
-    const v = o[k];
-    if (v !== undefined) o[k] = v === null ? null : String(v);
+    if (v === null || v === undefined) continue;
+    if (GROUP.has(k)) {
+      if (typeof v !== 'string') o[k] = String(v);
+    } else if ((typeof v === 'string' && NUMERIC.has(k)) || typeof v === 'bigint') o[k] = Number(v);
   }
   return r;
 }
+const NUMERIC = new Set<string>(NUMERIC_FIELDS);
+const GROUP = new Set(['g0', 'g1', 'g2']);
 export interface SummaryEntry {
   benchmark: string;
   items: number;
