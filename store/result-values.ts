@@ -10,11 +10,15 @@ export const roundedOrNull = (v: number | null | undefined): number | null => {
   return n === null ? null : Math.round(n);
 };
 
+/** Larger latencies (ms, ≈ 31 years) are not durations anything measured; they are stored as NULL. */
+export const MAX_LATENCY_MS = 1e12;
+
 /**
  * Latencies (ms) to whole microseconds: finer digits are clock noise, and the analysis computes latency
  * quantiles over integer microseconds (api/analysis/compile.ts), which must be the stored values exactly.
+ * Beyond ±MAX_LATENCY_MS, like NaN and ±Infinity, NULL (those microseconds would not fit a BIGINT).
  */
 export const microsecondsOrNull = (v: number | null | undefined): number | null => {
   const n = finiteOrNull(v);
-  return n === null ? null : Math.round(n * 1000) / 1000;
+  return n === null || Math.abs(n) > MAX_LATENCY_MS ? null : Math.round(n * 1000) / 1000;
 };

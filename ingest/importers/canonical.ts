@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { type CanonicalRecord, type MetaValue, OUTCOMES, type Outcome } from '../../core/types.ts';
+import { MAX_LATENCY_MS } from '../../store/result-values.ts';
 import { openContent, readLines, withoutGz } from './read.ts';
 import type { Importer, ImportItem, ImportOptions, RecordError } from './types.ts';
 
@@ -39,6 +40,12 @@ const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
 });
 const text = z.string({ error: 'must be a string or null' }).nullish();
 const amount = z.number({ error: 'must be a number or null' }).finite().nonnegative().nullish();
+const duration = z
+  .number({ error: 'must be a number or null' })
+  .finite()
+  .nonnegative()
+  .max(MAX_LATENCY_MS, `must be at most ${MAX_LATENCY_MS} ms`)
+  .nullish();
 
 const recordSchema = z.strictObject({
   benchmark: z.string({ error: 'required: a non-empty string' }).min(1, 'required: a non-empty string'),
@@ -64,8 +71,8 @@ const recordSchema = z.strictObject({
   response: text,
   answer: text,
   reference: text,
-  latency_ms: amount,
-  ttft_ms: amount,
+  latency_ms: duration,
+  ttft_ms: duration,
   tokens_in: amount,
   tokens_out: amount,
   cost_usd: amount,
