@@ -63,8 +63,10 @@ export const scoredSet = (q: ResolvedQuery) =>
  * DuckDB's latency quantiles: both from one selection per group, over whole microseconds as BIGINT (stored
  * latencies are rounded to the microsecond at ingest, store/result-values.ts): quantile_disc over integers
  * costs half what it does over DOUBLE. Back in ms, k / 1000.0 is the same double as the stored value.
+ * TRY_CAST: a latency stored before the ±1e12 ms bound whose microseconds overflow BIGINT is left out of
+ * the quantiles instead of failing the query (it costs no more than CAST).
  */
-const LATENCY_QUANTILES_US = 'quantile_disc(CAST(latency_ms * 1000 AS BIGINT), [0.5, 0.95])';
+const LATENCY_QUANTILES_US = 'quantile_disc(TRY_CAST(latency_ms * 1000 AS BIGINT), [0.5, 0.95])';
 const LATENCY_QUANTILES_MS = 'lq[1] / 1000.0 AS latency_ms_p50, lq[2] / 1000.0 AS latency_ms_p95';
 
 function latencyAggregates(q: ResolvedQuery, dialect: Dialect, from: string): string {

@@ -61,4 +61,22 @@ describe('latencies', () => {
       });
     }
   });
+
+  it('a latency stored before the bound (too large for microseconds in a BIGINT) is left out, not a 5xx', async () => {
+    const fx = await openApiFixture({ mysql: false, records: [rec(1, 5), rec(3, 9), rec(5, 11)] });
+    try {
+      // written straight into the table, as an older version could have stored it
+      await fx.ctx.duck.db.run('UPDATE results SET latency_ms = 1e300 WHERE latency_ms = 11');
+      const res = await fx.app.inject({
+        method: 'POST',
+        url: '/analysis',
+        payload: { benchmark: 'lat', levels: ['part'] },
+      });
+      expect(res.statusCode).toBe(200);
+      const [row] = res.json().rows as { latency_ms_p50: number; latency_ms_p95: number; n: number }[];
+      expect(row).toMatchObject({ n: 3, latency_ms_p50: 5, latency_ms_p95: 9 });
+    } finally {
+      await fx.close();
+    }
+  });
 });
