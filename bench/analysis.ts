@@ -309,7 +309,7 @@ const uniqueSample = await fetch(`${my.url}/analysis`, {
 const uniqueBytes = (await uniqueSample.arrayBuffer()).byteLength;
 const base = { benchmark: BENCH, levels: ['category', 'difficulty'] };
 console.log(
-  `(iv) autocannon on ${fmt(M)} rows: ${connections} connections, ${durationS} s each, load generator in a child process`,
+  `(iv) load on ${fmt(M)} rows: ${connections} connections, ${durationS} s each, load generator in a child process`,
 );
 console.log(
   `  repeated bodies: 20 one-level queries (answers ${fmt(poolBytes / pool.length)} bytes on average, answered once before); new bodies: [category, difficulty] with a new subject filter (${fmt(uniqueBytes)} bytes)`,
