@@ -84,6 +84,14 @@ export function uniqueBody(job: Pick<LoadJob, 'base' | 'subjects'>, i: number): 
   };
 }
 
+/** The answers' latencies, all together and by kind of body. */
+function latencies(raw: { new: number[]; repeat: number[] }): Pick<LoadResult, 'latency' | 'byKind'> {
+  return {
+    latency: percentiles([...raw.new, ...raw.repeat]),
+    byKind: { new: percentiles(raw.new), repeat: percentiles(raw.repeat) },
+  };
+}
+
 /** Picks each request's body: a new (never sent) body with probability uniqueShare, else the next pooled one. */
 function bodies(job: LoadJob) {
   const pool = job.pool.map((b) => JSON.stringify(b));
@@ -141,8 +149,7 @@ async function runAutocannon(job: LoadJob): Promise<LoadResult> {
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     ok2xx: result['2xx'],
-    latency: percentiles([...raw.new, ...raw.repeat]),
-    byKind: { new: percentiles(raw.new), repeat: percentiles(raw.repeat) },
+    ...latencies(raw),
     uniqueSent: pick.uniqueSent,
   };
 }
@@ -212,8 +219,7 @@ async function runPoisson(job: LoadJob): Promise<LoadResult> {
     mode: job.mode,
     ...out,
     rps: out.requests / job.durationS,
-    latency: percentiles([...raw.new, ...raw.repeat]),
-    byKind: { new: percentiles(raw.new), repeat: percentiles(raw.repeat) },
+    ...latencies(raw),
     uniqueSent: pick.uniqueSent,
   };
 }

@@ -135,10 +135,6 @@ export function rowBuilder(q: ResolvedQuery, view: CatalogView): (r: RawRow) => 
   };
 }
 
-export function toAnalysisRow(q: ResolvedQuery, view: CatalogView, r: RawRow): AnalysisRow {
-  return rowBuilder(q, view)(r);
-}
-
 /** Orders rows by model name, then by each level's values in the field's natural order. */
 export function sortRows(q: ResolvedQuery, rows: AnalysisRow[]): AnalysisRow[] {
   return rows.sort((a, b) => {

@@ -12,7 +12,6 @@ import {
   rowBuilder,
   sortRows,
   type Totals,
-  toAnalysisRow,
 } from './assemble.ts';
 import { AnswerCache } from './cache.ts';
 import { type CatalogView, loadCatalogView } from './catalog-view.ts';
@@ -311,7 +310,7 @@ export interface SummaryEntry {
   items: number;
   runs: number;
   results: number;
-  models: ReturnType<typeof toAnalysisRow>[];
+  models: AnalysisRow[];
 }
 
 /** Per benchmark: result totals and each model's accuracy over all its items (micro), with stderr. */
@@ -340,9 +339,7 @@ export async function summarize(service: AnalysisService): Promise<SummaryEntry[
       items: 0,
       runs: runs.length,
       results: runs.reduce((s, r) => s + r.results, 0),
-      models: rows
-        .map((r) => toAnalysisRow(q, view, r))
-        .sort((x, y) => (y.accuracy ?? -1) - (x.accuracy ?? -1)),
+      models: rows.map(rowBuilder(q, view)).sort((x, y) => (y.accuracy ?? -1) - (x.accuracy ?? -1)),
     });
   }
   return out;

@@ -39,13 +39,9 @@ const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: 'must be a string, number, boolean or null (no nested objects or arrays)',
 });
 const text = z.string({ error: 'must be a string or null' }).nullish();
-const amount = z.number({ error: 'must be a number or null' }).finite().nonnegative().nullish();
-const duration = z
-  .number({ error: 'must be a number or null' })
-  .finite()
-  .nonnegative()
-  .max(MAX_LATENCY_MS, `must be at most ${MAX_LATENCY_MS} ms`)
-  .nullish();
+const nonNegative = z.number({ error: 'must be a number or null' }).finite().nonnegative();
+const amount = nonNegative.nullish();
+const duration = nonNegative.max(MAX_LATENCY_MS, `must be at most ${MAX_LATENCY_MS} ms`).nullish();
 
 const recordSchema = z.strictObject({
   benchmark: z.string({ error: 'required: a non-empty string' }).min(1, 'required: a non-empty string'),
