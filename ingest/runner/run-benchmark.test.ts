@@ -190,10 +190,12 @@ describe('runBenchmark through the real SDKs', () => {
         .map((r) => r.response)
         .sort(),
     ).toEqual(['Answer: A', 'Answer: A', 'Answer: C', 'Answer: C']);
+    // Measured at the server: the client's stall watchdog starts when the request leaves, a little before the
+    // server sees it, so on a loaded machine a gap can come out a few ms under the 300 ms timeout (CI saw 292).
     const g0 = gaps('Question 0')[0]!;
-    expect(g0).toBeGreaterThanOrEqual(300);
+    expect(g0).toBeGreaterThanOrEqual(250);
     expect(g0).toBeLessThan(1000);
-    expect(gaps('Question 2')[0]).toBeGreaterThanOrEqual(300);
+    expect(gaps('Question 2')[0]).toBeGreaterThanOrEqual(250);
     // The server saw the first attempts go away before they completed.
     expect(
       fake.requests
