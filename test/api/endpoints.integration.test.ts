@@ -123,7 +123,7 @@ describe('health, metrics, docs', () => {
     const promtool = spawnSync('promtool', ['--version']);
     if (promtool.error) {
       if (process.env.REQUIRE_PROMTOOL) throw new Error('promtool is required (apt-get install prometheus)');
-      console.warn('promtool not installed: skipped the promtool lint (CI installs it)');
+      console.warn('promtool not installed: skipped the promtool lint (.ci/run installs it)');
       return;
     }
     const file = `${tmp.dir}/metrics.txt`;
