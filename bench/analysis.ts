@@ -36,7 +36,7 @@ import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
 import { ensureDuckFile } from './duck-file.ts';
 import { generateBatches, plan, prng, SUBJECT_NAMES } from './generate.ts';
-import { type LoadJob, type LoadResult, uniqueBody } from './load.ts';
+import { type LoadJob, type LoadResult, nearestRank, uniqueBody } from './load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -67,10 +67,9 @@ const t = () => performance.now();
 
 function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
   return {
     median: s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2,
-    p95: q(0.95),
+    p95: nearestRank(s, 0.95),
     min: s[0]!,
     n: s.length,
   };

@@ -59,11 +59,15 @@ export interface LoadResult {
   uniqueSent: number;
 }
 
+/** The nearest-rank p-quantile (0 < p ≤ 1) of ascending values: the ⌈p·n⌉-th. */
+export function nearestRank(sorted: ArrayLike<number>, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
 /** Nearest-rank percentiles of raw latencies (ms, one decimal). */
 export function percentiles(xs: number[]): Percentiles {
   const s = Float64Array.from(xs).sort();
-  const at = (p: number) =>
-    s.length ? Math.round(s[Math.max(0, Math.ceil(p * s.length) - 1)]! * 10) / 10 : 0;
+  const at = (p: number) => (s.length ? Math.round(nearestRank(s, p) * 10) / 10 : 0);
   const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : 0;
   return {
     n: s.length,

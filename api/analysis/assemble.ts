@@ -68,13 +68,14 @@ export interface Totals {
 const pSums = (r: RawRow): Sums => ({ n: r.n_items, sum: r.sum_p ?? 0, sumSq: r.sum_p2 ?? 0 });
 const sSums = (r: RawRow): Sums => ({ n: r.n_score, sum: r.sum_s ?? 0, sumSq: r.sum_s2 ?? 0 });
 
+/** The group columns of an aggregate row, one per level (compile.ts names them g0..g2). */
+export const LEVEL_KEYS = ['g0', 'g1', 'g2'] as const;
+
 export function groupKey(r: Pick<RawRow, 'model' | 'g0' | 'g1' | 'g2'>, levels: number): string {
   const parts: unknown[] = [r.model];
-  for (let i = 0; i < levels; i++) parts.push(r[`g${i}` as 'g0']);
+  for (let i = 0; i < levels; i++) parts.push(r[LEVEL_KEYS[i]!]);
   return JSON.stringify(parts);
 }
-
-const LEVEL_KEYS = ['g0', 'g1', 'g2'] as const;
 
 /** Splits rows with a NULL group key off (pandas groupby semantics) and counts their results. */
 export function dropNullGroups(q: ResolvedQuery, rows: RawRow[]): { kept: RawRow[]; excluded: number } {

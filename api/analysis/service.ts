@@ -8,6 +8,7 @@ import {
   dropNullGroups,
   type Estimate,
   groupKey,
+  LEVEL_KEYS,
   type RawRow,
   rowBuilder,
   sortRows,
@@ -304,7 +305,7 @@ function normalizeRow(r: RawRow): RawRow {
   return r;
 }
 const NUMERIC = new Set<string>(NUMERIC_FIELDS);
-const GROUP = new Set(['g0', 'g1', 'g2']);
+const GROUP = new Set<string>(LEVEL_KEYS);
 export interface SummaryEntry {
   benchmark: string;
   items: number;
