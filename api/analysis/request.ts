@@ -10,10 +10,9 @@ export const AnalysisRequest = z
     benchmark: z.string().min(1).max(191).describe('benchmark slug'),
     levels: z
       .array(FIELD_NAME)
-      .min(1)
       .max(MAX_LEVELS)
       .optional()
-      .describe('1 to 3 metadata fields, outermost first'),
+      .describe('0 to 3 metadata fields, outermost first; [] gives one row per model (groups {})'),
     level1: FIELD_NAME.optional(),
     level2: FIELD_NAME.optional(),
     level3: FIELD_NAME.optional(),
@@ -56,7 +55,7 @@ export const AnalysisRequest = z
     if (!r.levels && r.level1 === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: 'levels (1 to 3 field names) or level1 is required',
+        message: 'levels (0 to 3 field names; [] for one row per model) or level1 is required',
         path: ['levels'],
       });
     }

@@ -16,7 +16,7 @@ export async function analysisRoutes(app: FastifyInstance, { ctx }: { ctx: AppCo
         summary:
           'Per model and group: accuracy with stderr and Wilson interval, scores, latency, tokens, cost',
         description:
-          'Groups by 1 to 3 metadata fields (levels). Every item weighs 1; unscored answers are excluded or counted ' +
+          'Groups by 0 to 3 metadata fields (levels; [] gives one row per model over the whole selection). Every item weighs 1; unscored answers are excluded or counted ' +
           'wrong; errors never count. Rows with a NULL level value are left out and counted in `excluded`. ' +
           `Send \`Accept: ${ARROW_STREAM}\` for the rows as an Arrow IPC stream.`,
         body: AnalysisRequest,
