@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { MMLU_CATEGORY } from '../ingest/benchmarks/mmlu-categories.ts';
+import { mmluProSource } from '../ingest/benchmarks/mmlu-pro-source.ts';
 
 const ROOT = fileURLToPath(new URL('../benchmarks/', import.meta.url));
 const DATA = process.argv[2] ?? fileURLToPath(new URL('../../shared/data/', import.meta.url));
@@ -259,7 +260,7 @@ function buildMmluPro(): void {
       version: '1',
       task: 'multiple_choice',
       description:
-        "MMLU-Pro, a stratified subset: 20 questions from each of the 14 categories (280), chosen by a hash of the question id; up to 10 options. Item ids are MMLU-Pro's question_id.",
+        "MMLU-Pro, a stratified subset: 20 questions from each of the 14 categories (280 of the 12,032 of the test set, which the bundled results cover), chosen by a hash of the question id; up to 10 options. Item ids are MMLU-Pro's question_id; the metadata (category, source = the origin prefix of MMLU-Pro's src) is the bundled results'.",
       attribution: {
         source: 'MMLU-Pro (Wang et al. 2024), TIGER-AI-Lab/MMLU-Pro @ f418b11',
         license: 'Apache-2.0 (repository); the dataset card says MIT',
@@ -268,7 +269,7 @@ function buildMmluPro(): void {
       },
       metadata: [
         { name: 'category', type: 'string', label: 'Category' },
-        { name: 'src', type: 'string', label: 'Origin' },
+        { name: 'source', type: 'string', label: 'Origin' },
       ],
       template: MC_TEMPLATE,
       scorer: { type: 'multiple_choice' },
@@ -282,7 +283,7 @@ function buildMmluPro(): void {
         // Upstream answer (letter) is authoritative: question 3983 has answer C but answer_index 1.
         reference: r.answer,
         category: r.category,
-        src: r.src,
+        source: mmluProSource(String(r.src)),
       })),
   );
 }

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { parse } from 'csv-parse';
+import { MMLU_CATEGORY } from '../ingest/benchmarks/mmlu-categories.ts';
+import { mmluProSource } from '../ingest/benchmarks/mmlu-pro-source.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const DATA = resolve(process.argv[2] ?? join(root, '../shared/data'));
@@ -54,6 +56,12 @@ async function writeGz(name: string, records: AsyncIterable<Row> | Iterable<Row>
   return n;
 }
 
+function category(subject: unknown): string {
+  const c = MMLU_CATEGORY[String(subject)];
+  if (!c) throw new Error(`no MMLU category for subject ${String(subject)}`);
+  return c;
+}
+
 async function* mmluRedux(): AsyncGenerator<Row> {
   const items = new Map(readJsonl(join(DATA, 'mmlu_redux/items.jsonl')).map((i) => [i.item_id as string, i]));
   for (const file of ['results.csv', 'results_v1_extra.csv']) {
@@ -68,7 +76,8 @@ async function* mmluRedux(): AsyncGenerator<Row> {
         correct: verdict(row.correct),
         answer: row.predicted === '' ? null : row.predicted,
         reference: LETTERS[it.answer as number],
-        metadata: { subject: it.subject, error_type: it.error_type },
+        // the same fields as the bundled definition (benchmarks/mmlu-redux), so a run adds no half-empty field
+        metadata: { subject: it.subject, category: category(it.subject), error_type: it.error_type },
       };
     }
   }
@@ -87,8 +96,7 @@ async function* mmluPro(): AsyncGenerator<Row> {
       correct: verdict(row.correct),
       answer: row.pred === '' ? null : row.pred,
       reference: it.answer,
-      // src has ~100 values (e.g. "ori_mmlu-business_ethics"); its origin before the first "-" groups well.
-      metadata: { category: it.category, source: String(it.src).split('-')[0] },
+      metadata: { category: it.category, source: mmluProSource(String(it.src)) },
     };
   }
 }
