@@ -36,4 +36,11 @@ export const errors = {
   unavailable: (message: string) => new AppError('UNAVAILABLE', 503, message),
   conflict: (message: string, details?: unknown) => new AppError('CONFLICT', 409, message, details),
   invalidImport: (message: string, details: unknown) => new AppError('INVALID_IMPORT', 400, message, details),
+  unknownItem: (benchmark: string, item: string) =>
+    new AppError(
+      'NOT_FOUND',
+      404,
+      `unknown item ${JSON.stringify(item)} in benchmark ${JSON.stringify(benchmark)}`,
+      { benchmark, item },
+    ),
 };

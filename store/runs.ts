@@ -17,7 +17,8 @@ const json = (v: unknown): unknown => {
   }
   return v;
 };
-const iso = (v: unknown): string => {
+/** A stored timestamp as ISO 8601 UTC, from either engine (MySQL Date, DuckDB text). */
+export const iso = (v: unknown): string => {
   if (v instanceof Date) return v.toISOString();
   const s = String(v);
   // DuckDB TIMESTAMP text is "YYYY-MM-DD HH:MM:SS.sss" in UTC

@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { OUTCOMES } from '../../core/types.ts';
+import { readItemResults } from '../../store/item-results.ts';
+import type { AppContext } from '../context.ts';
+
+const Params = z.strictObject({
+  benchmark: z.string().min(1).max(191),
+  item: z.string().min(1).max(191).describe("the item's id (URL-encoded: abstract_algebra%2F0)"),
+});
+const Query = z.strictObject({
+  models: z
+    .string()
+    .min(1)
+    .max(20_000)
+    .optional()
+    .describe('comma-separated model names (default: every model with a run of the benchmark)'),
+  sample: z.coerce.number().int().min(0).optional().describe('only this sample index'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+  max_chars: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(20_000)
+    .describe('longer responses and inputs are cut to this many characters (response_truncated says so)'),
+});
+
+const nullableNumber = z.number().nullable();
+const MetaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const StoredResult = z.strictObject({
+  model: z.string(),
+  run: z.strictObject({ id: z.number().int(), label: z.string() }),
+  sample: z.number().int(),
+  outcome: z.enum(OUTCOMES),
+  correct: z.boolean().nullable(),
+  score: nullableNumber,
+  answer: z.string().nullable().describe('the extracted answer'),
+  response: z.string().nullable().describe("the model's output as stored"),
+  response_chars: nullableNumber,
+  response_truncated: z.boolean(),
+  error: z.string().nullable(),
+  latency_ms: nullableNumber,
+  ttft_ms: nullableNumber,
+  tokens_in: nullableNumber,
+  tokens_out: nullableNumber,
+  cost_usd: nullableNumber,
+  created_at: z.string().nullable(),
+});
+const ItemResultsResponse = z.strictObject({
+  benchmark: z.string(),
+  item: z.strictObject({
+    id: z.string(),
+    input: z.string().nullable(),
+    input_chars: nullableNumber,
+    input_truncated: z.boolean(),
+    reference: z.string().nullable(),
+    metadata: z.record(z.string(), MetaValue),
+  }),
+  results: z.array(StoredResult),
+  total: z.number().int().describe('results matching, over all pages'),
+  limit: z.number().int(),
+  offset: z.number().int(),
+  next_offset: z.number().int().nullable().describe('the offset of the next page, null on the last'),
+});
+
+/** GET /benchmarks/:benchmark/items/:item/results: what a dashboard's item view shows, from the store of record. */
+export async function resultRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  // MySQL mode: the response text is only in MySQL (the DuckDB mirror does not copy it)
+  const engine = ctx.analysis.engines.mysql ?? ctx.duckEngine;
+  r.get(
+    '/benchmarks/:benchmark/items/:item/results',
+    {
+      schema: {
+        summary:
+          "One item's stored results: every model, run and sample, with response, answer, outcome, score, latency, tokens, error",
+        description:
+          "The item's input, reference and metadata, then its results ordered by model, run and sample; " +
+          'paginated (limit, offset, next_offset). Read from the system of record (MySQL when configured).',
+        params: Params,
+        querystring: Query,
+        response: { 200: ItemResultsResponse },
+      },
+    },
+    async (req) =>
+      readItemResults((sql, params) => ctx.analysis.run(engine, sql, params), {
+        benchmark: req.params.benchmark,
+        item: req.params.item,
+        models: req.query.models
+          ?.split(',')
+          .map((m) => m.trim())
+          .filter((m) => m !== ''),
+        sample: req.query.sample,
+        limit: req.query.limit,
+        offset: req.query.offset,
+        maxChars: req.query.max_chars,
+      }),
+  );
+}
