@@ -25,6 +25,8 @@ export interface RunSpec {
   source: string;
   config?: unknown;
   status?: RunStatus;
+  /** When the evaluation ran (ISO 8601 UTC); kept from the run's creation. */
+  evaluatedAt?: string | null;
 }
 
 export interface IngestStats {

@@ -45,6 +45,8 @@ export interface CanonicalRecord {
   error?: string | null | undefined;
   /** Where the record came from, e.g. "import:lm-eval", "runner". */
   source?: string | undefined;
+  /** When the evaluation ran (ISO 8601 UTC), where the harness file says: dates the run; the first record of a new run sets it. */
+  evaluated_at?: string | null | undefined;
 }
 
 /** Max positional metadata columns per benchmark; further fields are kept in JSON only. */

@@ -77,6 +77,7 @@ const RUN_COLS: CsvColumn[] = [
   ['summary', 'text'],
   ['created_at', 'ts'],
   ['updated_at', 'ts'],
+  ['evaluated_at', 'ts'],
 ];
 
 export interface MirrorStats {

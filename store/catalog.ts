@@ -2,6 +2,7 @@ import type { CanonicalRecord, FieldType, MetadataField } from '../core/types.ts
 import { MAX_META_COLS } from '../core/types.ts';
 import { type BulkColumn, type Db, placeholders } from './db.ts';
 import { encodeValue, inferType, widen } from './field-types.ts';
+import { sqlTimestamp } from './runs.ts';
 
 export interface BenchmarkEntry {
   id: number;
@@ -146,13 +147,21 @@ export class Catalog {
     label: string,
     source: string,
     config?: unknown,
+    evaluatedAt?: string | null,
   ): Promise<number> {
     const key = `${benchmarkId}|${modelId}|${label}`;
     const known = this.runs.get(key);
     if (known !== undefined) return known;
     await this.db.run(
-      `${insertIgnore(this.db)} runs (benchmark_id, model_id, label, source, config) VALUES (?, ?, ?, ?, ?)`,
-      [benchmarkId, modelId, label, source, config === undefined ? null : JSON.stringify(config)],
+      `${insertIgnore(this.db)} runs (benchmark_id, model_id, label, source, config, evaluated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      [
+        benchmarkId,
+        modelId,
+        label,
+        source,
+        config === undefined ? null : JSON.stringify(config),
+        sqlTimestamp(evaluatedAt),
+      ],
     );
     const [row] = await this.db.all<{ id: number }>(
       'SELECT id FROM runs WHERE benchmark_id = ? AND model_id = ? AND label = ?',
@@ -246,12 +255,12 @@ export class Catalog {
       for (const [label, r] of labels) {
         const modelId = this.models.get(model)!;
         if (!this.runs.has(runKey(modelId, label)))
-          missing.push([b.id, modelId, label, r.source ?? 'import', null]);
+          missing.push([b.id, modelId, label, r.source ?? 'import', null, sqlTimestamp(r.evaluated_at)]);
       }
     }
     if (missing.length > 0) {
       await this.db.run(
-        `${insertIgnore(this.db)} runs (benchmark_id, model_id, label, source, config) VALUES ${placeholders(missing.length, 5)}`,
+        `${insertIgnore(this.db)} runs (benchmark_id, model_id, label, source, config, evaluated_at) VALUES ${placeholders(missing.length, 6)}`,
         missing.flat(),
       );
       const rows = await this.db.all<{ id: number; model_id: number; label: string }>(

@@ -17,6 +17,10 @@ const json = (v: unknown): unknown => {
   }
   return v;
 };
+/** An ISO 8601 UTC instant as both engines take a timestamp parameter: "YYYY-MM-DD HH:MM:SS.sss" (UTC). */
+export const sqlTimestamp = (isoUtc: string | null | undefined): string | null =>
+  isoUtc ? new Date(isoUtc).toISOString().replace('T', ' ').replace('Z', '') : null;
+
 /** A stored timestamp as ISO 8601 UTC, from either engine (MySQL Date, DuckDB text). */
 export const iso = (v: unknown): string => {
   if (v instanceof Date) return v.toISOString();

@@ -1,5 +1,6 @@
 import type { FieldType, MetadataField } from '../../core/types.ts';
 import type { Db } from '../../store/db.ts';
+import { iso } from '../../store/runs.ts';
 
 export interface BenchView {
   id: number;
@@ -18,7 +19,10 @@ export interface RunView {
   label: string;
   source: string;
   status: string;
+  /** ISO 8601 UTC: when the run was registered (its import or the runner's start). */
   createdAt: string;
+  /** ISO 8601 UTC: when the evaluation ran, as the harness file says; null when unknown. */
+  evaluatedAt: string | null;
   /** Highest sample index stored (0: one answer per item). */
   maxSample: number;
   results: number;
@@ -49,7 +53,10 @@ export async function loadCatalogView(db: Db): Promise<CatalogView> {
       source: string;
       status: string;
       created_at: unknown;
-    }>('SELECT id, benchmark_id, model_id, label, source, status, created_at FROM runs ORDER BY id'),
+      evaluated_at: unknown;
+    }>(
+      'SELECT id, benchmark_id, model_id, label, source, status, created_at, evaluated_at FROM runs ORDER BY id',
+    ),
     db.all<{ run_id: number; max_sample: number; n: number }>(
       'SELECT run_id, max(sample) AS max_sample, count(*) AS n FROM results GROUP BY run_id',
     ),
@@ -86,12 +93,17 @@ export async function loadCatalogView(db: Db): Promise<CatalogView> {
     label: r.label,
     source: r.source,
     status: r.status,
-    createdAt: r.created_at instanceof Date ? r.created_at.toISOString() : String(r.created_at),
+    createdAt: isoMs(r.created_at)!,
+    evaluatedAt: isoMs(r.evaluated_at),
     maxSample: Number(byRun.get(Number(r.id))?.max_sample ?? 0),
     results: Number(byRun.get(Number(r.id))?.n ?? 0),
   }));
   return view;
 }
+
+/** A stored timestamp as ISO 8601 UTC with milliseconds, whichever engine it came from. */
+const isoMs = (v: unknown): string | null =>
+  v === null || v === undefined ? null : new Date(iso(v)).toISOString();
 
 /** Groupable fields: those with a positional column. */
 export const groupable = (b: BenchView): MetadataField[] =>

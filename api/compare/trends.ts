@@ -1,5 +1,6 @@
 import { errors } from '../../core/errors.ts';
 import { fromSums } from '../../core/stats/stderr.ts';
+import type { RunView } from '../analysis/catalog-view.ts';
 import { compileAggregate } from '../analysis/compile.ts';
 import { type ResolvedQuery, resolveBenchmark } from '../analysis/resolve.ts';
 import type { AnalysisService } from '../analysis/service.ts';
@@ -12,6 +13,14 @@ export interface TrendsQuery {
 }
 
 const MAX_RUNS = 500;
+
+/** How /trends dates a run, said in every answer. */
+export const TRENDS_DATE =
+  'runs are dated and ordered by evaluated_at (when the evaluation ran, from the harness file or the runner) ' +
+  'and, where that is unknown, by created_at (when the run was imported); date_source says which per point';
+
+/** The date a run is placed at: its evaluation's, else its registration's. */
+const dateOf = (r: RunView) => r.evaluatedAt ?? r.createdAt;
 
 /**
  * Accuracy per run, oldest first, for the models named or starting with a prefix: item-weighted (items
@@ -32,7 +41,7 @@ export async function trends(service: AnalysisService, query: TrendsQuery) {
     (query.model_prefix === undefined || name.startsWith(query.model_prefix));
   const selected = runs
     .filter((r) => wanted(view.modelName.get(r.modelId)!))
-    .sort((x, y) => (x.createdAt < y.createdAt ? -1 : x.createdAt > y.createdAt ? 1 : x.id - y.id));
+    .sort((x, y) => (dateOf(x) < dateOf(y) ? -1 : dateOf(x) > dateOf(y) ? 1 : x.id - y.id));
   if (selected.length === 0 && query.model_prefix !== undefined) {
     throw errors.notFound('model prefix', query.model_prefix, known);
   }
@@ -64,6 +73,9 @@ export async function trends(service: AnalysisService, query: TrendsQuery) {
       return {
         run_id: run.id,
         label: run.label,
+        date: dateOf(run),
+        date_source: run.evaluatedAt === null ? ('created_at' as const) : ('evaluated_at' as const),
+        evaluated_at: run.evaluatedAt,
         created_at: run.createdAt,
         model: view.modelName.get(run.modelId)!,
         source: run.source,
@@ -77,6 +89,11 @@ export async function trends(service: AnalysisService, query: TrendsQuery) {
   return {
     benchmark: b.slug,
     points,
-    meta: { engine: engine.name, elapsed_ms: performance.now() - t0, data_version: service.dataVersion },
+    meta: {
+      engine: engine.name,
+      elapsed_ms: performance.now() - t0,
+      data_version: service.dataVersion,
+      ordered_by: TRENDS_DATE,
+    },
   };
 }

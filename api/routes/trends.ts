@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { trends } from '../compare/trends.ts';
+import { TRENDS_DATE, trends } from '../compare/trends.ts';
 import type { AppContext } from '../context.ts';
 
 const Query = z.strictObject({
@@ -17,7 +17,8 @@ export async function trendRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     '/trends',
     {
       schema: {
-        summary: 'Accuracy per run over time (run created_at, label) with stderr, for a model family or list',
+        summary: 'Accuracy per run over time with stderr, for a model family or list',
+        description: `Each point has date, date_source, evaluated_at and created_at: ${TRENDS_DATE}.`,
         querystring: Query,
       },
     },

@@ -142,6 +142,37 @@ describe('canonical JSONL', () => {
     expect(errs[4]?.message).toMatch(/string, number, boolean or null/);
   });
 
+  it('reads evaluated_at as an instant in UTC and refuses ambiguous or impossible dates', async () => {
+    const good = { benchmark: 'b', model: 'm', item_id: 1, correct: true };
+    const path = write(
+      'dates.jsonl',
+      [
+        { ...good, evaluated_at: '2025-02-11T15:18:04-05:00' },
+        { ...good, evaluated_at: '2025-02-11' },
+        { ...good, evaluated_at: null },
+        { ...good, evaluated_at: '2025-02-11T15:18:04' }, // no offset: which zone?
+        { ...good, evaluated_at: 'yesterday' },
+        { ...good, evaluated_at: '2025-13-40T00:00:00Z' },
+        { ...good, evaluated_at: 1739305084 },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const items = await all(path);
+    expect(records(items).map((r) => r.evaluated_at)).toEqual([
+      '2025-02-11T20:18:04.000Z',
+      '2025-02-11T00:00:00.000Z',
+      undefined,
+    ]);
+    expect(errors(items).map((e) => [e.line, e.field])).toEqual([
+      [4, 'evaluated_at'],
+      [5, 'evaluated_at'],
+      [6, 'evaluated_at'],
+      [7, 'evaluated_at'],
+    ]);
+    expect(errors(items)[0]!.message).toMatch(/ISO 8601 .*offset/);
+  });
+
   it('reads gzipped JSONL and applies option overrides', async () => {
     const lines = Array.from({ length: 1000 }, (_, i) =>
       JSON.stringify({ benchmark: 'b', model: 'm', item_id: i, correct: i % 3 === 0 }),

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { type CanonicalRecord, type MetaValue, OUTCOMES, type Outcome } from '../../core/types.ts';
 import { MAX_LATENCY_MS } from '../../store/result-values.ts';
+import { evaluatedAt } from './evaluated-at.ts';
 import { openContent, readLines, withoutGz } from './read.ts';
 import type { Importer, ImportItem, ImportOptions, RecordError } from './types.ts';
 
@@ -73,6 +74,13 @@ const recordSchema = z.strictObject({
   tokens_out: amount,
   cost_usd: amount,
   error: text,
+  evaluated_at: z
+    .string({ error: 'must be an ISO 8601 date or date-time with an offset, or empty' })
+    .refine((s) => evaluatedAt(s) !== undefined, {
+      message:
+        'must be an ISO 8601 date (2025-01-31) or date-time with an offset (2025-01-31T12:00:00Z), 1970–9999',
+    })
+    .nullish(),
 });
 
 export const CANONICAL_FIELDS: readonly string[] = Object.keys(recordSchema.shape);
@@ -127,6 +135,7 @@ export function toCanonical(raw: unknown, options: ImportOptions = {}): Checked 
       cost_usd: r.cost_usd,
       error: r.error,
       source: 'import:canonical',
+      evaluated_at: r.evaluated_at ? evaluatedAt(r.evaluated_at) : undefined,
     },
   };
 }

@@ -18,6 +18,7 @@ import { basename } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import type { CanonicalRecord, MetaValue } from '../../core/types.ts';
 import { deriveOutcome } from './canonical.ts';
+import { evaluatedAt } from './evaluated-at.ts';
 import { asScalar, isObject, withoutGz } from './read.ts';
 import type { Importer, ImportItem, ImportOptions } from './types.ts';
 
@@ -206,7 +207,8 @@ async function* readInspect(path: string, options: ImportOptions): AsyncGenerato
       yield { line, error: { file, line, field: 'id', message: 'sample has no id' } };
       continue;
     }
-    yield { line, record: toRecord(log.header, sample, options, model, benchmark ?? '', run) };
+    const record = toRecord(log.header, sample, options, model, benchmark ?? '', run);
+    yield { line, record: { ...record, evaluated_at: evaluatedAt(ev.created) } };
   }
 }
 

@@ -20,6 +20,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CanonicalRecord, MetaValue } from '../../core/types.ts';
 import { deriveOutcome } from './canonical.ts';
+import { evaluatedAt } from './evaluated-at.ts';
 import { isObject, parseJsonLenient, readLines } from './read.ts';
 import type { Importer, ImportItem, ImportOptions } from './types.ts';
 
@@ -161,6 +162,7 @@ async function* readLmEval(path: string, options: ImportOptions): AsyncGenerator
   const p = await plan(path, isObject(hib) ? hib : {});
   const benchmark = options.benchmark ?? name.task;
   const baseRun = options.run ?? `lm-eval-${name.timestamp}`;
+  const evaluated = evaluatedAt(results?.date); // epoch seconds
 
   for await (const { line, text: lineText } of readLines(path)) {
     if (lineText.trim() === '') continue;
@@ -217,6 +219,7 @@ async function* readLmEval(path: string, options: ImportOptions): AsyncGenerator
         answer: choice !== null ? String(choice) : null,
         reference: text(row.target),
         source: 'import:lm-eval',
+        evaluated_at: evaluated,
       };
       yield { line, record };
     }

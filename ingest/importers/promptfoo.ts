@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CanonicalRecord, MetaValue } from '../../core/types.ts';
 import { deriveOutcome } from './canonical.ts';
+import { evaluatedAt } from './evaluated-at.ts';
 import { asScalar, isObject } from './read.ts';
 import type { Importer, ImportItem, ImportOptions } from './types.ts';
 
@@ -120,6 +121,8 @@ async function* readPromptfoo(path: string, options: ImportOptions): AsyncGenera
     options.benchmark ??
     (typeof config.description === 'string' && config.description ? config.description : 'promptfoo');
   const baseRun = options.run ?? (typeof doc.evalId === 'string' ? doc.evalId : 'default');
+  const meta = isObject(doc.metadata) ? doc.metadata : {};
+  const evaluated = evaluatedAt(results.timestamp ?? meta.evaluationCreatedAt ?? doc.createdAt);
   const templates = [
     ...new Set(
       results.results.map((r) =>
@@ -136,7 +139,7 @@ async function* readPromptfoo(path: string, options: ImportOptions): AsyncGenera
     }
     const template = isObject(row.prompt) ? String(row.prompt.label ?? row.prompt.raw) : '';
     const run = templates.length > 1 ? `${baseRun}/p${templates.indexOf(template)}` : baseRun;
-    yield { line, record: toRecord(row, benchmark, model, run) };
+    yield { line, record: { ...toRecord(row, benchmark, model, run), evaluated_at: evaluated } };
   }
 }
 

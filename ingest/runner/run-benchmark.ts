@@ -72,6 +72,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     source: 'runner',
     config: plan.config,
     status: 'running',
+    evaluatedAt: new Date().toISOString(), // kept from the first start: a resume does not re-date the run
   });
   const diff = configDiff(run.config, plan.config);
   if (diff.length > 0) {

@@ -67,7 +67,7 @@ export class MysqlStore implements RecordStore {
   async ensureRun(spec: RunSpec): Promise<RunInfo> {
     const b = await this.catalog.benchmark(spec.benchmark);
     const m = await this.catalog.model(spec.model);
-    const id = await this.catalog.run(b.id, m, spec.label, spec.source, spec.config);
+    const id = await this.catalog.run(b.id, m, spec.label, spec.source, spec.config, spec.evaluatedAt);
     if (spec.status) {
       await this.pool.query("UPDATE runs SET status = ? WHERE id = ? AND status = 'imported'", [
         spec.status,

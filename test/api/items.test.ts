@@ -6,6 +6,7 @@ import { type AppContext, openContext } from '../../api/context.ts';
 import { itemRoutes } from '../../api/routes/items.ts';
 import { trendRoutes } from '../../api/routes/trends.ts';
 import { loadConfig } from '../../core/config.ts';
+import { MMLU_CATEGORY } from '../../ingest/benchmarks/mmlu-categories.ts';
 import { importFile } from '../../ingest/import-file.ts';
 import { SHARED_DATA, tmpDir } from '../helpers/tmp.ts';
 
@@ -126,7 +127,12 @@ describe('items analysis and trends on MMLU-Redux', () => {
       allFail += right === 0 ? 1 : 0;
       allPass += right === x.length ? 1 : 0;
       inverted += r !== null && r < -0.2 ? 1 : 0;
-      expect(it.metadata).toEqual({ subject: it.item.split('/')[0], error_type: errorType.get(it.item) });
+      const subject = it.item.split('/')[0]!;
+      expect(it.metadata).toEqual({
+        subject,
+        category: MMLU_CATEGORY[subject],
+        error_type: errorType.get(it.item),
+      });
     }
     expect(body.flagged).toEqual({ all_fail: allFail, all_pass: allPass, inverted });
   }, 60_000);
