@@ -120,4 +120,8 @@ export async function applyDuckDbSchema(conn: DuckDBConnection): Promise<void> {
     .sort()) {
     await conn.run(readFileSync(join(SQL_DIR, f), 'utf8'));
   }
+  // DuckDB cannot replay some DDL from its WAL (ALTER TABLE ADD COLUMN: "GetDefaultDatabase with no default
+  // database set", duckdb/duckdb#18259, #22044): after a kill -9 the file would not open again. Checkpointing
+  // here keeps the schema changes out of the WAL.
+  await conn.run('CHECKPOINT');
 }

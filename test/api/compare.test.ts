@@ -365,7 +365,7 @@ describe('POST /compare on MMLU-Redux (real HELM answers)', () => {
       [
         { benchmark: 'mmlu-redux', models: [SONNET, GPT4O], levels: ['subjekt'] },
         400,
-        /valid fields: subject, error_type|valid fields: error_type, subject/,
+        /valid fields: subject, category, error_type/,
       ],
       [{ benchmark: 'mmlu-redux', models: [SONNET, GPT4O], levels: ['subject', 'subject'] }, 400, /repeat/],
       [
