@@ -25,6 +25,7 @@ async function read(path: string): Promise<CanonicalRecord[]> {
 }
 
 const LONG = 'x'.repeat(30_000);
+const LONG_NAME = '𝔵'.repeat(191);
 async function records(): Promise<CanonicalRecord[]> {
   const math = await read(join(DEMO_DIR, 'math-cot.jsonl.gz'));
   const arc = [
@@ -33,6 +34,8 @@ async function records(): Promise<CanonicalRecord[]> {
   ];
   const first = math[0]!;
   const extra: CanonicalRecord[] = [
+    // the longest name there can be, of 4-byte characters: 191 of them, 2,292 bytes once percent-encoded
+    { ...first, benchmark: LONG_NAME, item_id: LONG_NAME, model: 'long-talker', run: 'r', sample: 0 },
     { ...first, model: 'long-talker', run: 'r', sample: 0, response: LONG, latency_ms: 12.5, tokens_in: 7 },
     {
       ...first,
@@ -168,6 +171,13 @@ describe.each([
       url('inspect_evals/arc_easy', item, `?models=${encodeURIComponent('ollama/qwen2.5:0.5b')}`),
     );
     expect(one.body.results.map((r: { model: string }) => r.model)).toEqual(['ollama/qwen2.5:0.5b']);
+  });
+
+  it('takes names of the longest length allowed', async () => {
+    const { status, body } = await get(url(LONG_NAME, LONG_NAME));
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.item.id).toBe(LONG_NAME);
+    expect(body.results).toHaveLength(1);
   });
 
   it('404s name what is unknown; bad parameters are 400s', async () => {
