@@ -122,7 +122,9 @@ async function* readPromptfoo(path: string, options: ImportOptions): AsyncGenera
     (typeof config.description === 'string' && config.description ? config.description : 'promptfoo');
   const baseRun = options.run ?? (typeof doc.evalId === 'string' ? doc.evalId : 'default');
   const meta = isObject(doc.metadata) ? doc.metadata : {};
-  const evaluated = evaluatedAt(results.timestamp ?? meta.evaluationCreatedAt ?? doc.createdAt);
+  // results.timestamp (ISO text); exports from promptfoo's database also carry createdAt in epoch ms
+  const created = typeof doc.createdAt === 'number' ? doc.createdAt / 1000 : doc.createdAt;
+  const evaluated = evaluatedAt(results.timestamp ?? meta.evaluationCreatedAt ?? created);
   const templates = [
     ...new Set(
       results.results.map((r) =>
