@@ -36,4 +36,11 @@ export const errors = {
   unavailable: (message: string) => new AppError('UNAVAILABLE', 503, message),
   conflict: (message: string, details?: unknown) => new AppError('CONFLICT', 409, message, details),
   invalidImport: (message: string, details: unknown) => new AppError('INVALID_IMPORT', 400, message, details),
+  notGroupable: (field: string, reason: string, valid: string[], where = 'field') =>
+    new AppError(
+      'FIELD_NOT_GROUPABLE',
+      400,
+      `${where} ${JSON.stringify(field)} is not groupable: ${reason}; groupable fields: ${valid.join(', ') || '(none)'}`,
+      { field, reason, valid },
+    ),
 };
