@@ -94,6 +94,24 @@ for (const mode of ['duckdb', 'mysql'] as const) {
       expect(fields.map((f) => f.name)).toEqual(['f', 'f ']);
     });
 
+    it('POST /imports of item ids "y" and "y " answers 200 with the exact count', async () => {
+      const body = ['y', 'y ']
+        .map((item_id) => JSON.stringify({ ...recs[0], benchmark: 'pad2', item_id }))
+        .join('\n');
+      const res = await app.inject({
+        method: 'POST',
+        url: '/imports?filename=pad2.jsonl',
+        payload: `${body}\n`,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().inserted).toBe(2);
+      const items = await storeDb().all<{ k: string }>(
+        "SELECT item_key AS k FROM items i JOIN benchmarks b ON b.id = i.benchmark_id WHERE b.slug = 'pad2' ORDER BY item_key",
+      );
+      expect(items.map((i) => i.k)).toEqual(['y', 'y ']);
+    });
+
     it('/compare compares both models by name', async () => {
       const res = await app.inject({
         method: 'POST',
