@@ -8,15 +8,19 @@ import { z } from 'zod';
  */
 export const MAX_NAME_LENGTH = 191;
 
-/** Lone surrogates: no UTF-8 form, so a store would keep U+FFFD instead and the name would no longer match. */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/**
+ * No lone surrogates: they have no UTF-8 form, so a store would keep U+FFFD instead and the name would
+ * no longer match. String.prototype.isWellFormed (Node 20; not yet in TypeScript's ES2023 lib) is
+ * several times faster than a regular expression, and this runs for every name of every record.
+ */
+const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** Why `name` cannot be a name, or null when it can. */
 export function nameProblem(name: string): string | null {
   if (name.length === 0) return 'must not be empty';
   if (name.length > MAX_NAME_LENGTH)
     return `must be at most ${MAX_NAME_LENGTH} characters (this one has ${name.length})`;
-  if (LONE_SURROGATE.test(name)) return 'must be valid Unicode (it has a lone surrogate)';
+  if (!wellFormed(name)) return 'must be valid Unicode (it has a lone surrogate)';
   return null;
 }
 
@@ -25,7 +29,7 @@ export const NAME = z
   .string()
   .min(1)
   .max(MAX_NAME_LENGTH)
-  .refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode (it has a lone surrogate)');
+  .refine(wellFormed, 'must be valid Unicode (it has a lone surrogate)');
 
 /** The names of a record, as [field path, name], for the gate to check. */
 export function recordNames(r: {
@@ -45,10 +49,25 @@ export function recordNames(r: {
   return out;
 }
 
-/** The first name of the record that breaks the rule, as {field, message}, or null. */
+const fits = (s: string) => s.length > 0 && s.length <= MAX_NAME_LENGTH && wellFormed(s);
+
+/**
+ * The first name of the record that breaks the rule, as {field, message}, or null. Called for every
+ * record of an import (twice: the import gate and the store's), so the common case allocates nothing.
+ */
 export function recordNameProblem(
   r: Parameters<typeof recordNames>[0],
 ): { field: string; message: string } | null {
+  if (fits(r.benchmark) && fits(r.model) && (r.run === undefined || fits(r.run)) && fits(r.item_id)) {
+    let all = true;
+    for (const k in r.metadata) {
+      if (!fits(k)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return null;
+  }
   for (const [field, name] of recordNames(r)) {
     const p = nameProblem(name);
     if (p) {
