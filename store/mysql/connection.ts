@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Connection as CallbackConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { type BulkColumn, chunks, type Db, placeholders } from '../db.ts';
 
 const SQL_DIR = new URL('../../sql/mysql/', import.meta.url).pathname;
 
 export function createMysqlPool(url: string, size: number): mysql.Pool {
-  return mysql.createPool({
+  const pool = mysql.createPool({
     uri: url,
     connectionLimit: size,
     waitForConnections: true,
@@ -18,6 +19,13 @@ export function createMysqlPool(url: string, size: number): mysql.Pool {
     timezone: 'Z',
     charset: 'utf8mb4',
   });
+  // Notes (e.g. "unsafe for statement-based binlog") are not warnings: without them, a warning count
+  // above the duplicates an INSERT IGNORE skipped means a value was altered (store/mysql/append.ts).
+  // (the event passes the callback connection under the promise wrapper, whatever the types say)
+  pool.on('connection', (conn) => {
+    (conn as unknown as CallbackConnection).query('SET SESSION sql_notes = 0', () => undefined);
+  });
+  return pool;
 }
 
 type Queryable = mysql.Pool | mysql.PoolConnection;
