@@ -6,6 +6,7 @@
 -- (DDL is not transactional: a migration killed halfway is applied again from the start).
 -- Answers and errors are kept whole (they were VARCHAR(191) and TEXT; DuckDB keeps them whole):
 -- maj@k votes on the whole answer in the API, not in SQL, so no hash column is needed.
+-- sql/duckdb needs no counterpart: DuckDB's VARCHAR is unbounded and compares strings exactly.
 
 ALTER TABLE benchmarks CONVERT TO CHARACTER SET utf8mb4 COLLATE {{NOPAD_BIN}};
 ALTER TABLE benchmark_fields CONVERT TO CHARACTER SET utf8mb4 COLLATE {{NOPAD_BIN}};
