@@ -30,7 +30,9 @@ export async function openContext(config: Config, opts: { mirrorLoop?: boolean }
   // a validated integer (core/config.ts), not user text
   if (config.duckdbThreads) await duck.db.run(`SET threads = ${Math.trunc(config.duckdbThreads)}`);
   const mysql = config.mysqlUrl ? await MysqlStore.open(config.mysqlUrl, config.mysqlPoolSize) : null;
-  const mirror = mysql ? new Mirror(mysql.pool, duck) : null;
+  const mirror = mysql
+    ? new Mirror(mysql.pool, duck, { reconcileIntervalMs: config.mirrorReconcileMs })
+    : null;
   const duckEngine = await DuckDbEngine.create(duck.instance, config.duckdbReaders);
   const mysqlEngine = mysql ? await MysqlEngine.create(mysql.pool) : null;
   const analysis = new AnalysisService(

@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   ROW_CAP: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   MIRROR_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  MIRROR_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
 });
 
 export type Config = {
@@ -42,6 +43,8 @@ export type Config = {
   rowCap: number;
   mirrorIntervalMs: number;
   demoData: 'auto' | 'off';
+  /** How often the mirror compares per-run counts with MySQL and repairs what a long transaction hid (0: every pass). */
+  mirrorReconcileMs: number;
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -74,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rowCap: e.ROW_CAP,
     mirrorIntervalMs: e.MIRROR_INTERVAL_MS,
     demoData: e.DEMO_DATA,
+    mirrorReconcileMs: e.MIRROR_RECONCILE_MS,
     env,
   };
 }

@@ -43,4 +43,11 @@ export const errors = {
       `unknown item ${JSON.stringify(item)} in benchmark ${JSON.stringify(benchmark)}`,
       { benchmark, item },
     ),
+  notGroupable: (field: string, reason: string, valid: string[], where = 'field') =>
+    new AppError(
+      'FIELD_NOT_GROUPABLE',
+      400,
+      `${where} ${JSON.stringify(field)} is not groupable: ${reason}; groupable fields: ${valid.join(', ') || '(none)'}`,
+      { field, reason, valid },
+    ),
 };

@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+import { recordNameProblem } from '../core/names.ts';
 import type { RecordStore } from '../core/store.ts';
 import type { CanonicalRecord } from '../core/types.ts';
 import { detectFormat, importerFor } from './importers/detect.ts';
@@ -58,7 +60,8 @@ export async function importFile(
   const runs = new Set<string>();
   const benchmarks = new Set<string>();
   const models = new Set<string>();
-  for await (const item of importer.read(file, options)) {
+  for await (const read of importer.read(file, options)) {
+    const item = withNameRule(file, read);
     if ('error' in item) {
       errorCount++;
       if (errors.length < MAX_REPORTED_ERRORS) errors.push(item.error);
@@ -116,10 +119,20 @@ export async function importFile(
   return summary;
 }
 
-async function* recordsOf(
-  items: AsyncIterable<{ line: number; record: CanonicalRecord } | { line: number; error: RecordError }>,
-) {
-  for await (const item of items) if ('record' in item) yield item.record;
+type Item = { line: number; record: CanonicalRecord } | { line: number; error: RecordError };
+
+/** The names rule (core/names.ts) for every importer's records: a name the API could not ask for is that record's error. */
+function withNameRule(file: string, item: Item): Item {
+  if (!('record' in item)) return item;
+  const bad = recordNameProblem(item.record);
+  return bad ? { line: item.line, error: { file: basename(file), line: item.line, ...bad } } : item;
+}
+
+async function* recordsOf(items: AsyncIterable<Item>) {
+  for await (const item of items) {
+    const checked = withNameRule('', item);
+    if ('record' in checked) yield checked.record;
+  }
 }
 
 /** One line per problem: `file:line: field: message`. */

@@ -85,7 +85,21 @@ export interface MirrorStats {
   invalidatedRuns: number;
   catalogCopied: boolean;
   runsCopied: boolean;
+  /** True when this pass compared per-run counts and id sums with MySQL (see Mirror.reconcile). */
+  reconciled: boolean;
+  /** Rows the reconciliation copied or removed: what the incremental copy had missed. */
+  repairedRows: number;
   elapsedMs: number;
+}
+
+export interface MirrorOptions {
+  /**
+   * Seconds after which the incremental copy treats an id as committed-or-never (default 10). Only a
+   * speed matter: a transaction open longer is caught by the reconciliation, whatever this is.
+   */
+  lookbackSeconds?: number;
+  /** Milliseconds between reconciliations (default 60 s; 0: every pass). The first one is due this long after construction. */
+  reconcileIntervalMs?: number;
 }
 
 export interface MirrorLag {
@@ -98,15 +112,22 @@ const PAGE = 100_000;
 /**
  * Rows younger than this are read again on the next sync: an auto-increment id is taken at
  * insert, not at commit, so a slower transaction can commit a lower id after a higher one.
+ * A transaction open for longer is repaired by the reconciliation (Mirror.reconcile).
  */
 const LOOKBACK_SECONDS = 10;
+const RECONCILE_INTERVAL_MS = 60_000;
+/** Ids per statement when the reconciliation copies or removes rows. */
+const REPAIR_CHUNK = 10_000;
 /** Rows per CSV chunk when a large backlog is copied in one scan. */
 const SCAN_CHUNK = 250_000;
 
 /**
  * Incremental copy of MySQL into the DuckDB mirror: results by an id watermark (kept in DuckDB
  * in the same transaction as the rows), run-level invalidation from MySQL's `changes` log,
- * catalog tables copied whole when they change.
+ * catalog tables copied whole when they change. Ids and change numbers are taken at insert, not at
+ * commit, so the watermark alone could pass a row whose transaction commits later; completeness comes
+ * from a periodic exact reconciliation of per-run counts and id sums (and the catalog's), which repairs
+ * any gap whatever the transaction's length.
  */
 export class Mirror {
   private runsFingerprint = '';
@@ -115,11 +136,19 @@ export class Mirror {
   private readonly checkpoints: { maxId: number; at: number }[] = [];
 
   private readonly tmp = mkdtempSync(join(tmpdir(), 'evalhouse-mirror-'));
+  private readonly lookbackSeconds: number;
+  private readonly reconcileIntervalMs: number;
+  private lastReconcileAt: number;
 
   constructor(
     private readonly pool: mysql.Pool,
     private readonly duck: DuckDbStore,
-  ) {}
+    options: MirrorOptions = {},
+  ) {
+    this.lookbackSeconds = options.lookbackSeconds ?? LOOKBACK_SECONDS;
+    this.reconcileIntervalMs = options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS;
+    this.lastReconcileAt = Date.now();
+  }
 
   /** Removes the scratch folder the CSV pages pass through. */
   dispose(): void {
@@ -150,8 +179,12 @@ export class Mirror {
       invalidatedRuns: 0,
       catalogCopied: false,
       runsCopied: false,
+      reconciled: false,
+      repairedRows: 0,
       elapsedMs: 0,
     };
+    const reconcile = Date.now() - this.lastReconcileAt >= this.reconcileIntervalMs;
+    const catalogDrift = reconcile && (await this.catalogDiffers());
     const lastSeq = await this.state('changes_seq');
     const [changes] = await this.pool.query(
       'SELECT seq, kind, run_id FROM changes WHERE seq > ? ORDER BY seq',
@@ -160,7 +193,7 @@ export class Mirror {
     const list = changes as { seq: number; kind: string; run_id: number | null }[];
     const maxSeq = list.length ? Number(list[list.length - 1]!.seq) : lastSeq;
     const catalogChanged =
-      list.some((c) => c.kind === 'catalog') || (await this.state('catalog_copied')) === 0;
+      catalogDrift || list.some((c) => c.kind === 'catalog') || (await this.state('catalog_copied')) === 0;
     const invalidated = [
       ...new Set(list.filter((c) => c.kind === 'run' && c.run_id !== null).map((c) => Number(c.run_id))),
     ];
@@ -288,9 +321,121 @@ export class Mirror {
         () => false,
       );
     }
+    if (reconcile) {
+      stats.repairedRows = await this.reconcile();
+      stats.reconciled = true;
+    }
     this.lastSyncAt = Date.now();
     stats.elapsedMs = performance.now() - t0;
     return stats;
+  }
+
+  /**
+   * Makes the mirror's results equal to MySQL's up to the highest id it has passed, whatever committed
+   * late: per run, the count and the sum of ids on both sides; a run that differs gets its missing ids
+   * copied and ids MySQL no longer has removed. Rows are immutable in MySQL (only inserted and deleted),
+   * and copied by id, so equal id sets mean equal rows. Returns the rows copied or removed.
+   * Cost: one grouped scan of MySQL's results (the id index) and of the mirror's, per call.
+   */
+  async reconcile(): Promise<number> {
+    this.lastReconcileAt = Date.now();
+    const seen = Math.max(await this.state('results_wm'), await this.state('results_seen'));
+    const perRun =
+      'run_id, COUNT(*) AS n, CAST(SUM(id) AS CHAR) AS s FROM results WHERE id <= ? GROUP BY run_id';
+    const [mysqlRows] = await this.pool.query(`SELECT ${perRun}`, [seen]);
+    const duckRows = await queryRows<{ run_id: number; n: number; s: string }>(
+      this.conn,
+      `SELECT ${perRun.replace('AS CHAR', 'AS VARCHAR')}`,
+      [seen],
+    );
+    const sums = (rows: { run_id: number; n: number; s: string }[]) =>
+      new Map(rows.map((r) => [Number(r.run_id), `${Number(r.n)}:${r.s}`]));
+    const want = sums(mysqlRows as { run_id: number; n: number; s: string }[]);
+    const have = sums(duckRows);
+    const differ = [...new Set([...want.keys(), ...have.keys()])].filter((r) => want.get(r) !== have.get(r));
+    if (differ.length === 0) return 0;
+    return this.duck.write(
+      async () => {
+        let repaired = 0;
+        for (const runId of differ) repaired += await this.repairRun(runId, seen);
+        return repaired;
+      },
+      (n) => n > 0,
+    );
+  }
+
+  /** Copies the run's ids (≤ upTo) the mirror lacks and removes those MySQL lacks. Call inside a write. */
+  private async repairRun(runId: number, upTo: number): Promise<number> {
+    const [idRows] = await this.pool.query({
+      sql: 'SELECT id FROM results WHERE run_id = ? AND id <= ?',
+      values: [runId, upTo],
+      rowsAsArray: true,
+    });
+    const inMysql = new Set((idRows as [number][]).map((r) => Number(r[0])));
+    const inDuck = new Set(
+      (
+        await queryRows<{ id: number }>(this.conn, 'SELECT id FROM results WHERE run_id = ? AND id <= ?', [
+          runId,
+          upTo,
+        ])
+      ).map((r) => Number(r.id)),
+    );
+    const missing = [...inMysql].filter((id) => !inDuck.has(id));
+    const extra = [...inDuck].filter((id) => !inMysql.has(id));
+    let n = 0;
+    for (let i = 0; i < missing.length; i += REPAIR_CHUNK) {
+      const part = missing.slice(i, i + REPAIR_CHUNK);
+      const [rows] = await this.pool.query({
+        sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
+        values: part,
+        rowsAsArray: true,
+      });
+      n += await this.appendCsv(
+        (rows as [string][]).map((r) => r[0]),
+        0,
+      );
+    }
+    for (let i = 0; i < extra.length; i += REPAIR_CHUNK) {
+      const part = extra.slice(i, i + REPAIR_CHUNK);
+      n += Number(
+        (await this.conn.run(`DELETE FROM results WHERE id IN (${part.map(() => '?').join(', ')})`, part))
+          .rowsChanged,
+      );
+    }
+    return n;
+  }
+
+  /**
+   * True when the mirror's catalog is not MySQL's (a change logged by a transaction that committed after
+   * the mirror read past its number): small tables compared row by row, items by count, id sum and the
+   * number of metadata values filled in.
+   */
+  private async catalogDiffers(): Promise<boolean> {
+    const filled = Array.from(
+      { length: MAX_META_COLS },
+      (_, i) => `CASE WHEN m${i} IS NULL THEN 0 ELSE 1 END`,
+    ).join(' + ');
+    const queries: [string, (cast: string) => string][] = [
+      ['benchmarks', () => 'SELECT id, slug, version, task, cluster_field FROM benchmarks'],
+      ['fields', () => 'SELECT benchmark_id, name, col, type, label FROM benchmark_fields'],
+      ['models', () => 'SELECT id, name, provider, model_id FROM models'],
+      [
+        'items',
+        (cast) =>
+          `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(id), 0) AS ${cast}) AS s, CAST(COALESCE(SUM(${filled}), 0) AS ${cast}) AS f FROM items`,
+      ],
+    ];
+    for (const [, sql] of queries) {
+      const [m] = await this.pool.query({ sql: sql('CHAR'), rowsAsArray: true });
+      const d = (await this.conn.runAndReadAll(sql('VARCHAR'))).getRows();
+      const canon = (rows: unknown[][]) =>
+        rows
+          .map((r) => JSON.stringify(r.map((v) => (v === null || v === undefined ? null : String(v)))))
+          .sort()
+          .join('\n');
+      if (canon(m as unknown[][]) !== canon(d as unknown[][])) return true;
+    }
+    return false;
   }
 
   /** Lag as of now: rows in MySQL beyond what the mirror holds, and seconds since the last sync. */
@@ -306,19 +451,21 @@ export class Mirror {
   }
 
   /**
-   * The highest id below which every row has committed: the max id seen at a sync at least
-   * LOOKBACK_SECONDS ago, or every id when the newest row is already that old.
+   * The id below which rows are taken as committed: the max id seen at a sync at least the lookback
+   * ago, or every id when the newest row is already that old. A transaction open for longer commits
+   * below it; the reconciliation finds those rows.
    */
   private async settledId(nowAt: number, maxId: number): Promise<number> {
     const [[newest]] = (await this.pool.query(
       'SELECT UNIX_TIMESTAMP(created_at) AS at FROM results ORDER BY id DESC LIMIT 1',
     )) as unknown as [[{ at: number } | undefined]];
-    if (!newest || nowAt - Number(newest.at) > LOOKBACK_SECONDS) return maxId;
+    const lookback = this.lookbackSeconds;
+    if (!newest || nowAt - Number(newest.at) > lookback) return maxId;
     let settled = 0;
-    while (this.checkpoints.length > 0 && nowAt - this.checkpoints[0]!.at > LOOKBACK_SECONDS) {
+    while (this.checkpoints.length > 0 && nowAt - this.checkpoints[0]!.at > lookback) {
       settled = Math.max(settled, this.checkpoints.shift()!.maxId);
     }
-    if (settled > 0) this.checkpoints.unshift({ maxId: settled, at: nowAt - LOOKBACK_SECONDS - 1 });
+    if (settled > 0) this.checkpoints.unshift({ maxId: settled, at: nowAt - lookback - 1 });
     return settled;
   }
 

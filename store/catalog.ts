@@ -1,3 +1,5 @@
+import { errors } from '../core/errors.ts';
+import { nameProblem, recordNameProblem } from '../core/names.ts';
 import type { CanonicalRecord, FieldType, MetadataField } from '../core/types.ts';
 import { MAX_META_COLS } from '../core/types.ts';
 import { type BulkColumn, type Db, placeholders } from './db.ts';
@@ -22,6 +24,18 @@ export interface ResultRow {
   itemId: number;
   itemKey: string;
   record: CanonicalRecord;
+}
+
+/** The store's own gate for names (the import gate reports them per record before this). */
+function checkName(what: string, name: string): void {
+  const p = nameProblem(name);
+  if (p) throw errors.invalidImport(`${what} ${JSON.stringify(name.slice(0, 40))} ${p}`, { [what]: name });
+}
+
+/** A name the catalog registered but cannot read back is a bug (e.g. a collation merging names), never a guess. */
+function resolved<T>(v: T | undefined, what: string, name: string): T {
+  if (v === undefined) throw new Error(`the catalog could not resolve ${what} ${JSON.stringify(name)}`);
+  return v;
 }
 
 const insertIgnore = (db: Db) => (db.dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO');
@@ -59,6 +73,7 @@ export class Catalog {
   async benchmark(slug: string): Promise<BenchmarkEntry> {
     let b = this.benchmarks.get(slug);
     if (b) return b;
+    checkName('benchmark', slug);
     await this.db.run(`${insertIgnore(this.db)} benchmarks (slug) VALUES (?)`, [slug]);
     const [row] = await this.db.all<{ id: number }>('SELECT id FROM benchmarks WHERE slug = ?', [slug]);
     if (!row) throw new Error(`benchmark ${slug} vanished after insert`);
@@ -133,9 +148,10 @@ export class Catalog {
   async model(name: string): Promise<number> {
     const known = this.models.get(name);
     if (known !== undefined) return known;
+    checkName('model', name);
     await this.db.run(`${insertIgnore(this.db)} models (name) VALUES (?)`, [name]);
     const [row] = await this.db.all<{ id: number }>('SELECT id FROM models WHERE name = ?', [name]);
-    const id = Number(row!.id);
+    const id = Number(resolved(row, 'model', name).id);
     this.models.set(name, id);
     this.changed = true;
     return id;
@@ -152,6 +168,7 @@ export class Catalog {
     const key = `${benchmarkId}|${modelId}|${label}`;
     const known = this.runs.get(key);
     if (known !== undefined) return known;
+    checkName('run', label);
     await this.db.run(
       `${insertIgnore(this.db)} runs (benchmark_id, model_id, label, source, config, evaluated_at) VALUES (?, ?, ?, ?, ?, ?)`,
       [
@@ -167,7 +184,7 @@ export class Catalog {
       'SELECT id FROM runs WHERE benchmark_id = ? AND model_id = ? AND label = ?',
       [benchmarkId, modelId, label],
     );
-    const id = Number(row!.id);
+    const id = Number(resolved(row, 'run', label).id);
     this.runs.set(key, id);
     return id;
   }
@@ -199,6 +216,8 @@ export class Catalog {
   async resolve(records: CanonicalRecord[]): Promise<ResultRow[]> {
     const byBench = new Map<string, CanonicalRecord[]>();
     for (const r of records) {
+      const bad = recordNameProblem(r);
+      if (bad) throw errors.invalidImport(`${bad.field}: ${bad.message}`, bad);
       const list = byBench.get(r.benchmark);
       if (list) list.push(r);
       else byBench.set(r.benchmark, [r]);
@@ -214,8 +233,10 @@ export class Catalog {
       const items = await this.resolveItems(b, distinct);
       const runIds = await this.resolveRuns(b, recs);
       for (const r of recs) {
-        const runId = runIds.get(r.model)!.get(r.run ?? 'default')!;
-        out.push({ runId, itemId: items.get(r.item_id)!.id, itemKey: r.item_id, record: r });
+        const label = r.run ?? 'default';
+        const runId = resolved(runIds.get(r.model)?.get(label), 'run', `${r.model}/${label}`);
+        const itemId = resolved(items.get(r.item_id), 'item', r.item_id).id;
+        out.push({ runId, itemId, itemKey: r.item_id, record: r });
       }
     }
     return out;
@@ -253,7 +274,7 @@ export class Catalog {
     const missing: unknown[][] = [];
     for (const [model, labels] of wanted) {
       for (const [label, r] of labels) {
-        const modelId = this.models.get(model)!;
+        const modelId = resolved(this.models.get(model), 'model', model);
         if (!this.runs.has(runKey(modelId, label)))
           missing.push([b.id, modelId, label, r.source ?? 'import', null, sqlTimestamp(r.evaluated_at)]);
       }

@@ -1,4 +1,10 @@
-import { type FieldType, MAX_GROUP_VALUE_LEN, type MetaValue } from '../core/types.ts';
+import {
+  type FieldType,
+  MAX_GROUP_VALUE_LEN,
+  MAX_META_COLS,
+  type MetadataField,
+  type MetaValue,
+} from '../core/types.ts';
 
 /** The narrowest field type that holds this value (null says nothing). */
 export function inferType(value: MetaValue): FieldType | null {
@@ -6,6 +12,17 @@ export function inferType(value: MetaValue): FieldType | null {
   if (typeof value === 'boolean') return 'boolean';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
   return value.length > MAX_GROUP_VALUE_LEN ? 'text' : 'string';
+}
+
+/**
+ * Why a field cannot be a level or a filter, or null when it can. Its values are kept either way (in
+ * each item's metadata); only fields with a positional column m0..m15 and short values group.
+ */
+export function notGroupableReason(f: Pick<MetadataField, 'col' | 'type'>): string | null {
+  if (f.type === 'text') return `it has text values over ${MAX_GROUP_VALUE_LEN} characters`;
+  if (f.col === null)
+    return `it is beyond the ${MAX_META_COLS} groupable fields a benchmark has (the first ${MAX_META_COLS} fields registered)`;
+  return null;
 }
 
 /** The type that holds values of both types. */

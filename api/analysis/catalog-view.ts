@@ -1,5 +1,6 @@
 import type { FieldType, MetadataField } from '../../core/types.ts';
 import type { Db } from '../../store/db.ts';
+import { notGroupableReason } from '../../store/field-types.ts';
 import { iso } from '../../store/runs.ts';
 
 export interface BenchView {
@@ -105,6 +106,6 @@ export async function loadCatalogView(db: Db): Promise<CatalogView> {
 const isoMs = (v: unknown): string | null =>
   v === null || v === undefined ? null : new Date(iso(v)).toISOString();
 
-/** Groupable fields: those with a positional column. */
+/** Groupable fields: those with a positional column and short values (store/field-types.ts). */
 export const groupable = (b: BenchView): MetadataField[] =>
-  b.fields.filter((f) => f.col !== null && f.type !== 'text');
+  b.fields.filter((f) => notGroupableReason(f) === null);

@@ -1,6 +1,6 @@
 import type { MetadataField, MetaValue } from '../../core/types.ts';
 import { metaTable } from '../../store/duckdb/meta-tables.ts';
-import { compareValues, decodeValue } from '../../store/field-types.ts';
+import { compareValues, decodeValue, notGroupableReason } from '../../store/field-types.ts';
 import { type BenchView, groupable } from './catalog-view.ts';
 
 export const VALUE_CAP = 200;
@@ -10,6 +10,8 @@ export interface FieldValues {
   type: string;
   label: string;
   groupable: boolean;
+  /** Why the field is not groupable (absent when it is). */
+  reason?: string;
   distinct: number | null;
   nulls: number | null;
   values: { value: MetaValue; count: number }[];
@@ -29,12 +31,14 @@ export async function fieldValues(
   f: MetadataField,
   where: { field: MetadataField; values?: string[] }[] = [],
 ): Promise<FieldValues> {
-  if (f.col === null || f.type === 'text') {
+  const reason = notGroupableReason(f);
+  if (reason) {
     return {
       name: f.name,
       type: f.type,
       label: f.label,
       groupable: false,
+      reason,
       distinct: null,
       nulls: null,
       values: [],
@@ -50,7 +54,7 @@ export async function fieldValues(
       params.push(...w.values);
     }
   }
-  const c = `f${Math.trunc(f.col)}`;
+  const c = `f${Math.trunc(f.col!)}`;
   const rows = await query<{ v: string | null; n: number }>(
     `SELECT CAST(${c} AS VARCHAR) AS v, count(*) AS n FROM ${metaTable(b.id)} ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} GROUP BY 1`,
     params,

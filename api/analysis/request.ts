@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { NAME } from '../../core/names.ts';
 
 export const MAX_LEVELS = 3;
-export const FIELD_NAME = z.string().min(1).max(191);
+/** A field name: the one rule for names (core/names.ts), which the import gate applies too. */
+export const FIELD_NAME = NAME;
 const filterValue = z.union([z.string(), z.number(), z.boolean()]);
 
 /** Gate 1: the shape of an analysis request. Unknown properties are rejected; nothing is coerced. */

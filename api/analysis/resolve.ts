@@ -1,6 +1,6 @@
 import { errors } from '../../core/errors.ts';
 import type { MetadataField, MetaValue } from '../../core/types.ts';
-import { encodeValue } from '../../store/field-types.ts';
+import { encodeValue, notGroupableReason } from '../../store/field-types.ts';
 import { type BenchView, type CatalogView, groupable } from './catalog-view.ts';
 import { type AnalysisRequest, levelNames } from './request.ts';
 
@@ -28,7 +28,9 @@ export function resolveBenchmark(view: CatalogView, slug: string): BenchView {
 export function resolveField(b: BenchView, name: string, where = 'field'): MetadataField {
   const f = b.fieldByName.get(name);
   const valid = groupable(b).map((x) => x.name);
-  if (!f || f.col === null || f.type === 'text') throw errors.unknownField(name, valid, where);
+  if (!f) throw errors.unknownField(name, valid, where);
+  const reason = notGroupableReason(f);
+  if (reason) throw errors.notGroupable(name, reason, valid, where);
   return f;
 }
 

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
 import type { MetaValue } from '../../core/types.ts';
+import { notGroupableReason } from '../../store/field-types.ts';
 import { AnswerCache } from '../analysis/cache.ts';
 import { allFieldValues, nextLevelOptions } from '../analysis/metadata.ts';
 import { FIELD_NAME } from '../analysis/request.ts';
@@ -60,12 +61,16 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
               runs: runs.length,
               results: runs.reduce((s, x) => s + x.results, 0),
               model_names: [...new Set(runs.map((x) => view.modelName.get(x.modelId)!))].sort(),
-              metadata: b.fields.map((f) => ({
-                name: f.name,
-                type: f.type,
-                label: f.label,
-                groupable: f.col !== null && f.type !== 'text',
-              })),
+              metadata: b.fields.map((f) => {
+                const reason = notGroupableReason(f);
+                return {
+                  name: f.name,
+                  type: f.type,
+                  label: f.label,
+                  groupable: !reason,
+                  ...(reason ? { reason } : {}),
+                };
+              }),
             };
           }),
         };

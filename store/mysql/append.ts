@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
+import { errors } from '../../core/errors.ts';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import type { ResultRow } from '../catalog.ts';
 import { chunks, placeholders } from '../db.ts';
@@ -34,7 +35,7 @@ function values(row: ResultRow): unknown[] {
     OUTCOME_CODE[r.outcome],
     r.correct === null ? null : r.correct ? 1 : 0,
     finiteOrNull(r.score),
-    r.answer == null ? null : r.answer.slice(0, 191),
+    r.answer ?? null,
     microsecondsOrNull(r.latency_ms),
     microsecondsOrNull(r.ttft_ms),
     roundedOrNull(r.tokens_in),
@@ -67,6 +68,30 @@ function* tsvLines(rows: ResultRow[]): Generator<Buffer> {
 }
 
 /**
+ * IGNORE skips a row whose key is stored, and also turns what strict mode would refuse (a value cut to
+ * fit, out of range, NULL in a NOT NULL column) into a warning. Each skipped duplicate leaves exactly one
+ * warning, so more warnings than duplicates mean a value was altered: that is an error, and the caller's
+ * transaction rolls back, instead of a row stored other than it was given.
+ */
+async function checkWarnings(
+  conn: mysql.PoolConnection,
+  res: mysql.ResultSetHeader,
+  rows: number,
+): Promise<void> {
+  const duplicates = rows - res.affectedRows;
+  if (res.warningStatus <= duplicates) return;
+  // the packet's count stops at 65535; @@warning_count is exact
+  const [[count]] = (await conn.query('SELECT @@warning_count AS n')) as unknown as [[{ n: number }]];
+  if (Number(count!.n) <= duplicates) return;
+  const [list] = await conn.query('SHOW WARNINGS');
+  const other = (list as { Code: number; Message: string }[]).find((w) => Number(w.Code) !== 1062);
+  throw errors.invalidImport(
+    `MySQL would not store a result as given: ${other?.Message ?? `${Number(count!.n) - duplicates} value(s) altered`}`,
+    { warning: other ?? null },
+  );
+}
+
+/**
  * Appends results insert-if-absent on the primary key (run_id, item_id, sample).
  * Large batches stream through LOAD DATA LOCAL INFILE ... IGNORE; small ones use INSERT IGNORE.
  * Returns the number inserted. Runs on the given connection (inside the caller's transaction).
@@ -79,6 +104,7 @@ export async function appendResults(conn: mysql.PoolConnection, rows: ResultRow[
             FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${COLS.join(', ')})`,
       infileStreamFactory: () => Readable.from(tsvLines(rows), { objectMode: false }),
     } as mysql.QueryOptions);
+    await checkWarnings(conn, res as mysql.ResultSetHeader, rows.length);
     return (res as mysql.ResultSetHeader).affectedRows;
   }
   let inserted = 0;
@@ -87,6 +113,7 @@ export async function appendResults(conn: mysql.PoolConnection, rows: ResultRow[
       `INSERT IGNORE INTO results (${COLS.join(', ')}) VALUES ${placeholders(part.length, COLS.length)}`,
       part.flatMap(values),
     );
+    await checkWarnings(conn, res as mysql.ResultSetHeader, part.length);
     inserted += (res as mysql.ResultSetHeader).affectedRows;
   }
   return inserted;

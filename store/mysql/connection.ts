@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Connection as CallbackConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { type BulkColumn, chunks, type Db, placeholders } from '../db.ts';
 
 const SQL_DIR = new URL('../../sql/mysql/', import.meta.url).pathname;
 
 export function createMysqlPool(url: string, size: number): mysql.Pool {
-  return mysql.createPool({
+  const pool = mysql.createPool({
     uri: url,
     connectionLimit: size,
     waitForConnections: true,
@@ -18,6 +19,13 @@ export function createMysqlPool(url: string, size: number): mysql.Pool {
     timezone: 'Z',
     charset: 'utf8mb4',
   });
+  // Notes (e.g. "unsafe for statement-based binlog") are not warnings: without them, a warning count
+  // above the duplicates an INSERT IGNORE skipped means a value was altered (store/mysql/append.ts).
+  // (the event passes the callback connection under the promise wrapper, whatever the types say)
+  pool.on('connection', (conn) => {
+    (conn as unknown as CallbackConnection).query('SET SESSION sql_notes = 0', () => undefined);
+  });
+  return pool;
 }
 
 type Queryable = mysql.Pool | mysql.PoolConnection;
@@ -68,7 +76,33 @@ export class MysqlDb implements Db {
   }
 }
 
-/** Applies sql/mysql/NNN_*.sql files not applied yet, recording each in schema_migrations. */
+/**
+ * NO PAD binary collations, preferred first: MariaDB's, MySQL 8's. MariaDB's and MySQL 5.7's utf8mb4_bin
+ * pads with spaces ('m' = 'm '); DuckDB compares strings exactly, and so must MySQL.
+ */
+const NOPAD_BIN_COLLATIONS = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'] as const;
+
+/** The server's NO PAD binary utf8mb4 collation; a server without one cannot hold names exactly. */
+export async function nopadBinCollation(pool: mysql.Pool): Promise<string> {
+  const [rows] = await pool.query(
+    `SELECT COLLATION_NAME AS c FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN (${NOPAD_BIN_COLLATIONS.map(() => '?').join(', ')})`,
+    [...NOPAD_BIN_COLLATIONS],
+  );
+  const have = new Set((rows as { c: string }[]).map((r) => r.c));
+  const c = NOPAD_BIN_COLLATIONS.find((x) => have.has(x));
+  if (!c) {
+    throw new Error(
+      `this MySQL server has no NO PAD binary utf8mb4 collation (${NOPAD_BIN_COLLATIONS.join(' or ')}); evalhouse needs MariaDB ≥ 10.2 or MySQL ≥ 8.0.17 to keep names that differ by trailing spaces apart`,
+    );
+  }
+  return c;
+}
+
+/**
+ * Applies sql/mysql/NNN_*.sql files not applied yet, recording each in schema_migrations. A file may
+ * name the server's NO PAD binary collation as {{NOPAD_BIN}} (MariaDB and MySQL 8 spell it differently);
+ * it is replaced by a name from our constant list, never by input.
+ */
 export async function migrateMysql(pool: mysql.Pool): Promise<string[]> {
   await pool.query(
     'CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR(191) PRIMARY KEY, applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))',
@@ -76,11 +110,16 @@ export async function migrateMysql(pool: mysql.Pool): Promise<string[]> {
   const [rows] = await pool.query('SELECT name FROM schema_migrations');
   const done = new Set((rows as { name: string }[]).map((r) => r.name));
   const applied: string[] = [];
+  let collation: string | null = null;
   for (const f of readdirSync(SQL_DIR)
     .filter((f) => f.endsWith('.sql'))
     .sort()) {
     if (done.has(f)) continue;
-    const text = readFileSync(join(SQL_DIR, f), 'utf8').replace(/^--.*$/gm, '');
+    let text = readFileSync(join(SQL_DIR, f), 'utf8').replace(/^--.*$/gm, '');
+    if (text.includes('{{NOPAD_BIN}}')) {
+      collation ??= await nopadBinCollation(pool);
+      text = text.replaceAll('{{NOPAD_BIN}}', collation);
+    }
     for (const stmt of text
       .split(/;\s*\n/)
       .map((s) => s.trim())
