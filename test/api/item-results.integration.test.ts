@@ -25,7 +25,8 @@ async function read(path: string): Promise<CanonicalRecord[]> {
 }
 
 const LONG = 'x'.repeat(30_000);
-const LONG_NAME = '𝔵'.repeat(191);
+// the longest name the one name rule (core/names.ts) allows, of 4-byte characters: 191 UTF-16 units
+const LONG_NAME = `${'𝔵'.repeat(95)}x`;
 async function records(): Promise<CanonicalRecord[]> {
   const math = await read(join(DEMO_DIR, 'math-cot.jsonl.gz'));
   const arc = [
@@ -34,7 +35,7 @@ async function records(): Promise<CanonicalRecord[]> {
   ];
   const first = math[0]!;
   const extra: CanonicalRecord[] = [
-    // the longest name there can be, of 4-byte characters: 191 of them, 2,292 bytes once percent-encoded
+    // the longest name there can be, mostly 4-byte characters: 1,141 bytes once percent-encoded
     { ...first, benchmark: LONG_NAME, item_id: LONG_NAME, model: 'long-talker', run: 'r', sample: 0 },
     { ...first, model: 'long-talker', run: 'r', sample: 0, response: LONG, latency_ms: 12.5, tokens_in: 7 },
     {
