@@ -59,4 +59,15 @@ export const errors = {
         "(curl -d sends application/x-www-form-urlencoded), or -H 'content-type: application/json' for JSON",
       { content_type: type },
     ),
+  duckdbLocked: (path: string, cause: unknown) =>
+    Object.assign(
+      new AppError(
+        'DUCKDB_LOCKED',
+        409,
+        `the DuckDB file ${path} is in use by another process (only one process can open it). ` +
+          'If an evalhouse server is running, send writes through its API (EVALHOUSE_URL), or stop it first.',
+        { path },
+      ),
+      { cause },
+    ),
 };
