@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { serverFilePath } from '../../api/server-file.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const TSX = `${ROOT}node_modules/tsx/dist/cli.mjs`;
+/**
+ * node --import tsx, not the tsx CLI: that one runs the script in a grandchild, which a kill of the
+ * child leaves running (holding the pipes, the DuckDB file, a port), and whose pid is not the child's.
+ */
+const NODE_TSX = ['--import', 'tsx'];
 
 /** Runs `evalhouse ARGS` in a child process with the given environment; resolves with its exit and output. */
 export function evalhouse(
@@ -13,7 +17,7 @@ export function evalhouse(
   child: ChildProcess;
   done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
 } {
-  const child = spawn(process.execPath, [TSX, `${ROOT}cli/main.ts`, ...args], {
+  const child = spawn(process.execPath, [...NODE_TSX, `${ROOT}cli/main.ts`, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TZ: 'UTC', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,8 +44,7 @@ export async function startServer(
   env: Record<string, string> & { DUCKDB_PATH: string },
   timeoutMs = 60_000,
 ): Promise<{ child: ChildProcess; url: string; output: () => string; stop: () => Promise<number | null> }> {
-  // node --import tsx (not the tsx CLI, which runs the script in a grandchild): the pid is the server's
-  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}api/server.ts`], {
+  const child = spawn(process.execPath, [...NODE_TSX, `${ROOT}api/server.ts`], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
