@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../core/config.ts';
+import { AppError } from '../core/errors.ts';
 import { buildApp } from './app.ts';
 import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
@@ -54,6 +55,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  // an ordinary failure (the DuckDB file held by another process) is one line; a bug shows its stack
+  if (err instanceof AppError) console.error(`evalhouse: ${err.message}`);
+  else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

@@ -101,6 +101,14 @@ describe('the CLI prints one line for an ordinary mistake', () => {
           `^evalhouse import: the server at ${server.url} refused .*one\\.jsonl \\(400 VALIDATION_FAILED\\): .*run`,
         ),
       );
+      // a second server on the same file is refused, naming the first
+      const second = await evalhouse(['serve'], { DUCKDB_PATH: db, PORT: '0' }).done;
+      oneLine(
+        second,
+        new RegExp(
+          `^evalhouse serve: the evalhouse server at ${server.url} \\(pid ${server.child.pid}\\) already holds`,
+        ),
+      );
     } finally {
       await server.stop();
     }
