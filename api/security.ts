@@ -98,5 +98,7 @@ export async function installSecurity(
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposedHeaders: ['Retry-After'],
     maxAge: 600,
+    // its strict mode answers an OPTIONS without Access-Control-Request-Method with a text/plain 400
+    strictPreflight: false,
   });
 }
