@@ -108,11 +108,13 @@ describe('writes from other sites', () => {
       details: { origin: 'http://evil.example', setting: 'CORS_ORIGINS' },
     });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    // the same through inject, and the form type an HTML form would send
+    // the same through inject, the types an HTML form sends, and text/csv (a legitimate upload type:
+    // a page cannot send it cross-origin without a preflight, and the Origin check refuses it anyway)
     for (const type of [
       'text/plain',
       'application/x-www-form-urlencoded',
       'multipart/form-data; boundary=x',
+      'text/csv',
     ]) {
       const r = await app.inject({
         method: 'POST',
