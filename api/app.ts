@@ -9,6 +9,7 @@ import { benchmarkRoutes } from './routes/benchmarks.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { installSecurity } from './security.ts';
 import { VERSION } from './version.ts';
 
 export interface BuildOptions {
@@ -28,6 +29,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // Host, Origin and CORS checks run before every route (and before the docs)
+  await installSecurity(app, ctx.config);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

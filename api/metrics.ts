@@ -1,9 +1,24 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The server's Prometheus metrics; names carry units and the evalhouse_ prefix. */
+/**
+ * prom-client's gauges named like counters: promtool flags them ("non-counter metrics should not have
+ * _total suffix"), prom-client's maintainers mean to drop them (prometheus/client_js#283), and each is
+ * `sum without (type) (nodejs_active_handles)` (…_requests, …_resources) of a gauge we keep.
+ */
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/**
+ * The server's Prometheus metrics: ours carry units and the evalhouse_ prefix; the process and Node.js
+ * runtime metrics keep their standard names (process_*, nodejs_*) so stock dashboards find them.
+ */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'evalhouse_process_' });
+  collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   const httpDuration = new Histogram({
     name: 'evalhouse_http_request_duration_seconds',
     help: 'HTTP request duration by route and status code',

@@ -1,8 +1,11 @@
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../core/config.ts';
+import { AppError } from '../core/errors.ts';
 import { buildApp } from './app.ts';
 import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
 import { extraPlugins } from './plugins.ts';
+import { localUrl, removeServerFile, writeServerFile } from './server-file.ts';
 
 /** Entry point: parse the environment, open the stores, load demo data on first start, listen. */
 async function main() {
@@ -27,6 +30,7 @@ async function main() {
     if (closing) return;
     closing = true;
     app.log.info(`${signal}: closing`);
+    removeServerFile(config.duckdbPath);
     await app.close();
     await ctx.close();
     process.exit(0);
@@ -34,12 +38,25 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
+  // --- server address file (api/server-file.ts): how a CLI in any shell finds this server ---
+  const url = localUrl(app.server.address() as AddressInfo); // the bound port, also for PORT=0
+  writeServerFile(config.duckdbPath, {
+    pid: process.pid,
+    url,
+    started_at: new Date().toISOString(),
+    store: config.mysqlUrl ? 'mysql' : 'duckdb',
+  });
+  // also on a crash or process.exit; only kill -9 leaves it, and readers check the pid and /health
+  process.on('exit', () => removeServerFile(config.duckdbPath));
+  // --- end of the server address file ---
   app.log.info(
-    `evalhouse ${config.mysqlUrl ? 'on MySQL with a DuckDB mirror' : `on embedded DuckDB (${config.duckdbPath})`}: http://${config.host}:${config.port}  (API docs at /docs)`,
+    `evalhouse ${config.mysqlUrl ? 'on MySQL with a DuckDB mirror' : `on embedded DuckDB (${config.duckdbPath})`}: ${url}  (API docs at /docs)`,
   );
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  // an ordinary failure (the DuckDB file held by another process) is one line; a bug shows its stack
+  if (err instanceof AppError) console.error(`evalhouse: ${err.message}`);
+  else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

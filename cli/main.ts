@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { type Command, UsageError } from './command.ts';
+import { CliError, describeError, stackOf } from './errors.ts';
 
 /** Add a command: write cli/commands/<name>.ts exporting `command`, and list it here. */
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
@@ -13,13 +14,18 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   run: () => import('./commands/run.ts'),
 };
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  // --verbose (anywhere) adds the stack to the one line an ordinary mistake prints
+  const verbose = args.includes('--verbose');
+  const argv = args.filter((a) => a !== '--verbose');
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const cmds = await Promise.all(Object.entries(loaders).map(async ([, load]) => (await load()).command));
-    console.log('usage: evalhouse <command> [options]\n\ncommands:');
+    console.log('usage: evalhouse <command> [options] [--verbose]\n\ncommands:');
     for (const c of cmds) console.log(`  ${c.name.padEnd(12)} ${c.summary}`);
     console.log("\n`evalhouse <command> --help` shows a command's options.");
+    console.log('A mistake (a missing file, a locked DuckDB file, a server out of reach) prints one line;');
+    console.log('--verbose adds its stack trace. Anything else is a bug and prints its stack.');
     return name ? 0 : 2;
   }
   const load = loaders[name];
@@ -32,8 +38,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(command.usage);
     return 0;
   }
+  let config: ReturnType<typeof loadConfig> | undefined;
   try {
-    return await command.run(rest, loadConfig());
+    config = loadConfig();
+    return await command.run(rest, config);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`evalhouse ${name}: ${err.message}\n\n${command.usage}`);
@@ -43,7 +51,16 @@ async function main(argv: string[]): Promise<number> {
       console.error(`evalhouse: ${err.message}`);
       return 2;
     }
-    throw err;
+    const line = describeError(err, config);
+    if (line !== null) {
+      console.error(`evalhouse ${name}: ${line}`);
+      if (verbose) console.error(stackOf(err));
+      return err instanceof CliError ? err.exitCode : 1;
+    }
+    console.error(
+      `evalhouse ${name}: unexpected error, a bug (please report it with this trace):\n${stackOf(err)}`,
+    );
+    return 1;
   }
 }
 

@@ -1,5 +1,31 @@
 import { z } from 'zod';
 
+/** A comma-separated list (blanks ignored), each entry checked by `entry` and lower-cased. */
+const commaList = (entry: (v: string) => boolean, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter((x) => x !== ''),
+    )
+    .refine((list) => list.every(entry), `a comma-separated list of ${what}`);
+
+/** A host name without port; a leading dot (`.example.com`) also allows every subdomain. */
+const isHostName = (v: string) =>
+  /^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/.test(v);
+/** An origin exactly as a browser sends it: scheme://host[:port], nothing after. */
+const isOrigin = (v: string) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v;
+  } catch {
+    return false;
+  }
+};
+
 /** The one place that reads the environment. Everything else receives a Config. */
 const EnvSchema = z.object({
   MYSQL_URL: z
@@ -21,6 +47,8 @@ const EnvSchema = z.object({
   MIRROR_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
   MIRROR_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  ALLOWED_HOSTS: commaList(isHostName, 'host names (e.g. evals.example.com,.lab.example)'),
+  CORS_ORIGINS: commaList(isOrigin, 'origins (e.g. https://dash.example.com,http://localhost:5173)'),
 });
 
 export type Config = {
@@ -45,6 +73,10 @@ export type Config = {
   demoData: 'auto' | 'off';
   /** How often the mirror compares per-run counts with MySQL and repairs what a long transaction hid (0: every pass). */
   mirrorReconcileMs: number;
+  /** Host names served beyond the loopback ones and HOST (api/security.ts: against DNS rebinding). */
+  allowedHosts: string[];
+  /** Origins of other sites whose pages may call the API (CORS) and write to it. */
+  corsOrigins: string[];
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -78,6 +110,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mirrorIntervalMs: e.MIRROR_INTERVAL_MS,
     demoData: e.DEMO_DATA,
     mirrorReconcileMs: e.MIRROR_RECONCILE_MS,
+    allowedHosts: e.ALLOWED_HOSTS,
+    corsOrigins: e.CORS_ORIGINS,
     env,
   };
 }

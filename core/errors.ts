@@ -50,4 +50,38 @@ export const errors = {
       `${where} ${JSON.stringify(field)} is not groupable: ${reason}; groupable fields: ${valid.join(', ') || '(none)'}`,
       { field, reason, valid },
     ),
+  hostNotAllowed: (host: string | null) =>
+    new AppError(
+      'HOST_NOT_ALLOWED',
+      403,
+      `${host === null ? 'no Host header' : `Host ${JSON.stringify(host)} is not served`}: only loopback names, IP addresses, HOST and ALLOWED_HOSTS are (a guard against DNS rebinding); add the name to ALLOWED_HOSTS to serve it`,
+      { host, setting: 'ALLOWED_HOSTS' },
+    ),
+  crossOrigin: (method: string, origin: string | null) =>
+    new AppError(
+      'CROSS_ORIGIN_REFUSED',
+      403,
+      `${method} from ${origin === null ? 'another site' : `origin ${JSON.stringify(origin)}`} refused: only the server's own pages and the origins in CORS_ORIGINS may change data`,
+      { origin, setting: 'CORS_ORIGINS' },
+    ),
+  simpleContentType: (method: string, type: string) =>
+    new AppError(
+      'SIMPLE_CONTENT_TYPE',
+      415,
+      `${method} with content-type ${type} and no Origin header refused: any web page can send that type. ` +
+        "Send the data's own type, e.g. curl --data-binary @results.jsonl -H 'content-type: application/x-ndjson' " +
+        "(curl -d sends application/x-www-form-urlencoded), or -H 'content-type: application/json' for JSON",
+      { content_type: type },
+    ),
+  duckdbLocked: (path: string, cause: unknown) =>
+    Object.assign(
+      new AppError(
+        'DUCKDB_LOCKED',
+        409,
+        `the DuckDB file ${path} is in use by another process (only one process can open it). ` +
+          'If an evalhouse server is running, send writes through its API (EVALHOUSE_URL), or stop it first.',
+        { path },
+      ),
+      { cause },
+    ),
 };

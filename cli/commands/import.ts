@@ -5,6 +5,7 @@ import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, UsageError } from '../command.ts';
+import { ServerRefusedError } from '../errors.ts';
 import { parseCommandArgs } from '../main.ts';
 import { progressPrinter } from '../progress.ts';
 import { runningServer } from '../remote.ts';
@@ -113,7 +114,8 @@ async function importRemote(
     duplex: 'half',
   } as RequestInit);
   const body = (await res.json()) as ImportSummary & { message?: string; details?: ImportSummary };
-  if (res.status === 400 && body.details) return { ...body.details, file };
-  if (!res.ok) throw new Error(`server answered ${res.status}: ${body.message ?? JSON.stringify(body)}`);
+  // a 400 with nothing written carries the import summary; any other refusal says what it was
+  if (res.status === 400 && body.details && 'committed' in body.details) return { ...body.details, file };
+  if (!res.ok) throw new ServerRefusedError(server, basename(file), res.status, body);
   return { ...body, file };
 }

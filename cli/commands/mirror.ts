@@ -2,26 +2,37 @@ import { Mirror } from '../../ingest/mirror.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { type Command, UsageError } from '../command.ts';
+import { CliError } from '../errors.ts';
 import { parseCommandArgs } from '../main.ts';
 import { progressPrinter } from '../progress.ts';
+import { serverHoldingFile } from '../remote.ts';
 
 export const command: Command = {
   name: 'mirror',
   summary: 'copy new MySQL results into the DuckDB mirror once',
   usage:
     'usage: evalhouse mirror\n\nOne incremental pass of the MySQL → DuckDB mirror (MYSQL_URL → DUCKDB_PATH).\n' +
-    'A running server keeps its own mirror current; stop it first (one process per DuckDB file).',
+    'A running server keeps its own mirror current; this command refuses to run while one holds the file.',
   async run(argv, config) {
     parseCommandArgs(argv, {}, false);
     if (!config.mysqlUrl)
       throw new UsageError(
         'MYSQL_URL is not set: in embedded mode DuckDB is the record, there is nothing to mirror',
       );
-    const mysql = await MysqlStore.open(config.mysqlUrl, 2);
+    const holder = await serverHoldingFile(config.duckdbPath);
+    if (holder) {
+      throw new CliError(
+        `the evalhouse server at ${holder.url} (pid ${holder.pid}) holds ${config.duckdbPath} and ${holder.store === 'mysql' ? 'keeps its mirror current itself' : 'serves it as its embedded store'}; stop it to run a pass here`,
+      );
+    }
+    // DuckDB first: a held file fails here, before a MySQL pool exists to keep the process alive
     const duck = await DuckDbStore.open(config.duckdbPath);
-    // one pass, so it reconciles too: what it leaves is exactly MySQL's rows, however long a transaction ran
-    const mirror = new Mirror(mysql.pool, duck, { reconcileIntervalMs: 0 });
+    let mysql: MysqlStore | undefined;
+    let mirror: Mirror | undefined;
     try {
+      mysql = await MysqlStore.open(config.mysqlUrl, 2);
+      // one pass, so it reconciles too: what it leaves is exactly MySQL's rows, however long a transaction ran
+      mirror = new Mirror(mysql.pool, duck, { reconcileIntervalMs: 0 });
       const progress = progressPrinter('mirror');
       const s = await mirror.syncOnce((d, t) => progress.update(d, t));
       progress.done();
@@ -31,8 +42,8 @@ export const command: Command = {
       );
       return 0;
     } finally {
-      mirror.dispose();
-      await mysql.close();
+      mirror?.dispose();
+      await mysql?.close();
       await duck.close();
     }
   },

@@ -1,16 +1,26 @@
 import { spawn } from 'node:child_process';
 import type { Command } from '../command.ts';
+import { CliError } from '../errors.ts';
 import { parseCommandArgs } from '../main.ts';
+import { serverHoldingFile } from '../remote.ts';
 
 export const command: Command = {
   name: 'serve',
   summary: 'start the API server (same as npm start)',
   usage: 'usage: evalhouse serve\n\nStarts the API on HOST:PORT (see README for the environment variables).',
-  async run(argv) {
+  async run(argv, config) {
     parseCommandArgs(argv, {}, false);
+    const holder = await serverHoldingFile(config.duckdbPath);
+    if (holder) {
+      throw new CliError(
+        `the evalhouse server at ${holder.url} (pid ${holder.pid}) already holds ${config.duckdbPath}`,
+      );
+    }
     const server = new URL('../../api/server.ts', import.meta.url).pathname;
-    const tsx = new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;
-    const child = spawn(process.execPath, [tsx, server], { stdio: 'inherit' });
+    // node --import tsx: the server is this child itself (signals reach it, its pid is the advertised one)
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), server], {
+      stdio: 'inherit',
+    });
     return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   },
 };

@@ -8,6 +8,7 @@ import {
   INTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
+import { errors } from '../../core/errors.ts';
 import type { BulkColumn, Db } from '../db.ts';
 
 const SQL_DIR = new URL('../../sql/duckdb/', import.meta.url).pathname;
@@ -103,13 +104,7 @@ export async function openDuckDbInstance(path: string): Promise<DuckDBInstance> 
     return await DuckDBInstance.create(path);
   } catch (err) {
     const msg = (err as Error).message;
-    if (/lock/i.test(msg)) {
-      throw new Error(
-        `the DuckDB file ${path} is in use by another process (only one process can open it). ` +
-          'If an evalhouse server is running, send writes through its API (EVALHOUSE_URL), or stop it first.',
-        { cause: err },
-      );
-    }
+    if (/lock/i.test(msg)) throw errors.duckdbLocked(path, err);
     throw err;
   }
 }

@@ -1,7 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { serverFilePath } from '../../api/server-file.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
-import { evalhouse } from '../helpers/cli.ts';
+import { evalhouse, startServer } from '../helpers/cli.ts';
 import { SHARED_DATA, tmpDir } from '../helpers/tmp.ts';
 
 const tmp = tmpDir();
@@ -114,4 +116,63 @@ describe('evalhouse import (embedded DuckDB)', () => {
       await store.close();
     }
   }, 120_000);
+});
+
+describe('evalhouse import finds the server that holds the DuckDB file', () => {
+  it('with no PORT or EVALHOUSE_URL, reaches a server on a random port through its address file', async () => {
+    const db = `${tmp.dir}/found.duckdb`;
+    const server = await startServer({ DUCKDB_PATH: db, PORT: '0' });
+    let info: { pid: number; url: string; started_at: string; store: string };
+    try {
+      info = JSON.parse(readFileSync(serverFilePath(db), 'utf8'));
+      expect(info).toMatchObject({ pid: server.child.pid, store: 'duckdb' });
+      expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(Number.isNaN(Date.parse(info.started_at))).toBe(false);
+      const file = `${tmp.dir}/found.jsonl`;
+      writeFileSync(file, `${canonicalLines(3).join('\n')}\n`);
+      // the CLI's environment names the DuckDB file only: no PORT, no EVALHOUSE_URL
+      const r = await evalhouse(['import', file], { DUCKDB_PATH: db }).done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`importing through ${info.url}/imports`);
+      expect(r.stdout).toMatch(/3 rows \(3 new, 0 already stored\)/);
+      const listed = (await (await fetch(`${info.url}/benchmarks`)).json()) as {
+        benchmarks: { benchmark: string; results: number }[];
+      };
+      expect(listed.benchmarks.find((b) => b.benchmark === 'cli-bench')?.results).toBe(3);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    // removed on close: the next CLI opens the file itself
+    expect(existsSync(serverFilePath(db))).toBe(false);
+    expect(await count(db)).toBe(3);
+  }, 120_000);
+
+  it('ignores a stale address file (its pid is gone, or its URL does not answer) and opens the file', async () => {
+    const db = `${tmp.dir}/stale.duckdb`;
+    const file = `${tmp.dir}/stale.jsonl`;
+    writeFileSync(file, `${canonicalLines(4).join('\n')}\n`);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    const deadPid = Number(gone.stdout);
+    // a process that lives (this test) but is no server, and a pid that exited
+    for (const [i, pid] of [deadPid, process.pid].entries()) {
+      writeFileSync(
+        serverFilePath(db),
+        JSON.stringify({
+          pid,
+          url: 'http://127.0.0.1:9',
+          started_at: new Date().toISOString(),
+          duckdb_path: db,
+          store: 'duckdb',
+        }),
+      );
+      const r = await evalhouse(['import', file], { DUCKDB_PATH: db, EVALHOUSE_URL: 'http://127.0.0.1:9' })
+        .done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/importing through/);
+      expect(r.stdout).toMatch(i === 0 ? /4 rows \(4 new/ : /4 rows \(0 new, 4 already stored\)/);
+    }
+    expect(await count(db)).toBe(4);
+  }, 60_000);
 });
