@@ -121,6 +121,9 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   setMaxListeners(4 * (plan.concurrency + plan.writeBehind) + 16, soft.signal, hard.signal);
   let stop: { status: 'failed' | 'paused'; reason: string } | null = null;
   let inFlight = 0;
+  /** Answers received in this session: until the first, an unreachable base URL is a setup mistake. */
+  let answered = 0;
+  let lastError: string | null = null;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Stops taking items; requests in flight may finish (they are paid for) until the grace period ends. */
@@ -243,6 +246,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
       const res = await attemptOnce(provider, request(u), plan, hard.signal, clock);
       inFlight--;
       if (res.ok) {
+        answered++;
         limiter.settle(est, (res.tokensIn ?? 0) + (res.tokensOut ?? 0));
         return succeeded(u, res);
       }
@@ -253,11 +257,18 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         fatal(e.stop ?? 'failed', e.message);
         return null;
       }
+      // Nothing listens there (a wrong --base-url, a server not started): retrying every item for minutes
+      // cannot help. Once answers came, the same error is a restarting server and is retried per item.
+      if (e.code === 'unreachable' && answered === 0) {
+        fatal('failed', e.message);
+        return null;
+      }
       // Stopping: a retryable failure is not retried now (it is asked again on resume).
       if (soft.signal.aborted) return null;
       if (e.retryAfterMs !== null) limiter.block(clock.now() + e.retryAfterMs);
       if (n >= plan.retry.maxAttempts) {
         logger.warn(`${u.item.id}#${u.sample}: giving up after ${n} attempts: ${e.message}`);
+        lastError = e.message;
         return failed(u, e, n, res.latencyMs);
       }
       const delay = backoffMs(plan.retry, n, e.retryAfterMs, random);
@@ -323,12 +334,22 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     inFlight: 0,
   });
   const complete = summary.done >= total && !finalStop;
-  const status: RunOutcome['status'] = finalStop ? finalStop.status : complete ? 'completed' : 'paused';
+  // Every stored result an error: nothing was evaluated, so the run did not complete (resume asks them again).
+  const allErrored = complete && summary.errors > 0 && summary.errors === summary.done;
+  const status: RunOutcome['status'] = finalStop
+    ? finalStop.status
+    : allErrored
+      ? 'failed'
+      : complete
+        ? 'completed'
+        : 'paused';
   const reason = finalStop
     ? finalStop.reason
-    : summary.errors > 0
-      ? `${summary.errors} item(s) failed after ${plan.retry.maxAttempts} attempts; resume to ask them again`
-      : null;
+    : allErrored
+      ? `all ${summary.errors} item(s) failed after ${plan.retry.maxAttempts} attempts (last error: ${lastError}); resume to ask them again`
+      : summary.errors > 0
+        ? `${summary.errors} item(s) failed after ${plan.retry.maxAttempts} attempts; resume to ask them again`
+        : null;
   summary.status = status;
   await store.updateRun(run.id, { status, statusReason: reason, summary });
   deps.onProgress?.(summary);
