@@ -20,7 +20,23 @@ const EnvSchema = z.object({
   ROW_CAP: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   MIRROR_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  RUN_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  RUN_MAX_SAMPLES: z.coerce.number().int().min(1).max(100_000).default(64),
+  RUN_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  RUN_ALLOW_LOOPBACK_URLS: z.enum(['true', 'false']).optional(),
+  RUN_KEY_ENVS: z
+    .string()
+    .default('OPENAI_API_KEY,ANTHROPIC_API_KEY,GEMINI_API_KEY,GOOGLE_API_KEY')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine((a) => a.every((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)), 'comma-separated variable names'),
 });
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export type Config = {
   mysqlUrl: string | undefined;
@@ -42,6 +58,17 @@ export type Config = {
   rowCap: number;
   mirrorIntervalMs: number;
   demoData: 'auto' | 'off';
+  /** What POST /runs may ask of the server (it must not become an open relay). */
+  runs: {
+    maxConcurrency: number;
+    maxSamples: number;
+    /** Base URLs in 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7. */
+    allowPrivateUrls: boolean;
+    /** Base URLs on 127/8, ::1 (a local vLLM/Ollama). Default: only when the server itself listens on loopback. */
+    allowLoopbackUrls: boolean;
+    /** The variables an API caller may name as api_key_env (models.yaml's own are allowed too). */
+    keyEnvs: string[];
+  };
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -74,6 +101,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rowCap: e.ROW_CAP,
     mirrorIntervalMs: e.MIRROR_INTERVAL_MS,
     demoData: e.DEMO_DATA,
+    runs: {
+      maxConcurrency: e.RUN_MAX_CONCURRENCY,
+      maxSamples: e.RUN_MAX_SAMPLES,
+      allowPrivateUrls: e.RUN_ALLOW_PRIVATE_URLS === 'true',
+      // A server reachable only from this machine calls only what its users could call themselves; one
+      // listening on the network must not let remote callers reach services bound to its loopback.
+      allowLoopbackUrls:
+        e.RUN_ALLOW_LOOPBACK_URLS === undefined
+          ? LOOPBACK_HOSTS.has(e.HOST)
+          : e.RUN_ALLOW_LOOPBACK_URLS === 'true',
+      keyEnvs: e.RUN_KEY_ENVS,
+    },
     env,
   };
 }

@@ -6,6 +6,7 @@ import type { Provider, ProviderError, ProviderSuccess } from '../providers/type
 import { attemptOnce } from './attempt.ts';
 import { backoffMs } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { idleMs, looksLive } from './liveness.ts';
 import { configDiff, type PlanItem, type RunPlan } from './plan.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { Semaphore } from './semaphore.ts';
@@ -22,7 +23,10 @@ export interface RunDeps {
   provider: Provider;
   clock?: Clock | undefined;
   logger?: Logger | undefined;
-  /** Abort = Ctrl-C: stop taking items, let in-flight ones finish for `graceMs`, then abort them. */
+  /**
+   * Abort = Ctrl-C: stop taking items, let in-flight ones finish for `graceMs`, then abort them; the run is
+   * paused. An AbortReason as the abort reason says why ("cancelled through the API").
+   */
   signal?: AbortSignal | undefined;
   /** Called about every `progressIntervalMs` and once at the end. */
   onProgress?: ((p: ProgressSnapshot) => void) | undefined;
@@ -81,11 +85,10 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         'Resume it with its original settings, or start a new run with another --run-id.',
     );
   }
-  const idleMs = existing ? Date.now() - Date.parse(existing.updatedAt) : Infinity;
-  if (existing?.status === 'running' && idleMs < 30_000) {
+  if (existing && looksLive(existing)) {
     // Possible with MySQL (DuckDB's file lock prevents it): two runners would ask the same items twice.
     logger.warn(
-      `run #${run.id} was updated ${Math.round(idleMs / 1000)} s ago while running: is another runner working on it?`,
+      `run #${run.id} was updated ${Math.round(idleMs(existing) / 1000)} s ago while running: is another runner working on it?`,
     );
   }
   const reasked = await store.deleteErrors(run.id);
@@ -145,7 +148,9 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     stopSoftly(reason);
   };
   const onUserAbort = () => {
-    if (!stop) stop = { status: 'paused', reason: 'interrupted (Ctrl-C / SIGINT)' };
+    // An AbortReason says who stopped the run (POST /runs/:id/cancel, a server shutting down).
+    const why = deps.signal?.reason instanceof AbortReason ? deps.signal.reason.message : 'Ctrl-C / SIGINT';
+    if (!stop) stop = { status: 'paused', reason: `interrupted (${why})` };
     stopSoftly('interrupted');
   };
   if (deps.signal?.aborted) onUserAbort();
