@@ -302,3 +302,115 @@ describe('POST /runs is not an open relay', () => {
     }
   });
 });
+
+describe('GET /runs, POST /runs/:id/cancel, DELETE /runs/:id, DELETE /benchmarks/:b/data', () => {
+  it('lists, cancels (paused, resumable), refuses to delete a running run, then deletes it and its results', async () => {
+    const s = new MemoryStore();
+    const a = await appWith({}, s);
+    fake.set({ latencyMs: 100 });
+    try {
+      const post = (payload: Record<string, unknown>) =>
+        a.inject({
+          method: 'POST',
+          url: '/runs',
+          payload: {
+            benchmark: 'fake-mc',
+            model: 'openai-compatible:slow',
+            base_url: fake.openaiBaseURL,
+            concurrency: 2,
+            ...payload,
+          },
+        });
+      const started = await post({ run_id: 'to-cancel' });
+      expect(started.statusCode).toBe(202);
+      const { id } = started.json();
+
+      const list = await a.inject({ method: 'GET', url: '/runs?status=running&benchmark=fake-mc' });
+      expect(list.statusCode).toBe(200);
+      expect(list.json()).toMatchObject({ total: 1, runs: [{ id, status: 'running', active: true }] });
+
+      const refused = await a.inject({ method: 'DELETE', url: `/runs/${id}` });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().message).toMatch(/cancel it first/);
+
+      const cancelled = await a.inject({ method: 'POST', url: `/runs/${id}/cancel` });
+      expect(cancelled.statusCode).toBe(200);
+      expect(cancelled.json()).toMatchObject({
+        id,
+        status: 'paused',
+        active: false,
+        reason: expect.stringMatching(/cancelled through the API/),
+      });
+      const stored = s.rows(id).length;
+      expect(stored).toBeLessThan(40);
+      // nothing is asked after the cancel answered
+      const asked = fake.requests.length;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(fake.requests.length).toBe(asked);
+      // cancelling again changes nothing
+      expect((await a.inject({ method: 'POST', url: `/runs/${id}/cancel` })).json().status).toBe('paused');
+
+      fake.set({ latencyMs: 1 });
+      const resumed = await post({ resume: id });
+      expect(resumed.statusCode).toBe(202);
+      expect(resumed.json().id).toBe(id);
+      for (let i = 0; i < 400 && (await s.getRun(id))?.status !== 'completed'; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(s.rows(id)).toHaveLength(40);
+
+      const other = await post({ run_id: 'other', limit: 3 });
+      for (let i = 0; i < 400 && (await s.getRun(other.json().id))?.status !== 'completed'; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      const page = await a.inject({ method: 'GET', url: '/runs?limit=1' });
+      expect(page.json()).toMatchObject({ total: 2, limit: 1, offset: 0, runs: [{ id: other.json().id }] });
+      expect((await a.inject({ method: 'GET', url: '/runs?model=nobody' })).json().total).toBe(0);
+      expect((await a.inject({ method: 'GET', url: '/runs?status=bogus' })).statusCode).toBe(400);
+
+      const del = await a.inject({ method: 'DELETE', url: `/runs/${id}` });
+      expect(del.statusCode).toBe(200);
+      expect(del.json()).toEqual({
+        deleted: { id, benchmark: 'fake-mc', model: 'openai-compatible:slow', label: 'to-cancel' },
+      });
+      expect(await s.getRun(id)).toBeNull();
+      expect(s.rows(id)).toHaveLength(0);
+      expect((await a.inject({ method: 'DELETE', url: `/runs/${id}` })).statusCode).toBe(404);
+
+      const none = await a.inject({ method: 'DELETE', url: '/benchmarks/nope/data' });
+      expect(none.statusCode).toBe(404);
+      expect(none.json().message).toMatch(/known: fake-mc/);
+      const all = await a.inject({ method: 'DELETE', url: '/benchmarks/fake-mc/data' });
+      expect(all.json()).toEqual({ benchmark: 'fake-mc', runs_deleted: 1, run_ids: [other.json().id] });
+      expect(await s.listRuns()).toHaveLength(0);
+    } finally {
+      fake.set({ latencyMs: 20 });
+      await a.close();
+    }
+  });
+
+  it('a run another process updated recently is neither cancelled nor deleted here; a stale one is', async () => {
+    const s = new MemoryStore();
+    const a = await appWith({}, s);
+    try {
+      const run = await s.ensureRun({
+        benchmark: 'fake-mc',
+        model: 'm',
+        label: 'elsewhere',
+        source: 'runner',
+        status: 'running',
+      });
+      expect((await a.inject({ method: 'DELETE', url: `/runs/${run.id}` })).statusCode).toBe(409);
+      const c = await a.inject({ method: 'POST', url: `/runs/${run.id}/cancel` });
+      expect(c.statusCode).toBe(409);
+      expect(c.json().message).toMatch(/running in another process/);
+      run.updatedAt = new Date(Date.now() - 60_000).toISOString(); // its runner died a minute ago
+      const stale = await a.inject({ method: 'POST', url: `/runs/${run.id}/cancel` });
+      expect(stale.json()).toMatchObject({
+        status: 'paused',
+        reason: expect.stringMatching(/stopped updating/),
+      });
+      expect((await a.inject({ method: 'DELETE', url: `/runs/${run.id}` })).statusCode).toBe(200);
+    } finally {
+      await a.close();
+    }
+  });
+});
