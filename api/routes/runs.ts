@@ -11,8 +11,9 @@ import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/provide
 import { createProvider, type Env, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
 import { checkBaseUrl, UrlRefusedError } from '../../ingest/providers/url-policy.ts';
 import { planFromBenchmark } from '../../ingest/runner/from-benchmark.ts';
-import { idleMs, looksLive } from '../../ingest/runner/liveness.ts';
+import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
+import { filterRuns, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
 
 export type RunPolicy = Config['runs'];
@@ -137,40 +138,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
     await Promise.allSettled([...active.values()].map((a) => a.done));
   });
 
-  const view = (run: RunInfo): z.infer<typeof RunView> => {
-    const live = active.get(run.id);
-    const progress = (live?.progress ?? run.summary ?? null) as Partial<ProgressSnapshot> | null;
-    return {
-      id: run.id,
-      benchmark: run.benchmark,
-      model: run.model,
-      label: run.label,
-      source: run.source,
-      status: run.status,
-      reason: run.statusReason,
-      active: live !== undefined,
-      progress:
-        progress && typeof progress === 'object'
-          ? {
-              done: progress.done ?? null,
-              total: progress.total ?? null,
-              correct: progress.correct ?? 0,
-              incorrect: progress.incorrect ?? 0,
-              unscored: progress.unscored ?? 0,
-              errors: progress.errors ?? 0,
-              accuracy: progress.accuracy ?? null,
-              stderr: progress.stderr ?? null,
-              items_per_sec: progress.itemsPerSec ?? null,
-              eta_sec: progress.etaSec ?? null,
-              tokens_in: progress.tokensIn ?? 0,
-              tokens_out: progress.tokensOut ?? 0,
-              cost_usd: progress.costUsd ?? 0,
-            }
-          : null,
-      created_at: run.createdAt,
-      updated_at: run.updatedAt,
-    };
-  };
+  const view = (run: RunInfo) => runView(run, active.get(run.id));
 
   const mustGet = async (id: number): Promise<RunInfo> => {
     const run = await store.getRun(id);
@@ -401,14 +369,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
     },
     async (req) => {
       const q = req.query;
-      const all = (await store.listRuns())
-        .filter(
-          (run) =>
-            (q.benchmark === undefined || run.benchmark === q.benchmark) &&
-            (q.model === undefined || run.model === q.model) &&
-            (q.status === undefined || run.status === q.status),
-        )
-        .sort((a, b) => b.id - a.id);
+      const all = filterRuns(await store.listRuns(), q);
       return {
         runs: all.slice(q.offset, q.offset + q.limit).map(view),
         total: all.length,
@@ -454,21 +415,14 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
         await live.done;
         return view(await mustGet(id));
       }
-      if (looksLive(run)) {
+      if (!(await pauseAbandoned(store, run, 'through the API'))) {
         throw errors.conflict(
           `run #${id} is running in another process (updated ${Math.round(idleMs(run) / 1000)} s ago); stop it there (Ctrl-C)`,
           { id },
         );
       }
-      if (run.status === 'running') {
-        // Left "running" by a runner that died: nothing to stop, but it no longer looks alive.
-        await store.updateRun(id, {
-          status: 'paused',
-          statusReason: `cancelled through the API; its runner had stopped updating it ${Math.round(idleMs(run) / 1000)} s before`,
-        });
-        return view(await mustGet(id));
-      }
-      return view(run); // already stopped: cancelling again changes nothing
+      // already stopped: cancelling again changes nothing
+      return view(await mustGet(id));
     },
   );
 

@@ -1,4 +1,4 @@
-import type { RunInfo } from '../../core/store.ts';
+import type { RecordStore, RunInfo } from '../../core/store.ts';
 
 /**
  * A runner saves its progress every 5 s, so a `running` run updated within this window has a live runner
@@ -14,4 +14,19 @@ export function idleMs(run: RunInfo, now = Date.now()): number {
 /** A run whose runner is (probably) still working on it. */
 export function looksLive(run: RunInfo, now = Date.now()): boolean {
   return run.status === 'running' && idleMs(run, now) < LIVE_WINDOW_MS;
+}
+
+/**
+ * A run left `running` by a runner that died: nothing can stop it, but it is marked paused (resumable) so
+ * that it no longer looks alive. Returns false when the run's runner still looks alive.
+ */
+export async function pauseAbandoned(store: RecordStore, run: RunInfo, by: string): Promise<boolean> {
+  if (looksLive(run)) return false;
+  if (run.status === 'running') {
+    await store.updateRun(run.id, {
+      status: 'paused',
+      statusReason: `cancelled ${by}; its runner had stopped updating it ${Math.round(idleMs(run) / 1000)} s before`,
+    });
+  }
+  return true;
 }
