@@ -130,6 +130,20 @@ export function classifyError(
         { kind: 'retryable', code: 'unreachable', cause: err },
       );
     }
+    // fetch's own refusals: a port it never connects to (the "bad ports" list), a redirect (refused, see
+    // registry.ts). Asking again cannot change either.
+    if (sys && sys.code === null && /^(bad port|unexpected redirect)$/.test(sys.message)) {
+      const why =
+        sys.message === 'bad port'
+          ? 'fetch refuses to connect to this port ("bad port")'
+          : 'it answered with a redirect, which is never followed';
+      return new ProviderError(`${vendor}: cannot use ${baseURL ?? 'the provider'}: ${why}`, {
+        kind: 'fatal',
+        stop: 'failed',
+        code: 'unusable_url',
+        cause: err,
+      });
+    }
     const code = /Timeout/.test(name) ? 'timeout' : /Connection/.test(name) ? 'connection' : 'stream_error';
     // "Connection error." alone does not say what happened: add the system's own words when there are some.
     const detail = sys && !message.includes(sys.message) ? ` (${sys.message})` : '';

@@ -124,3 +124,45 @@ describe('a run in which every item errored', () => {
     }
   });
 });
+
+describe('base URLs fetch itself refuses', () => {
+  it('a port fetch blocks ("bad port", e.g. 9) stops the run at once, saying so', async () => {
+    const provider = counted(openaiAt('http://127.0.0.1:9/v1'));
+    const out = await runBenchmark(testPlan(8, { concurrency: 2, retry }), {
+      store: new MemoryStore(),
+      provider,
+    });
+    expect(out.status).toBe('failed');
+    expect(provider.attempts).toBeLessThanOrEqual(2);
+    expect(out.reason).toMatch(/127\.0\.0\.1:9.*bad port/);
+  });
+
+  it('a redirect is refused, never followed, and stops the run', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => {
+      res.writeHead(307, { location: `${fake.openaiBaseURL}/chat/completions` }).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const { createProvider } = await import('../providers/registry.ts');
+    try {
+      fake.reset();
+      const provider = counted(
+        await createProvider(
+          { name: 'r', provider: 'openai-compatible', model: 'm', base_url: `http://127.0.0.1:${port}/v1` },
+          {},
+        ),
+      );
+      const out = await runBenchmark(testPlan(8, { concurrency: 2, retry }), {
+        store: new MemoryStore(),
+        provider,
+      });
+      expect(out.status).toBe('failed');
+      expect(out.reason).toMatch(/redirect/);
+      expect(provider.attempts).toBeLessThanOrEqual(2);
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
