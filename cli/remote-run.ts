@@ -35,6 +35,12 @@ interface RunStatus {
   } | null;
 }
 
+/** fetch's "fetch failed" says nothing: the system error is its cause. */
+export function causeOf(err: unknown): string {
+  const e = err as Error & { cause?: Error };
+  return e?.cause?.message ?? e?.message ?? String(err);
+}
+
 /** The exit code `evalhouse run` gives for a run's final status (the same locally and through a server). */
 export function exitCodeFor(status: string): number {
   return status === 'completed' ? 0 : status === 'paused' ? 3 : 1;
@@ -66,12 +72,19 @@ export async function runThroughServer(
       'the server runs bundled benchmarks by slug only; stop the server to run a benchmark folder',
     );
   }
-  const res = await fetch(`${server}/runs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const started = (await res.json()) as { id?: number; label?: string; message?: string };
+  let res: Response;
+  let started: { id?: number; label?: string; message?: string };
+  try {
+    res = await fetch(`${server}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    started = (await res.json()) as typeof started;
+  } catch (err) {
+    console.error(`evalhouse run: the server at ${server} did not answer (${causeOf(err)})`);
+    return 1;
+  }
   if (res.status !== 202 || started.id === undefined) {
     console.error(
       `evalhouse run: the server refused the run (${res.status}): ${started.message ?? JSON.stringify(started)}`,
@@ -120,7 +133,18 @@ export async function runThroughServer(
           (err: Error) => console.error(`\ncould not cancel run #${started.id}: ${err.message}`),
         );
       }
-      const s = (await (await fetch(url)).json()) as RunStatus;
+      let s: RunStatus;
+      try {
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(`it answered ${res.status}`);
+        s = (await res.json()) as RunStatus;
+      } catch (err) {
+        // The server stopped (it pauses its runs as it closes): say so, without a stack trace.
+        console.error(
+          `\nevalhouse run: lost the server at ${server} (${causeOf(err)}); run #${started.id} was paused if it stopped cleanly; resume with --resume ${started.id}`,
+        );
+        return 1;
+      }
       const p = s.progress;
       if (p) {
         const acc =

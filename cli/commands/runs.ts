@@ -6,6 +6,7 @@ import { openRecordStore } from '../../store/open.ts';
 import { type Command, UsageError } from '../command.ts';
 import { parseCommandArgs } from '../main.ts';
 import { runningServer } from '../remote.ts';
+import { causeOf } from '../remote-run.ts';
 
 const STATUSES: RunStatus[] = ['created', 'running', 'paused', 'failed', 'completed', 'imported'];
 
@@ -25,11 +26,20 @@ Exit code: 0 done, 1 refused or not found.`;
 async function call(
   url: string,
   method: string,
-): Promise<{ ok: true; body: unknown } | { ok: false; message: string }> {
-  const res = await fetch(url, { method });
+): Promise<{ ok: true; body: unknown } | { ok: false; message: string; unreachable?: boolean }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method });
+  } catch (err) {
+    return {
+      ok: false,
+      unreachable: true,
+      message: `no server answers at ${new URL(url).origin} (${causeOf(err)})`,
+    };
+  }
   const body = (await res.json().catch(() => null)) as { message?: string } | null;
   if (res.ok) return { ok: true, body };
-  return { ok: false, message: body?.message ?? `HTTP ${res.status}` };
+  return { ok: false, message: body?.message ?? `HTTP ${res.status}`, unreachable: false };
 }
 
 function pct(v: number | null | undefined): string {
@@ -135,16 +145,13 @@ async function cancel(argv: string[], config: Config): Promise<number> {
   // Only a server can stop a run it is running; with MySQL the CLI does not need it for anything else.
   const server = (await runningServer(config)) ?? (config.mysqlUrl ? config.evalhouseUrl : null);
   if (server) {
-    const r = await call(`${server}/runs/${id}/cancel`, 'POST').catch((err: Error) => ({
-      ok: false as const,
-      message: `no server answers at ${server} (${(err.cause as Error | undefined)?.message ?? err.message})`,
-    }));
+    const r = await call(`${server}/runs/${id}/cancel`, 'POST');
     if (r.ok) {
       const run = r.body as RunView;
       console.log(`run #${run.id} ${run.status}${run.reason ? `: ${run.reason}` : ''}`);
       return 0;
     }
-    if (!config.mysqlUrl || !/^no server answers/.test(r.message)) {
+    if (!config.mysqlUrl || !r.unreachable) {
       console.error(`evalhouse runs cancel: ${r.message}`);
       return 1;
     }

@@ -168,3 +168,41 @@ describe('stopping and leaving runs that go through the server', () => {
     }
   }, 60_000);
 });
+
+describe('evalhouse run through a server that goes away', () => {
+  it('says it lost the server and how to resume, without a stack trace', async () => {
+    const fake = await startFakeProvider({ latencyMs: 3000, answer: () => 'The answer is 42' });
+    const s = await serve(`${tmp.dir}/lost.duckdb`);
+    try {
+      const cli = evalhouse(
+        [
+          'run',
+          '--benchmark',
+          'aime-2024',
+          '--model',
+          'openai-compatible:slow',
+          '--base-url',
+          fake.openaiBaseURL,
+        ],
+        s.env,
+      );
+      let err = '';
+      cli.child.stderr!.on('data', (d) => {
+        err += d;
+      });
+      await until(
+        'the run to start in the server',
+        () => /started there/.test(err) && fake.requests.length >= 1,
+      );
+      const closing = s.app.close(); // pauses its run once the requests in flight are answered
+      const r = await cli.done;
+      await closing;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/lost the server at http:\/\/127\.0\.0\.1:\d+ .*resume with --resume \d+/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await s.ctx.close();
+      await fake.close();
+    }
+  }, 60_000);
+});
