@@ -145,6 +145,19 @@ describe('POST /runs and GET /runs/:id', () => {
     expect(res.json().details).toMatchObject({ benchmark: 'nope', known: ['fake-mc'] });
   });
 
+  it('a broken benchmark folder is answered with its problems, without the server path', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(tmp.dir, 'no-yaml'), { recursive: true });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/runs',
+      payload: { benchmark: 'no-yaml', model: 'openai-compatible:x', base_url: fake.openaiBaseURL },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/benchmark no-yaml cannot be run: benchmark.yaml: missing in no-yaml/);
+    expect(res.body).not.toContain(tmp.dir);
+  });
+
   it('answers 404 {error, message} for an unknown run', async () => {
     const res = await app.inject({ method: 'GET', url: '/runs/99999' });
     expect(res.statusCode).toBe(404);

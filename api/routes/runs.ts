@@ -1,10 +1,16 @@
+import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type Config, loadConfig } from '../../core/config.ts';
 import { errors } from '../../core/errors.ts';
 import type { RecordStore, RunInfo } from '../../core/store.ts';
-import { DEFAULT_BENCHMARKS_ROOT, listBenchmarks, loadBenchmark } from '../../ingest/benchmarks/load.ts';
+import {
+  DEFAULT_BENCHMARKS_ROOT,
+  listBenchmarks,
+  loadBenchmark,
+  resolveBenchmarkDir,
+} from '../../ingest/benchmarks/load.ts';
 import { BenchmarkError, type BenchmarkProblem, formatProblem } from '../../ingest/benchmarks/types.ts';
 import { AbortReason } from '../../ingest/providers/classify.ts';
 import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/providers/models.ts';
@@ -242,10 +248,9 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
         if (err instanceof ModelSetupError) throw errors.badRequest(err.message);
         throw err;
       }
-      const known = await listBenchmarks(root);
-      const listing = known.find((k) => k.slug === b.benchmark);
-      if (!listing) {
-        const slugs = known.map((k) => k.slug);
+      const dir = resolveBenchmarkDir(b.benchmark, root);
+      if (!existsSync(dir)) {
+        const slugs = (await listBenchmarks(root)).map((k) => k.slug);
         throw errors.badRequest(
           `unknown benchmark ${JSON.stringify(b.benchmark)}; known: ${slugs.join(', ') || '(none)'}`,
           { benchmark: b.benchmark, known: slugs },
@@ -253,10 +258,10 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
       }
       let def: Awaited<ReturnType<typeof loadBenchmark>>;
       try {
-        def = await loadBenchmark(listing.dir, root);
+        def = await loadBenchmark(dir, root);
       } catch (err) {
         if (err instanceof BenchmarkError) {
-          const list = publicProblems(err.problems, listing.dir, b.benchmark);
+          const list = publicProblems(err.problems, dir, b.benchmark);
           throw errors.badRequest(
             `benchmark ${b.benchmark} cannot be run: ${list.map(formatProblem).join('; ')}`,
             { problems: list },
