@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
   RUN_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   RUN_MAX_SAMPLES: z.coerce.number().int().min(1).max(100_000).default(64),
+  RUN_MAX_ACTIVE: z.coerce.number().int().min(1).max(1000).default(4),
   RUN_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   RUN_ALLOW_LOOPBACK_URLS: z.enum(['true', 'false']).optional(),
   RUN_KEY_ENVS: z
@@ -62,6 +63,8 @@ export type Config = {
   runs: {
     maxConcurrency: number;
     maxSamples: number;
+    /** Runs in flight at once in one server: without it, parallel POSTs would multiply the concurrency cap. */
+    maxActive: number;
     /** Base URLs in 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7. */
     allowPrivateUrls: boolean;
     /** Base URLs on 127/8, ::1 (a local vLLM/Ollama). Default: only when the server itself listens on loopback. */
@@ -104,6 +107,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runs: {
       maxConcurrency: e.RUN_MAX_CONCURRENCY,
       maxSamples: e.RUN_MAX_SAMPLES,
+      maxActive: e.RUN_MAX_ACTIVE,
       allowPrivateUrls: e.RUN_ALLOW_PRIVATE_URLS === 'true',
       // A server reachable only from this machine calls only what its users could call themselves; one
       // listening on the network must not let remote callers reach services bound to its loopback.

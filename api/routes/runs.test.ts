@@ -210,8 +210,26 @@ describe('POST /runs is not an open relay', () => {
     }
   });
 
+  it('refuses a run beyond RUN_MAX_ACTIVE runs in flight (503 naming the setting)', async () => {
+    const a = await appWith({ maxActive: 1 });
+    fake.set({ latencyMs: 200 });
+    try {
+      const body = { model: 'openai-compatible:x', base_url: fake.openaiBaseURL, concurrency: 1 };
+      const first = await start(a, { ...body, run_id: 'first' });
+      expect(first.statusCode).toBe(202);
+      const second = await start(a, { ...body, run_id: 'second' });
+      expect(second.statusCode).toBe(503);
+      expect(second.json().message).toMatch(/RUN_MAX_ACTIVE/);
+      await a.inject({ method: 'POST', url: `/runs/${first.json().id}/cancel` });
+      expect((await start(a, { ...body, run_id: 'second', limit: 1 })).statusCode).toBe(202);
+    } finally {
+      fake.set({ latencyMs: 20 });
+      await a.close();
+    }
+  });
+
   it('the defaults cap concurrency at 32 and samples at 64', async () => {
-    expect(DEFAULT_POLICY).toMatchObject({ maxConcurrency: 32, maxSamples: 64 });
+    expect(DEFAULT_POLICY).toMatchObject({ maxConcurrency: 32, maxSamples: 64, maxActive: 4 });
     const res = await start(app, {
       model: 'openai-compatible:x',
       base_url: fake.openaiBaseURL,
@@ -226,6 +244,9 @@ describe('POST /runs is not an open relay', () => {
     ['http://169.254.169.254/latest/meta-data', /link-local, metadata or reserved/],
     ['http://[fd00:ec2::254]/v1', /link-local, metadata or reserved/],
     ['http://[::ffff:169.254.169.254]/v1', /link-local, metadata or reserved/],
+    ['http://[64:ff9b::a9fe:a9fe]/v1', /stands for 169\.254\.169\.254/],
+    ['http://[2002:a9fe:a9fe::1]/v1', /stands for 169\.254\.169\.254/],
+    ['http://2852039166/v1', /169\.254\.169\.254 is a link-local/],
     ['http://metadata.google.internal/computeMetadata/v1', /cloud metadata service/],
     ['http://0.0.0.0:8080/v1', /reserved/],
     ['http://10.1.2.3:8000/v1', /private address.*RUN_ALLOW_PRIVATE_URLS=true/],

@@ -178,6 +178,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
         response: {
           202: z.object({ id: z.number(), label: z.string(), status: z.string(), url: z.string() }),
           ...problems,
+          503: Problem,
         },
       },
     },
@@ -298,6 +299,11 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
       const existing = await store.findRun(def.slug, model.name, label);
       if (existing && active.has(existing.id)) {
         throw errors.conflict(`run #${existing.id} "${label}" is already running`, { id: existing.id });
+      }
+      if (active.size >= policy.maxActive) {
+        throw errors.unavailable(
+          `this server already runs ${active.size} run(s), its cap (RUN_MAX_ACTIVE); wait for one to end or cancel one (POST /runs/{id}/cancel)`,
+        );
       }
       let plan: ReturnType<typeof planFromBenchmark>;
       try {

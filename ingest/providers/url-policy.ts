@@ -48,16 +48,42 @@ const PRIVATE = blockList(
   [['fc00::', 7]],
 );
 
-/** ::ffff:a.b.c.d is an IPv4 address for every purpose here. */
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part included). */
+function groups(v6: string): number[] {
+  let text = v6;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const fill = tail === undefined ? [] : Array(8 - h.length - t.length).fill('0');
+  return [...h, ...fill, ...t].map((g) => Number.parseInt(g, 16));
+}
+
+const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * The IPv4 address an IPv6 one stands for, if any: IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96)
+ * and 6to4 (2002::/16) reach an IPv4 host, so that host's range is what counts.
+ */
 function normalise(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return { address: mapped[1]!, family: 'ipv4' };
-  return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
+  if (isIP(address) !== 6) return { address, family: 'ipv4' };
+  const g = groups(address);
+  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (zero(0, 5) && g[5] === 0xffff) return { address: v4(g[6]!, g[7]!), family: 'ipv4' };
+  if (g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6)) return { address: v4(g[6]!, g[7]!), family: 'ipv4' };
+  if (g[0] === 0x2002) return { address: v4(g[1]!, g[2]!), family: 'ipv4' };
+  return { address, family: 'ipv6' };
 }
 
 function checkAddress(address: string, shown: string, policy: UrlPolicy): void {
   const a = normalise(address);
-  const via = shown === address ? '' : ` (${shown} resolves to ${address})`;
+  const via =
+    (shown === address ? '' : ` (${shown} resolves to ${address})`) +
+    (a.address === address ? '' : ` (it stands for ${a.address})`);
   if (ALWAYS.check(a.address, a.family)) {
     throw new UrlRefusedError(
       `base_url ${shown} is refused: ${address} is a link-local, metadata or reserved address${via}`,
