@@ -1,6 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import { openContext } from '../../api/context.ts';
+import { extraPlugins } from '../../api/plugins.ts';
 import { loadConfig } from '../../core/config.ts';
 import { openRecordStore } from '../../store/open.ts';
+import { startFakeProvider } from '../fake-provider/server.ts';
 import { evalhouse } from '../helpers/cli.ts';
 import { closedPort } from '../helpers/closed-port.ts';
 import { createTestDatabase } from '../helpers/mysql.ts';
@@ -81,4 +85,43 @@ describe.each(['duckdb', 'mysql'] as const)('evalhouse runs without a server (%s
       await mysql?.drop();
     }
   }, 90_000);
+});
+
+describe('evalhouse runs cancel with MySQL', () => {
+  it('reaches the server at EVALHOUSE_URL that runs the run, though the CLI needs no server otherwise', async () => {
+    const mysql = await createTestDatabase('runscancel');
+    const fake = await startFakeProvider({ latencyMs: 150, answer: () => 'The answer is 42' });
+    const config = loadConfig({
+      MYSQL_URL: mysql.url,
+      DUCKDB_PATH: `${tmp.dir}/mirror.duckdb`,
+      DEMO_DATA: 'off',
+    });
+    const ctx = await openContext(config, { mirrorLoop: false });
+    const app = await buildApp(ctx, { plugins: await extraPlugins() });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    try {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/runs',
+        payload: {
+          benchmark: 'aime-2024',
+          model: 'openai-compatible:slow',
+          base_url: fake.openaiBaseURL,
+          concurrency: 1,
+        },
+      });
+      const id = res.json().id as number;
+      const env = { MYSQL_URL: mysql.url, DUCKDB_PATH: `${tmp.dir}/cli-mirror.duckdb`, PORT: String(port) };
+      const cancel = await evalhouse(['runs', 'cancel', String(id)], env).done;
+      expect(cancel.code, cancel.stderr).toBe(0);
+      expect(cancel.stdout).toMatch(/paused: interrupted \(cancelled through the API/);
+      expect((await ctx.record.getRun(id))?.status).toBe('paused');
+    } finally {
+      await app.close();
+      await ctx.close();
+      await fake.close();
+      await mysql.drop();
+    }
+  }, 60_000);
 });
