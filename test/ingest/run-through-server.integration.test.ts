@@ -97,7 +97,7 @@ describe('stopping and leaving runs that go through the server', () => {
   ];
 
   it('Ctrl-C cancels the run in the server (paused, as locally; exit 3) and nothing more is asked', async () => {
-    fake = await startFakeProvider({ latencyMs: 150, answer: () => 'The answer is 42' });
+    fake = await startFakeProvider({ latencyMs: 300, answer: () => 'The answer is 42' });
     const s = await serve(`${tmp.dir}/sigint.duckdb`);
     try {
       const cli = evalhouse(runArgs(fake.openaiBaseURL), s.env);
@@ -127,7 +127,7 @@ describe('stopping and leaving runs that go through the server', () => {
   }, 60_000);
 
   it('--detach leaves the run to the server; runs list, cancel and delete reach it', async () => {
-    fake = await startFakeProvider({ latencyMs: 150, answer: () => 'The answer is 42' });
+    fake = await startFakeProvider({ latencyMs: 600, answer: () => 'The answer is 42' });
     const s = await serve(`${tmp.dir}/detach.duckdb`);
     try {
       const r = await evalhouse([...runArgs(fake.openaiBaseURL), '--detach'], s.env).done;

@@ -51,14 +51,7 @@ describe.each(['duckdb', 'mysql'] as const)('evalhouse runs without a server (%s
       await store.close();
     }
     try {
-      const list = await evalhouse(['runs', 'list', '--json', '--benchmark', 'bench-x'], env).done;
-      expect(list.code, list.stderr).toBe(0);
-      const listed = JSON.parse(list.stdout) as { runs: { id: number; label: string }[]; total: number };
-      expect(listed.total).toBe(2);
-      expect(listed.runs.map((r) => r.label)).toEqual(['r2', 'r1']);
-      const table = await evalhouse(['runs', 'list'], env).done;
-      expect(table.stdout).toMatch(/live\s+running/);
-
+      // first, while the live run's last update is recent (a runner saves every 5 s; 30 s counts as alive)
       const liveId = ids[2]!;
       const del = await evalhouse(['runs', 'delete', String(liveId)], env).done;
       expect(del.code).toBe(1);
@@ -66,6 +59,14 @@ describe.each(['duckdb', 'mysql'] as const)('evalhouse runs without a server (%s
       const cancel = await evalhouse(['runs', 'cancel', String(liveId)], env).done;
       expect(cancel.code).toBe(1);
       expect(cancel.stderr).toMatch(/running in another process/);
+
+      const list = await evalhouse(['runs', 'list', '--json', '--benchmark', 'bench-x'], env).done;
+      expect(list.code, list.stderr).toBe(0);
+      const listed = JSON.parse(list.stdout) as { runs: { id: number; label: string }[]; total: number };
+      expect(listed.total).toBe(2);
+      expect(listed.runs.map((r) => r.label)).toEqual(['r2', 'r1']);
+      const table = await evalhouse(['runs', 'list'], env).done;
+      expect(table.stdout).toMatch(/live\s+running/);
 
       const one = await evalhouse(['runs', 'delete', String(ids[0])], env).done;
       expect(one.code, one.stderr).toBe(0);
@@ -90,7 +91,7 @@ describe.each(['duckdb', 'mysql'] as const)('evalhouse runs without a server (%s
 describe('evalhouse runs cancel with MySQL', () => {
   it('reaches the server at EVALHOUSE_URL that runs the run, though the CLI needs no server otherwise', async () => {
     const mysql = await createTestDatabase('runscancel');
-    const fake = await startFakeProvider({ latencyMs: 150, answer: () => 'The answer is 42' });
+    const fake = await startFakeProvider({ latencyMs: 600, answer: () => 'The answer is 42' });
     const config = loadConfig({
       MYSQL_URL: mysql.url,
       DUCKDB_PATH: `${tmp.dir}/mirror.duckdb`,
