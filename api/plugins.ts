@@ -10,6 +10,7 @@ type Plugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>
 
 /** Route plugins beyond the core ones (runs, compare, items), wired with the context. */
 export async function extraPlugins(): Promise<Plugin[]> {
-  const runs: Plugin = (app, { ctx }) => runsRoutes(app, { store: ctx.record, env: ctx.config.env });
+  const runs: Plugin = (app, { ctx }) =>
+    runsRoutes(app, { store: ctx.record, env: ctx.config.env, policy: ctx.config.runs });
   return [compareRoutes, itemRoutes, trendRoutes, runs, resultRoutes];
 }

@@ -12,6 +12,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   benchmarks: () => import('./commands/benchmarks.ts'),
   models: () => import('./commands/models.ts'),
   run: () => import('./commands/run.ts'),
+  runs: () => import('./commands/runs.ts'),
 };
 
 async function main(args: string[]): Promise<number> {

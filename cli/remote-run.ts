@@ -35,10 +35,22 @@ interface RunStatus {
   } | null;
 }
 
+/** fetch's "fetch failed" says nothing: the system error is its cause. */
+export function causeOf(err: unknown): string {
+  const e = err as Error & { cause?: Error };
+  return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+/** The exit code `evalhouse run` gives for a run's final status (the same locally and through a server). */
+export function exitCodeFor(status: string): number {
+  return status === 'completed' ? 0 : status === 'paused' ? 3 : 1;
+}
+
 /**
  * `evalhouse run` while a server holds the embedded DuckDB file: the run is started by the
  * server (POST /runs) with the same options, and followed here (GET /runs/:id) until it ends.
- * Ctrl-C stops following; the run goes on in the server.
+ * Ctrl-C cancels the run in the server (POST /runs/:id/cancel: paused, resumable), as it does locally;
+ * a second Ctrl-C stops waiting. With --detach the run is left to the server once it has started.
  */
 export async function runThroughServer(
   server: string,
@@ -46,7 +58,7 @@ export async function runThroughServer(
 ): Promise<number> {
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) {
-    if (v === undefined || k === 'models-file') continue;
+    if (v === undefined || k === 'models-file' || k === 'detach') continue;
     const name = FORWARDED[k];
     if (!name)
       throw new UsageError(
@@ -60,30 +72,79 @@ export async function runThroughServer(
       'the server runs bundled benchmarks by slug only; stop the server to run a benchmark folder',
     );
   }
-  const res = await fetch(`${server}/runs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const started = (await res.json()) as { id?: number; label?: string; message?: string };
+  let res: Response;
+  let started: { id?: number; label?: string; message?: string };
+  try {
+    res = await fetch(`${server}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    started = (await res.json()) as typeof started;
+  } catch (err) {
+    console.error(`evalhouse run: the server at ${server} did not answer (${causeOf(err)})`);
+    return 1;
+  }
   if (res.status !== 202 || started.id === undefined) {
     console.error(
       `evalhouse run: the server refused the run (${res.status}): ${started.message ?? JSON.stringify(started)}`,
     );
     return res.status === 409 ? 2 : 1;
   }
+  const url = `${server}/runs/${started.id}`;
   console.error(
-    `a server holds the DuckDB file: run #${started.id} "${started.label}" started there (${server}/runs/${started.id})`,
+    `a server holds the DuckDB file: run #${started.id} "${started.label}" started there (${url})`,
   );
-  let stop = false;
+  if (values.detach) {
+    console.log(`run #${started.id} "${started.label}" runs in the server: ${url}`);
+    console.log(`follow it with GET ${url}; stop it with: evalhouse runs cancel ${started.id}`);
+    return 0;
+  }
+  let interrupts = 0;
+  let wake = () => {};
   const onSigint = () => {
-    stop = true;
+    interrupts++;
+    if (interrupts === 1) {
+      console.error('\nCtrl-C: cancelling the run in the server (Ctrl-C again to stop waiting)');
+    }
+    wake();
   };
   process.on('SIGINT', onSigint);
   try {
+    let cancelling: Promise<void> | null = null;
     for (;;) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const s = (await (await fetch(`${server}/runs/${started.id}`)).json()) as RunStatus;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 1000);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      if (interrupts >= 2) {
+        console.error(`\nstopped waiting; the server finishes cancelling run #${started.id}: GET ${url}`);
+        return 130;
+      }
+      // The cancel answers once the run has stopped; meanwhile progress is still shown.
+      if (interrupts === 1 && !cancelling) {
+        cancelling = fetch(`${url}/cancel`, { method: 'POST' }).then(
+          async (res) => {
+            if (!res.ok) console.error(`\nthe server did not cancel run #${started.id}: ${await res.text()}`);
+          },
+          (err: Error) => console.error(`\ncould not cancel run #${started.id}: ${err.message}`),
+        );
+      }
+      let s: RunStatus;
+      try {
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(`it answered ${res.status}`);
+        s = (await res.json()) as RunStatus;
+      } catch (err) {
+        // The server stopped (it pauses its runs as it closes): say so, without a stack trace.
+        console.error(
+          `\nevalhouse run: lost the server at ${server} (${causeOf(err)}); run #${started.id} was paused if it stopped cleanly; resume with --resume ${started.id}`,
+        );
+        return 1;
+      }
       const p = s.progress;
       if (p) {
         const acc =
@@ -93,14 +154,15 @@ export async function runThroughServer(
         const line = `${p.done ?? 0}/${p.total ?? '?'} · ${(p.items_per_sec ?? 0).toFixed(1)} items/s · ETA ${Math.round(p.eta_sec ?? 0)} s · accuracy ${acc} · errors ${p.errors} · $${p.cost_usd.toFixed(4)}`;
         process.stderr.write(process.stderr.isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
       }
-      if (stop) {
-        console.error(`\nstopped following; run #${s.id} goes on in the server: GET ${server}/runs/${s.id}`);
-        return 0;
-      }
       if (!s.active && s.status !== 'running') {
         if (process.stderr.isTTY) process.stderr.write('\n');
         console.log(`run #${s.id} ${s.status}${s.reason ? `: ${s.reason}` : ''}`);
-        return s.status === 'completed' ? 0 : s.status === 'paused' ? 3 : 1;
+        if (s.status !== 'completed') {
+          const cmd = ['evalhouse run', `--benchmark ${values.benchmark}`, `--model ${values.model}`];
+          if (values['base-url']) cmd.push(`--base-url ${values['base-url']}`);
+          console.log(`resume with: ${[...cmd, `--resume ${s.id}`].join(' ')}`);
+        }
+        return exitCodeFor(s.status);
       }
     }
   } finally {

@@ -49,7 +49,24 @@ const EnvSchema = z.object({
   MIRROR_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   ALLOWED_HOSTS: commaList(isHostName, 'host names (e.g. evals.example.com,.lab.example)'),
   CORS_ORIGINS: commaList(isOrigin, 'origins (e.g. https://dash.example.com,http://localhost:5173)'),
+  RUN_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  RUN_MAX_SAMPLES: z.coerce.number().int().min(1).max(100_000).default(64),
+  RUN_MAX_ACTIVE: z.coerce.number().int().min(1).max(1000).default(4),
+  RUN_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  RUN_ALLOW_LOOPBACK_URLS: z.enum(['true', 'false']).optional(),
+  RUN_KEY_ENVS: z
+    .string()
+    .default('OPENAI_API_KEY,ANTHROPIC_API_KEY,GEMINI_API_KEY,GOOGLE_API_KEY')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine((a) => a.every((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)), 'comma-separated variable names'),
 });
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export type Config = {
   mysqlUrl: string | undefined;
@@ -77,6 +94,19 @@ export type Config = {
   allowedHosts: string[];
   /** Origins of other sites whose pages may call the API (CORS) and write to it. */
   corsOrigins: string[];
+  /** What POST /runs may ask of the server (it must not become an open relay). */
+  runs: {
+    maxConcurrency: number;
+    maxSamples: number;
+    /** Runs in flight at once in one server: without it, parallel POSTs would multiply the concurrency cap. */
+    maxActive: number;
+    /** Base URLs in 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7. */
+    allowPrivateUrls: boolean;
+    /** Base URLs on 127/8, ::1 (a local vLLM/Ollama). Default: only when the server itself listens on loopback. */
+    allowLoopbackUrls: boolean;
+    /** The variables an API caller may name as api_key_env (models.yaml's own are allowed too). */
+    keyEnvs: string[];
+  };
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -112,6 +142,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mirrorReconcileMs: e.MIRROR_RECONCILE_MS,
     allowedHosts: e.ALLOWED_HOSTS,
     corsOrigins: e.CORS_ORIGINS,
+    runs: {
+      maxConcurrency: e.RUN_MAX_CONCURRENCY,
+      maxSamples: e.RUN_MAX_SAMPLES,
+      maxActive: e.RUN_MAX_ACTIVE,
+      allowPrivateUrls: e.RUN_ALLOW_PRIVATE_URLS === 'true',
+      // A server reachable only from this machine calls only what its users could call themselves; one
+      // listening on the network must not let remote callers reach services bound to its loopback.
+      allowLoopbackUrls:
+        e.RUN_ALLOW_LOOPBACK_URLS === undefined
+          ? LOOPBACK_HOSTS.has(e.HOST)
+          : e.RUN_ALLOW_LOOPBACK_URLS === 'true',
+      keyEnvs: e.RUN_KEY_ENVS,
+    },
     env,
   };
 }

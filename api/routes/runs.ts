@@ -1,20 +1,35 @@
+import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { type Config, loadConfig } from '../../core/config.ts';
 import { errors } from '../../core/errors.ts';
-import type { RecordStore } from '../../core/store.ts';
-import { DEFAULT_BENCHMARKS_ROOT, loadBenchmark } from '../../ingest/benchmarks/load.ts';
-import { BenchmarkError, formatProblem } from '../../ingest/benchmarks/types.ts';
+import type { RecordStore, RunInfo } from '../../core/store.ts';
+import {
+  DEFAULT_BENCHMARKS_ROOT,
+  listBenchmarks,
+  loadBenchmark,
+  resolveBenchmarkDir,
+} from '../../ingest/benchmarks/load.ts';
+import { BenchmarkError, type BenchmarkProblem, formatProblem } from '../../ingest/benchmarks/types.ts';
+import { AbortReason } from '../../ingest/providers/classify.ts';
 import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/providers/models.ts';
 import { createProvider, type Env, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
+import { checkBaseUrl, UrlRefusedError } from '../../ingest/providers/url-policy.ts';
 import { planFromBenchmark } from '../../ingest/runner/from-benchmark.ts';
+import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
+import { filterRuns, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
+
+export type RunPolicy = Config['runs'];
 
 export interface RunsRoutesOptions {
   store: RecordStore;
-  /** Where API keys are read from (the variables models.yaml names). */
+  /** Where API keys are read from (only the variables the policy and models.yaml allow). */
   env: Env;
+  /** Caps and allowed URLs and key variables (core/config.ts RUN_*); default: the configuration's defaults. */
+  policy?: RunPolicy;
   /** Default: models.yaml in the working directory. */
   modelsFile?: string;
   /** Default: the bundled benchmarks folder. */
@@ -22,26 +37,29 @@ export interface RunsRoutesOptions {
 }
 
 const posInt = z.number().int().min(1);
+const SLUG = /^[a-z0-9][a-z0-9._-]*$/;
 
 /** The same options as `evalhouse run`, in snake_case. Benchmarks are named by slug only (no server paths). */
 const StartRun = z.strictObject({
-  benchmark: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a benchmark slug (see GET /benchmarks)')
-    .max(191),
+  benchmark: z.string().regex(SLUG, 'a benchmark slug (see GET /benchmarks)').max(191),
   model: z.string().min(1).max(191).describe('a name from models.yaml, or provider:model-id'),
-  base_url: z.string().url().optional().describe('for an ad hoc openai-compatible:<id> model only'),
+  base_url: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe('http(s), for an ad hoc openai-compatible:<id> model only; internal addresses are refused'),
   api_key_env: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-    .optional(),
+    .optional()
+    .describe('one of RUN_KEY_ENVS or a variable models.yaml names'),
   limit: posInt.optional(),
   sample_seed: z.number().int().min(0).optional(),
-  samples: posInt.max(1000).optional(),
-  concurrency: posInt.max(1024).optional(),
+  samples: posInt.optional().describe('at most RUN_MAX_SAMPLES'),
+  concurrency: posInt.optional().describe('at most RUN_MAX_CONCURRENCY'),
   rpm: posInt.optional(),
   tpm: posInt.optional(),
-  deadline_ms: z.number().int().min(100).optional(),
+  deadline_ms: z.number().int().min(100).max(3_600_000).optional(),
   run_id: z.string().min(1).max(191).optional().describe('run label; the same label again resumes the run'),
   resume: z
     .union([posInt, z.string().min(1).max(191)])
@@ -50,6 +68,51 @@ const StartRun = z.strictObject({
 });
 
 const RunId = z.strictObject({ id: z.coerce.number().int().min(1) });
+const STATUSES = ['created', 'running', 'paused', 'failed', 'completed', 'imported'] as const;
+
+const ListQuery = z.strictObject({
+  benchmark: z.string().max(191).optional(),
+  model: z.string().max(191).optional(),
+  status: z.enum(STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const Progress = z
+  .object({
+    done: z.number().nullable(),
+    total: z.number().nullable(),
+    correct: z.number(),
+    incorrect: z.number(),
+    unscored: z.number(),
+    errors: z.number(),
+    accuracy: z.number().nullable(),
+    stderr: z.number().nullable(),
+    items_per_sec: z.number().nullable(),
+    eta_sec: z.number().nullable(),
+    tokens_in: z.number(),
+    tokens_out: z.number(),
+    cost_usd: z.number(),
+  })
+  .nullable();
+
+const RunView = z.object({
+  id: z.number(),
+  benchmark: z.string(),
+  model: z.string(),
+  label: z.string(),
+  source: z.string(),
+  status: z.string(),
+  reason: z.string().nullable(),
+  /** Its runner is in this server (it can be cancelled here). */
+  active: z.boolean(),
+  progress: Progress,
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+const RunDetail = RunView.extend({ config: z.unknown() });
+const Problem = z.object({ error: z.string(), message: z.string(), details: z.unknown() });
+const problems = { 400: Problem, 404: Problem, 409: Problem };
 
 interface Active {
   controller: AbortController;
@@ -59,18 +122,50 @@ interface Active {
 
 const newLabel = () => `api-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
 
+/** A benchmark's problems without the server's paths: the folder is named by its slug. */
+function publicProblems(list: BenchmarkProblem[], dir: string, slug: string): BenchmarkProblem[] {
+  const hide = (s: string) => s.split(dir).join(slug);
+  return list.map((p) => ({ ...p, file: hide(p.file), message: hide(p.message) }));
+}
+
 /**
- * POST /runs starts a benchmark run in the background (202 with its id); GET /runs/:id reports its progress.
- * Runs in flight are stopped cleanly (paused, resumable) when the server closes.
+ * POST /runs starts a benchmark run in the background (202 with its id); GET /runs lists runs and
+ * GET /runs/:id reports one; POST /runs/:id/cancel stops one (paused, resumable); DELETE removes a run
+ * or a benchmark's runs with their results. Runs in flight are paused cleanly when the server closes.
  */
 export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesOptions) {
   const { store, env } = opts;
+  const policy = opts.policy ?? loadConfig({}).runs;
+  const root = opts.benchmarksRoot ?? DEFAULT_BENCHMARKS_ROOT;
   const active = new Map<number, Active>();
 
   app.addHook('onClose', async () => {
-    for (const a of active.values()) a.controller.abort();
+    for (const a of active.values()) a.controller.abort(new AbortReason('shutdown', 'the server closed'));
     await Promise.allSettled([...active.values()].map((a) => a.done));
   });
+
+  const view = (run: RunInfo) => runView(run, active.get(run.id));
+
+  const mustGet = async (id: number): Promise<RunInfo> => {
+    const run = await store.getRun(id);
+    if (!run) throw errors.notFound('run', String(id));
+    return run;
+  };
+
+  /** 409 unless the run may be deleted: not running here, nor (by its recent updates) in another process. */
+  const assertStopped = (run: RunInfo) => {
+    if (active.has(run.id)) {
+      throw errors.conflict(`run #${run.id} is running; cancel it first (POST /runs/${run.id}/cancel)`, {
+        id: run.id,
+      });
+    }
+    if (looksLive(run)) {
+      throw errors.conflict(
+        `run #${run.id} is running in another process (updated ${Math.round(idleMs(run) / 1000)} s ago); stop it there first`,
+        { id: run.id },
+      );
+    }
+  };
 
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -80,52 +175,97 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
       schema: {
         summary: 'Start (or resume) a benchmark run against a model; answers 202 with the run id',
         body: StartRun,
+        response: {
+          202: z.object({ id: z.number(), label: z.string(), status: z.string(), url: z.string() }),
+          ...problems,
+          503: Problem,
+        },
       },
     },
     async (req, reply) => {
       const b = req.body;
       if (b.resume !== undefined && b.run_id !== undefined)
         throw errors.badRequest('give run_id or resume, not both');
-      let model: ModelDef;
+      // The server's resources and keys are not a relay: caps, allowed key variables, allowed URLs.
+      if (b.concurrency !== undefined && b.concurrency > policy.maxConcurrency) {
+        throw errors.badRequest(
+          `concurrency ${b.concurrency} is over this server's cap of ${policy.maxConcurrency} (RUN_MAX_CONCURRENCY)`,
+          { setting: 'RUN_MAX_CONCURRENCY', max: policy.maxConcurrency },
+        );
+      }
+      if (b.samples !== undefined && b.samples > policy.maxSamples) {
+        throw errors.badRequest(
+          `samples ${b.samples} is over this server's cap of ${policy.maxSamples} (RUN_MAX_SAMPLES)`,
+          { setting: 'RUN_MAX_SAMPLES', max: policy.maxSamples },
+        );
+      }
+      let models: ModelDef[];
       try {
-        model = resolveModel(b.model, await loadModels(opts.modelsFile ?? 'models.yaml'), {
-          baseUrl: b.base_url,
-          apiKeyEnv: b.api_key_env,
-        });
+        models = await loadModels(opts.modelsFile ?? 'models.yaml');
       } catch (err) {
-        if (err instanceof ModelSetupError || err instanceof ModelsFileError)
-          throw errors.badRequest(err.message);
+        if (err instanceof ModelsFileError) throw errors.badRequest(err.message);
         throw err;
       }
-      // A caller must not be able to send a server-side key to a URL of its choosing: through the API, a key
-      // variable can be named only for the vendors' own endpoints; other models are declared in models.yaml.
-      if (b.base_url !== undefined && model.provider !== 'openai-compatible') {
+      if (b.api_key_env !== undefined) {
+        const allowed = new Set([
+          ...policy.keyEnvs,
+          ...models.flatMap((m) => (m.api_key_env ? [m.api_key_env] : [])),
+        ]);
+        if (!allowed.has(b.api_key_env)) {
+          throw errors.badRequest(
+            `api_key_env ${b.api_key_env} is not an API key variable this server allows: ` +
+              `${[...allowed].join(', ')} (RUN_KEY_ENVS, and those models.yaml names)`,
+            { setting: 'RUN_KEY_ENVS', allowed: [...allowed] },
+          );
+        }
+      }
+      const named = models.some((m) => m.name === b.model);
+      // A caller must not be able to send a server-side key to a URL of its choosing: a base URL can be
+      // given only for an ad hoc keyless model; others are declared in models.yaml.
+      if (b.base_url !== undefined && (named || !b.model.startsWith('openai-compatible:'))) {
         throw errors.badRequest(
-          'base_url is accepted for ad hoc openai-compatible models only; declare others in models.yaml',
+          'base_url is accepted for ad hoc openai-compatible:<id> models only; declare others in models.yaml',
         );
       }
-      if (b.api_key_env !== undefined && model.base_url !== undefined) {
-        throw errors.badRequest(
-          'api_key_env is not accepted with a custom base URL through the API; declare the model in models.yaml',
-        );
+      if (b.base_url !== undefined) {
+        try {
+          await checkBaseUrl(b.base_url, policy);
+        } catch (err) {
+          if (err instanceof UrlRefusedError) throw errors.badRequest(err.message);
+          throw err;
+        }
       }
+      let model: ModelDef;
       let provider: Awaited<ReturnType<typeof createProvider>>;
       try {
+        model = resolveModel(b.model, models, { baseUrl: b.base_url, apiKeyEnv: b.api_key_env });
+        if (b.api_key_env !== undefined && model.base_url !== undefined) {
+          throw errors.badRequest(
+            'api_key_env is not accepted with a custom base URL through the API; declare the model in models.yaml',
+          );
+        }
         provider = await createProvider(model, env);
       } catch (err) {
         if (err instanceof ModelSetupError) throw errors.badRequest(err.message);
         throw err;
       }
+      const dir = resolveBenchmarkDir(b.benchmark, root);
+      if (!existsSync(dir)) {
+        const slugs = (await listBenchmarks(root)).map((k) => k.slug);
+        throw errors.badRequest(
+          `unknown benchmark ${JSON.stringify(b.benchmark)}; known: ${slugs.join(', ') || '(none)'}`,
+          { benchmark: b.benchmark, known: slugs },
+        );
+      }
       let def: Awaited<ReturnType<typeof loadBenchmark>>;
       try {
-        def = await loadBenchmark(b.benchmark, opts.benchmarksRoot ?? DEFAULT_BENCHMARKS_ROOT);
+        def = await loadBenchmark(dir, root);
       } catch (err) {
         if (err instanceof BenchmarkError) {
+          const list = publicProblems(err.problems, dir, b.benchmark);
           throw errors.badRequest(
-            `benchmark ${b.benchmark} cannot be run: ${err.problems.map(formatProblem).join('; ')}`,
-            {
-              problems: err.problems,
-            },
+            `benchmark ${b.benchmark} cannot be run: ${list.map(formatProblem).join('; ')}`,
+            { problems: list },
           );
         }
         throw err;
@@ -160,6 +300,11 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
       if (existing && active.has(existing.id)) {
         throw errors.conflict(`run #${existing.id} "${label}" is already running`, { id: existing.id });
       }
+      if (active.size >= policy.maxActive) {
+        throw errors.unavailable(
+          `this server already runs ${active.size} run(s), its cap (RUN_MAX_ACTIVE); wait for one to end or cancel one (POST /runs/{id}/cancel)`,
+        );
+      }
       let plan: ReturnType<typeof planFromBenchmark>;
       try {
         plan = planFromBenchmark(def, model, {
@@ -173,6 +318,9 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
       } catch (err) {
         throw errors.badRequest((err as Error).message);
       }
+      // A default concurrency above the cap is lowered to it, not refused.
+      plan = { ...plan, concurrency: Math.min(plan.concurrency, policy.maxConcurrency) };
+      plan = { ...plan, writeBehind: Math.min(plan.writeBehind, plan.concurrency) };
 
       const controller = new AbortController();
       const entry: Active = { controller, progress: null, done: Promise.resolve() };
@@ -208,8 +356,37 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
         if (err instanceof RunConfigMismatchError) throw errors.conflict(err.message);
         throw err;
       });
-      const id = first ?? (await store.findRun(def.slug, model.name, label))?.id;
+      const id = first ?? (await store.findRun(def.slug, model.name, label))?.id ?? 0;
       return reply.code(202).send({ id, label, status: 'running', url: `/runs/${id}` });
+    },
+  );
+
+  r.get(
+    '/runs',
+    {
+      schema: {
+        summary: 'Runs, newest first, with status and progress counts; filters by benchmark, model, status',
+        querystring: ListQuery,
+        response: {
+          200: z.object({
+            runs: z.array(RunView),
+            total: z.number(),
+            limit: z.number(),
+            offset: z.number(),
+          }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const all = filterRuns(await store.listRuns(), q);
+      return {
+        runs: all.slice(q.offset, q.offset + q.limit).map(view),
+        total: all.length,
+        limit: q.limit,
+        offset: q.offset,
+      };
     },
   );
 
@@ -219,41 +396,99 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
       schema: {
         summary: 'A run: status, progress counts, accuracy so far, and the reason it stopped',
         params: RunId,
+        response: { 200: RunDetail, ...problems },
       },
     },
     async (req) => {
-      const run = await store.getRun(req.params.id);
-      if (!run) throw errors.notFound('run', String(req.params.id));
-      const live = active.get(run.id);
-      const progress = (live?.progress ?? run.summary ?? null) as Partial<ProgressSnapshot> | null;
-      return {
-        id: run.id,
-        benchmark: run.benchmark,
-        model: run.model,
-        label: run.label,
-        source: run.source,
-        status: run.status,
-        reason: run.statusReason,
-        active: live !== undefined,
-        config: run.config,
-        progress: progress && {
-          done: progress.done ?? null,
-          total: progress.total ?? null,
-          correct: progress.correct ?? 0,
-          incorrect: progress.incorrect ?? 0,
-          unscored: progress.unscored ?? 0,
-          errors: progress.errors ?? 0,
-          accuracy: progress.accuracy ?? null,
-          stderr: progress.stderr ?? null,
-          items_per_sec: progress.itemsPerSec ?? null,
-          eta_sec: progress.etaSec ?? null,
-          tokens_in: progress.tokensIn ?? 0,
-          tokens_out: progress.tokensOut ?? 0,
-          cost_usd: progress.costUsd ?? 0,
+      const run = await mustGet(req.params.id);
+      return { ...view(run), config: run.config };
+    },
+  );
+
+  r.post(
+    '/runs/:id/cancel',
+    {
+      schema: {
+        summary:
+          'Stops a run this server is running: requests in flight finish (up to the grace period), then the run is paused (resume it with resume: id); answers once it has stopped',
+        params: RunId,
+        response: { 200: RunView, ...problems },
+      },
+    },
+    async (req) => {
+      const id = req.params.id;
+      const run = await mustGet(id);
+      const live = active.get(id);
+      if (live) {
+        live.controller.abort(
+          new AbortReason('shutdown', `cancelled through the API (POST /runs/${id}/cancel)`),
+        );
+        await live.done;
+        return view(await mustGet(id));
+      }
+      if (!(await pauseAbandoned(store, run, 'through the API'))) {
+        throw errors.conflict(
+          `run #${id} is running in another process (updated ${Math.round(idleMs(run) / 1000)} s ago); stop it there (Ctrl-C)`,
+          { id },
+        );
+      }
+      // already stopped: cancelling again changes nothing
+      return view(await mustGet(id));
+    },
+  );
+
+  r.delete(
+    '/runs/:id',
+    {
+      schema: {
+        summary: 'Deletes a stopped run and all its results (409 while it runs: cancel it first)',
+        params: RunId,
+        response: {
+          200: z.object({
+            deleted: z.object({
+              id: z.number(),
+              benchmark: z.string(),
+              model: z.string(),
+              label: z.string(),
+            }),
+          }),
+          ...problems,
         },
-        created_at: run.createdAt,
-        updated_at: run.updatedAt,
-      };
+      },
+    },
+    async (req) => {
+      const run = await mustGet(req.params.id);
+      assertStopped(run);
+      await store.deleteRun(run.id);
+      return { deleted: { id: run.id, benchmark: run.benchmark, model: run.model, label: run.label } };
+    },
+  );
+
+  r.delete(
+    '/benchmarks/:benchmark/data',
+    {
+      schema: {
+        summary:
+          "Deletes every run of a benchmark and their results (409 if one is running); the benchmark's definition and catalog stay",
+        params: z.strictObject({ benchmark: z.string().min(1).max(191) }),
+        response: {
+          200: z.object({ benchmark: z.string(), runs_deleted: z.number(), run_ids: z.array(z.number()) }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      const { benchmark } = req.params;
+      const runs = await store.listRuns();
+      const mine = runs.filter((run) => run.benchmark === benchmark);
+      if (mine.length === 0) {
+        const withData = [...new Set(runs.map((run) => run.benchmark))].sort();
+        throw errors.notFound('benchmark with runs', benchmark, withData);
+      }
+      // Refuse before deleting anything: either all of the benchmark's runs go, or none.
+      for (const run of mine) assertStopped(run);
+      for (const run of mine) await store.deleteRun(run.id);
+      return { benchmark, runs_deleted: mine.length, run_ids: mine.map((run) => run.id) };
     },
   );
 }

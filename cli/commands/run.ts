@@ -12,13 +12,13 @@ import { openRecordStore } from '../../store/open.ts';
 import { type Command, UsageError } from '../command.ts';
 import { parseCommandArgs } from '../main.ts';
 import { runningServer } from '../remote.ts';
-import { runThroughServer } from '../remote-run.ts';
+import { exitCodeFor, runThroughServer } from '../remote-run.ts';
 
 const usage = `usage: evalhouse run --benchmark <slug|folder> --model <name|provider:model-id>
                      [--base-url URL] [--api-key-env VAR] [--models-file models.yaml]
                      [--limit N] [--sample-seed S] [--samples N]
                      [--concurrency C] [--rpm R] [--tpm T] [--deadline-ms MS] [--stall-ms MS] [--max-attempts N] [--write-behind N]
-                     [--run-id LABEL | --resume <run id|label>] [--judge-model NAME]
+                     [--run-id LABEL | --resume <run id|label>] [--judge-model NAME] [--detach]
 
 Asks every item of the benchmark (or --limit N of them; with --sample-seed S a deterministic subset)
 of the model, --samples N times each, scores the answers and appends the results to the store.
@@ -29,6 +29,9 @@ again). --resume takes a run id or label. A run's prompt, parameters, limit, see
 fixed at creation; a resume with other ones is refused. Ctrl-C stops cleanly (a second one quits).
 --write-behind N (default: the concurrency) lets N answers wait for the store while new requests go
 out; a crash loses at most concurrency + N answers. 0 holds each request slot until its row is stored.
+While a server holds the DuckDB file the run goes through it: Ctrl-C cancels it there (paused, as
+locally); --detach leaves it running in the server and prints its id (see \`evalhouse runs\`).
+A base URL where nothing answers stops the run at once; a run whose every item failed is failed.
 Exit code: 0 completed, 1 failed, 3 paused.`;
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -82,6 +85,7 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
       'run-id': { type: 'string' },
       resume: { type: 'string' },
       'judge-model': { type: 'string' },
+      detach: { type: 'boolean' },
     },
     false,
   );
@@ -91,6 +95,7 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
   // Embedded mode with a server running: only the server may open the DuckDB file.
   const server = await runningServer(config);
   if (server) return runThroughServer(server, v);
+  if (v.detach) throw new UsageError('--detach leaves a run to a server; no server is running');
   const opts: Omit<RunOptions, 'label'> = {
     limit: int('limit', v.limit, 1),
     sampleSeed: int('sample-seed', v['sample-seed'], 0),
@@ -189,7 +194,7 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
       cmd.push(`--resume ${out.runId}`);
       console.log(`resume with: ${cmd.join(' ')}`);
     }
-    return out.status === 'completed' ? 0 : out.status === 'paused' ? 3 : 1;
+    return exitCodeFor(out.status);
   } catch (err) {
     if (err instanceof RunConfigMismatchError) {
       console.error(`evalhouse run: ${err.message}`);

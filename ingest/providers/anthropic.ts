@@ -103,7 +103,11 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
           finishReason,
         };
       } catch (err) {
-        return { ok: false, error: classifyError(err, signal, id), latencyMs: performance.now() - t0 };
+        return {
+          ok: false,
+          error: classifyError(err, signal, id, o.client.baseURL),
+          latencyMs: performance.now() - t0,
+        };
       }
     },
   };

@@ -36,6 +36,34 @@ export function retryAfterMs(headers: Headers | null | undefined, now = Date.now
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
+/**
+ * Network codes that mean "nothing answers at this address" (a wrong base URL, a server not started), as
+ * opposed to a connection that broke. The runner stops on them while nothing has been answered yet.
+ */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * The system error behind an SDK's APIConnectionError: it wraps fetch's TypeError("fetch failed"), whose
+ * `cause` is Node's error with the code (`connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo ENOTFOUND host`).
+ */
+export function systemCause(err: unknown): { code: string | null; message: string } | null {
+  let deepest: Error | null = null;
+  let e: unknown = err instanceof Error ? err.cause : undefined;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return { code, message: e.message };
+    deepest = e;
+  }
+  return deepest ? { code: null, message: deepest.message } : null;
+}
+
 interface ApiErrorLike {
   status?: unknown;
   headers?: unknown;
@@ -62,7 +90,12 @@ function errorText(e: ApiErrorLike): string {
  * Turns whatever an SDK call threw into a classified ProviderError (keeping the original as `cause`).
  * `signal` tells a runner abort (deadline, stall, shutdown) from a network failure.
  */
-export function classifyError(err: unknown, signal: AbortSignal, vendor: string): ProviderError {
+export function classifyError(
+  err: unknown,
+  signal: AbortSignal,
+  vendor: string,
+  baseURL?: string,
+): ProviderError {
   if (signal.aborted) {
     const reason = signal.reason instanceof AbortReason ? signal.reason : null;
     const code = reason?.code ?? 'aborted';
@@ -90,8 +123,31 @@ export function classifyError(err: unknown, signal: AbortSignal, vendor: string)
       });
     }
     const name = err instanceof Error ? err.constructor.name : '';
+    const sys = systemCause(err);
+    if (sys?.code && UNREACHABLE.has(sys.code)) {
+      return new ProviderError(
+        `${vendor}: cannot reach ${baseURL ?? 'the provider'}: ${sys.message} (check --base-url / base_url)`,
+        { kind: 'retryable', code: 'unreachable', cause: err },
+      );
+    }
+    // fetch's own refusals: a port it never connects to (the "bad ports" list), a redirect (refused, see
+    // registry.ts). Asking again cannot change either.
+    if (sys && sys.code === null && /^(bad port|unexpected redirect)$/.test(sys.message)) {
+      const why =
+        sys.message === 'bad port'
+          ? 'fetch refuses to connect to this port ("bad port")'
+          : 'it answered with a redirect, which is never followed';
+      return new ProviderError(`${vendor}: cannot use ${baseURL ?? 'the provider'}: ${why}`, {
+        kind: 'fatal',
+        stop: 'failed',
+        code: 'unusable_url',
+        cause: err,
+      });
+    }
     const code = /Timeout/.test(name) ? 'timeout' : /Connection/.test(name) ? 'connection' : 'stream_error';
-    return new ProviderError(`${vendor}: ${message}`, { kind: 'retryable', code, cause: err });
+    // "Connection error." alone does not say what happened: add the system's own words when there are some.
+    const detail = sys && !message.includes(sys.message) ? ` (${sys.message})` : '';
+    return new ProviderError(`${vendor}: ${message}${detail}`, { kind: 'retryable', code, cause: err });
   }
   const wait = retryAfterMs(e.headers as Headers | undefined);
   const text = errorText(e);

@@ -84,7 +84,11 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
           finishReason,
         };
       } catch (err) {
-        return { ok: false, error: classifyError(err, signal, id), latencyMs: performance.now() - t0 };
+        return {
+          ok: false,
+          error: classifyError(err, signal, id, o.client.baseURL),
+          latencyMs: performance.now() - t0,
+        };
       }
     },
   };

@@ -16,6 +16,9 @@ const DEFAULT_BASE_URL: Record<ProviderKind, string | undefined> = {
 type Factory = (model: ModelDef, apiKey: string, baseURL: string) => Promise<Provider>;
 
 // The SDKs' own retries are off (maxRetries 0): the runner owns retries, backoff and deadlines.
+// Redirects are refused: an LLM endpoint has no reason to send one, and following it would take the
+// request (and its key) to an address the base URL check never saw.
+const NO_REDIRECTS = { redirect: 'error' } as const;
 const openaiFactory =
   (flavor: 'openai' | 'openai-compatible'): Factory =>
   async (m, apiKey, baseURL) => {
@@ -24,7 +27,7 @@ const openaiFactory =
       import('./openai.ts'),
     ]);
     return createOpenAIProvider({
-      client: new OpenAI({ apiKey, baseURL, maxRetries: 0 }),
+      client: new OpenAI({ apiKey, baseURL, maxRetries: 0, fetchOptions: NO_REDIRECTS }),
       model: m.model,
       prices: m.price,
       flavor,
@@ -40,7 +43,7 @@ const FACTORIES: Record<ProviderKind, Factory> = {
       import('./anthropic.ts'),
     ]);
     return createAnthropicProvider({
-      client: new Anthropic({ apiKey, baseURL, maxRetries: 0 }),
+      client: new Anthropic({ apiKey, baseURL, maxRetries: 0, fetchOptions: NO_REDIRECTS }),
       model: m.model,
       prices: m.price,
     });

@@ -6,6 +6,7 @@ import type { Provider, ProviderError, ProviderSuccess } from '../providers/type
 import { attemptOnce } from './attempt.ts';
 import { backoffMs } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { idleMs, looksLive } from './liveness.ts';
 import { configDiff, type PlanItem, type RunPlan } from './plan.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { Semaphore } from './semaphore.ts';
@@ -22,7 +23,10 @@ export interface RunDeps {
   provider: Provider;
   clock?: Clock | undefined;
   logger?: Logger | undefined;
-  /** Abort = Ctrl-C: stop taking items, let in-flight ones finish for `graceMs`, then abort them. */
+  /**
+   * Abort = Ctrl-C: stop taking items, let in-flight ones finish for `graceMs`, then abort them; the run is
+   * paused. An AbortReason as the abort reason says why ("cancelled through the API").
+   */
   signal?: AbortSignal | undefined;
   /** Called about every `progressIntervalMs` and once at the end. */
   onProgress?: ((p: ProgressSnapshot) => void) | undefined;
@@ -82,11 +86,10 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         'Resume it with its original settings, or start a new run with another --run-id.',
     );
   }
-  const idleMs = existing ? Date.now() - Date.parse(existing.updatedAt) : Infinity;
-  if (existing?.status === 'running' && idleMs < 30_000) {
+  if (existing && looksLive(existing)) {
     // Possible with MySQL (DuckDB's file lock prevents it): two runners would ask the same items twice.
     logger.warn(
-      `run #${run.id} was updated ${Math.round(idleMs / 1000)} s ago while running: is another runner working on it?`,
+      `run #${run.id} was updated ${Math.round(idleMs(existing) / 1000)} s ago while running: is another runner working on it?`,
     );
   }
   const reasked = await store.deleteErrors(run.id);
@@ -122,6 +125,9 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   setMaxListeners(4 * (plan.concurrency + plan.writeBehind) + 16, soft.signal, hard.signal);
   let stop: { status: 'failed' | 'paused'; reason: string } | null = null;
   let inFlight = 0;
+  /** Answers received in this session: until the first, an unreachable base URL is a setup mistake. */
+  let answered = 0;
+  let lastError: string | null = null;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Stops taking items; requests in flight may finish (they are paid for) until the grace period ends. */
@@ -143,7 +149,9 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     stopSoftly(reason);
   };
   const onUserAbort = () => {
-    if (!stop) stop = { status: 'paused', reason: 'interrupted (Ctrl-C / SIGINT)' };
+    // An AbortReason says who stopped the run (POST /runs/:id/cancel, a server shutting down).
+    const why = deps.signal?.reason instanceof AbortReason ? deps.signal.reason.message : 'Ctrl-C / SIGINT';
+    if (!stop) stop = { status: 'paused', reason: `interrupted (${why})` };
     stopSoftly('interrupted');
   };
   if (deps.signal?.aborted) onUserAbort();
@@ -244,6 +252,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
       const res = await attemptOnce(provider, request(u), plan, hard.signal, clock);
       inFlight--;
       if (res.ok) {
+        answered++;
         limiter.settle(est, (res.tokensIn ?? 0) + (res.tokensOut ?? 0));
         return succeeded(u, res);
       }
@@ -254,11 +263,18 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         fatal(e.stop ?? 'failed', e.message);
         return null;
       }
+      // Nothing listens there (a wrong --base-url, a server not started): retrying every item for minutes
+      // cannot help. Once answers came, the same error is a restarting server and is retried per item.
+      if (e.code === 'unreachable' && answered === 0) {
+        fatal('failed', e.message);
+        return null;
+      }
       // Stopping: a retryable failure is not retried now (it is asked again on resume).
       if (soft.signal.aborted) return null;
       if (e.retryAfterMs !== null) limiter.block(clock.now() + e.retryAfterMs);
       if (n >= plan.retry.maxAttempts) {
         logger.warn(`${u.item.id}#${u.sample}: giving up after ${n} attempts: ${e.message}`);
+        lastError = e.message;
         return failed(u, e, n, res.latencyMs);
       }
       const delay = backoffMs(plan.retry, n, e.retryAfterMs, random);
@@ -324,12 +340,22 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     inFlight: 0,
   });
   const complete = summary.done >= total && !finalStop;
-  const status: RunOutcome['status'] = finalStop ? finalStop.status : complete ? 'completed' : 'paused';
+  // Every stored result an error: nothing was evaluated, so the run did not complete (resume asks them again).
+  const allErrored = complete && summary.errors > 0 && summary.errors === summary.done;
+  const status: RunOutcome['status'] = finalStop
+    ? finalStop.status
+    : allErrored
+      ? 'failed'
+      : complete
+        ? 'completed'
+        : 'paused';
   const reason = finalStop
     ? finalStop.reason
-    : summary.errors > 0
-      ? `${summary.errors} item(s) failed after ${plan.retry.maxAttempts} attempts; resume to ask them again`
-      : null;
+    : allErrored
+      ? `all ${summary.errors} item(s) failed after ${plan.retry.maxAttempts} attempts (last error: ${lastError}); resume to ask them again`
+      : summary.errors > 0
+        ? `${summary.errors} item(s) failed after ${plan.retry.maxAttempts} attempts; resume to ask them again`
+        : null;
   summary.status = status;
   await store.updateRun(run.id, { status, statusReason: reason, summary });
   deps.onProgress?.(summary);
