@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from '../ingest/importers/limits.ts';
+
+/** A byte or count bound: a positive integer (the limits are in ingest/importers/limits.ts). */
+const bound = (fallback: number) =>
+  z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(fallback);
 
 /** The one place that reads the environment. Everything else receives a Config. */
 const EnvSchema = z.object({
@@ -20,6 +25,11 @@ const EnvSchema = z.object({
   ROW_CAP: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   MIRROR_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  IMPORT_MAX_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxBytes),
+  IMPORT_MAX_RECORD_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxRecordBytes),
+  IMPORT_MAX_FIELD_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxFieldBytes),
+  IMPORT_MAX_ZIP_ENTRIES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntries),
+  IMPORT_MAX_ZIP_ENTRY_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntryBytes),
 });
 
 export type Config = {
@@ -42,6 +52,8 @@ export type Config = {
   rowCap: number;
   mirrorIntervalMs: number;
   demoData: 'auto' | 'off';
+  /** What one import may cost (decompressed bytes, record, field and zip entry sizes); 413 beyond. */
+  importLimits: ImportLimits;
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -74,6 +86,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rowCap: e.ROW_CAP,
     mirrorIntervalMs: e.MIRROR_INTERVAL_MS,
     demoData: e.DEMO_DATA,
+    importLimits: {
+      maxBytes: e.IMPORT_MAX_BYTES,
+      maxRecordBytes: e.IMPORT_MAX_RECORD_BYTES,
+      maxFieldBytes: e.IMPORT_MAX_FIELD_BYTES,
+      maxZipEntries: e.IMPORT_MAX_ZIP_ENTRIES,
+      maxZipEntryBytes: e.IMPORT_MAX_ZIP_ENTRY_BYTES,
+    },
     env,
   };
 }

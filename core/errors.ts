@@ -36,4 +36,15 @@ export const errors = {
   unavailable: (message: string) => new AppError('UNAVAILABLE', 503, message),
   conflict: (message: string, details?: unknown) => new AppError('CONFLICT', 409, message, details),
   invalidImport: (message: string, details: unknown) => new AppError('INVALID_IMPORT', 400, message, details),
+  /** An import went over one of its configured bounds (ingest/importers/limits.ts); `setting` names the variable. */
+  importLimit: (setting: string, limit: number, file: string, what: string, value: number) =>
+    new AppError('IMPORT_LIMIT', 413, `${file}: ${what} exceeds ${setting} (${limit})`, {
+      setting,
+      limit,
+      value,
+      file,
+    }),
+  /** A file that cannot be read as what it claims to be (broken gzip, zip, JSON document, CSV). */
+  corruptFile: (file: string, problem: string) =>
+    new AppError('CORRUPT_FILE', 400, `${file}: ${problem}`, { file, problem }),
 };
