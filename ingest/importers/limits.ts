@@ -15,7 +15,10 @@ export interface ImportLimits {
   maxFieldBytes: number;
   /** Entries of one zip (Inspect `.eval`, zipped lm-eval output). */
   maxZipEntries: number;
-  /** Decompressed size of one zip entry (e.g. Inspect's header.json or one sample), counted while inflating. */
+  /**
+   * Decompressed size of one zip entry read into memory (Inspect's header.json or one sample),
+   * counted while inflating. Entries streamed to disk (lm-eval samples in a zip) count against maxBytes.
+   */
   maxZipEntryBytes: number;
 }
 
