@@ -85,7 +85,7 @@ export const command: Command = {
     const refused = (file: string, err: unknown) => {
       if (!(err instanceof AppError)) throw err;
       failed = true;
-      console.error(`${file}: ${err.message}; nothing imported from this file`);
+      console.error(`${err.message}; nothing imported from ${file}`);
     };
     if (server) {
       console.error(`a server holds ${config.duckdbPath}: importing through ${server}/imports`);
@@ -95,7 +95,7 @@ export const command: Command = {
         } catch (err) {
           if (!(err instanceof RemoteRefusal)) throw err;
           failed = true;
-          console.error(`${src.path}: ${err.message}`);
+          console.error(`${err.message}; nothing imported from ${src.path}`);
         }
       }
     } else {

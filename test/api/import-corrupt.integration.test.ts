@@ -50,6 +50,22 @@ const BROKEN: [string, Buffer, RegExp][] = [
   ['s.csv', Buffer.from('benchmark,model,item_id\nb,m,1\nb,m,"2\n'), /s\.csv.*quote/i],
 ];
 
+/** Bombs over the default limits: [filename, body, the setting the 413 names]. */
+const OVER: [string, Buffer, string][] = [
+  [
+    'long.jsonl.gz',
+    gzipSync(
+      `${JSON.stringify({ benchmark: 'b', model: 'm', item_id: 1, response: 'r'.repeat(1024 ** 2 + 1) })}\n`,
+    ),
+    'IMPORT_MAX_FIELD_BYTES',
+  ],
+  [
+    'header.eval',
+    Buffer.from(zipSync({ 'header.json': new Uint8Array(65 * 1024 ** 2).fill(0x20) }, { level: 9 })),
+    'IMPORT_MAX_ZIP_ENTRY_BYTES',
+  ],
+];
+
 describe.each([
   ['embedded DuckDB', false],
   ['MySQL', true],
@@ -83,5 +99,22 @@ describe.each([
     // nothing of a partly readable file was written
     const benchmarks = (await (await fetch(`${server.url}/benchmarks`)).json()) as { benchmarks: unknown[] };
     expect(benchmarks.benchmarks).toEqual([]);
+  });
+
+  it.each(OVER)('%s over the default limits: 413 naming %s', async (filename, body, setting) => {
+    const res = await fetch(`${server.url}/imports?filename=${filename}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body,
+    });
+    const j = (await res.json()) as {
+      error: string;
+      message: string;
+      details: { file?: string; setting?: string };
+    };
+    expect(res.status, JSON.stringify(j)).toBe(413);
+    expect(j).toMatchObject({ error: 'IMPORT_LIMIT', details: { file: filename, setting } });
+    expect(j.message).toContain(setting);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 });
