@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DuckDbEngine } from '../api/analysis/engines.ts';
 import { openContext } from '../api/context.ts';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits, LIMIT_SETTINGS } from '../ingest/importers/limits.ts';
 import { tmpDir } from '../test/helpers/tmp.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -37,5 +38,23 @@ describe('loadConfig', () => {
       await ctx.close();
       cleanup();
     }
+  });
+});
+
+describe('import limits', () => {
+  it('default to DEFAULT_IMPORT_LIMITS and each IMPORT_MAX_* variable sets its own limit', () => {
+    expect(loadConfig({}).importLimits).toEqual(DEFAULT_IMPORT_LIMITS);
+    for (const [key, env] of Object.entries(LIMIT_SETTINGS) as [keyof ImportLimits, string][]) {
+      const c = loadConfig({ [env]: '12345' });
+      expect(c.importLimits[key]).toBe(12345);
+      const others = Object.keys(DEFAULT_IMPORT_LIMITS).filter((k) => k !== key) as (keyof ImportLimits)[];
+      for (const k of others) expect(c.importLimits[k]).toBe(DEFAULT_IMPORT_LIMITS[k]);
+    }
+  });
+
+  it('refuses a limit that is not a positive integer, naming it', () => {
+    expect(() => loadConfig({ IMPORT_MAX_FIELD_BYTES: '0' })).toThrow(/IMPORT_MAX_FIELD_BYTES/);
+    expect(() => loadConfig({ IMPORT_MAX_BYTES: '1.5' })).toThrow(/IMPORT_MAX_BYTES/);
+    expect(() => loadConfig({ IMPORT_MAX_ZIP_ENTRIES: 'many' })).toThrow(/IMPORT_MAX_ZIP_ENTRIES.*"many"/);
   });
 });

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from '../ingest/importers/limits.ts';
+
+/** A byte or count bound: a positive integer (the limits are in ingest/importers/limits.ts). */
+const bound = (fallback: number) =>
+  z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(fallback);
 
 /** A comma-separated list (blanks ignored), each entry checked by `entry` and lower-cased. */
 const commaList = (entry: (v: string) => boolean, what: string) =>
@@ -64,6 +69,11 @@ const EnvSchema = z.object({
         .filter(Boolean),
     )
     .refine((a) => a.every((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)), 'comma-separated variable names'),
+  IMPORT_MAX_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxBytes),
+  IMPORT_MAX_RECORD_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxRecordBytes),
+  IMPORT_MAX_FIELD_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxFieldBytes),
+  IMPORT_MAX_ZIP_ENTRIES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntries),
+  IMPORT_MAX_ZIP_ENTRY_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntryBytes),
 });
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -107,6 +117,8 @@ export type Config = {
     /** The variables an API caller may name as api_key_env (models.yaml's own are allowed too). */
     keyEnvs: string[];
   };
+  /** What one import may cost (decompressed bytes, record, field and zip entry sizes); 413 beyond. */
+  importLimits: ImportLimits;
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -154,6 +166,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           ? LOOPBACK_HOSTS.has(e.HOST)
           : e.RUN_ALLOW_LOOPBACK_URLS === 'true',
       keyEnvs: e.RUN_KEY_ENVS,
+    },
+    importLimits: {
+      maxBytes: e.IMPORT_MAX_BYTES,
+      maxRecordBytes: e.IMPORT_MAX_RECORD_BYTES,
+      maxFieldBytes: e.IMPORT_MAX_FIELD_BYTES,
+      maxZipEntries: e.IMPORT_MAX_ZIP_ENTRIES,
+      maxZipEntryBytes: e.IMPORT_MAX_ZIP_ENTRY_BYTES,
     },
     env,
   };

@@ -84,4 +84,15 @@ export const errors = {
       ),
       { cause },
     ),
+  /** An import went over one of its configured bounds (ingest/importers/limits.ts); `setting` names the variable. */
+  importLimit: (setting: string, limit: number, file: string, what: string, value: number) =>
+    new AppError('IMPORT_LIMIT', 413, `${file}: ${what} exceeds ${setting} (${limit})`, {
+      setting,
+      limit,
+      value,
+      file,
+    }),
+  /** A file that cannot be read as what it claims to be (broken gzip, zip, JSON document, CSV). */
+  corruptFile: (file: string, problem: string) =>
+    new AppError('CORRUPT_FILE', 400, `${file}: ${problem}`, { file, problem }),
 };

@@ -1,7 +1,11 @@
-import { createReadStream, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AppError } from '../../core/errors.ts';
 import { formatErrors, type ImportSummary, importFile } from '../../ingest/import-file.ts';
 import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
+import { parseSamplesName } from '../../ingest/importers/lm-eval.ts';
+import { samplesFilesIn, withResultsFiles, writeZip } from '../../ingest/importers/lm-eval-pack.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, UsageError } from '../command.ts';
@@ -10,13 +14,23 @@ import { parseCommandArgs } from '../main.ts';
 import { progressPrinter } from '../progress.ts';
 import { runningServer } from '../remote.ts';
 
-const usage = `usage: evalhouse import FILE... [--format ${IMPORT_FORMATS.join('|')}] [--skip-invalid]
+const usage = `usage: evalhouse import FILE|FOLDER... [--format ${IMPORT_FORMATS.join('|')}] [--skip-invalid]
                         [--benchmark NAME] [--model NAME] [--run LABEL] [--json]
 
 Imports evaluation results: the canonical JSONL/CSV format (see README), lm-evaluation-harness
-samples_*.jsonl, Inspect AI logs (.json/.eval) or promptfoo results JSON. The format is detected
-unless --format is given. A file with an invalid record writes nothing (each problem is listed
-with file, line and field) unless --skip-invalid. Importing a file again changes nothing.`;
+samples_*.jsonl (with the results_*.json beside it) or a whole lm-eval output folder, Inspect AI
+logs (.json/.eval) or promptfoo results JSON. The format is detected unless --format is given.
+A file with an invalid record writes nothing (each problem is listed with file, line and field)
+unless --skip-invalid. Importing a file again changes nothing.`;
+
+/** What the server receives for an lm-eval zip (api/routes/imports.ts streams these types untouched). */
+const ZIP_CONTENT_TYPE = 'application/octet-stream';
+
+/** One thing to import: a file, or an lm-eval output folder (its samples files). */
+interface Source {
+  path: string;
+  samples?: string[];
+}
 
 export const command: Command = {
   name: 'import',
@@ -35,12 +49,28 @@ export const command: Command = {
     if (values.format && !IMPORT_FORMATS.includes(values.format as ImportFormat)) {
       throw new UsageError(`unknown --format ${values.format}; formats: ${IMPORT_FORMATS.join(', ')}`);
     }
+    const sources: Source[] = [];
     for (const f of positionals) {
+      let isDir: boolean;
       try {
-        if (!statSync(f).isFile()) throw new Error();
+        const st = statSync(f);
+        if (!st.isFile() && !st.isDirectory()) throw new Error();
+        isDir = st.isDirectory();
       } catch {
         throw new UsageError(`no such file: ${f}`);
       }
+      if (!isDir) {
+        sources.push({ path: f });
+        continue;
+      }
+      if (values.format && values.format !== 'lm-eval')
+        throw new UsageError(`${f} is a folder: only lm-eval output folders can be imported whole`);
+      const samples = await samplesFilesIn(f);
+      if (samples.length === 0)
+        throw new UsageError(
+          `${f} is a folder without lm-eval samples_<task>_<timestamp>.jsonl files; name the files to import`,
+        );
+      sources.push({ path: f, samples });
     }
     const opts = {
       format: values.format as ImportFormat | undefined,
@@ -51,24 +81,51 @@ export const command: Command = {
     };
     const server = await runningServer(config);
     const summaries: ImportSummary[] = [];
+    let failed = false;
+    /** A file the importers refuse whole (corrupt, over a limit) is reported like a rejected file, and the next one is tried. */
+    const refused = (file: string, err: unknown) => {
+      if (!(err instanceof AppError)) throw err;
+      failed = true;
+      console.error(`${err.message}; nothing imported from ${file}`);
+    };
     if (server) {
       console.error(`a server holds ${config.duckdbPath}: importing through ${server}/imports`);
-      for (const f of positionals) summaries.push(await importRemote(server, f, opts));
+      for (const src of sources) {
+        try {
+          summaries.push(await importRemote(server, src, opts));
+        } catch (err) {
+          if (!(err instanceof ServerRefusedError)) throw err;
+          failed = true;
+          console.error(`${err.message}; nothing imported from ${src.path}`);
+        }
+      }
     } else {
       const store = await openRecordStore(config);
       try {
-        for (const f of positionals) {
-          const progress = progressPrinter(basename(f));
-          summaries.push(
-            await importFile(store, f, { ...opts, onProgress: (d, t) => progress.update(d, t) }),
-          );
-          progress.done();
+        for (const src of sources) {
+          const files = src.samples ?? [src.path];
+          for (const f of files) {
+            const progress = progressPrinter(basename(f));
+            try {
+              summaries.push(
+                await importFile(store, f, {
+                  ...opts,
+                  format: src.samples ? 'lm-eval' : opts.format,
+                  limits: config.importLimits,
+                  onProgress: (d, t) => progress.update(d, t),
+                }),
+              );
+            } catch (err) {
+              refused(f, err);
+            } finally {
+              progress.done();
+            }
+          }
         }
       } finally {
         await store.close();
       }
     }
-    let failed = false;
     for (const s of summaries) {
       if (values.json) continue;
       if (!s.committed) {
@@ -87,29 +144,58 @@ export const command: Command = {
     }
     if (values.json) {
       console.log(JSON.stringify(summaries, null, 2));
-      failed = summaries.some((s) => !s.committed);
+      failed ||= summaries.some((s) => !s.committed);
     }
     return failed ? 1 : 0;
   },
 };
 
-async function importRemote(
+type RemoteOptions = {
+  format?: string | undefined;
+  skipInvalid?: boolean | undefined;
+  benchmark?: string | undefined;
+  model?: string | undefined;
+  run?: string | undefined;
+};
+
+/**
+ * Sends one source to the server. An lm-eval folder, or a samples file (which names no model:
+ * the results file beside it does), goes as one zip of the samples and results files.
+ */
+async function importRemote(server: string, src: Source, opts: RemoteOptions): Promise<ImportSummary> {
+  const samplesFile =
+    (opts.format === undefined || opts.format === 'lm-eval') && parseSamplesName(src.path) !== null;
+  if (!src.samples && !samplesFile)
+    return upload(server, src.path, basename(src.path), 'application/octet-stream', opts);
+  const dir = mkdtempSync(join(tmpdir(), 'evalhouse-upload-'));
+  try {
+    const root = src.samples ? resolve(src.path) : dirname(resolve(src.path));
+    const files = await withResultsFiles((src.samples ?? [src.path]).map((f) => resolve(f)));
+    const zip = join(dir, `${basename(resolve(src.path)).replace(/[^\w.\-=, ]/g, '_')}.zip`);
+    await writeZip(files, root, zip);
+    const summary = await upload(server, zip, basename(zip), ZIP_CONTENT_TYPE, {
+      ...opts,
+      format: 'lm-eval',
+    });
+    return { ...summary, file: src.path };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function upload(
   server: string,
   file: string,
-  opts: {
-    format?: string | undefined;
-    skipInvalid?: boolean | undefined;
-    benchmark?: string | undefined;
-    model?: string | undefined;
-    run?: string | undefined;
-  },
+  filename: string,
+  contentType: string,
+  opts: RemoteOptions,
 ): Promise<ImportSummary> {
-  const q = new URLSearchParams({ filename: basename(file) });
+  const q = new URLSearchParams({ filename });
   for (const [k, v] of Object.entries(opts))
     if (v !== undefined && v !== false) q.set(k === 'skipInvalid' ? 'skip_invalid' : k, String(v));
   const res = await fetch(`${server}/imports?${q}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/octet-stream' },
+    headers: { 'content-type': contentType },
     body: createReadStream(file) as never,
     duplex: 'half',
   } as RequestInit);

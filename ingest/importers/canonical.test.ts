@@ -184,18 +184,18 @@ describe('canonical JSONL', () => {
     expect(new Set(recs.map((r) => `${r.model}/${r.run}`))).toEqual(new Set(['other/imported']));
   });
 
-  it('reports a truncated gzip after the records it could read', async () => {
+  it('refuses a truncated gzip as a corrupt file after the records it could read, not as one bad record', async () => {
     const gz = gzipSync(
       Array.from({ length: 2000 }, (_, i) => `{"benchmark":"b","model":"m","item_id":${i}}`).join('\n'),
     );
     const path = write('cut.jsonl.gz', gz.subarray(0, gz.length - 40));
-    const items = await all(path);
-    const last = items.at(-1);
-    expect(last && 'error' in last ? last.error : null).toMatchObject({
-      file: 'cut.jsonl.gz',
-      field: '(file)',
-    });
-    expect(records(items).length).toBeGreaterThan(1000);
+    const read: ImportItem[] = [];
+    const err = await (async () => {
+      for await (const item of canonicalImporter.read(path, {})) read.push(item);
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_FILE', statusCode: 400, details: { file: 'cut.jsonl.gz' } });
+    expect((err as Error).message).toMatch(/^cut\.jsonl\.gz: not a readable gzip file: .*truncated/);
+    expect(records(read).length).toBeGreaterThan(1000);
   });
 });
 
@@ -286,13 +286,11 @@ describe('canonical CSV', () => {
     expect(items.map((i) => i.line)).toEqual([2, 5, 6, 9]);
   });
 
-  it('reports an unclosed quote with its line', async () => {
+  it('refuses an unclosed quote as a corrupt file, with its line', async () => {
     const path = write('quote.csv', 'benchmark,model,item_id\nb,m,1\nb,m,"2\n');
-    const errs = errors(await all(path));
-    expect(errs).toHaveLength(1);
-    expect(errs[0]).toMatchObject({ file: 'quote.csv', field: '(csv)' });
-    expect(errs[0]?.message).toMatch(/quote/i);
-    expect(errs[0]?.line).toBeGreaterThanOrEqual(3);
+    const err = await all(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_FILE', details: { file: 'quote.csv' } });
+    expect((err as Error).message).toMatch(/^quote\.csv: line 3: CSV_QUOTE_NOT_CLOSED/);
   });
 
   it('reads gzipped CSV', async () => {

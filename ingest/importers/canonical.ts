@@ -4,12 +4,15 @@
  * nothing here throws on bad data, so one typo never aborts a million-line import.
  */
 import { basename } from 'node:path';
-import { parse } from 'csv-parse';
+import { pipeline } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
+import { errors } from '../../core/errors.ts';
 import { type CanonicalRecord, type MetaValue, OUTCOMES, type Outcome } from '../../core/types.ts';
 import { MAX_LATENCY_MS } from '../../store/result-values.ts';
 import { evaluatedAt } from './evaluated-at.ts';
-import { openContent, readLines, withoutGz } from './read.ts';
+import { checkFieldSizes, type ImportLimits, limitExceeded, limitsOf } from './limits.ts';
+import { asFileError, openContent, readLines, withoutGz } from './read.ts';
 import type { Importer, ImportItem, ImportOptions, RecordError } from './types.ts';
 
 /**
@@ -140,35 +143,36 @@ export function toCanonical(raw: unknown, options: ImportOptions = {}): Checked 
   };
 }
 
-function item(file: string, line: number, checked: Checked): ImportItem {
-  if ('record' in checked) return { line, record: checked.record };
+function item(file: string, line: number, checked: Checked, limits?: ImportLimits): ImportItem {
+  if ('record' in checked) {
+    if (limits) checkFieldSizes(checked.record, limits, file, line);
+    return { line, record: checked.record };
+  }
   const error: RecordError = { file, line, field: checked.field, message: checked.message };
   return { line, error };
 }
 
-/** JSONL: one JSON object per line, blank lines skipped. */
+/**
+ * JSONL: one JSON object per line, blank lines skipped. A file that cannot be read to its end
+ * (a truncated gzip) throws CORRUPT_FILE rather than ending early: with --skip-invalid a
+ * reported error would otherwise let the records before it be committed as the whole file.
+ */
 export async function* readCanonicalJsonl(
   path: string,
   options: ImportOptions = {},
 ): AsyncGenerator<ImportItem> {
   const file = basename(path);
-  let last = 0;
-  try {
-    for await (const { line, text } of readLines(path)) {
-      last = line;
-      if (text.trim() === '') continue;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch (err) {
-        yield item(file, line, { field: '(line)', message: `invalid JSON: ${(err as Error).message}` });
-        continue;
-      }
-      yield item(file, line, toCanonical(raw, options));
+  const limits = limitsOf(options);
+  for await (const { line, text } of readLines(path, { file, limits })) {
+    if (text.trim() === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      yield item(file, line, { field: '(line)', message: `invalid JSON: ${(err as Error).message}` });
+      continue;
     }
-  } catch (err) {
-    // A missing file or a corrupt/truncated gzip ends the read; say where it stopped.
-    yield item(file, last + 1, { field: '(file)', message: (err as Error).message });
+    yield item(file, line, toCanonical(raw, options), limits);
   }
 }
 
@@ -219,15 +223,38 @@ interface CsvRow {
   info: { lines: number; invalid_field_length: number; columns: unknown[] };
 }
 
-/** CSV with a header row; `meta.<field>` columns become metadata. Quoted newlines are fine. */
+/**
+ * CSV with a header row; `meta.<field>` columns become metadata. Quoted newlines are fine.
+ * csv-parse stops buffering a record at maxRecordBytes characters (≥ its bytes); the exact byte
+ * size is checked per record. A malformed CSV (unclosed quote) throws CORRUPT_FILE.
+ */
 export async function* readCanonicalCsv(
   path: string,
   options: ImportOptions = {},
 ): AsyncGenerator<ImportItem> {
   const file = basename(path);
-  const parser = openContent(path).pipe(
+  const limits = limitsOf(options);
+  const max = limits.maxRecordBytes;
+  const tooLong = (line: number, bytes: number) =>
+    limitExceeded(
+      limits,
+      'maxRecordBytes',
+      file,
+      `the CSV record at line ${line} (more than ${max} bytes)`,
+      bytes,
+    );
+  const parser = pipeline(
+    openContent(path, { file, limits }),
     // relax_column_count: a short or long row is reported as that record's error, not the file's.
-    parse({ columns: true, info: true, skip_empty_lines: true, bom: true, relax_column_count: true }),
+    parse({
+      columns: true,
+      info: true,
+      skip_empty_lines: true,
+      bom: true,
+      relax_column_count: true,
+      max_record_size: max,
+    }),
+    () => {}, // errors reach the loop below through the parser
   );
   let headerChecked = false;
   let invalidSoFar = 0;
@@ -239,6 +266,8 @@ export async function* readCanonicalCsv(
       const cells = Object.values(record).join('');
       crlfInCells += cells.match(/\r\n/g)?.length ?? 0;
       const line = info.lines - (cells.match(/\n/g)?.length ?? 0) - crlfInCells;
+      const bytes = Buffer.byteLength(cells, 'utf8');
+      if (bytes > max) throw tooLong(line, bytes);
       if (!headerChecked) {
         headerChecked = true;
         const unknown = Object.keys(record).filter(
@@ -261,12 +290,17 @@ export async function* readCanonicalCsv(
         });
         continue;
       }
-      yield item(file, line, toCanonical(csvRowToRaw(record), options));
+      yield item(file, line, toCanonical(csvRowToRaw(record), options), limits);
     }
   } catch (err) {
-    // A malformed CSV (unclosed quote, wrong column count) stops the parser; report where.
-    const e = err as Error & { lines?: number; code?: string };
-    yield item(file, e.lines ?? 0, { field: '(csv)', message: `${e.code ? `${e.code}: ` : ''}${e.message}` });
+    if (err instanceof CsvError) {
+      const e = err as CsvError & { lines?: number };
+      if (e.code === 'CSV_MAX_RECORD_SIZE') throw tooLong(e.lines ?? 0, max + 1);
+      throw errors.corruptFile(file, `line ${e.lines ?? '?'}: ${e.code}: ${e.message}`);
+    }
+    throw asFileError(err, file);
+  } finally {
+    parser.destroy();
   }
 }
 

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SHARED_DATA, tmpDir } from '../../test/helpers/tmp.ts';
 import { detectFormat, importerFor, importers } from './detect.ts';
@@ -73,5 +74,22 @@ describe('importerFor', () => {
       'unknown import format "helm"; valid formats: canonical, lm-eval, inspect, promptfoo',
     );
     expect(() => importerFor('toString')).toThrow(/unknown import format/);
+  });
+});
+
+describe('detectFormat on zips', () => {
+  it('tells an Inspect log from lm-eval output by the entry names, whatever the file is called', async () => {
+    const inspect = join(dir, 'log.zip');
+    writeFileSync(
+      inspect,
+      zipSync({ 'header.json': strToU8('{}'), 'samples/1_epoch_1.json': strToU8('{}') }),
+    );
+    expect(await detectFormat(inspect)).toBe('inspect');
+    const lm = join(dir, 'out.zip');
+    writeFileSync(lm, zipSync({ 'm/samples_t_2025-01-01T00-00-00.000000.jsonl': strToU8('{}\n') }));
+    expect(await detectFormat(lm)).toBe('lm-eval');
+    const other = join(dir, 'other.zip');
+    writeFileSync(other, zipSync({ 'notes.txt': strToU8('hi') }));
+    await expect(detectFormat(other)).rejects.toThrow(/cannot tell the format of other\.zip/);
   });
 });

@@ -1,17 +1,19 @@
 /**
  * Which importer reads a file: decided from its name and first bytes, most specific first
  * (lm-eval's file names, Inspect's `.eval`/log header, promptfoo's export header), the
- * canonical format last for any .jsonl/.csv.
+ * canonical format last for any .jsonl/.csv. A zip is told by its entry names.
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { canonicalImporter } from './canonical.ts';
 import { inspectImporter } from './inspect.ts';
-import { lmEvalImporter } from './lm-eval.ts';
+import { DEFAULT_IMPORT_LIMITS } from './limits.ts';
+import { isSamplesName, lmEvalImporter } from './lm-eval.ts';
 import { promptfooImporter } from './promptfoo.ts';
 import { qwenMathImporter } from './qwen-math.ts';
-import { isObject, readHead, withoutGz } from './read.ts';
+import { isGzip as isGzipName, isObject, readHead, withoutGz } from './read.ts';
 import type { Importer, ImportFormat } from './types.ts';
+import { isZipFile, openZip } from './zip.ts';
 
 export const importers: Record<ImportFormat, Importer> = {
   canonical: canonicalImporter,
@@ -41,9 +43,25 @@ function detectByStructure(head: string): ImportFormat | null {
   return null;
 }
 
+/** A zip's format from its central directory (no entry is inflated): lm-eval output, else an Inspect log. */
+async function detectZip(path: string): Promise<ImportFormat | null> {
+  const zip = await openZip(path, { file: basename(path), limits: DEFAULT_IMPORT_LIMITS });
+  try {
+    if (zip.names.some(isSamplesName)) return 'lm-eval';
+    if (zip.names.some((n) => n === 'header.json' || n === '_journal/start.json')) return 'inspect';
+    return null;
+  } finally {
+    zip.close();
+  }
+}
+
 export async function detectFormat(path: string): Promise<ImportFormat> {
   const lower = withoutGz(path).toLowerCase();
   if (lower.endsWith('.eval')) return 'inspect';
+  if (!isGzipName(path) && (await isZipFile(path))) {
+    const byEntries = await detectZip(path);
+    if (byEntries) return byEntries;
+  }
   const { size } = await stat(path);
   const head = await readHead(path, HEAD_BYTES);
   if (lower.endsWith('.json') && size <= HEAD_BYTES) {
@@ -55,7 +73,7 @@ export async function detectFormat(path: string): Promise<ImportFormat> {
   }
   throw new Error(
     `cannot tell the format of ${basename(path)}; supported formats: ${IMPORT_FORMATS.join(', ')} ` +
-      '(canonical = .jsonl/.csv, optionally .gz; lm-eval = samples_<task>_<ts>.jsonl; inspect = .eval or JSON log; promptfoo = -o results.json; qwen-math = Qwen2.5-Math eval output)',
+      '(canonical = .jsonl/.csv, optionally .gz; lm-eval = samples_<task>_<ts>.jsonl, or a zip of an output folder; inspect = .eval or JSON log; promptfoo = -o results.json; qwen-math = Qwen2.5-Math eval output)',
   );
 }
 

@@ -122,12 +122,12 @@ describe('Inspect importer on real logs', () => {
     expect(new Set(recs.map((r) => r.run))).toEqual(new Set(['mine']));
   });
 
-  it('reports an unreadable file as one error', async () => {
+  it('refuses an unreadable file as a corrupt file naming it', async () => {
     const path = join(dir, 'broken.eval');
     writeFileSync(path, 'not a zip');
-    const items = await all(path);
-    expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ error: { file: 'broken.eval', field: '(file)' } });
+    const err = await all(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_FILE', details: { file: 'broken.eval' } });
+    expect((err as Error).message).toMatch(/^broken\.eval: not a readable zip file/);
   });
 });
 

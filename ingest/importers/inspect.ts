@@ -13,52 +13,71 @@
  * `output.time` (older logs, e.g. 0.3.58, have only that). Tokens add up over `model_usage`.
  * `line` is the 1-based position of the sample in the log.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { strFromU8, unzipSync } from 'fflate';
+import { errors } from '../../core/errors.ts';
 import type { CanonicalRecord, MetaValue } from '../../core/types.ts';
 import { deriveOutcome } from './canonical.ts';
 import { evaluatedAt } from './evaluated-at.ts';
-import { asScalar, isObject, withoutGz } from './read.ts';
+import { checkFieldSizes, limitsOf } from './limits.ts';
+import { asScalar, isObject, type ReadContext, readJsonDocument, withoutGz } from './read.ts';
 import type { Importer, ImportItem, ImportOptions } from './types.ts';
+import { isZipFile, openZip, readZipJson } from './zip.ts';
 
 type Obj = Record<string, unknown>;
 
+/** A log's header (eval, results, …) and its samples, read one at a time. */
 export interface InspectLog {
   header: Obj;
-  samples: Obj[];
+  samples: AsyncIterable<Obj>;
+  close(): void;
 }
 
-/** Reads a JSON log or a `.eval` zip into the header (eval, results, …) and its samples. */
-export function readInspectLog(path: string): InspectLog {
-  if (path.toLowerCase().endsWith('.eval')) {
-    const files = unzipSync(readFileSync(path));
-    const json = (name: string): unknown => {
-      const f = files[name];
-      return f ? JSON.parse(strFromU8(f)) : undefined;
-    };
-    // header.json is written when the eval finishes; a running or crashed eval only has the journal.
-    const header = json('header.json') ?? json('_journal/start.json');
-    if (!isObject(header))
-      throw new Error(`${basename(path)}: no header.json or _journal/start.json in the .eval zip`);
-    const samples = Object.keys(files)
-      .filter((n) => /^samples\/.+\.json$/.test(n))
-      .map((n) => json(n))
-      .filter(isObject)
-      .sort(bySampleOrder);
-    return { header, samples };
-  }
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  if (!isObject(doc)) throw new Error(`${basename(path)}: not an Inspect log (expected a JSON object)`);
-  return { header: doc, samples: Array.isArray(doc.samples) ? doc.samples.filter(isObject) : [] };
-}
+const SAMPLE_ENTRY = /^samples\/(.+)_epoch_(\d+)\.json$/;
 
-/** Zip entry order is arbitrary; order by epoch then id so output is stable. */
-function bySampleOrder(a: Obj, b: Obj): number {
-  const e = Number(a.epoch ?? 0) - Number(b.epoch ?? 0);
+/**
+ * Zip entry order is arbitrary; order by epoch then id (from the entry name,
+ * `samples/<id>_epoch_<n>.json`) so output is stable without reading the samples first.
+ */
+export function bySampleEntry(a: string, b: string): number {
+  const [, ia = a, ea = '0'] = SAMPLE_ENTRY.exec(a) ?? [];
+  const [, ib = b, eb = '0'] = SAMPLE_ENTRY.exec(b) ?? [];
+  const e = Number(ea) - Number(eb);
   if (e !== 0) return e;
-  const [x, y] = [a.id, b.id];
-  return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+  return /^\d+$/.test(ia) && /^\d+$/.test(ib) ? Number(ia) - Number(ib) : ia.localeCompare(ib);
+}
+
+/** Reads a `.eval` zip entry by entry (the header, then each sample), or a JSON log whole. */
+export async function openInspectLog(path: string, ctx: ReadContext): Promise<InspectLog> {
+  const { file } = ctx;
+  if (path.toLowerCase().endsWith('.eval') || (await isZipFile(path))) {
+    const zip = await openZip(path, ctx);
+    try {
+      // header.json is written when the eval finishes; a running or crashed eval only has the journal.
+      const header =
+        (await readZipJson(zip, 'header.json', file)) ??
+        (await readZipJson(zip, '_journal/start.json', file));
+      if (!isObject(header))
+        throw errors.corruptFile(file, 'no header.json or _journal/start.json in the .eval zip');
+      const names = zip.names.filter((n) => /^samples\/.+\.json$/.test(n)).sort(bySampleEntry);
+      async function* samples() {
+        for (const n of names) {
+          const s = await readZipJson(zip, n, file);
+          if (isObject(s)) yield s;
+        }
+      }
+      return { header, samples: samples(), close: () => zip.close() };
+    } catch (err) {
+      zip.close();
+      throw err;
+    }
+  }
+  const doc = await readJsonDocument(path, ctx);
+  if (!isObject(doc)) throw errors.corruptFile(file, 'not an Inspect log (expected a JSON object)');
+  const list = Array.isArray(doc.samples) ? doc.samples.filter(isObject) : [];
+  async function* samples() {
+    yield* list;
+  }
+  return { header: doc, samples: samples(), close: () => {} };
 }
 
 /** The verdict a score value gives: see the module comment. */
@@ -185,30 +204,37 @@ function toRecord(
 }
 
 async function* readInspect(path: string, options: ImportOptions): AsyncGenerator<ImportItem> {
-  const file = basename(path);
-  let log: InspectLog;
+  const ctx = { file: basename(path), limits: limitsOf(options) };
+  const { file } = ctx;
+  const log = await openInspectLog(path, ctx);
   try {
-    log = readInspectLog(path);
-  } catch (err) {
-    yield { line: 0, error: { file, line: 0, field: '(file)', message: (err as Error).message } };
-    return;
-  }
-  const ev = isObject(log.header.eval) ? log.header.eval : {};
-  const model = options.model ?? (typeof ev.model === 'string' ? ev.model : null);
-  const benchmark = typeof ev.task === 'string' ? ev.task : null;
-  if (!model || !(options.benchmark ?? benchmark)) {
-    yield { line: 0, error: { file, line: 0, field: 'eval', message: 'log has no eval.model / eval.task' } };
-    return;
-  }
-  const run = options.run ?? String(ev.run_id ?? ev.eval_id ?? 'default');
-  for (const [i, sample] of log.samples.entries()) {
-    const line = i + 1;
-    if (sample.id === undefined || sample.id === null) {
-      yield { line, error: { file, line, field: 'id', message: 'sample has no id' } };
-      continue;
+    const ev = isObject(log.header.eval) ? log.header.eval : {};
+    const model = options.model ?? (typeof ev.model === 'string' ? ev.model : null);
+    const benchmark = typeof ev.task === 'string' ? ev.task : null;
+    if (!model || !(options.benchmark ?? benchmark)) {
+      yield {
+        line: 0,
+        error: { file, line: 0, field: 'eval', message: 'log has no eval.model / eval.task' },
+      };
+      return;
     }
-    const record = toRecord(log.header, sample, options, model, benchmark ?? '', run);
-    yield { line, record: { ...record, evaluated_at: evaluatedAt(ev.created) } };
+    const run = options.run ?? String(ev.run_id ?? ev.eval_id ?? 'default');
+    let line = 0;
+    for await (const sample of log.samples) {
+      line++;
+      if (sample.id === undefined || sample.id === null) {
+        yield { line, error: { file, line, field: 'id', message: 'sample has no id' } };
+        continue;
+      }
+      const record = {
+        ...toRecord(log.header, sample, options, model, benchmark ?? '', run),
+        evaluated_at: evaluatedAt(ev.created),
+      };
+      checkFieldSizes(record, ctx.limits, file, line);
+      yield { line, record };
+    }
+  } finally {
+    log.close();
   }
 }
 

@@ -1,5 +1,6 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { SHARED_DATA, tmpDir } from '../../test/helpers/tmp.ts';
@@ -192,5 +193,46 @@ describe('lm-eval helpers', () => {
     expect(modelFromResults({ config: { model_args: 'model=gpt-4o-mini' } })).toBe('gpt-4o-mini');
     expect(modelFromResults({ config: { model_args: { pretrained: 'q/r', dtype: 'bf16' } } })).toBe('q/r');
     expect(modelFromResults({})).toBeNull();
+  });
+});
+
+describe('lm-eval zips', () => {
+  const name = 'samples_t_2025-01-01T00-00-00.000000.jsonl';
+  const line = `${JSON.stringify({ doc_id: 1, target: 'a', metrics: ['acc'], acc: 1 })}\n`;
+
+  it('refuses an entry that points outside the archive, writing nothing there', async () => {
+    const path = join(dir, 'slip.zip');
+    writeFileSync(path, zipSync({ [`../../slipped/${name}`]: strToU8(line) }));
+    const err = await all(path, { model: 'm' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_FILE', details: { file: 'slip.zip' } });
+    expect(existsSync(join(dir, '..', 'slipped'))).toBe(false);
+  });
+
+  it('says so when the zip holds no samples file', async () => {
+    const path = join(dir, 'empty.zip');
+    writeFileSync(path, zipSync({ 'results_2025-01-01T00-00-00.000000.json': strToU8('{}') }));
+    const err = await all(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_FILE' });
+    expect((err as Error).message).toMatch(/no lm-eval samples_<task>_<timestamp>\.jsonl/);
+  });
+
+  it('names the entry, and --model / ?model=, when a samples entry has no results file', async () => {
+    const path = join(dir, 'nomodel.zip');
+    writeFileSync(path, zipSync({ [`m1/${name}`]: strToU8(line) }));
+    const items = await all(path);
+    expect(items).toEqual([
+      {
+        line: 1,
+        error: {
+          file: `m1/${name}`,
+          line: 1,
+          field: 'model',
+          message: expect.stringMatching(/--model.*\?model=/),
+        },
+      },
+    ]);
+    expect(records(await all(path, { model: 'm' }))).toMatchObject([
+      { model: 'm', item_id: '1', correct: true },
+    ]);
   });
 });

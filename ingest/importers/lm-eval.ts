@@ -15,14 +15,23 @@
  *   otherwise the doc is sample 0.
  * - Metadata: doc fields whose every value in the file is a short string, a small integer or a
  *   boolean, except fields that merely repeat the target.
+ *
+ * A zip of an output folder (samples and results files, in folders per model as lm-eval writes
+ * them) is read too: that is how the CLI sends a folder, or a samples file with its results,
+ * to a server. Each samples file of the zip is imported with the results file beside it.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, posix, resolve, sep } from 'node:path';
+import { errors } from '../../core/errors.ts';
 import type { CanonicalRecord, MetaValue } from '../../core/types.ts';
 import { deriveOutcome } from './canonical.ts';
 import { evaluatedAt } from './evaluated-at.ts';
-import { isObject, parseJsonLenient, readLines } from './read.ts';
+import { checkFieldSizes, limitsOf } from './limits.ts';
+import { isObject, parseJsonLenient, type ReadContext, readJsonDocument, readLines } from './read.ts';
 import type { Importer, ImportItem, ImportOptions } from './types.ts';
+import { isZipFile, openZip } from './zip.ts';
 
 const SAMPLES_NAME = /^samples_(.+)_(\d{4}-\d{2}-\d{2}T[\d.-]+)\.jsonl(\.gz)?$/;
 const MAX_META_STRING = 64;
@@ -34,19 +43,30 @@ export function parseSamplesName(path: string): { task: string; timestamp: strin
   return m?.[1] && m[2] ? { task: m[1], timestamp: m[2] } : null;
 }
 
-/** The results JSON of a samples file: same timestamp, same folder; null when absent. */
-export function readResultsFor(path: string): Record<string, unknown> | null {
+const RESULTS_NAME = /^results_.*\.json(\.gz)?$/;
+export const isSamplesName = (name: string): boolean => SAMPLES_NAME.test(basename(name));
+export const isResultsName = (name: string): boolean => RESULTS_NAME.test(basename(name));
+
+/** The results file of a samples file: same timestamp, same folder; else the folder's only one; else null. */
+export async function resultsFileFor(path: string): Promise<string | null> {
   const name = parseSamplesName(path);
   if (!name) return null;
   const dir = dirname(path);
-  const exact = join(dir, `results_${name.timestamp}.json`);
+  for (const exact of [`results_${name.timestamp}.json`, `results_${name.timestamp}.json.gz`])
+    if (existsSync(join(dir, exact))) return join(dir, exact);
   // Without the matching timestamp, a lone results file is this run's; among several, none is safe to pick.
-  const others = existsSync(exact)
-    ? []
-    : readdirSync(dir).filter((f) => f.startsWith('results_') && f.endsWith('.json'));
-  const file = existsSync(exact) ? exact : others.length === 1 && others[0] ? join(dir, others[0]) : null;
+  const others = (await readdir(dir)).filter(isResultsName);
+  return others.length === 1 && others[0] ? join(dir, others[0]) : null;
+}
+
+/** The results JSON of a samples file (see resultsFileFor); null when absent. */
+export async function readResultsFor(
+  path: string,
+  limits = limitsOf({}),
+): Promise<Record<string, unknown> | null> {
+  const file = await resultsFileFor(path);
   if (!file) return null;
-  const parsed = parseJsonLenient(readFileSync(file, 'utf8'));
+  const parsed = await readJsonDocument(file, { file: basename(file), limits }, parseJsonLenient);
   return isObject(parsed) ? parsed : null;
 }
 
@@ -78,12 +98,12 @@ interface Plan {
 }
 
 /** First pass over the file: which metric gives the verdict, whether it is 0/1, which doc fields are metadata. */
-async function plan(path: string, higherIsBetter: Record<string, unknown>): Promise<Plan> {
+async function plan(path: string, ctx: ReadContext, higherIsBetter: Record<string, unknown>): Promise<Plan> {
   const nonNumeric = new Set<string>(); // metrics with a list or text per doc (corpus metrics)
   const nonBinary = new Set<string>(); // metrics with a value other than 0/1
   const listed: string[] = [];
   const fields = new Map<string, { ok: boolean; allTarget: boolean; allNull: boolean }>();
-  for await (const { text } of readLines(path)) {
+  for await (const { text } of readLines(path, ctx)) {
     if (text.trim() === '') continue;
     let row: unknown;
     try {
@@ -146,25 +166,33 @@ function arg(row: Record<string, unknown>, i: number, which: 'arg_0' | 'arg_1'):
   return isObject(gen) ? gen[which] : undefined;
 }
 
-async function* readLmEval(path: string, options: ImportOptions): AsyncGenerator<ImportItem> {
-  const file = basename(path);
+export const NO_MODEL_MESSAGE =
+  'no results_<timestamp>.json with model_name beside the samples file (import the whole output folder, or pass the model name: --model on the command line, ?model= over HTTP)';
+
+/** One samples file; `file` is the name messages give it (its path inside a zip). */
+async function* readSamples(
+  path: string,
+  options: ImportOptions,
+  file = basename(path),
+): AsyncGenerator<ImportItem> {
+  const ctx: ReadContext = { file, limits: limitsOf(options) };
   const name = parseSamplesName(path);
-  const results = readResultsFor(path);
+  const results = await readResultsFor(path, ctx.limits);
   const model = options.model ?? (results ? modelFromResults(results) : null);
   if (!name || !model) {
     const message = !name
       ? 'file name is not samples_<task>_<timestamp>.jsonl; cannot tell the task'
-      : 'no results_<timestamp>.json with model_name beside the samples file; pass a model name';
+      : NO_MODEL_MESSAGE;
     yield { line: 1, error: { file, line: 1, field: name ? 'model' : 'benchmark', message } };
     return;
   }
   const hib = isObject(results?.higher_is_better) ? results.higher_is_better[name.task] : undefined;
-  const p = await plan(path, isObject(hib) ? hib : {});
+  const p = await plan(path, ctx, isObject(hib) ? hib : {});
   const benchmark = options.benchmark ?? name.task;
   const baseRun = options.run ?? `lm-eval-${name.timestamp}`;
   const evaluated = evaluatedAt(results?.date); // epoch seconds
 
-  for await (const { line, text: lineText } of readLines(path)) {
+  for await (const { line, text: lineText } of readLines(path, ctx)) {
     if (lineText.trim() === '') continue;
     let row: unknown;
     try {
@@ -221,9 +249,42 @@ async function* readLmEval(path: string, options: ImportOptions): AsyncGenerator
         source: 'import:lm-eval',
         evaluated_at: evaluated,
       };
+      checkFieldSizes(record, ctx.limits, file, line);
       yield { line, record };
     }
   }
+}
+
+/**
+ * A zip of lm-eval output: its samples and results files are unpacked (entry by entry, within
+ * the limits) into a scratch folder keeping their folders, then each samples file is read.
+ */
+async function* readZip(path: string, options: ImportOptions): AsyncGenerator<ImportItem> {
+  const file = basename(path);
+  const zip = await openZip(path, { file, limits: limitsOf(options) });
+  const dir = await mkdtemp(join(tmpdir(), 'evalhouse-lmeval-'));
+  try {
+    const samples = zip.names.filter(isSamplesName).sort();
+    if (samples.length === 0)
+      throw errors.corruptFile(file, 'the zip holds no lm-eval samples_<task>_<timestamp>.jsonl file');
+    for (const name of [...zip.names.filter(isResultsName), ...samples]) {
+      const dest = resolve(dir, ...posix.normalize(name).split('/'));
+      if (!dest.startsWith(dir + sep))
+        throw errors.corruptFile(file, `entry ${name} points outside the archive`);
+      await mkdir(dirname(dest), { recursive: true });
+      await zip.extract(name, dest);
+    }
+    for (const name of samples)
+      yield* readSamples(resolve(dir, ...posix.normalize(name).split('/')), options, name);
+  } finally {
+    zip.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function* readLmEval(path: string, options: ImportOptions): AsyncGenerator<ImportItem> {
+  if (await isZipFile(path)) yield* readZip(path, options);
+  else yield* readSamples(path, options);
 }
 
 export const lmEvalImporter: Importer = {

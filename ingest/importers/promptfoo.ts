@@ -13,12 +13,12 @@
  * - Metadata = test vars and test metadata that are short scalars (long prompts are input, not groups).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CanonicalRecord, MetaValue } from '../../core/types.ts';
 import { deriveOutcome } from './canonical.ts';
 import { evaluatedAt } from './evaluated-at.ts';
-import { asScalar, isObject } from './read.ts';
+import { checkFieldSizes, limitsOf } from './limits.ts';
+import { asScalar, isObject, readJsonDocument } from './read.ts';
 import type { Importer, ImportItem, ImportOptions } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -99,16 +99,8 @@ function toRecord(row: Obj, benchmark: string, model: string, run: string): Cano
 
 async function* readPromptfoo(path: string, options: ImportOptions): AsyncGenerator<ImportItem> {
   const file = basename(path);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    yield {
-      line: 0,
-      error: { file, line: 0, field: '(file)', message: `invalid JSON: ${(err as Error).message}` },
-    };
-    return;
-  }
+  const limits = limitsOf(options);
+  const doc = await readJsonDocument(path, { file, limits });
   const results = isObject(doc) && isObject(doc.results) ? doc.results : undefined;
   if (!isObject(doc) || !results || !Array.isArray(results.results)) {
     const message =
@@ -141,7 +133,9 @@ async function* readPromptfoo(path: string, options: ImportOptions): AsyncGenera
     }
     const template = isObject(row.prompt) ? String(row.prompt.label ?? row.prompt.raw) : '';
     const run = templates.length > 1 ? `${baseRun}/p${templates.indexOf(template)}` : baseRun;
-    yield { line, record: { ...toRecord(row, benchmark, model, run), evaluated_at: evaluated } };
+    const record = { ...toRecord(row, benchmark, model, run), evaluated_at: evaluated };
+    checkFieldSizes(record, limits, file, line);
+    yield { line, record };
   }
 }
 

@@ -8,10 +8,9 @@
  */
 import { basename } from 'node:path';
 import type { CanonicalRecord, MetaValue } from '../../core/types.ts';
+import { checkFieldSizes, limitsOf } from './limits.ts';
 import { isObject, readLines } from './read.ts';
 import type { Importer, ImportItem, ImportOptions } from './types.ts';
-
-const MAX_RESPONSE = 20_000;
 
 function problemToRecords(p: Record<string, unknown>, options: ImportOptions): CanonicalRecord[] | string {
   if (p.idx === undefined || (typeof p.idx !== 'number' && typeof p.idx !== 'string')) return 'idx: required';
@@ -42,7 +41,8 @@ function problemToRecords(p: Record<string, unknown>, options: ImportOptions): C
       metadata,
       input: typeof p.question === 'string' ? p.question : null,
       answer: preds[k] === null || preds[k] === undefined ? null : String(preds[k]),
-      response: text && text.length > MAX_RESPONSE ? text.slice(0, MAX_RESPONSE) : text,
+      // kept whole: a response over the field limit is refused (413), never cut
+      response: text,
       reference: p.gt === undefined ? null : String(p.gt),
       source: 'import:qwen-math',
     });
@@ -52,7 +52,8 @@ function problemToRecords(p: Record<string, unknown>, options: ImportOptions): C
 
 async function* read(path: string, options: ImportOptions): AsyncGenerator<ImportItem> {
   const file = basename(path);
-  for await (const { line, text } of readLines(path)) {
+  const limits = limitsOf(options);
+  for await (const { line, text } of readLines(path, { file, limits })) {
     if (!text.trim()) continue;
     let p: unknown;
     try {
@@ -70,7 +71,10 @@ async function* read(path: string, options: ImportOptions): AsyncGenerator<Impor
       };
       continue;
     }
-    for (const record of recs) yield { line, record };
+    for (const record of recs) {
+      checkFieldSizes(record, limits, file, line);
+      yield { line, record };
+    }
   }
 }
 

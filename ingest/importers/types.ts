@@ -1,4 +1,5 @@
 import type { CanonicalRecord } from '../../core/types.ts';
+import type { ImportLimits } from './limits.ts';
 
 /** A problem with one input record: file, 1-based line (or record number for JSON documents), and field. */
 export interface RecordError {
@@ -19,6 +20,8 @@ export interface ImportOptions {
   model?: string | undefined;
   /** Run label for every record (default: the file's own, or "default"). */
   run?: string | undefined;
+  /** What the import may cost (default DEFAULT_IMPORT_LIMITS); each bound exceeded is a 413. */
+  limits?: ImportLimits | undefined;
 }
 
 /** An importer turns one file into canonical records, reporting bad records instead of throwing. */
