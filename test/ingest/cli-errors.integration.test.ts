@@ -98,7 +98,8 @@ describe('the CLI prints one line for an ordinary mistake', () => {
       expect(r.stderr).not.toMatch(STACK);
       expect(lines.at(-1)).toMatch(
         new RegExp(
-          `^evalhouse import: the server at ${server.url} refused .*one\\.jsonl \\(400 VALIDATION_FAILED\\): .*run`,
+          // each refused file is reported on its line and the next file is tried (the exit code says it failed)
+          `^the server at ${server.url} refused .*one\\.jsonl \\(400 VALIDATION_FAILED\\): .*run.*; nothing imported from .*one\\.jsonl$`,
         ),
       );
       // a second server on the same file is refused, naming the first
