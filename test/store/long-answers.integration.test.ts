@@ -62,6 +62,28 @@ function records(): CanonicalRecord[] {
   return out;
 }
 
+/** Every text field at 200 KB: over MySQL's TEXT (64 KB), under the default IMPORT_MAX_FIELD_BYTES (1 MiB). */
+const BIG = 200 * 1024;
+const text = (c: string) => c.repeat(BIG);
+function longTexts(): CanonicalRecord {
+  return {
+    benchmark: 'long-texts',
+    model: 'm',
+    run: 'r',
+    item_id: 'big',
+    sample: 0,
+    outcome: 'error',
+    correct: null,
+    score: null,
+    metadata: {},
+    input: text('i'),
+    reference: text('f'),
+    response: text('r'),
+    answer: text('a'),
+    error: text('e'),
+  };
+}
+
 describe('answers longer than 191 characters are kept whole, and maj@k agrees on both engines', () => {
   const tmp = tmpDir();
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -79,6 +101,7 @@ describe('answers longer than 191 characters are kept whole, and maj@k agrees on
       { mirrorLoop: false },
     );
     await ctx.record.ingest(records());
+    await ctx.record.ingest([longTexts()]);
     await ctx.syncMirror();
     app = await buildApp(ctx);
   }, 60_000);
@@ -94,9 +117,23 @@ describe('answers longer than 191 characters are kept whole, and maj@k agrees on
       .map((r) => r.answer)
       .sort();
     for (const d of [ctx.mysql!.db, ctx.duck.db]) {
-      const rows = await d.all<{ answer: string }>('SELECT answer FROM results ORDER BY answer');
+      const rows = await d.all<{ answer: string }>(
+        `SELECT r.answer FROM results r JOIN runs ru ON ru.id = r.run_id JOIN benchmarks b ON b.id = ru.benchmark_id
+          WHERE b.slug = ? ORDER BY r.answer`,
+        ['long'],
+      );
       expect(rows.map((r) => r.answer)).toEqual(want);
     }
+  });
+
+  it('stores every text field an import accepts whole in MySQL (no TEXT column cuts at 64 KB)', async () => {
+    const [row] = await ctx.mysql!.db.all<Record<string, number>>(
+      `SELECT CHAR_LENGTH(i.input) AS input, CHAR_LENGTH(i.reference) AS reference,
+              CHAR_LENGTH(r.response) AS response, CHAR_LENGTH(r.answer) AS answer, CHAR_LENGTH(r.error) AS error
+         FROM results r JOIN items i ON i.id = r.item_id WHERE i.item_key = ?`,
+      ['big'],
+    );
+    expect(row).toEqual({ input: BIG, reference: BIG, response: BIG, answer: BIG, error: BIG });
   });
 
   for (const engine of ['duckdb', 'mysql'] as const) {
