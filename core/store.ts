@@ -1,6 +1,10 @@
 import type { CanonicalRecord } from './types.ts';
 
-export type RunStatus = 'created' | 'running' | 'paused' | 'failed' | 'completed' | 'imported';
+/**
+ * `importing`: a file is being written into the run; analyses leave the run out until the whole file is
+ * in (then `imported`). A run left `importing` by a killed import is completed by importing the file again.
+ */
+export type RunStatus = 'created' | 'running' | 'paused' | 'failed' | 'completed' | 'imported' | 'importing';
 
 export interface RunInfo {
   id: number;
@@ -57,5 +61,9 @@ export interface RecordStore {
   deleteErrors(runId: number): Promise<number>;
   /** Removes a run and its results. */
   deleteRun(runId: number): Promise<void>;
+  /** The highest result id so far: rows written later have higher ids. */
+  resultWatermark(): Promise<number>;
+  /** Removes the run's results with an id above `afterId` (an abandoned import's rows). Returns how many. */
+  deleteResultsAfter(runId: number, afterId: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -49,7 +49,10 @@ export async function loadCatalogView(db: Db): Promise<CatalogView> {
       source: string;
       status: string;
       created_at: unknown;
-    }>('SELECT id, benchmark_id, model_id, label, source, status, created_at FROM runs ORDER BY id'),
+      // The one place analyses select runs: a run whose import has not finished is not answered from.
+    }>(
+      "SELECT id, benchmark_id, model_id, label, source, status, created_at FROM runs WHERE status <> 'importing' ORDER BY id",
+    ),
     db.all<{ run_id: number; max_sample: number; n: number }>(
       'SELECT run_id, max(sample) AS max_sample, count(*) AS n FROM results GROUP BY run_id',
     ),

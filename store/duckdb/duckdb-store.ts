@@ -168,6 +168,15 @@ export class DuckDbStore implements RecordStore {
     });
   }
 
+  async resultWatermark(): Promise<number> {
+    const [row] = await this.db.all<{ id: unknown }>('SELECT coalesce(max(id), 0) AS id FROM results');
+    return Number(row?.id ?? 0);
+  }
+
+  deleteResultsAfter(runId: number, afterId: number): Promise<number> {
+    return this.write(() => this.db.run('DELETE FROM results WHERE run_id = ? AND id > ?', [runId, afterId]));
+  }
+
   async close(): Promise<void> {
     await this.mutex.run(async () => {
       this.db.conn.closeSync();
