@@ -20,6 +20,15 @@ const EnvSchema = z.object({
   ROW_CAP: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   MIRROR_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  IMPORT_MAX_ERRORS: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  IMPORT_KEEP_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .default(256 * 1024 ** 2),
+  IMPORT_BATCH_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
 });
 
 export type Config = {
@@ -42,6 +51,14 @@ export type Config = {
   rowCap: number;
   mirrorIntervalMs: number;
   demoData: 'auto' | 'off';
+  /** Imports the server runs at once; more wait briefly, then get 503 with Retry-After. */
+  importConcurrency: number;
+  /** Validation of an import stops after this many invalid records. */
+  importMaxErrors: number;
+  /** Parsed records of one import kept in memory between its passes, in bytes (beyond: the file is read again). */
+  importKeepBytes: number;
+  /** Records per store write when the server imports (small: other requests wait at most one batch). */
+  importBatchRows: number;
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -74,6 +91,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rowCap: e.ROW_CAP,
     mirrorIntervalMs: e.MIRROR_INTERVAL_MS,
     demoData: e.DEMO_DATA,
+    importConcurrency: e.IMPORT_CONCURRENCY,
+    importMaxErrors: e.IMPORT_MAX_ERRORS,
+    importKeepBytes: e.IMPORT_KEEP_BYTES,
+    importBatchRows: e.IMPORT_BATCH_ROWS,
     env,
   };
 }

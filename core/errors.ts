@@ -36,4 +36,22 @@ export const errors = {
   unavailable: (message: string) => new AppError('UNAVAILABLE', 503, message),
   conflict: (message: string, details?: unknown) => new AppError('CONFLICT', 409, message, details),
   invalidImport: (message: string, details: unknown) => new AppError('INVALID_IMPORT', 400, message, details),
+  unsupportedMediaType: (got: string, accepted: readonly string[]) =>
+    new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      415,
+      `unsupported ${got}; send the file with one of: ${accepted.join(', ')}`,
+      { got, accepted },
+    ),
+  importsBusy: (limit: number, retryAfterS: number) =>
+    new AppError(
+      'IMPORTS_BUSY',
+      503,
+      `${limit} import(s) are running, the most this server runs at once (IMPORT_CONCURRENCY); retry in ${retryAfterS} s`,
+      { limit, retry_after_s: retryAfterS },
+    ),
+  uploadTooLarge: (limitBytes: number) =>
+    new AppError('UPLOAD_TOO_LARGE', 413, `the upload exceeds ${limitBytes} bytes, the largest accepted`, {
+      limit_bytes: limitBytes,
+    }),
 };
