@@ -26,6 +26,8 @@ export interface ImportSummary {
   stoppedEarly: boolean;
   /** Records read (valid and invalid) before the end of the file or the stop. */
   read: number;
+  /** True when the records outgrew keepBytes and the write pass read the file again. */
+  reread: boolean;
   /** True when the file was written (no errors, or skipInvalid). */
   committed: boolean;
   elapsedMs: number;
@@ -123,6 +125,7 @@ export async function importFile(
     errorCount,
     stoppedEarly,
     read,
+    reread: kept === null,
     committed: false,
     elapsedMs: 0,
   };

@@ -110,7 +110,7 @@ async function abandoned(s: Server): Promise<number> {
 describe('POST /imports: types, names and limits (embedded DuckDB)', () => {
   let s: Server;
   beforeAll(async () => {
-    s = await startServer({ IMPORT_CONCURRENCY: '1' });
+    s = await startServer({ IMPORT_CONCURRENCY: '1', IMPORT_MAX_ERRORS: '10' });
   });
   afterAll(() => s.close());
 
@@ -122,6 +122,18 @@ describe('POST /imports: types, names and limits (embedded DuckDB)', () => {
       expect(res.statusCode, res.body).toBe(400);
       expect(res.json().error).toBe('VALIDATION_FAILED');
     }
+  });
+
+  it('stops a file of invalid records at IMPORT_MAX_ERRORS and says so', async () => {
+    const body = Array.from({ length: 5000 }, () => '{"model": 1}').join('\n');
+    const res = await post(s, '/imports', body, { 'content-type': 'application/x-ndjson' });
+    expect(res.statusCode).toBe(400);
+    const j = res.json();
+    expect(j.error).toBe('INVALID_IMPORT');
+    expect(j.message).toMatch(
+      /stopped after 10 invalid record\(s\) \(IMPORT_MAX_ERRORS; 10 record\(s\) read\)/,
+    );
+    expect(j.details).toMatchObject({ stoppedEarly: true, errorCount: 10, read: 10 });
   });
 
   it('reads text/csv as CSV, with or without a file name', async () => {
