@@ -28,7 +28,7 @@ const EnvSchema = z.object({
     .min(0)
     .max(2 ** 40)
     .default(256 * 1024 ** 2),
-  IMPORT_BATCH_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
+  IMPORT_BATCH_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
 });
 
 export type Config = {

@@ -140,29 +140,44 @@ export async function importFile(
   let marked: { run: RunInfo; before: RunInfo | null }[] = [];
   let watermark = 0;
   try {
-    // Rows this import adds get ids above the watermark: what an abandoned import removes.
-    watermark = await store.resultWatermark();
-    marked = await markImporting(store, [...runs.values()]);
-    let batch: CanonicalRecord[] = [];
-    let done = 0;
-    const flush = async () => {
+    if (kept && rows <= batchSize) {
+      // One batch is one transaction: it cannot be seen half-written, so the runs need no `importing`
+      // phase, only completing if a killed import (of other batches) left them so.
+      const before = await Promise.all(
+        [...runs.values()].map((r) => store.findRun(r.benchmark, r.model, r.label)),
+      );
       signal?.throwIfAborted();
-      const s = await store.ingest(batch);
-      summary.inserted += s.inserted;
-      summary.duplicates += s.duplicates;
-      done += batch.length;
-      batch = [];
-      opts.onProgress?.(done, rows);
-    };
-    const source = kept ?? recordsOf(importer.read(file, options));
-    for await (const r of source) {
-      await slicer.tick();
-      batch.push(r);
-      if (batch.length >= batchSize) await flush();
+      const s = await store.ingest(kept);
+      summary.inserted = s.inserted;
+      summary.duplicates = s.duplicates;
+      opts.onProgress?.(rows, rows);
+      for (const r of before)
+        if (r?.status === 'importing') await store.updateRun(r.id, { status: 'imported' });
+    } else {
+      // Rows this import adds get ids above the watermark: what an abandoned import removes.
+      watermark = await store.resultWatermark();
+      marked = await markImporting(store, [...runs.values()]);
+      let batch: CanonicalRecord[] = [];
+      let done = 0;
+      const flush = async () => {
+        signal?.throwIfAborted();
+        const s = await store.ingest(batch);
+        summary.inserted += s.inserted;
+        summary.duplicates += s.duplicates;
+        done += batch.length;
+        batch = [];
+        opts.onProgress?.(done, rows);
+      };
+      const source = kept ?? recordsOf(importer.read(file, options));
+      for await (const r of source) {
+        await slicer.tick();
+        batch.push(r);
+        if (batch.length >= batchSize) await flush();
+      }
+      if (batch.length > 0) await flush();
+      signal?.throwIfAborted();
+      for (const { run } of marked) await store.updateRun(run.id, { status: 'imported' });
     }
-    if (batch.length > 0) await flush();
-    signal?.throwIfAborted();
-    for (const { run } of marked) await store.updateRun(run.id, { status: 'imported' });
   } catch (err) {
     // abandoned or failed: nothing of it stays (if the store itself is gone, the runs stay `importing`)
     await rollBack(store, marked, watermark).catch(() => undefined);

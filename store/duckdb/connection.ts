@@ -72,6 +72,7 @@ export class DuckDb implements Db {
       const chunk = DuckDBDataChunk.create(types, part.length);
       chunk.setColumns(cols);
       appender.appendDataChunk(chunk);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // other requests between chunks
     }
     appender.flushSync();
     appender.closeSync();
