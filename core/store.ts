@@ -38,6 +38,14 @@ export interface IngestStats {
   duplicates: number;
 }
 
+export interface IngestOptions {
+  /**
+   * Every record belongs to a run analyses leave out (`importing`): the write changes no answer, so
+   * cached answers stay (the run's completion invalidates them).
+   */
+  hidden?: boolean;
+}
+
 /**
  * The system of record: MySQL, or the embedded DuckDB file. Writes are idempotent on (run, item, sample).
  */
@@ -45,7 +53,7 @@ export interface RecordStore {
   readonly kind: 'mysql' | 'duckdb';
   migrate(): Promise<void>;
   /** Registers unknown benchmarks, fields, items, models and runs, then appends results insert-if-absent. */
-  ingest(records: CanonicalRecord[]): Promise<IngestStats>;
+  ingest(records: CanonicalRecord[], opts?: IngestOptions): Promise<IngestStats>;
   /** Creates the run, or returns the existing one with the same (benchmark, model, label). */
   ensureRun(spec: RunSpec): Promise<RunInfo>;
   getRun(id: number): Promise<RunInfo | null>;

@@ -157,11 +157,13 @@ export async function importFile(
       // Rows this import adds get ids above the watermark: what an abandoned import removes.
       watermark = await store.resultWatermark();
       marked = await markImporting(store, [...runs.values()]);
+      // the batches change no answer while every run of the file is hidden
+      const hidden = marked.length === runs.size;
       let batch: CanonicalRecord[] = [];
       let done = 0;
       const flush = async () => {
         signal?.throwIfAborted();
-        const s = await store.ingest(batch);
+        const s = await store.ingest(batch, { hidden });
         summary.inserted += s.inserted;
         summary.duplicates += s.duplicates;
         done += batch.length;

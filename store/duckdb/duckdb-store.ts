@@ -1,5 +1,12 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
-import type { IngestStats, RecordStore, RunInfo, RunSpec, RunStatus } from '../../core/store.ts';
+import type {
+  IngestOptions,
+  IngestStats,
+  RecordStore,
+  RunInfo,
+  RunSpec,
+  RunStatus,
+} from '../../core/store.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import { Catalog } from '../catalog.ts';
@@ -91,13 +98,16 @@ export class DuckDbStore implements RecordStore {
     this.catalog.changed = false;
   }
 
-  async ingest(records: CanonicalRecord[]): Promise<IngestStats> {
+  async ingest(records: CanonicalRecord[], opts: IngestOptions = {}): Promise<IngestStats> {
     if (records.length === 0) return { inserted: 0, duplicates: 0 };
-    return this.write(async () => {
-      const rows = await this.catalog.resolve(records);
-      const inserted = await appendResults(this.db.conn, rows);
-      return { inserted, duplicates: records.length - inserted };
-    });
+    return this.write(
+      async () => {
+        const rows = await this.catalog.resolve(records);
+        const inserted = await appendResults(this.db.conn, rows);
+        return { inserted, duplicates: records.length - inserted };
+      },
+      () => !opts.hidden,
+    );
   }
 
   async ensureRun(spec: RunSpec): Promise<RunInfo> {
