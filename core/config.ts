@@ -29,6 +29,12 @@ const EnvSchema = z.object({
     .max(2 ** 40)
     .default(256 * 1024 ** 2),
   IMPORT_BATCH_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
+  IMPORT_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 40)
+    .default(2 * 1024 ** 3),
 });
 
 export type Config = {
@@ -59,6 +65,8 @@ export type Config = {
   importKeepBytes: number;
   /** Records per store write when the server imports (small: other requests wait at most one batch). */
   importBatchRows: number;
+  /** The largest body POST /imports accepts, as sent (compressed or not); 413 beyond. */
+  importMaxUploadBytes: number;
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -95,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     importMaxErrors: e.IMPORT_MAX_ERRORS,
     importKeepBytes: e.IMPORT_KEEP_BYTES,
     importBatchRows: e.IMPORT_BATCH_ROWS,
+    importMaxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
     env,
   };
 }

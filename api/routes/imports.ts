@@ -30,8 +30,6 @@ const Query = z.strictObject({
   run: z.string().min(1).max(191).optional(),
 });
 
-/** Bodies up to this size are accepted (they are streamed to a temporary file, not held in memory). */
-const MAX_IMPORT_BYTES = 2 * 1024 ** 3;
 /** An import arriving while IMPORT_CONCURRENCY run waits this long for one to end, then gets a 503. */
 const QUEUE_WAIT_MS = 1000;
 const RETRY_AFTER_S = 5;
@@ -90,7 +88,8 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
   r.post(
     '/imports',
     {
-      bodyLimit: MAX_IMPORT_BYTES,
+      // bodies are streamed to a temporary file, not held in memory: the route counts their bytes itself
+      bodyLimit: ctx.config.importMaxUploadBytes,
       schema: {
         summary: 'Import a results file (canonical JSONL/CSV, lm-eval samples, Inspect log, promptfoo JSON)',
         description:
@@ -121,7 +120,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
         const body = req.body as NodeJS.ReadableStream | undefined;
         if (!body || typeof body !== 'object' || !('pipe' in body))
           throw errors.badRequest('empty body: send the file as the request body');
-        await pipeline(body, byteLimit(MAX_IMPORT_BYTES), createWriteStream(file), {
+        await pipeline(body, byteLimit(ctx.config.importMaxUploadBytes), createWriteStream(file), {
           signal: abandon.signal,
         });
         let summary: Awaited<ReturnType<typeof importFile>>;

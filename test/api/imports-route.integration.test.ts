@@ -112,7 +112,11 @@ async function abandoned(s: Server): Promise<number> {
 describe('POST /imports: types, names and limits (embedded DuckDB)', () => {
   let s: Server;
   beforeAll(async () => {
-    s = await startServer({ IMPORT_CONCURRENCY: '1', IMPORT_MAX_ERRORS: '10' });
+    s = await startServer({
+      IMPORT_CONCURRENCY: '1',
+      IMPORT_MAX_ERRORS: '10',
+      IMPORT_MAX_UPLOAD_BYTES: '100000',
+    });
   });
   afterAll(() => s.close());
 
@@ -136,6 +140,22 @@ describe('POST /imports: types, names and limits (embedded DuckDB)', () => {
       /stopped after 10 invalid record\(s\) \(IMPORT_MAX_ERRORS; 10 record\(s\) read\)/,
     );
     expect(j.details).toMatchObject({ stoppedEarly: true, errorCount: 10, read: 10 });
+  });
+
+  it('refuses a body over IMPORT_MAX_UPLOAD_BYTES with 413, streamed or with a length, and keeps nothing', async () => {
+    const body = `${Array.from({ length: 2000 }, (_, i) => line(i, 'hugebench')).join('\n')}\n`;
+    expect(body.length).toBeGreaterThan(100_000);
+    const sized = await post(s, '/imports', body, { 'content-type': 'application/x-ndjson' });
+    expect(sized.statusCode, sized.body).toBe(413);
+    const chunked = upload(s, '/imports');
+    chunked.req.end(body);
+    const res = await chunked.answer;
+    expect(res.status, res.body).toBe(413);
+    expect(JSON.parse(res.body)).toMatchObject({
+      error: 'UPLOAD_TOO_LARGE',
+      details: { limit_bytes: 100_000 },
+    });
+    expect(await stored(s, 'hugebench')).toEqual({ results: 0, runs: 0 });
   });
 
   it('reads text/csv as CSV, with or without a file name', async () => {
