@@ -4,7 +4,10 @@
  * 200 ms and a one-line POST /imports every 500 ms, each waiting for the previous answer. Prints the
  * probes' latencies (nearest rank) and the import's duration.
  *
- *   npx tsx bench/import-starvation.ts [--rows 400000] [--root DIR]
+ *   npx tsx bench/import-starvation.ts [--rows 400000] [--root DIR] [--mysql]
+ *
+ * --mysql: the server on MariaDB at 127.0.0.1:3306 (root, database evalhouse_bench_starve, dropped first)
+ * with its DuckDB mirror.
  *
  * --root runs the server of another checkout (e.g. the commit before a change: `git worktree add`), so the
  * same probes measure before and after.
@@ -17,7 +20,11 @@ import { parseArgs } from 'node:util';
 import { nearestRank } from './load.ts';
 
 const { values } = parseArgs({
-  options: { rows: { type: 'string', default: '400000' }, root: { type: 'string' } },
+  options: {
+    rows: { type: 'string', default: '400000' },
+    root: { type: 'string' },
+    mysql: { type: 'boolean' },
+  },
 });
 const ROWS = Number(values.rows);
 const ROOT = resolve(values.root ?? new URL('..', import.meta.url).pathname);
@@ -32,7 +39,20 @@ const line = (bench: string, i: number) =>
     metadata: { t: `t${i % 8}` },
   });
 
+const MYSQL_SERVER = 'mysql://root@127.0.0.1:3306';
+const MYSQL_DB = 'evalhouse_bench_starve';
+
+async function freshDatabase(): Promise<string> {
+  const mysql = (await import('mysql2/promise')).default;
+  const c = await mysql.createConnection(MYSQL_SERVER);
+  await c.query(`DROP DATABASE IF EXISTS ${MYSQL_DB}`);
+  await c.query(`CREATE DATABASE ${MYSQL_DB}`);
+  await c.end();
+  return `${MYSQL_SERVER}/${MYSQL_DB}`;
+}
+
 async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  const mysqlUrl = values.mysql ? await freshDatabase() : '';
   const child = spawn(
     process.execPath,
     [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'api/server.ts')],
@@ -44,7 +64,7 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
         DEMO_DATA: 'off',
         DUCKDB_PATH: join(dir, 'b.duckdb'),
         LOG_LEVEL: 'info',
-        MYSQL_URL: '',
+        MYSQL_URL: mysqlUrl,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -147,7 +167,7 @@ async function main() {
     const importS = (performance.now() - t0) / 1000;
     importing = false;
     await probes;
-    console.log(`server: ${ROOT}`);
+    console.log(`server: ${ROOT} (${values.mysql ? 'MariaDB + DuckDB mirror' : 'embedded DuckDB'})`);
     console.log(
       `import of ${ROWS} records: ${importS.toFixed(1)} s, ${res.status}, inserted ${body.inserted ?? body.message}`,
     );
