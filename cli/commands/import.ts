@@ -59,7 +59,12 @@ export const command: Command = {
         for (const f of positionals) {
           const progress = progressPrinter(basename(f));
           summaries.push(
-            await importFile(store, f, { ...opts, onProgress: (d, t) => progress.update(d, t) }),
+            await importFile(store, f, {
+              ...opts,
+              maxErrors: config.importMaxErrors,
+              keepBytes: config.importKeepBytes,
+              onProgress: (d, t) => progress.update(d, t),
+            }),
           );
           progress.done();
         }
