@@ -97,7 +97,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           'Content-Encoding: gzip if it is compressed; ?filename= is a hint (its extension refines the type). ' +
           'Answers 200 with the import summary, or 400 with every invalid record (file, line, field) and nothing written; ' +
           '415 for other types; 503 with Retry-After when IMPORT_CONCURRENCY imports are running. A client that ' +
-          'disconnects before the answer abandons the import: nothing of it is kept.',
+          'disconnects while the file is uploaded or written abandons the import: nothing of it is kept.',
         querystring: Query,
       },
     },

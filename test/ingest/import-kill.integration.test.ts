@@ -121,6 +121,8 @@ async function checkServerView(env: Record<string, string | undefined>, expected
       expect(res.statusCode, res.body).toBe(200);
       analyses.push(res.json());
     }
+    const items = await app.inject({ method: 'GET', url: '/benchmarks/killbench/items/analysis?limit=5' });
+    expect(items.statusCode, items.body).toBe(200);
     const tr = await app.inject({ method: 'GET', url: '/trends?benchmark=killbench&model_prefix=kill' });
     // the hidden run's model is unknown to /trends (404); once complete it has a trend
     expect(tr.statusCode, tr.body).toBe(expectedRows === null ? 404 : 200);
@@ -132,10 +134,12 @@ async function checkServerView(env: Record<string, string | undefined>, expected
       expect(sb?.results ?? 0).toBe(0);
       for (const a of analyses) expect(a.rows).toEqual([]);
       expect(trends.error).toBe('NOT_FOUND');
+      expect(items.body).not.toMatch(/killmodel/);
     } else {
       expect(b).toMatchObject({ runs: 1, results: expectedRows });
       expect(sb).toMatchObject({ runs: 1, results: expectedRows });
       expect(JSON.stringify(trends)).toMatch(/killmodel/);
+      expect(items.body).toMatch(/killmodel/);
       for (const a of analyses) {
         expect(a.rows.reduce((s: number, r: { n: number }) => s + r.n, 0)).toBe(expectedRows);
         const correct = a.rows.reduce((s: number, r: { correct: number }) => s + r.correct, 0);
