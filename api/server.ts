@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
+import { cleanStaleScratch } from '../ingest/scratch.ts';
 import { buildApp } from './app.ts';
 import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
@@ -19,12 +20,16 @@ async function main() {
     }
     throw err;
   }
+  // upload and mirror scratch folders a crashed server left behind
+  const removed = cleanStaleScratch();
   const ctx = await openContext(config);
   if (config.demoData === 'auto') {
     const n = await loadDemoData(ctx.record, (m) => console.log(m));
     if (n > 0) await ctx.syncMirror();
   }
   const app = await buildApp(ctx, { logger: true, plugins: await extraPlugins() });
+  if (removed.length > 0)
+    app.log.info(`removed ${removed.length} scratch folder(s) of stopped processes: ${removed.join(', ')}`);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

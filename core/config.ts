@@ -74,6 +74,21 @@ const EnvSchema = z.object({
   IMPORT_MAX_FIELD_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxFieldBytes),
   IMPORT_MAX_ZIP_ENTRIES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntries),
   IMPORT_MAX_ZIP_ENTRY_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntryBytes),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  IMPORT_MAX_ERRORS: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  IMPORT_KEEP_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .default(256 * 1024 ** 2),
+  IMPORT_BATCH_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
+  IMPORT_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 40)
+    .default(2 * 1024 ** 3),
 });
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -119,6 +134,16 @@ export type Config = {
   };
   /** What one import may cost (decompressed bytes, record, field and zip entry sizes); 413 beyond. */
   importLimits: ImportLimits;
+  /** Imports the server runs at once; more wait briefly, then get 503 with Retry-After. */
+  importConcurrency: number;
+  /** Validation of an import stops after this many invalid records. */
+  importMaxErrors: number;
+  /** Parsed records of one import kept in memory between its passes, in bytes (beyond: the file is read again). */
+  importKeepBytes: number;
+  /** Records per store write when the server imports (small: other requests wait at most one batch). */
+  importBatchRows: number;
+  /** The largest body POST /imports accepts, as sent (compressed or not); 413 beyond. */
+  importMaxUploadBytes: number;
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -174,6 +199,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxZipEntries: e.IMPORT_MAX_ZIP_ENTRIES,
       maxZipEntryBytes: e.IMPORT_MAX_ZIP_ENTRY_BYTES,
     },
+    importConcurrency: e.IMPORT_CONCURRENCY,
+    importMaxErrors: e.IMPORT_MAX_ERRORS,
+    importKeepBytes: e.IMPORT_KEEP_BYTES,
+    importBatchRows: e.IMPORT_BATCH_ROWS,
+    importMaxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
     env,
   };
 }

@@ -95,4 +95,22 @@ export const errors = {
   /** A file that cannot be read as what it claims to be (broken gzip, zip, JSON document, CSV). */
   corruptFile: (file: string, problem: string) =>
     new AppError('CORRUPT_FILE', 400, `${file}: ${problem}`, { file, problem }),
+  unsupportedMediaType: (got: string, accepted: readonly string[]) =>
+    new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      415,
+      `unsupported ${got}; send the file with one of: ${accepted.join(', ')}`,
+      { got, accepted },
+    ),
+  importsBusy: (limit: number, retryAfterS: number) =>
+    new AppError(
+      'IMPORTS_BUSY',
+      503,
+      `${limit} import(s) are running, the most this server runs at once (IMPORT_CONCURRENCY); retry in ${retryAfterS} s`,
+      { limit, retry_after_s: retryAfterS },
+    ),
+  uploadTooLarge: (limitBytes: number) =>
+    new AppError('UPLOAD_TOO_LARGE', 413, `the upload exceeds ${limitBytes} bytes, the largest accepted`, {
+      limit_bytes: limitBytes,
+    }),
 };

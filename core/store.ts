@@ -1,6 +1,10 @@
 import type { CanonicalRecord } from './types.ts';
 
-export type RunStatus = 'created' | 'running' | 'paused' | 'failed' | 'completed' | 'imported';
+/**
+ * `importing`: a file is being written into the run; analyses leave the run out until the whole file is
+ * in (then `imported`). A run left `importing` by a killed import is completed by importing the file again.
+ */
+export type RunStatus = 'created' | 'running' | 'paused' | 'failed' | 'completed' | 'imported' | 'importing';
 
 export interface RunInfo {
   id: number;
@@ -36,6 +40,14 @@ export interface IngestStats {
   duplicates: number;
 }
 
+export interface IngestOptions {
+  /**
+   * Every record belongs to a run analyses leave out (`importing`): the write changes no answer, so
+   * cached answers stay (the run's completion invalidates them).
+   */
+  hidden?: boolean;
+}
+
 /**
  * The system of record: MySQL, or the embedded DuckDB file. Writes are idempotent on (run, item, sample).
  */
@@ -43,7 +55,7 @@ export interface RecordStore {
   readonly kind: 'mysql' | 'duckdb';
   migrate(): Promise<void>;
   /** Registers unknown benchmarks, fields, items, models and runs, then appends results insert-if-absent. */
-  ingest(records: CanonicalRecord[]): Promise<IngestStats>;
+  ingest(records: CanonicalRecord[], opts?: IngestOptions): Promise<IngestStats>;
   /** Creates the run, or returns the existing one with the same (benchmark, model, label). */
   ensureRun(spec: RunSpec): Promise<RunInfo>;
   getRun(id: number): Promise<RunInfo | null>;
@@ -59,5 +71,9 @@ export interface RecordStore {
   deleteErrors(runId: number): Promise<number>;
   /** Removes a run and its results. */
   deleteRun(runId: number): Promise<void>;
+  /** The highest result id so far: rows written later have higher ids. */
+  resultWatermark(): Promise<number>;
+  /** Removes the run's results with an id above `afterId` (an abandoned import's rows). Returns how many. */
+  deleteResultsAfter(runId: number, afterId: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,9 +1,12 @@
 import { basename } from 'node:path';
 import { recordNameProblem } from '../core/names.ts';
-import type { RecordStore } from '../core/store.ts';
+import type { RecordStore, RunInfo, RunSpec } from '../core/store.ts';
 import type { CanonicalRecord } from '../core/types.ts';
 import { detectFormat, importerFor } from './importers/detect.ts';
 import type { ImportFormat, ImportOptions, RecordError } from './importers/types.ts';
+import { recordBytes } from './record-bytes.ts';
+import { lockRuns } from './run-locks.ts';
+import { TimeSlicer } from './time-slicer.ts';
 
 export interface ImportSummary {
   file: string;
@@ -21,6 +24,12 @@ export interface ImportSummary {
   /** The first errors found (all of them counted in errorCount). */
   errors: RecordError[];
   errorCount: number;
+  /** True when validation stopped at maxErrors invalid records, before the end of the file. */
+  stoppedEarly: boolean;
+  /** Records read (valid and invalid) before the end of the file or the stop. */
+  read: number;
+  /** True when the records outgrew keepBytes and the write pass read the file again. */
+  reread: boolean;
   /** True when the file was written (no errors, or skipInvalid). */
   committed: boolean;
   elapsedMs: number;
@@ -33,16 +42,26 @@ export interface ImportFileOptions extends ImportOptions {
   batchSize?: number | undefined;
   /** Called during the write pass: records written so far, records in the file. */
   onProgress?: ((done: number, total: number) => void) | undefined;
+  /** Aborting abandons the import: what it wrote is removed and its runs are as they were. */
+  signal?: AbortSignal | undefined;
+  /** Validation stops after this many invalid records (the file is then refused, even with skipInvalid). */
+  maxErrors?: number | undefined;
+  /** Parsed records up to about this many bytes are kept between the passes; a larger file is read again. */
+  keepBytes?: number | undefined;
+  /** The loops give the event loop a turn after this many ms of work (a server's other requests). */
+  sliceMs?: number | undefined;
 }
 
 const MAX_REPORTED_ERRORS = 100;
-/** Files with at most this many records are parsed once and kept in memory between the passes. */
-const KEEP_IN_MEMORY = 1_000_000;
+export const DEFAULT_MAX_ERRORS = 1000;
+export const DEFAULT_KEEP_BYTES = 256 * 1024 ** 2;
 
 /**
  * Imports one file in two passes: the first validates every record (a file with a bad record
  * writes nothing, unless skipInvalid); the second appends in batches. Appends are idempotent on
  * (run, item, sample), so importing a file again, or again after a kill, leaves the rows of one import.
+ * The file's runs are `importing` during the second pass (analyses leave them out) and `imported` once
+ * every record is written; a killed import leaves them `importing` until the file is imported again.
  */
 export async function importFile(
   store: RecordStore,
@@ -50,31 +69,54 @@ export async function importFile(
   opts: ImportFileOptions = {},
 ): Promise<ImportSummary> {
   const t0 = performance.now();
+  const signal = opts.signal;
+  const slicer = new TimeSlicer(opts.sliceMs ?? Number.POSITIVE_INFINITY, signal);
+  const maxErrors = opts.maxErrors ?? DEFAULT_MAX_ERRORS;
+  const keepBytes = opts.keepBytes ?? DEFAULT_KEEP_BYTES;
   const format = opts.format ?? (await detectFormat(file));
   const importer = importerFor(format);
-  const options: ImportOptions = { benchmark: opts.benchmark, model: opts.model, run: opts.run };
+  // the importers' options: the caller's overrides and what one file may cost
+  const options: ImportOptions = {
+    benchmark: opts.benchmark,
+    model: opts.model,
+    run: opts.run,
+    limits: opts.limits,
+  };
   const errors: RecordError[] = [];
   let errorCount = 0;
   let rows = 0;
+  let read = 0;
+  let stoppedEarly = false;
   let kept: CanonicalRecord[] | null = [];
-  const runs = new Set<string>();
+  let keptBytes = 0;
+  const runs = new Map<string, RunSpec>();
   const benchmarks = new Set<string>();
   const models = new Set<string>();
-  for await (const read of importer.read(file, options)) {
-    const item = withNameRule(file, read);
+  for await (const next of importer.read(file, options)) {
+    await slicer.tick();
+    read++;
+    const item = withNameRule(file, next);
     if ('error' in item) {
       errorCount++;
       if (errors.length < MAX_REPORTED_ERRORS) errors.push(item.error);
+      if (errorCount >= maxErrors) {
+        stoppedEarly = true;
+        break;
+      }
       continue;
     }
     const r = item.record;
     rows++;
     benchmarks.add(r.benchmark);
     models.add(r.model);
-    runs.add(`${r.benchmark}\u0000${r.model}\u0000${r.run ?? 'default'}`);
+    const label = r.run ?? 'default';
+    const key = `${r.benchmark}\u0000${r.model}\u0000${label}`;
+    if (!runs.has(key))
+      runs.set(key, { benchmark: r.benchmark, model: r.model, label, source: r.source ?? 'import' });
     if (kept) {
       kept.push(r);
-      if (kept.length > KEEP_IN_MEMORY) kept = null;
+      keptBytes += recordBytes(r);
+      if (keptBytes > keepBytes) kept = null;
     }
   }
   const summary: ImportSummary = {
@@ -83,40 +125,111 @@ export async function importFile(
     rows,
     inserted: 0,
     duplicates: 0,
-    skipped: opts.skipInvalid ? errorCount : 0,
+    skipped: opts.skipInvalid && !stoppedEarly ? errorCount : 0,
     runs: runs.size,
     benchmarks: benchmarks.size,
     models: models.size,
     errors,
     errorCount,
+    stoppedEarly,
+    read,
+    reread: kept === null,
     committed: false,
     elapsedMs: 0,
   };
-  if (errorCount > 0 && !opts.skipInvalid) {
+  if ((errorCount > 0 && !opts.skipInvalid) || stoppedEarly) {
     summary.elapsedMs = performance.now() - t0;
     return summary;
   }
+  signal?.throwIfAborted();
   // Larger batches amortize the per-commit cost (DuckDB: 50k rows a batch ~125k rows/s, 250k ~200k rows/s).
   const batchSize = opts.batchSize ?? 250_000;
-  let batch: CanonicalRecord[] = [];
-  let done = 0;
-  const flush = async () => {
-    const s = await store.ingest(batch);
-    summary.inserted += s.inserted;
-    summary.duplicates += s.duplicates;
-    done += batch.length;
-    batch = [];
-    opts.onProgress?.(done, rows);
-  };
-  const source = kept ?? recordsOf(importer.read(file, options));
-  for await (const r of source) {
-    batch.push(r);
-    if (batch.length >= batchSize) await flush();
+  const unlock = await lockRuns(store, [...runs.keys()]);
+  let marked: { run: RunInfo; before: RunInfo | null }[] = [];
+  let watermark = 0;
+  try {
+    if (kept && rows <= batchSize) {
+      // One batch is one transaction: it cannot be seen half-written, so the runs need no `importing`
+      // phase, only completing if a killed import (of other batches) left them so.
+      const before = await Promise.all(
+        [...runs.values()].map((r) => store.findRun(r.benchmark, r.model, r.label)),
+      );
+      signal?.throwIfAborted();
+      const s = await store.ingest(kept);
+      summary.inserted = s.inserted;
+      summary.duplicates = s.duplicates;
+      opts.onProgress?.(rows, rows);
+      for (const r of before)
+        if (r?.status === 'importing') await store.updateRun(r.id, { status: 'imported' });
+    } else {
+      // Rows this import adds get ids above the watermark: what an abandoned import removes.
+      watermark = await store.resultWatermark();
+      marked = await markImporting(store, [...runs.values()]);
+      // the batches change no answer while every run of the file is hidden
+      const hidden = marked.length === runs.size;
+      let batch: CanonicalRecord[] = [];
+      let done = 0;
+      const flush = async () => {
+        signal?.throwIfAborted();
+        const s = await store.ingest(batch, { hidden });
+        summary.inserted += s.inserted;
+        summary.duplicates += s.duplicates;
+        done += batch.length;
+        batch = [];
+        opts.onProgress?.(done, rows);
+      };
+      const source = kept ?? recordsOf(importer.read(file, options));
+      for await (const r of source) {
+        await slicer.tick();
+        batch.push(r);
+        if (batch.length >= batchSize) await flush();
+      }
+      if (batch.length > 0) await flush();
+      signal?.throwIfAborted();
+      for (const { run } of marked) await store.updateRun(run.id, { status: 'imported' });
+    }
+  } catch (err) {
+    // abandoned or failed: nothing of it stays (if the store itself is gone, the runs stay `importing`)
+    await rollBack(store, marked, watermark).catch(() => undefined);
+    throw err;
+  } finally {
+    unlock();
   }
-  if (batch.length > 0) await flush();
   summary.committed = true;
   summary.elapsedMs = performance.now() - t0;
   return summary;
+}
+
+/**
+ * Marks the file's runs `importing`: new runs, complete imported runs the file appends to, and runs a
+ * killed import left `importing`. A runner's runs (running, completed...) keep their status.
+ */
+async function markImporting(
+  store: RecordStore,
+  specs: RunSpec[],
+): Promise<{ run: RunInfo; before: RunInfo | null }[]> {
+  const out: { run: RunInfo; before: RunInfo | null }[] = [];
+  for (const spec of specs) {
+    const before = await store.findRun(spec.benchmark, spec.model, spec.label);
+    const run = await store.ensureRun({ ...spec, status: 'importing' });
+    if (run.status === 'importing') out.push({ run, before });
+  }
+  return out;
+}
+
+/** Removes what an abandoned import wrote: new runs entirely, its rows of existing ones, whose status comes back. */
+async function rollBack(
+  store: RecordStore,
+  marked: { run: RunInfo; before: RunInfo | null }[],
+  watermark: number,
+): Promise<void> {
+  for (const { run, before } of marked) {
+    if (!before) await store.deleteRun(run.id);
+    else {
+      await store.deleteResultsAfter(run.id, watermark);
+      await store.updateRun(run.id, { status: before.status });
+    }
+  }
 }
 
 type Item = { line: number; record: CanonicalRecord } | { line: number; error: RecordError };
@@ -139,5 +252,6 @@ async function* recordsOf(items: AsyncIterable<Item>) {
 export function formatErrors(s: ImportSummary): string[] {
   const lines = s.errors.map((e) => `${e.file}:${e.line}: ${e.field}: ${e.message}`);
   if (s.errorCount > s.errors.length) lines.push(`… and ${s.errorCount - s.errors.length} more`);
+  if (s.stoppedEarly) lines.push(`stopped after ${s.errorCount} invalid records (${s.read} records read)`);
   return lines;
 }

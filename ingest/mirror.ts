@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Connection as CallbackConnection } from 'mysql2';
@@ -9,6 +8,7 @@ import { queryRows } from '../store/duckdb/connection.ts';
 import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { rebuildMetaTable } from '../store/duckdb/meta-tables.ts';
 import { type CsvColumn, csvLineExpr, readCsvExpr, replaceFromCsv, writeLines } from './mirror-csv.ts';
+import { makeScratchDir } from './scratch.ts';
 
 /** The analytics columns copied per result (response and error text stay in MySQL). */
 const RESULT_COLS: CsvColumn[] = [
@@ -135,7 +135,7 @@ export class Mirror {
   /** (MySQL's max id, MySQL's clock) at each sync: ids older than the lookback have settled. */
   private readonly checkpoints: { maxId: number; at: number }[] = [];
 
-  private readonly tmp = mkdtempSync(join(tmpdir(), 'evalhouse-mirror-'));
+  private readonly tmp = makeScratchDir('mirror');
   private readonly lookbackSeconds: number;
   private readonly reconcileIntervalMs: number;
   private lastReconcileAt: number;

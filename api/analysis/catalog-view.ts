@@ -55,8 +55,9 @@ export async function loadCatalogView(db: Db): Promise<CatalogView> {
       status: string;
       created_at: unknown;
       evaluated_at: unknown;
+      // The one place analyses select runs: a run whose import has not finished is not answered from.
     }>(
-      'SELECT id, benchmark_id, model_id, label, source, status, created_at, evaluated_at FROM runs ORDER BY id',
+      "SELECT id, benchmark_id, model_id, label, source, status, created_at, evaluated_at FROM runs WHERE status <> 'importing' ORDER BY id",
     ),
     db.all<{ run_id: number; max_sample: number; n: number }>(
       'SELECT run_id, max(sample) AS max_sample, count(*) AS n FROM results GROUP BY run_id',

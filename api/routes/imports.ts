@@ -1,21 +1,24 @@
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errors } from '../../core/errors.ts';
+import { AppError, errors } from '../../core/errors.ts';
 import { importFile } from '../../ingest/import-file.ts';
 import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
+import { makeScratchDir } from '../../ingest/scratch.ts';
 import type { AppContext } from '../context.ts';
+import { fileNameFor, UPLOAD_TYPES } from './upload-name.ts';
 
 const Query = z.strictObject({
   filename: z
     .string()
     .max(255)
     .regex(/^[\w.\-=, ]+$/, 'a plain file name (letters, digits, . - _ = , space)')
+    .refine((n) => !/^[. ]*$/.test(n), 'a file name, not "." or ".."')
     .optional()
     .describe(
       'the original file name; its extension and name help detect the format (default results.jsonl)',
@@ -27,52 +30,99 @@ const Query = z.strictObject({
   run: z.string().min(1).max(191).optional(),
 });
 
-/** Bodies up to this size are accepted (they are streamed to a temporary file, not held in memory). */
-const MAX_IMPORT_BYTES = 2 * 1024 ** 3;
+/** An import arriving while IMPORT_CONCURRENCY run waits this long for one to end, then gets a 503. */
+const QUEUE_WAIT_MS = 1000;
+const RETRY_AFTER_S = 5;
+/** Parsing and validation give other requests a turn after this much work. */
+const SLICE_MS = 5;
+
+/** Counts the bytes passing through; fails past the limit. */
+function byteLimit(limit: number): Transform {
+  let n = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > limit) cb(errors.uploadTooLarge(limit));
+      else cb(null, chunk);
+    },
+  });
+}
+
+/** Slots for the imports running at once; a caller waits up to `waitMs` for one. */
+function importSlots(limit: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async acquire(waitMs: number): Promise<boolean> {
+      if (active < limit) {
+        active++;
+        return true;
+      }
+      return new Promise((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          active++;
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(wake), 1);
+          resolve(false);
+        }, waitMs);
+        waiting.push(wake);
+      });
+    },
+    release(): void {
+      active--;
+      waiting.shift()?.();
+    },
+  };
+}
 
 export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
-  // Import bodies are streamed untouched to the route, whatever their type.
-  for (const type of [
-    'application/octet-stream',
-    'application/x-ndjson',
-    'application/jsonl',
-    'text/csv',
-    'application/gzip',
-  ]) {
-    app.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
-  }
+  // Import bodies reach the route as the raw stream, whatever their type (JSON too: it is streamed to the
+  // temporary file within the same limit as the others); the route answers 415 for types it does not read.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  const slots = importSlots(ctx.config.importConcurrency);
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/imports',
     {
-      bodyLimit: MAX_IMPORT_BYTES,
+      // bodies are streamed to a temporary file, not held in memory: the route counts their bytes itself
+      bodyLimit: ctx.config.importMaxUploadBytes,
       schema: {
         summary: 'Import a results file (canonical JSONL/CSV, lm-eval samples, Inspect log, promptfoo JSON)',
         description:
-          'Send the file as the body (application/octet-stream, application/x-ndjson, text/csv or application/json). ' +
-          'Answers 200 with the import summary, or 400 with every invalid record (file, line, field) and nothing written.',
+          `Send the file as the body with its Content-Type (${UPLOAD_TYPES.join(', ')}), and ` +
+          'Content-Encoding: gzip if it is compressed; ?filename= is a hint (its extension refines the type). ' +
+          'Answers 200 with the import summary, or 400 with every invalid record (file, line, field) and nothing written; ' +
+          '415 for other types; 503 with Retry-After when IMPORT_CONCURRENCY imports are running. A client that ' +
+          'disconnects while the file is uploaded or written abandons the import: nothing of it is kept.',
         querystring: Query,
       },
     },
     async (req, reply) => {
       const q = req.query;
-      const dir = mkdtempSync(join(tmpdir(), 'evalhouse-import-'));
-      const file = join(dir, basename(q.filename ?? 'results.jsonl'));
+      const name = fileNameFor(req.headers['content-type'], req.headers['content-encoding'], q.filename);
+      if (!(await slots.acquire(QUEUE_WAIT_MS))) {
+        reply.header('retry-after', String(RETRY_AFTER_S));
+        throw errors.importsBusy(ctx.config.importConcurrency, RETRY_AFTER_S);
+      }
+      // The client going away before the answer abandons the import (its writes are rolled back).
+      const abandon = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) abandon.abort(new Error('the client disconnected'));
+      };
+      reply.raw.on('close', onClose);
+      const dir = makeScratchDir('import');
+      const file = join(dir, name);
       try {
-        const body = req.body as NodeJS.ReadableStream | object | string | undefined;
-        if (body === undefined || body === null)
+        const body = req.body as NodeJS.ReadableStream | undefined;
+        if (!body || typeof body !== 'object' || !('pipe' in body))
           throw errors.badRequest('empty body: send the file as the request body');
-        if (typeof body === 'object' && 'pipe' in body)
-          await pipeline(body as NodeJS.ReadableStream, createWriteStream(file));
-        else {
-          // application/json was parsed by fastify: write it back as the document it was
-          await pipeline(
-            (async function* () {
-              yield typeof body === 'string' ? body : JSON.stringify(body);
-            })(),
-            createWriteStream(file),
-          );
-        }
+        await pipeline(body, byteLimit(ctx.config.importMaxUploadBytes), createWriteStream(file), {
+          signal: abandon.signal,
+        });
         let summary: Awaited<ReturnType<typeof importFile>>;
         try {
           summary = await importFile(ctx.record, file, {
@@ -81,6 +131,12 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
             benchmark: q.benchmark,
             model: q.model,
             run: q.run,
+            signal: abandon.signal,
+            limits: ctx.config.importLimits,
+            maxErrors: ctx.config.importMaxErrors,
+            keepBytes: ctx.config.importKeepBytes,
+            batchSize: ctx.config.importBatchRows,
+            sliceMs: SLICE_MS,
           });
         } catch (err) {
           // the importers name a file they cannot read (format detection, unknown format): the caller's input
@@ -95,7 +151,10 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
         ctx.metrics.importedRows.inc({ result: 'skipped' }, summary.skipped);
         if (!summary.committed) {
           ctx.metrics.imports.inc({ status: 'rejected' });
-          throw errors.invalidImport(`${summary.errorCount} invalid record(s); nothing was imported`, {
+          const why = summary.stoppedEarly
+            ? `stopped after ${summary.errorCount} invalid record(s) (IMPORT_MAX_ERRORS; ${summary.read} record(s) read)`
+            : `${summary.errorCount} invalid record(s)`;
+          throw errors.invalidImport(`${why}; nothing was imported`, {
             ...out,
             errors: summary.errors.map((e) => ({ ...e, file: out.file })),
           });
@@ -103,8 +162,17 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
         ctx.metrics.imports.inc({ status: 'committed' });
         await ctx.syncMirror(); // make the import visible to the next analysis at once
         return reply.send(out);
+      } catch (err) {
+        if (abandon.signal.aborted && !(err instanceof AppError)) {
+          ctx.metrics.imports.inc({ status: 'abandoned' });
+          // nobody reads this answer; it keeps the abandonment out of the 5xx
+          throw errors.badRequest('the client disconnected before the import ended; nothing of it was kept');
+        }
+        throw err;
       } finally {
+        reply.raw.off('close', onClose);
         rmSync(dir, { recursive: true, force: true });
+        slots.release();
       }
     },
   );

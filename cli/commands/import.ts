@@ -1,5 +1,4 @@
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../core/errors.ts';
 import { formatErrors, type ImportSummary, importFile } from '../../ingest/import-file.ts';
@@ -7,6 +6,7 @@ import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import { parseSamplesName } from '../../ingest/importers/lm-eval.ts';
 import { samplesFilesIn, withResultsFiles, writeZip } from '../../ingest/importers/lm-eval-pack.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
+import { makeScratchDir } from '../../ingest/scratch.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, UsageError } from '../command.ts';
 import { ServerRefusedError } from '../errors.ts';
@@ -112,6 +112,8 @@ export const command: Command = {
                   ...opts,
                   format: src.samples ? 'lm-eval' : opts.format,
                   limits: config.importLimits,
+                  maxErrors: config.importMaxErrors,
+                  keepBytes: config.importKeepBytes,
                   onProgress: (d, t) => progress.update(d, t),
                 }),
               );
@@ -167,7 +169,7 @@ async function importRemote(server: string, src: Source, opts: RemoteOptions): P
     (opts.format === undefined || opts.format === 'lm-eval') && parseSamplesName(src.path) !== null;
   if (!src.samples && !samplesFile)
     return upload(server, src.path, basename(src.path), 'application/octet-stream', opts);
-  const dir = mkdtempSync(join(tmpdir(), 'evalhouse-upload-'));
+  const dir = makeScratchDir('upload');
   try {
     const root = src.samples ? resolve(src.path) : dirname(resolve(src.path));
     const files = await withResultsFiles((src.samples ?? [src.path]).map((f) => resolve(f)));

@@ -21,11 +21,11 @@
  * to a server. Each samples file of the zip is imported with the results file beside it.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve, sep } from 'node:path';
 import { errors } from '../../core/errors.ts';
 import type { CanonicalRecord, MetaValue } from '../../core/types.ts';
+import { makeScratchDir } from '../scratch.ts';
 import { deriveOutcome } from './canonical.ts';
 import { evaluatedAt } from './evaluated-at.ts';
 import { checkFieldSizes, limitsOf } from './limits.ts';
@@ -262,7 +262,7 @@ async function* readSamples(
 async function* readZip(path: string, options: ImportOptions): AsyncGenerator<ImportItem> {
   const file = basename(path);
   const zip = await openZip(path, { file, limits: limitsOf(options) });
-  const dir = await mkdtemp(join(tmpdir(), 'evalhouse-lmeval-'));
+  const dir = makeScratchDir('lmeval');
   try {
     const samples = zip.names.filter(isSamplesName).sort();
     if (samples.length === 0)

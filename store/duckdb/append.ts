@@ -60,6 +60,8 @@ function put(cols: DuckDBValue[][], c: number, j: number, v: DuckDBValue): numbe
 }
 const CHUNK = 2048;
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function ensureStaging(conn: DuckDBConnection): Promise<void> {
   await conn.run(
     `CREATE TEMP TABLE IF NOT EXISTS staging_results (${COLUMNS.map(([n, , t]) => `${n} ${t}`).join(', ')})`,
@@ -97,6 +99,7 @@ async function stage(conn: DuckDBConnection, rows: ResultRow[]): Promise<void> {
     const chunk = DuckDBDataChunk.create(types, n);
     chunk.setColumns(cols);
     appender.appendDataChunk(chunk);
+    await yieldToEventLoop(); // a chunk is a few ms of synchronous work: let other requests in between
   }
   appender.flushSync();
   appender.closeSync();

@@ -73,6 +73,7 @@ export class DuckDb implements Db {
       const chunk = DuckDBDataChunk.create(types, part.length);
       chunk.setColumns(cols);
       appender.appendDataChunk(chunk);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // other requests between chunks
     }
     appender.flushSync();
     appender.closeSync();

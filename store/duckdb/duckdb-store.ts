@@ -1,5 +1,12 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
-import type { IngestStats, RecordStore, RunInfo, RunSpec, RunStatus } from '../../core/store.ts';
+import type {
+  IngestOptions,
+  IngestStats,
+  RecordStore,
+  RunInfo,
+  RunSpec,
+  RunStatus,
+} from '../../core/store.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import { Catalog } from '../catalog.ts';
@@ -91,13 +98,16 @@ export class DuckDbStore implements RecordStore {
     this.catalog.changed = false;
   }
 
-  async ingest(records: CanonicalRecord[]): Promise<IngestStats> {
+  async ingest(records: CanonicalRecord[], opts: IngestOptions = {}): Promise<IngestStats> {
     if (records.length === 0) return { inserted: 0, duplicates: 0 };
-    return this.write(async () => {
-      const rows = await this.catalog.resolve(records);
-      const inserted = await appendResults(this.db.conn, rows);
-      return { inserted, duplicates: records.length - inserted };
-    });
+    return this.write(
+      async () => {
+        const rows = await this.catalog.resolve(records);
+        const inserted = await appendResults(this.db.conn, rows);
+        return { inserted, duplicates: records.length - inserted };
+      },
+      () => !opts.hidden,
+    );
   }
 
   async ensureRun(spec: RunSpec): Promise<RunInfo> {
@@ -166,6 +176,15 @@ export class DuckDbStore implements RecordStore {
       await this.db.run('DELETE FROM runs WHERE id = ?', [runId]);
       this.catalog.forgetRun(runId);
     });
+  }
+
+  async resultWatermark(): Promise<number> {
+    const [row] = await this.db.all<{ id: unknown }>('SELECT coalesce(max(id), 0) AS id FROM results');
+    return Number(row?.id ?? 0);
+  }
+
+  deleteResultsAfter(runId: number, afterId: number): Promise<number> {
+    return this.write(() => this.db.run('DELETE FROM results WHERE run_id = ? AND id > ?', [runId, afterId]));
   }
 
   async close(): Promise<void> {

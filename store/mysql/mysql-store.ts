@@ -133,6 +133,20 @@ export class MysqlStore implements RecordStore {
     this.catalog.forgetRun(runId);
   }
 
+  async resultWatermark(): Promise<number> {
+    const [row] = await this.db.all<{ id: unknown }>('SELECT COALESCE(MAX(id), 0) AS id FROM results');
+    return Number(row?.id ?? 0);
+  }
+
+  async deleteResultsAfter(runId: number, afterId: number): Promise<number> {
+    // the change tells the mirror to copy the run's results again
+    return this.db.transaction(async (tx) => {
+      const n = await tx.run('DELETE FROM results WHERE run_id = ? AND id > ?', [runId, afterId]);
+      if (n > 0) await tx.run("INSERT INTO changes (kind, run_id) VALUES ('run', ?)", [runId]);
+      return n;
+    });
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

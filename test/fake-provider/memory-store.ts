@@ -36,7 +36,9 @@ export class MemoryStore implements RecordStore {
       const key = `${r.item_id}#${r.sample}`;
       if (m.has(key)) duplicates++;
       else {
-        m.set(key, structuredClone(r));
+        const copy = structuredClone(r);
+        m.set(key, copy);
+        this.ids.set(copy, this.ids.size + 1);
         inserted++;
       }
     }
@@ -111,6 +113,25 @@ export class MemoryStore implements RecordStore {
     this.results.delete(runId);
     const i = this.runs.findIndex((r) => r.id === runId);
     if (i >= 0) this.runs.splice(i, 1);
+  }
+
+  /** Ids of results: their insertion order. */
+  private readonly ids = new Map<CanonicalRecord, number>();
+
+  async resultWatermark() {
+    return this.ids.size;
+  }
+
+  async deleteResultsAfter(runId: number, afterId: number) {
+    const m = this.results.get(runId);
+    let n = 0;
+    for (const [k, r] of m ?? []) {
+      if ((this.ids.get(r) ?? 0) > afterId) {
+        m?.delete(k);
+        n++;
+      }
+    }
+    return n;
   }
 
   async close() {}

@@ -1,0 +1,74 @@
+/**
+ * importFile's bounds on a real DuckDB file: validation stops after maxErrors invalid records, and the
+ * records kept between the passes are bounded by bytes (beyond, the file is read again, with the same result).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import { tmpDir } from '../test/helpers/tmp.ts';
+import { importFile } from './import-file.ts';
+import { recordBytes } from './record-bytes.ts';
+
+const tmp = tmpDir('evalhouse-importfile-');
+let store: DuckDbStore;
+beforeAll(async () => {
+  store = await DuckDbStore.open(join(tmp.dir, 'f.duckdb'));
+});
+afterAll(async () => {
+  await store.close();
+  tmp.cleanup();
+});
+
+const rec = (i: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ benchmark: 'bounds', model: 'm', item_id: `q${i}`, correct: i % 2 === 0, ...extra });
+
+describe('importFile bounds', () => {
+  it('stops validating after maxErrors invalid records and says how many it read', async () => {
+    const file = join(tmp.dir, 'bad.jsonl');
+    const lines = Array.from({ length: 20_000 }, (_, i) => (i === 3 ? rec(i) : '{"benchmark": 1}'));
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const s = await importFile(store, file, { maxErrors: 50 });
+    expect(s).toMatchObject({ committed: false, stoppedEarly: true, errorCount: 50, read: 51, rows: 1 });
+    expect(s.errors).toHaveLength(50);
+    // with skipInvalid too: too many to skip is a refusal, never a silent cut
+    const k = await importFile(store, file, { maxErrors: 50, skipInvalid: true });
+    expect(k).toMatchObject({ committed: false, stoppedEarly: true, skipped: 0, inserted: 0 });
+    const few = await importFile(store, file, { maxErrors: 100_000 });
+    expect(few).toMatchObject({ stoppedEarly: false, errorCount: 19_999, read: 20_000 });
+    const [row] = await store.db.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM results');
+    expect(row!.n).toBe(0);
+  });
+
+  it('keeps records between the passes up to keepBytes, and reads the file again beyond', async () => {
+    const file = join(tmp.dir, 'big.jsonl');
+    const N = 3000;
+    const response = 'x'.repeat(1000);
+    writeFileSync(file, `${Array.from({ length: N }, (_, i) => rec(i, { response })).join('\n')}\n`);
+    // each record holds its 1,000-character response: ≥ 2 kB estimated
+    const one = recordBytes({
+      benchmark: 'bounds',
+      model: 'm',
+      item_id: 'q1',
+      sample: 0,
+      outcome: 'correct',
+      correct: true,
+      score: null,
+      metadata: {},
+      response,
+    });
+    expect(one).toBeGreaterThanOrEqual(2000);
+    const small = await importFile(store, file, { keepBytes: 100 * one, batchSize: 500, run: 'reread' });
+    expect(small).toMatchObject({ committed: true, reread: true, rows: N, inserted: N, duplicates: 0 });
+    const kept = await importFile(store, file, { keepBytes: 10 * N * one, run: 'kept' });
+    expect(kept).toMatchObject({ committed: true, reread: false, rows: N, inserted: N });
+    const rows = await store.db.all<{ label: string; n: number; correct: number }>(
+      `SELECT u.label, count(*)::INTEGER AS n, count(*) FILTER (WHERE r.correct)::INTEGER AS correct
+       FROM results r JOIN runs u ON u.id = r.run_id GROUP BY u.label ORDER BY u.label`,
+    );
+    expect(rows).toEqual([
+      { label: 'kept', n: N, correct: N / 2 },
+      { label: 'reread', n: N, correct: N / 2 },
+    ]);
+  });
+});
