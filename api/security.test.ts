@@ -181,10 +181,24 @@ describe('writes from other sites', () => {
 
   it("the server's own pages may write, whatever the type", async () => {
     const before = await stored();
-    const own = await raw(
+    // a CORS-simple type from the server's own page passes the guard: what answers is the route, which
+    // takes no text/plain upload (its own 415, listing the types it reads), and nothing is written
+    const plain = await raw(
       'POST',
       '/imports?filename=c.jsonl',
       { 'content-type': 'text/plain', origin: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}` },
+      line('plain'),
+    );
+    expect(plain.status, plain.body).toBe(415);
+    expect(JSON.parse(plain.body).error).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const own = await raw(
+      'POST',
+      '/imports?filename=c.jsonl',
+      {
+        'content-type': 'application/x-ndjson',
+        origin: `http://127.0.0.1:${port}`,
+        host: `127.0.0.1:${port}`,
+      },
       line('own'),
     );
     expect(own.status, own.body).toBe(200);
@@ -195,7 +209,7 @@ describe('writes from other sites', () => {
       headers: {
         host: 'evals.example.com',
         origin: 'https://evals.example.com',
-        'content-type': 'text/plain',
+        'content-type': 'application/x-ndjson',
       },
       payload: line('proxied'),
     });
