@@ -24,7 +24,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     logger: opts.logger ? { level: ctx.config.logLevel } : false,
     bodyLimit: 10 * 1024 * 1024,
     // path segments are names of up to 191 characters, percent-encoded: up to 12 bytes each (default: 100)
-    maxParamLength: 191 * 12,
+    routerOptions: { maxParamLength: 191 * 12 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,3 +1,4 @@
+import type { RunView } from '../ingest/runner/run-view.ts';
 import { UsageError } from './command.ts';
 
 /** The `evalhouse run` options a server's POST /runs accepts, by CLI name → JSON name. */
@@ -18,22 +19,8 @@ const FORWARDED: Record<string, string> = {
 };
 const NUMERIC = new Set(['limit', 'sample_seed', 'samples', 'concurrency', 'rpm', 'tpm', 'deadline_ms']);
 
-interface RunStatus {
-  id: number;
-  status: string;
-  reason: string | null;
-  active: boolean;
-  progress: {
-    done: number | null;
-    total: number | null;
-    accuracy: number | null;
-    stderr: number | null;
-    errors: number;
-    items_per_sec: number | null;
-    eta_sec: number | null;
-    cost_usd: number;
-  } | null;
-}
+/** What GET /runs/{id} answers (ingest/runner/run-view.ts), as far as following a run needs it. */
+type RunStatus = Pick<RunView, 'id' | 'status' | 'reason' | 'active' | 'progress'>;
 
 /** fetch's "fetch failed" says nothing: the system error is its cause. */
 export function causeOf(err: unknown): string {

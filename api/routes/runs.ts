@@ -19,7 +19,7 @@ import { checkBaseUrl, UrlRefusedError } from '../../ingest/providers/url-policy
 import { planFromBenchmark } from '../../ingest/runner/from-benchmark.ts';
 import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
-import { filterRuns, runView } from '../../ingest/runner/run-view.ts';
+import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
 
 export type RunPolicy = Config['runs'];
@@ -78,39 +78,7 @@ const ListQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const Progress = z
-  .object({
-    done: z.number().nullable(),
-    total: z.number().nullable(),
-    correct: z.number(),
-    incorrect: z.number(),
-    unscored: z.number(),
-    errors: z.number(),
-    accuracy: z.number().nullable(),
-    stderr: z.number().nullable(),
-    items_per_sec: z.number().nullable(),
-    eta_sec: z.number().nullable(),
-    tokens_in: z.number(),
-    tokens_out: z.number(),
-    cost_usd: z.number(),
-  })
-  .nullable();
-
-const RunView = z.object({
-  id: z.number(),
-  benchmark: z.string(),
-  model: z.string(),
-  label: z.string(),
-  source: z.string(),
-  status: z.string(),
-  reason: z.string().nullable(),
-  /** Its runner is in this server (it can be cancelled here). */
-  active: z.boolean(),
-  progress: Progress,
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-const RunDetail = RunView.extend({ config: z.unknown() });
+const RunDetail = RunViewSchema.extend({ config: z.unknown() });
 const Problem = z.object({ error: z.string(), message: z.string(), details: z.unknown() });
 const problems = { 400: Problem, 404: Problem, 409: Problem };
 
@@ -369,7 +337,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
         querystring: ListQuery,
         response: {
           200: z.object({
-            runs: z.array(RunView),
+            runs: z.array(RunViewSchema),
             total: z.number(),
             limit: z.number(),
             offset: z.number(),
@@ -412,7 +380,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
         summary:
           'Stops a run this server is running: requests in flight finish (up to the grace period), then the run is paused (resume it with resume: id); answers once it has stopped',
         params: RunId,
-        response: { 200: RunView, ...problems },
+        response: { 200: RunViewSchema, ...problems },
       },
     },
     async (req) => {

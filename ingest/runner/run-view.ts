@@ -1,35 +1,39 @@
+import { z } from 'zod';
 import type { RunInfo, RunStatus } from '../../core/store.ts';
 import type { ProgressSnapshot } from './stats.ts';
 
-/** What GET /runs and `evalhouse runs list` show of a run (snake_case, as the API answers). */
-export interface RunView {
-  id: number;
-  benchmark: string;
-  model: string;
-  label: string;
-  source: string;
-  status: string;
-  reason: string | null;
+/** What GET /runs, GET /runs/{id} and `evalhouse runs list` show of a run (snake_case, as the API answers). */
+export const RunViewSchema = z.object({
+  id: z.number(),
+  benchmark: z.string(),
+  model: z.string(),
+  label: z.string(),
+  source: z.string(),
+  status: z.string(),
+  reason: z.string().nullable(),
   /** Its runner is in the answering server (it can be cancelled there). */
-  active: boolean;
-  progress: {
-    done: number | null;
-    total: number | null;
-    correct: number;
-    incorrect: number;
-    unscored: number;
-    errors: number;
-    accuracy: number | null;
-    stderr: number | null;
-    items_per_sec: number | null;
-    eta_sec: number | null;
-    tokens_in: number;
-    tokens_out: number;
-    cost_usd: number;
-  } | null;
-  created_at: string;
-  updated_at: string;
-}
+  active: z.boolean(),
+  progress: z
+    .object({
+      done: z.number().nullable(),
+      total: z.number().nullable(),
+      correct: z.number(),
+      incorrect: z.number(),
+      unscored: z.number(),
+      errors: z.number(),
+      accuracy: z.number().nullable(),
+      stderr: z.number().nullable(),
+      items_per_sec: z.number().nullable(),
+      eta_sec: z.number().nullable(),
+      tokens_in: z.number(),
+      tokens_out: z.number(),
+      cost_usd: z.number(),
+    })
+    .nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type RunView = z.infer<typeof RunViewSchema>;
 
 /** `live`: the progress of a runner in this process, fresher than the stored summary. */
 export function runView(run: RunInfo, live?: { progress: ProgressSnapshot | null }): RunView {
