@@ -10,15 +10,29 @@
  * Generated files only; cached in bench/out/bombs/.
  *
  *   npx tsx bench/import-bombs.ts [--timeout 120] [--only a,b,c]
+ *   npx tsx bench/import-bombs.ts --server [--mysql mysql://root@127.0.0.1:3306] [--only a,b,c]
+ * --server: each file is sent to POST /imports of a real server (api/server.ts, default settings, a fresh
+ * DuckDB file, or a fresh database on --mysql), as a client would; meanwhile /health is asked every
+ * 100 ms. Prints the answer, its time, the server's peak RSS (VmHWM) and the /health latencies.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
+import mysql from 'mysql2/promise';
 
 const OUT = new URL('./out/bombs/', import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
@@ -170,11 +184,140 @@ const { values } = parseArgs({
     'max-errors': { type: 'string', default: String(Number.MAX_SAFE_INTEGER) },
     timeout: { type: 'string', default: '120' },
     only: { type: 'string', default: 'a,b,c' },
+    server: { type: 'boolean', default: false },
+    mysql: { type: 'string' },
   },
 });
 
+/** One bomb against a real server: its answer, time, peak RSS and the /health latencies meanwhile. */
+async function viaServer(
+  file: string,
+  type: string,
+  timeoutS: number,
+  mysqlServer?: string,
+): Promise<string> {
+  const db = join(OUT, `server-${process.pid}-${Date.now()}.duckdb`);
+  let dbName: string | null = null;
+  const env: Record<string, string> = {
+    ...process.env,
+    DUCKDB_PATH: db,
+    DEMO_DATA: 'off',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+  } as never;
+  if (mysqlServer) {
+    dbName = `evalhouse_bomb_${process.pid}_${Date.now()}`;
+    const c = await mysql.createConnection(mysqlServer);
+    await c.query(`CREATE DATABASE \`${dbName}\``);
+    await c.end();
+    env.MYSQL_URL = `${mysqlServer.replace(/\/$/, '')}/${dbName}`;
+  }
+  const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'api/server.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const { readServerFile } = await import('../api/server-file.ts');
+    let url: string | null = null;
+    for (let i = 0; i < 600 && !url; i++) {
+      url = readServerFile(db)?.url ?? null;
+      if (!url) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!url) return 'the server did not start';
+    const health: number[] = [];
+    let done = false;
+    const poll = (async () => {
+      while (!done) {
+        const t = performance.now();
+        try {
+          await (await fetch(`${url}/health`, { signal: AbortSignal.timeout(30_000) })).text();
+          health.push(performance.now() - t);
+        } catch {
+          health.push(Number.POSITIVE_INFINITY);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const t0 = performance.now();
+    let answer: string;
+    try {
+      const res = await fetch(`${url}/imports?filename=${encodeURIComponent(file.split('/').at(-1)!)}`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: Readable.toWeb(createReadStream(file)) as never,
+        duplex: 'half',
+        signal: AbortSignal.timeout(timeoutS * 1000),
+      } as RequestInit);
+      const j = (await res.json()) as {
+        error?: string;
+        message?: string;
+        inserted?: number;
+        errorCount?: number;
+        stoppedEarly?: boolean;
+        read?: number;
+      };
+      answer = res.ok
+        ? `${res.status}: ${j.inserted} inserted`
+        : `${res.status} ${j.error}: ${(j.message ?? '').slice(0, 140)}`;
+    } catch (err) {
+      answer = `no answer after ${timeoutS} s (${(err as Error).name})`;
+    }
+    const ms = performance.now() - t0;
+    done = true;
+    await poll;
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1];
+    const sorted = [...health].sort((x, y) => x - y);
+    const q = (p: number) =>
+      sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
+    const alive = await fetch(`${url}/health`).then(
+      (r) => r.status,
+      () => 'down',
+    );
+    return `${(ms / 1000).toFixed(2).padStart(7)} s  ${(Number(hwm) / 1024).toFixed(0).padStart(5)} MB server peak RSS  ${answer}\n     /health during it: ${health.length} asked, p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${q(1).toFixed(0)} ms; after: ${alive}`;
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('close', r));
+    const size = existsSync(db) ? statSync(db).size : 0;
+    rmSync(db, { force: true });
+    rmSync(`${db}.wal`, { force: true });
+    if (dbName) {
+      const c = await mysql.createConnection(mysqlServer!);
+      await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+      await c.end();
+    }
+    console.log(`     DuckDB file after: ${(size / MB).toFixed(1)} MB`);
+  }
+}
+
 if (values.child) {
   await child(values.child, values.mode, values.limit, Number(values['max-errors']));
+} else if (values.server) {
+  const f = await files();
+  const t = Number(values.timeout);
+  const only = new Set(values.only.split(','));
+  const cases: [string, string, string, string][] = [
+    ['a', `(a) ${(statSync(f.a).size / 1e3).toFixed(0)} KB gzip of {} lines`, f.a, 'application/gzip'],
+    [
+      'b',
+      `(b) ${(statSync(f.b).size / 1e3).toFixed(0)} KB gzip, 1,000 × 1 MB response`,
+      f.b,
+      'application/gzip',
+    ],
+    [
+      'c',
+      `(c) ${(statSync(f.c).size / 1e3).toFixed(0)} KB .eval with a 300 MB header.json`,
+      f.c,
+      'application/zip',
+    ],
+  ];
+  console.log(
+    `POST /imports on a real server (${values.mysql ? 'MySQL + mirror' : 'embedded DuckDB'}), default settings`,
+  );
+  for (const [key, label, file, type] of cases) {
+    if (!only.has(key)) continue;
+    console.log(`${label}\n   ${await viaServer(file, type, t, values.mysql)}`);
+  }
 } else {
   const f = await files();
   const size = (p: string) => `${(statSync(p).size / 1e3).toFixed(0)} KB`;

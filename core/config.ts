@@ -83,6 +83,12 @@ const EnvSchema = z.object({
     .max(2 ** 40)
     .default(256 * 1024 ** 2),
   IMPORT_BATCH_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
+  IMPORT_BATCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 ** 2)
+    .max(2 ** 40)
+    .default(64 * 1024 ** 2),
   IMPORT_MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -142,6 +148,8 @@ export type Config = {
   importKeepBytes: number;
   /** Records per store write when the server imports (small: other requests wait at most one batch). */
   importBatchRows: number;
+  /** A store write of an import also ends once its records hold about this many bytes (memory by bytes, not records). */
+  importBatchBytes: number;
   /** The largest body POST /imports accepts, as sent (compressed or not); 413 beyond. */
   importMaxUploadBytes: number;
   /**
@@ -203,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     importMaxErrors: e.IMPORT_MAX_ERRORS,
     importKeepBytes: e.IMPORT_KEEP_BYTES,
     importBatchRows: e.IMPORT_BATCH_ROWS,
+    importBatchBytes: e.IMPORT_BATCH_BYTES,
     importMaxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
     env,
   };

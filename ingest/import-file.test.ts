@@ -71,4 +71,32 @@ describe('importFile bounds', () => {
       { label: 'reread', n: N, correct: N / 2 },
     ]);
   });
+
+  it('ends a store write once its records hold batchBytes, whatever batchSize allows', async () => {
+    const file = join(tmp.dir, 'long.jsonl');
+    const N = 40;
+    const response = 'y'.repeat(50_000); // ≈ 100 kB estimated per record
+    writeFileSync(file, `${Array.from({ length: N }, (_, i) => rec(i, { response })).join('\n')}\n`);
+    // the real store, counting what each write is given
+    const writes: { rows: number; chars: number }[] = [];
+    const counting = Object.create(store) as DuckDbStore;
+    counting.ingest = (records, opts) => {
+      writes.push({
+        rows: records.length,
+        chars: records.reduce((n, r) => n + (r.response?.length ?? 0), 0),
+      });
+      return store.ingest(records, opts);
+    };
+    const s = await importFile(counting, file, { batchSize: 250_000, batchBytes: 1_000_000, run: 'bytes' });
+    expect(s).toMatchObject({ committed: true, rows: N, inserted: N });
+    // 1 MB at ≈ 100 kB a record: writes of at most 10 records (≤ 500k characters), 4 or more of them
+    expect(writes.length).toBeGreaterThanOrEqual(4);
+    for (const w of writes) expect(w.chars).toBeLessThanOrEqual(10 * response.length);
+    expect(writes.reduce((n, w) => n + w.rows, 0)).toBe(N);
+    const [row] = await store.db.all<{ n: number; len: number }>(
+      `SELECT count(*)::INTEGER AS n, min(length(r.response))::INTEGER AS len
+       FROM results r JOIN runs u ON u.id = r.run_id WHERE u.label = 'bytes'`,
+    );
+    expect(row).toEqual({ n: N, len: response.length });
+  });
 });

@@ -40,6 +40,8 @@ export interface ImportFileOptions extends ImportOptions {
   skipInvalid?: boolean | undefined;
   /** Records per store batch. */
   batchSize?: number | undefined;
+  /** A batch is also written once its records hold about this many bytes (long responses: memory by bytes). */
+  batchBytes?: number | undefined;
   /** Called during the write pass: records written so far, records in the file. */
   onProgress?: ((done: number, total: number) => void) | undefined;
   /** Aborting abandons the import: what it wrote is removed and its runs are as they were. */
@@ -55,6 +57,7 @@ export interface ImportFileOptions extends ImportOptions {
 const MAX_REPORTED_ERRORS = 100;
 export const DEFAULT_MAX_ERRORS = 1000;
 export const DEFAULT_KEEP_BYTES = 256 * 1024 ** 2;
+export const DEFAULT_BATCH_BYTES = 64 * 1024 ** 2;
 
 /**
  * Imports one file in two passes: the first validates every record (a file with a bad record
@@ -144,11 +147,12 @@ export async function importFile(
   signal?.throwIfAborted();
   // Larger batches amortize the per-commit cost (DuckDB: 50k rows a batch ~125k rows/s, 250k ~200k rows/s).
   const batchSize = opts.batchSize ?? 250_000;
+  const batchBytes = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
   const unlock = await lockRuns(store, [...runs.keys()]);
   let marked: { run: RunInfo; before: RunInfo | null }[] = [];
   let watermark = 0;
   try {
-    if (kept && rows <= batchSize) {
+    if (kept && rows <= batchSize && keptBytes <= batchBytes) {
       // One batch is one transaction: it cannot be seen half-written, so the runs need no `importing`
       // phase, only completing if a killed import (of other batches) left them so.
       const before = await Promise.all(
@@ -168,6 +172,7 @@ export async function importFile(
       // the batches change no answer while every run of the file is hidden
       const hidden = marked.length === runs.size;
       let batch: CanonicalRecord[] = [];
+      let bytes = 0;
       let done = 0;
       const flush = async () => {
         signal?.throwIfAborted();
@@ -176,13 +181,15 @@ export async function importFile(
         summary.duplicates += s.duplicates;
         done += batch.length;
         batch = [];
+        bytes = 0;
         opts.onProgress?.(done, rows);
       };
       const source = kept ?? recordsOf(importer.read(file, options));
       for await (const r of source) {
         await slicer.tick();
         batch.push(r);
-        if (batch.length >= batchSize) await flush();
+        bytes += recordBytes(r);
+        if (batch.length >= batchSize || bytes >= batchBytes) await flush();
       }
       if (batch.length > 0) await flush();
       signal?.throwIfAborted();

@@ -136,6 +136,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
             maxErrors: ctx.config.importMaxErrors,
             keepBytes: ctx.config.importKeepBytes,
             batchSize: ctx.config.importBatchRows,
+            batchBytes: ctx.config.importBatchBytes,
             sliceMs: SLICE_MS,
           });
         } catch (err) {

@@ -114,6 +114,7 @@ export const command: Command = {
                   limits: config.importLimits,
                   maxErrors: config.importMaxErrors,
                   keepBytes: config.importKeepBytes,
+                  batchBytes: config.importBatchBytes,
                   onProgress: (d, t) => progress.update(d, t),
                 }),
               );
