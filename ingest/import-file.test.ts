@@ -99,4 +99,35 @@ describe('importFile bounds', () => {
     );
     expect(row).toEqual({ n: N, len: response.length });
   });
+
+  it("refuses a token count the stores cannot hold as that record's error, from any importer", async () => {
+    const file = join(tmp.dir, 'tokens.jsonl');
+    writeFileSync(file, `${rec(1)}\n${rec(2, { tokens_in: 3e9 })}\n`);
+    const s = await importFile(store, file, { run: 'tokens' });
+    expect(s).toMatchObject({ committed: false, errorCount: 1, inserted: 0 });
+    expect(s.errors[0]).toMatchObject({ line: 2, field: 'tokens_in' });
+    expect(s.errors[0]!.message).toMatch(/at most 2147483647/);
+    // the same count from an importer without that schema (a promptfoo export) meets the gate too
+    const pf = join(tmp.dir, 'promptfoo-tokens.json');
+    writeFileSync(
+      pf,
+      JSON.stringify({
+        evalId: 'e',
+        results: {
+          results: [
+            {
+              testIdx: 0,
+              promptIdx: 0,
+              success: true,
+              provider: { id: 'openai:m' },
+              response: { output: 'ok', tokenUsage: { prompt: 3e9, completion: 1 } },
+            },
+          ],
+        },
+      }),
+    );
+    const p = await importFile(store, pf, { format: 'promptfoo' });
+    expect(p).toMatchObject({ committed: false, errorCount: 1 });
+    expect(p.errors[0]).toMatchObject({ field: 'tokens_in' });
+  });
 });

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { recordNameProblem } from '../core/names.ts';
 import type { RecordStore, RunInfo, RunSpec } from '../core/store.ts';
 import type { CanonicalRecord } from '../core/types.ts';
+import { tokensProblem } from '../store/result-values.ts';
 import { detectFormat, importerFor } from './importers/detect.ts';
 import type { ImportFormat, ImportOptions, RecordError } from './importers/types.ts';
 import { recordBytes } from './record-bytes.ts';
@@ -241,10 +242,13 @@ async function rollBack(
 
 type Item = { line: number; record: CanonicalRecord } | { line: number; error: RecordError };
 
-/** The names rule (core/names.ts) for every importer's records: a name the API could not ask for is that record's error. */
+/**
+ * The gate every importer's records pass: the names rule (core/names.ts: a name the API could not ask for)
+ * and what the stores can hold (token counts in 32 bits), each that record's error.
+ */
 function withNameRule(file: string, item: Item): Item {
   if (!('record' in item)) return item;
-  const bad = recordNameProblem(item.record);
+  const bad = recordNameProblem(item.record) ?? tokensProblem(item.record);
   return bad ? { line: item.line, error: { file: basename(file), line: item.line, ...bad } } : item;
 }
 

@@ -22,3 +22,19 @@ export const microsecondsOrNull = (v: number | null | undefined): number | null 
   const n = finiteOrNull(v);
   return n === null || Math.abs(n) > MAX_LATENCY_MS ? null : Math.round(n * 1000) / 1000;
 };
+
+/** Token counts are stored as 32-bit integers (INT / INTEGER); a larger count is refused at the import gate. */
+export const MAX_TOKENS = 2_147_483_647;
+
+/** Why a record's token counts cannot be stored, as {field, message}, or null. */
+export function tokensProblem(r: {
+  tokens_in?: number | null | undefined;
+  tokens_out?: number | null | undefined;
+}): { field: string; message: string } | null {
+  for (const field of ['tokens_in', 'tokens_out'] as const) {
+    const v = r[field];
+    if (typeof v === 'number' && Number.isFinite(v) && Math.abs(Math.round(v)) > MAX_TOKENS)
+      return { field, message: `must be at most ${MAX_TOKENS} (got ${v})` };
+  }
+  return null;
+}

@@ -9,7 +9,7 @@ import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
 import { type CanonicalRecord, type MetaValue, OUTCOMES, type Outcome } from '../../core/types.ts';
-import { MAX_LATENCY_MS } from '../../store/result-values.ts';
+import { MAX_LATENCY_MS, MAX_TOKENS } from '../../store/result-values.ts';
 import { evaluatedAt } from './evaluated-at.ts';
 import { checkFieldSizes, type ImportLimits, limitExceeded, limitsOf } from './limits.ts';
 import { asFileError, openContent, readLines, withoutGz } from './read.ts';
@@ -45,6 +45,7 @@ const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
 const text = z.string({ error: 'must be a string or null' }).nullish();
 const nonNegative = z.number({ error: 'must be a number or null' }).finite().nonnegative();
 const amount = nonNegative.nullish();
+const tokens = nonNegative.max(MAX_TOKENS, `must be at most ${MAX_TOKENS}`).nullish();
 const duration = nonNegative.max(MAX_LATENCY_MS, `must be at most ${MAX_LATENCY_MS} ms`).nullish();
 
 const recordSchema = z.strictObject({
@@ -73,8 +74,8 @@ const recordSchema = z.strictObject({
   reference: text,
   latency_ms: duration,
   ttft_ms: duration,
-  tokens_in: amount,
-  tokens_out: amount,
+  tokens_in: tokens,
+  tokens_out: tokens,
   cost_usd: amount,
   error: text,
   evaluated_at: z
