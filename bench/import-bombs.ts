@@ -286,7 +286,7 @@ async function viaServer(
       await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
       await c.end();
     }
-    console.log(`     DuckDB file after: ${(size / MB).toFixed(1)} MB`);
+    console.log(`   DuckDB file after: ${(size / MB).toFixed(1)} MB`);
   }
 }
 
@@ -316,7 +316,8 @@ if (values.child) {
   );
   for (const [key, label, file, type] of cases) {
     if (!only.has(key)) continue;
-    console.log(`${label}\n   ${await viaServer(file, type, t, values.mysql)}`);
+    console.log(label);
+    console.log(`   ${await viaServer(file, type, t, values.mysql)}`);
   }
 } else {
   const f = await files();
