@@ -189,6 +189,9 @@ const { values } = parseArgs({
   },
 });
 
+/** The size of the last --server case's DuckDB file after the server stopped. */
+let lastStoreMB = 0;
+
 /** One bomb against a real server: its answer, time, peak RSS and the /health latencies meanwhile. */
 async function viaServer(
   file: string,
@@ -286,7 +289,7 @@ async function viaServer(
       await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
       await c.end();
     }
-    console.log(`   DuckDB file after: ${(size / MB).toFixed(1)} MB`);
+    lastStoreMB = size / MB;
   }
 }
 
@@ -318,6 +321,7 @@ if (values.child) {
     if (!only.has(key)) continue;
     console.log(label);
     console.log(`   ${await viaServer(file, type, t, values.mysql)}`);
+    console.log(`     DuckDB file after: ${lastStoreMB.toFixed(1)} MB`);
   }
 } else {
   const f = await files();
