@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Db } from '../db.ts';
 
 /**
  * Moving rows from MySQL to DuckDB as CSV text: MySQL renders each row as one CSV line
@@ -52,12 +52,12 @@ export function writeLines(file: string, lines: readonly unknown[]): void {
 
 /** Replaces a DuckDB table's rows with the CSV file's. */
 export async function replaceFromCsv(
-  conn: DuckDBConnection,
+  db: Db,
   table: string,
   columns: readonly CsvColumn[],
   file: string,
 ): Promise<void> {
   const names = columns.map((c) => c[0]).join(', ');
-  await conn.run(`DELETE FROM ${table}`);
-  await conn.run(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${readCsvExpr(columns)}`, [file]);
+  await db.run(`DELETE FROM ${table}`);
+  await db.run(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${readCsvExpr(columns)}`, [file]);
 }
