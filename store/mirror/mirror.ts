@@ -6,77 +6,21 @@ import { MAX_META_COLS } from '../../core/types.ts';
 import { makeScratchDir } from '../../ingest/scratch.ts';
 import type { Db } from '../db.ts';
 import type { DuckDbStore } from '../duckdb/duckdb-store.ts';
+import { BENCHMARK_FIELDS, BENCHMARKS, ITEMS, MODELS, mirrored, RESULTS, RUNS } from '../schema.ts';
 import { type CsvColumn, csvLineExpr, readCsvExpr, replaceFromCsv, writeLines } from './csv.ts';
 
 /** The analytics columns copied per result (response and error text stay in MySQL). */
-const RESULT_COLS: CsvColumn[] = [
-  ['id', 'bigint'],
-  ['run_id', 'int'],
-  ['item_id', 'int'],
-  ['sample', 'int'],
-  ['outcome', 'tinyint'],
-  ['correct', 'bool'],
-  ['score', 'float'],
-  ['answer', 'text'],
-  ['latency_ms', 'float'],
-  ['ttft_ms', 'float'],
-  ['tokens_in', 'int'],
-  ['tokens_out', 'int'],
-  ['cost_usd', 'float'],
-];
-const RESULT_NAMES = RESULT_COLS.map((c) => c[0]);
-const META: CsvColumn[] = Array.from({ length: MAX_META_COLS }, (_, i) => [`m${i}`, 'text'] as const);
+const RESULT_COLS = mirrored(RESULTS);
+const RESULT_NAMES = RESULT_COLS.map((c) => c.name);
 
 /** Small tables copied whole when the catalog changed: [table, columns]. */
 const CATALOG_TABLES: [string, CsvColumn[]][] = [
-  [
-    'benchmarks',
-    [
-      ['id', 'int'],
-      ['slug', 'text'],
-      ['version', 'text'],
-      ['task', 'text'],
-      ['description', 'text'],
-      ['cluster_field', 'text'],
-      ['created_at', 'ts'],
-    ],
-  ],
-  [
-    'benchmark_fields',
-    [
-      ['benchmark_id', 'int'],
-      ['name', 'text'],
-      ['col', 'int'],
-      ['type', 'text'],
-      ['label', 'text'],
-    ],
-  ],
-  [
-    'models',
-    [
-      ['id', 'int'],
-      ['name', 'text'],
-      ['provider', 'text'],
-      ['model_id', 'text'],
-      ['created_at', 'ts'],
-    ],
-  ],
-  ['items', [['id', 'int'], ['benchmark_id', 'int'], ['item_key', 'text'], ['reference', 'text'], ...META]],
+  ['benchmarks', mirrored(BENCHMARKS)],
+  ['benchmark_fields', mirrored(BENCHMARK_FIELDS)],
+  ['models', mirrored(MODELS)],
+  ['items', mirrored(ITEMS)],
 ];
-const RUN_COLS: CsvColumn[] = [
-  ['id', 'int'],
-  ['benchmark_id', 'int'],
-  ['model_id', 'int'],
-  ['label', 'text'],
-  ['source', 'text'],
-  ['status', 'text'],
-  ['status_reason', 'text'],
-  ['config', 'text'],
-  ['summary', 'text'],
-  ['created_at', 'ts'],
-  ['updated_at', 'ts'],
-  ['evaluated_at', 'ts'],
-];
+const RUN_COLS = mirrored(RUNS);
 
 export interface MirrorStats {
   rows: number;
