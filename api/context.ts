@@ -1,9 +1,9 @@
 import type { Config } from '../core/config.ts';
 import type { RecordStore } from '../core/store.ts';
-import { Mirror } from '../ingest/mirror.ts';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import { DuckDbEngine, MysqlEngine } from '../store/engines.ts';
+import { Mirror } from '../store/mirror/mirror.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
-import { DuckDbEngine, MysqlEngine } from './analysis/engines.ts';
 import { AnalysisService } from './analysis/service.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
@@ -27,13 +27,12 @@ export interface AppContext {
 export async function openContext(config: Config, opts: { mirrorLoop?: boolean } = {}): Promise<AppContext> {
   const metrics = createMetrics();
   const duck = await DuckDbStore.open(config.duckdbPath);
-  // a validated integer (core/config.ts), not user text
-  if (config.duckdbThreads) await duck.db.run(`SET threads = ${Math.trunc(config.duckdbThreads)}`);
+  if (config.duckdbThreads) await duck.setThreads(config.duckdbThreads);
   const mysql = config.mysqlUrl ? await MysqlStore.open(config.mysqlUrl, config.mysqlPoolSize) : null;
   const mirror = mysql
     ? new Mirror(mysql.pool, duck, { reconcileIntervalMs: config.mirrorReconcileMs })
     : null;
-  const duckEngine = await DuckDbEngine.create(duck.instance, config.duckdbReaders);
+  const duckEngine = await DuckDbEngine.create(duck, config.duckdbReaders);
   const mysqlEngine = mysql ? await MysqlEngine.create(mysql.pool) : null;
   const analysis = new AnalysisService(
     duck,

@@ -177,7 +177,7 @@ const ctxMy = await openContext(
   }),
   { mirrorLoop: false },
 );
-// the mirror copies rows only once they are 10 s old (ingest/mirror.ts LOOKBACK_SECONDS)
+// the mirror copies rows only once they are 10 s old (store/mirror/mirror.ts LOOKBACK_SECONDS)
 const wait = mysqlDone + 11_000 - Date.now();
 if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 const tm = t();
@@ -188,8 +188,8 @@ const [{ n: mirrored } = { n: 0 }] = await ctxMy.duck.db.all<{ n: number }>(
 console.log(`mirror of the MySQL database: ${fmt(mirrored)} rows in ${((t() - tm) / 1000).toFixed(1)} s`);
 const big = await listen(ctxBig);
 const my = await listen(ctxMy);
-const bigConn = await ctxBig.duck.instance.connect();
-const myConn = await ctxMy.duck.instance.connect();
+const bigConn = await ctxBig.duck.connect();
+const myConn = await ctxMy.duck.connect();
 const [{ n: benchRowsBig } = { n: 0 }] = await queryRows<{ n: number }>(
   bigConn,
   `SELECT count(*) AS n FROM results r JOIN runs ru ON ru.id = r.run_id JOIN benchmarks b ON b.id = ru.benchmark_id WHERE b.slug = ?`,

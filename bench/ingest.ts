@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import type { CanonicalRecord } from '../core/types.ts';
 import { importFile } from '../ingest/import-file.ts';
-import { Mirror } from '../ingest/mirror.ts';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import { Mirror } from '../store/mirror/mirror.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
 import { generateBatches, plan, writeJsonl } from './generate.ts';
 import { createTrace, type SqlTrace, traceDuckDb, traceMysql } from './sql-trace.ts';
@@ -160,7 +160,7 @@ if (only.has('import') && jsonl) {
 
 // (c) mirror MySQL → DuckDB
 if (only.has('mirror') && mysqlStore) {
-  // The mirror only passes its watermark over rows older than 10 s (ingest/mirror.ts LOOKBACK_SECONDS)
+  // The mirror only passes its watermark over rows older than 10 s (store/mirror/mirror.ts LOOKBACK_SECONDS)
   // and stops after the first page holding younger rows: wait so one syncOnce copies everything.
   const wait = mysqlDoneAt + 11_000 - Date.now();
   if (wait > 0) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DuckDbEngine } from '../api/analysis/engines.ts';
 import { openContext } from '../api/context.ts';
 import { DEFAULT_IMPORT_LIMITS, type ImportLimits, LIMIT_SETTINGS } from '../ingest/importers/limits.ts';
+import type { DuckDbEngine } from '../store/engines.ts';
 import { tmpDir } from '../test/helpers/tmp.ts';
 import { ConfigError, loadConfig } from './config.ts';
 

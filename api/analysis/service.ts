@@ -2,6 +2,7 @@ import { errors } from '../../core/errors.ts';
 import { majAtK, type VoteSample } from '../../core/stats/maj-at-k.ts';
 import { passAtK } from '../../core/stats/pass-at-k.ts';
 import type { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import type { Engine } from '../../store/engines.ts';
 import {
   type AnalysisRow,
   computeTotals,
@@ -17,7 +18,6 @@ import {
 import { AnswerCache } from './cache.ts';
 import { type CatalogView, loadCatalogView } from './catalog-view.ts';
 import { compileAggregate, compilePassHistogram, compileVotes } from './compile.ts';
-import type { Engine } from './engines.ts';
 import type { AnalysisRequest } from './request.ts';
 import { type ResolvedQuery, resolveAnalysis } from './resolve.ts';
 

@@ -1,5 +1,5 @@
-import { Mirror } from '../../ingest/mirror.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import { Mirror } from '../../store/mirror/mirror.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { type Command, UsageError } from '../command.ts';
 import { CliError } from '../errors.ts';

@@ -1,4 +1,5 @@
 import {
+  BIGINT,
   BOOLEAN,
   DOUBLE,
   type DuckDBConnection,
@@ -6,48 +7,53 @@ import {
   type DuckDBType,
   type DuckDBValue,
   INTEGER,
+  TINYINT,
   UTINYINT,
   VARCHAR,
 } from '@duckdb/node-api';
-import { OUTCOME_CODE } from '../../core/types.ts';
 import type { ResultRow } from '../catalog.ts';
-import { finiteOrNull, microsecondsOrNull, roundedOrNull } from '../result-values.ts';
+import { type DuckType, WRITTEN_RESULT_COLUMNS } from '../schema.ts';
 import { queryRows } from './connection.ts';
 
-/** Staging columns, in order; results has the same ones plus id and created_at. */
+const CHUNK_TYPE: Partial<Record<DuckType, DuckDBType>> = {
+  INTEGER,
+  BIGINT,
+  TINYINT,
+  UTINYINT,
+  DOUBLE,
+  BOOLEAN,
+  VARCHAR,
+};
+/** The columns written from a record (store/schema.ts), in order. */
+const WRITTEN = WRITTEN_RESULT_COLUMNS;
+/** Staging columns: the written ones, then the batch order and the null bits. */
 const COLUMNS: [string, DuckDBType, string][] = [
-  ['run_id', INTEGER, 'INTEGER'],
-  ['item_id', INTEGER, 'INTEGER'],
-  ['sample', INTEGER, 'INTEGER'],
-  ['outcome', UTINYINT, 'UTINYINT'],
-  ['correct', BOOLEAN, 'BOOLEAN'],
-  ['score', DOUBLE, 'DOUBLE'],
-  ['answer', VARCHAR, 'VARCHAR'],
-  ['latency_ms', DOUBLE, 'DOUBLE'],
-  ['ttft_ms', DOUBLE, 'DOUBLE'],
-  ['tokens_in', INTEGER, 'INTEGER'],
-  ['tokens_out', INTEGER, 'INTEGER'],
-  ['cost_usd', DOUBLE, 'DOUBLE'],
-  ['response', VARCHAR, 'VARCHAR'],
-  ['error', VARCHAR, 'VARCHAR'],
+  ...WRITTEN.map((c): [string, DuckDBType, string] => {
+    const t = CHUNK_TYPE[c.duckdb];
+    if (!t) throw new Error(`no appender type for results.${c.name} (${c.duckdb})`);
+    return [c.name, t, c.duckdb];
+  }),
   ['ord', INTEGER, 'INTEGER'],
   ['nulls', INTEGER, 'INTEGER'],
 ];
-const NAMES = COLUMNS.map((c) => c[0]).filter((n) => n !== 'ord' && n !== 'nulls');
+const ORD = WRITTEN.length;
+const NULLS = WRITTEN.length + 1;
+const NAMES = WRITTEN.map((c) => c.name);
 /**
  * Nullable columns are staged as a placeholder plus a bit in `nulls` rather than as NULL: once a chunk
  * column holds one NULL, @duckdb/node-api updates its validity mask with BigInt arithmetic for every later
  * value. The INSERT puts the NULLs back.
  */
-const NOT_NULL = new Set(['run_id', 'item_id', 'sample', 'outcome', 'ord', 'nulls']);
 const PLACEHOLDERS: DuckDBValue[] = COLUMNS.map(([, , t]) =>
   t === 'VARCHAR' ? '' : t === 'BOOLEAN' ? false : 0,
 );
 /** The SELECT list restoring NULLs. WARNING: only our own column names and integer bits, no user text. */
-const SELECT_LIST = NAMES.map((n) => {
-  const i = COLUMNS.findIndex((c) => c[0] === n);
-  return NOT_NULL.has(n) ? `s.${n}` : `CASE WHEN s.nulls & ${1 << i} = 0 THEN s.${n} END AS ${n}`;
-}).join(', ');
+const SELECT_LIST = WRITTEN.map((c, i) =>
+  c.nullable ? `CASE WHEN s.nulls & ${1 << i} = 0 THEN s.${c.name} END AS ${c.name}` : `s.${c.name}`,
+).join(', ');
+const NOT_NULL = WRITTEN.map((c, i) => (c.nullable ? -1 : i)).filter((i) => i >= 0);
+const NULLABLE = WRITTEN.map((c, i) => (c.nullable ? i : -1)).filter((i) => i >= 0);
+const VALUE = WRITTEN.map((c) => c.value);
 
 /** Sets column c of row j, or its placeholder; returns the row's `nulls` bit for it. */
 function put(cols: DuckDBValue[][], c: number, j: number, v: DuckDBValue): number {
@@ -78,23 +84,12 @@ async function stage(conn: DuckDBConnection, rows: ResultRow[]): Promise<void> {
     const n = Math.min(CHUNK, rows.length - off);
     const cols: DuckDBValue[][] = COLUMNS.map(() => new Array(n));
     for (let j = 0; j < n; j++) {
-      const { runId, itemId, record: r } = rows[off + j]!;
-      cols[0]![j] = runId;
-      cols[1]![j] = itemId;
-      cols[2]![j] = r.sample;
-      cols[3]![j] = OUTCOME_CODE[r.outcome];
-      cols[15]![j] =
-        put(cols, 4, j, r.correct) |
-        put(cols, 5, j, finiteOrNull(r.score)) |
-        put(cols, 6, j, r.answer ?? null) |
-        put(cols, 7, j, microsecondsOrNull(r.latency_ms)) |
-        put(cols, 8, j, microsecondsOrNull(r.ttft_ms)) |
-        put(cols, 9, j, roundedOrNull(r.tokens_in)) |
-        put(cols, 10, j, roundedOrNull(r.tokens_out)) |
-        put(cols, 11, j, finiteOrNull(r.cost_usd)) |
-        put(cols, 12, j, r.response ?? null) |
-        put(cols, 13, j, r.error ?? null);
-      cols[14]![j] = off + j;
+      const row = rows[off + j]!;
+      for (const c of NOT_NULL) cols[c]![j] = VALUE[c]!(row) as DuckDBValue;
+      let nulls = 0;
+      for (const c of NULLABLE) nulls |= put(cols, c, j, VALUE[c]!(row) as DuckDBValue);
+      cols[NULLS]![j] = nulls;
+      cols[ORD]![j] = off + j;
     }
     const chunk = DuckDBDataChunk.create(types, n);
     chunk.setColumns(cols);

@@ -1,4 +1,4 @@
-import type { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type {
   IngestOptions,
   IngestStats,
@@ -7,7 +7,7 @@ import type {
   RunSpec,
   RunStatus,
 } from '../../core/store.ts';
-import type { CanonicalRecord } from '../../core/types.ts';
+import type { CanonicalRecord, MetadataField } from '../../core/types.ts';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import { Catalog } from '../catalog.ts';
 import { Mutex } from '../mutex.ts';
@@ -29,7 +29,7 @@ export class DuckDbStore implements RecordStore {
   private readonly listeners = new Set<() => void>();
 
   private constructor(
-    readonly instance: DuckDBInstance,
+    private readonly instance: DuckDBInstance,
     readonly db: DuckDb,
     readonly path: string,
   ) {
@@ -87,6 +87,34 @@ export class DuckDbStore implements RecordStore {
       }
       return out;
     });
+  }
+
+  /** A connection of its own over this file, for readers (the analysis engine's pool); the caller closes it. */
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  /** DuckDB's worker threads for this file's instance (every connection shares them). */
+  async setThreads(n: number): Promise<void> {
+    await this.db.run(`SET threads = ${Math.trunc(n)}`); // an integer, never text
+  }
+
+  /**
+   * Rebuilds every benchmark's meta_<id> table from the benchmark_fields rows it holds: after the
+   * catalog tables were replaced wholesale (the mirror's copy). Call inside `write`.
+   */
+  async rebuildAllMetaTables(): Promise<void> {
+    const fields = await this.db.all<MetadataField & { benchmark_id: number }>(
+      'SELECT benchmark_id, name, col, type, label FROM benchmark_fields',
+    );
+    const ids = (await this.db.all<{ id: number }>('SELECT id FROM benchmarks')).map((b) => b.id);
+    for (const id of ids) {
+      await rebuildMetaTable(
+        this.db.conn,
+        id,
+        fields.filter((f) => f.benchmark_id === id),
+      );
+    }
   }
 
   private async rebuildChangedMeta(): Promise<void> {

@@ -1,49 +1,22 @@
 import { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import { errors } from '../../core/errors.ts';
-import { OUTCOME_CODE } from '../../core/types.ts';
 import type { ResultRow } from '../catalog.ts';
 import { chunks, placeholders } from '../db.ts';
-import { finiteOrNull, microsecondsOrNull, roundedOrNull } from '../result-values.ts';
+import { WRITTEN_RESULT_COLUMNS } from '../schema.ts';
 
-const COLS = [
-  'run_id',
-  'item_id',
-  'sample',
-  'outcome',
-  'correct',
-  'score',
-  'answer',
-  'latency_ms',
-  'ttft_ms',
-  'tokens_in',
-  'tokens_out',
-  'cost_usd',
-  'response',
-  'error',
-] as const;
+/** The columns written from a record (store/schema.ts), in order. */
+const COLS = WRITTEN_RESULT_COLUMNS.map((c) => c.name);
+const VALUE = WRITTEN_RESULT_COLUMNS.map((c) => c.value);
 
 /** Below this many rows a multi-row INSERT is cheaper than a LOAD DATA round trip. */
 const LOAD_DATA_MIN_ROWS = 2000;
 
 function values(row: ResultRow): unknown[] {
-  const r = row.record;
-  return [
-    row.runId,
-    row.itemId,
-    r.sample,
-    OUTCOME_CODE[r.outcome],
-    r.correct === null ? null : r.correct ? 1 : 0,
-    finiteOrNull(r.score),
-    r.answer ?? null,
-    microsecondsOrNull(r.latency_ms),
-    microsecondsOrNull(r.ttft_ms),
-    roundedOrNull(r.tokens_in),
-    roundedOrNull(r.tokens_out),
-    finiteOrNull(r.cost_usd),
-    r.response ?? null,
-    r.error ?? null,
-  ];
+  return VALUE.map((value) => {
+    const v = value(row);
+    return typeof v === 'boolean' ? (v ? 1 : 0) : v; // BOOLEAN is TINYINT here, and LOAD DATA reads text
+  });
 }
 
 /** LOAD DATA's text form: \N for NULL; backslash, tab, newline and CR escaped. */

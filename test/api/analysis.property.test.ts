@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../api/analysis/engines.ts';
+import type { Engine } from '../../store/engines.ts';
 import { type ApiFixture, LEVELS, MODELS, openApiFixture, SUBJECTS } from './fixture.ts';
 import { close, type RefRequest, referenceAnalysis } from './reference.ts';
 

@@ -1,7 +1,7 @@
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Mirror } from '../../ingest/mirror.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import { Mirror } from '../../store/mirror/mirror.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { createTestDatabase } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';

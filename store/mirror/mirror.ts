@@ -1,84 +1,26 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
-import { MAX_META_COLS } from '../core/types.ts';
-import { queryRows } from '../store/duckdb/connection.ts';
-import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
-import { rebuildMetaTable } from '../store/duckdb/meta-tables.ts';
-import { type CsvColumn, csvLineExpr, readCsvExpr, replaceFromCsv, writeLines } from './mirror-csv.ts';
-import { makeScratchDir } from './scratch.ts';
+import { MAX_META_COLS } from '../../core/types.ts';
+import { makeScratchDir } from '../../ingest/scratch.ts';
+import type { Db } from '../db.ts';
+import type { DuckDbStore } from '../duckdb/duckdb-store.ts';
+import { BENCHMARK_FIELDS, BENCHMARKS, ITEMS, MODELS, mirrored, RESULTS, RUNS } from '../schema.ts';
+import { type CsvColumn, csvLineExpr, readCsvExpr, replaceFromCsv, writeLines } from './csv.ts';
 
 /** The analytics columns copied per result (response and error text stay in MySQL). */
-const RESULT_COLS: CsvColumn[] = [
-  ['id', 'bigint'],
-  ['run_id', 'int'],
-  ['item_id', 'int'],
-  ['sample', 'int'],
-  ['outcome', 'tinyint'],
-  ['correct', 'bool'],
-  ['score', 'float'],
-  ['answer', 'text'],
-  ['latency_ms', 'float'],
-  ['ttft_ms', 'float'],
-  ['tokens_in', 'int'],
-  ['tokens_out', 'int'],
-  ['cost_usd', 'float'],
-];
-const RESULT_NAMES = RESULT_COLS.map((c) => c[0]);
-const META: CsvColumn[] = Array.from({ length: MAX_META_COLS }, (_, i) => [`m${i}`, 'text'] as const);
+const RESULT_COLS = mirrored(RESULTS);
+const RESULT_NAMES = RESULT_COLS.map((c) => c.name);
 
 /** Small tables copied whole when the catalog changed: [table, columns]. */
 const CATALOG_TABLES: [string, CsvColumn[]][] = [
-  [
-    'benchmarks',
-    [
-      ['id', 'int'],
-      ['slug', 'text'],
-      ['version', 'text'],
-      ['task', 'text'],
-      ['description', 'text'],
-      ['cluster_field', 'text'],
-      ['created_at', 'ts'],
-    ],
-  ],
-  [
-    'benchmark_fields',
-    [
-      ['benchmark_id', 'int'],
-      ['name', 'text'],
-      ['col', 'int'],
-      ['type', 'text'],
-      ['label', 'text'],
-    ],
-  ],
-  [
-    'models',
-    [
-      ['id', 'int'],
-      ['name', 'text'],
-      ['provider', 'text'],
-      ['model_id', 'text'],
-      ['created_at', 'ts'],
-    ],
-  ],
-  ['items', [['id', 'int'], ['benchmark_id', 'int'], ['item_key', 'text'], ['reference', 'text'], ...META]],
+  ['benchmarks', mirrored(BENCHMARKS)],
+  ['benchmark_fields', mirrored(BENCHMARK_FIELDS)],
+  ['models', mirrored(MODELS)],
+  ['items', mirrored(ITEMS)],
 ];
-const RUN_COLS: CsvColumn[] = [
-  ['id', 'int'],
-  ['benchmark_id', 'int'],
-  ['model_id', 'int'],
-  ['label', 'text'],
-  ['source', 'text'],
-  ['status', 'text'],
-  ['status_reason', 'text'],
-  ['config', 'text'],
-  ['summary', 'text'],
-  ['created_at', 'ts'],
-  ['updated_at', 'ts'],
-  ['evaluated_at', 'ts'],
-];
+const RUN_COLS = mirrored(RUNS);
 
 export interface MirrorStats {
   rows: number;
@@ -155,12 +97,13 @@ export class Mirror {
     rmSync(this.tmp, { recursive: true, force: true });
   }
 
-  private get conn(): DuckDBConnection {
-    return this.duck.db.conn;
+  /** The DuckDB store's writer: only inside `this.duck.write`, which serializes and commits it. */
+  private get conn(): Db {
+    return this.duck.db;
   }
 
   private async state(key: string): Promise<number> {
-    const [row] = await queryRows<{ v: number }>(this.conn, 'SELECT v FROM mirror_state WHERE k = ?', [key]);
+    const [row] = await this.conn.all<{ v: number }>('SELECT v FROM mirror_state WHERE k = ?', [key]);
     return row ? Number(row.v) : 0;
   }
 
@@ -206,23 +149,7 @@ export class Mirror {
       await this.duck.write(async () => {
         if (catalogChanged) {
           for (const [table, cols] of CATALOG_TABLES) await this.copyTable(table, cols);
-          const fields = await queryRows<{
-            benchmark_id: number;
-            name: string;
-            col: number | null;
-            type: string;
-            label: string;
-          }>(this.conn, 'SELECT benchmark_id, name, col, type, label FROM benchmark_fields');
-          const ids = (await queryRows<{ id: number }>(this.conn, 'SELECT id FROM benchmarks')).map(
-            (b) => b.id,
-          );
-          for (const id of ids) {
-            await rebuildMetaTable(
-              this.conn,
-              id,
-              fields.filter((f) => f.benchmark_id === id).map((f) => ({ ...f, type: f.type as never })),
-            );
-          }
+          await this.duck.rebuildAllMetaTables();
           await this.setState('catalog_copied', 1);
           stats.catalogCopied = true;
         }
@@ -343,8 +270,7 @@ export class Mirror {
     const perRun =
       'run_id, COUNT(*) AS n, CAST(SUM(id) AS CHAR) AS s FROM results WHERE id <= ? GROUP BY run_id';
     const [mysqlRows] = await this.pool.query(`SELECT ${perRun}`, [seen]);
-    const duckRows = await queryRows<{ run_id: number; n: number; s: string }>(
-      this.conn,
+    const duckRows = await this.conn.all<{ run_id: number; n: number; s: string }>(
       `SELECT ${perRun.replace('AS CHAR', 'AS VARCHAR')}`,
       [seen],
     );
@@ -374,7 +300,7 @@ export class Mirror {
     const inMysql = new Set((idRows as [number][]).map((r) => Number(r[0])));
     const inDuck = new Set(
       (
-        await queryRows<{ id: number }>(this.conn, 'SELECT id FROM results WHERE run_id = ? AND id <= ?', [
+        await this.conn.all<{ id: number }>('SELECT id FROM results WHERE run_id = ? AND id <= ?', [
           runId,
           upTo,
         ])
@@ -398,8 +324,7 @@ export class Mirror {
     for (let i = 0; i < extra.length; i += REPAIR_CHUNK) {
       const part = extra.slice(i, i + REPAIR_CHUNK);
       n += Number(
-        (await this.conn.run(`DELETE FROM results WHERE id IN (${part.map(() => '?').join(', ')})`, part))
-          .rowsChanged,
+        await this.conn.run(`DELETE FROM results WHERE id IN (${part.map(() => '?').join(', ')})`, part),
       );
     }
     return n;
@@ -427,7 +352,7 @@ export class Mirror {
     ];
     for (const [, sql] of queries) {
       const [m] = await this.pool.query({ sql: sql('CHAR'), rowsAsArray: true });
-      const d = (await this.conn.runAndReadAll(sql('VARCHAR'))).getRows();
+      const d = (await this.conn.all<Record<string, unknown>>(sql('VARCHAR'))).map((r) => Object.values(r));
       const canon = (rows: unknown[][]) =>
         rows
           .map((r) => JSON.stringify(r.map((v) => (v === null || v === undefined ? null : String(v)))))
@@ -443,7 +368,7 @@ export class Mirror {
     const [[{ maxId }]] = (await this.pool.query(
       'SELECT COALESCE(MAX(id), 0) AS maxId FROM results',
     )) as unknown as [[{ maxId: number }]];
-    const [row] = await queryRows<{ n: number }>(this.conn, 'SELECT COALESCE(MAX(id), 0) AS n FROM results');
+    const [row] = await this.conn.all<{ n: number }>('SELECT COALESCE(MAX(id), 0) AS n FROM results');
     return {
       rows: Math.max(0, Number(maxId) - Number(row?.n ?? 0)),
       seconds: this.lastSyncAt ? (Date.now() - this.lastSyncAt) / 1000 : Number.POSITIVE_INFINITY,
@@ -483,8 +408,7 @@ export class Mirror {
     // With no row above `from` in DuckDB yet (a fresh mirror, or a catch-up past everything), the scan
     // is the only source of these ids and yields each once: no anti-join against what the scan itself
     // appended (which made every chunk's INSERT slower than the one before). We hold the write lock.
-    const [above] = await queryRows<{ n: number }>(
-      this.conn,
+    const [above] = await this.conn.all<{ n: number }>(
       'SELECT count(*) AS n FROM results WHERE id > ? AND id <= ?',
       [from, to],
     );
@@ -539,10 +463,7 @@ export class Mirror {
     });
     const have = new Set(
       (
-        await queryRows<{ id: number }>(this.conn, 'SELECT id FROM results WHERE id > ? AND id <= ?', [
-          from,
-          to,
-        ])
+        await this.conn.all<{ id: number }>('SELECT id FROM results WHERE id > ? AND id <= ?', [from, to])
       ).map((r) => Number(r.id)),
     );
     const missing = (idRows as [number][]).map((r) => Number(r[0])).filter((id) => !have.has(id));
@@ -588,7 +509,7 @@ export class Mirror {
            SELECT ${names}, current_timestamp FROM ${readCsvExpr(RESULT_COLS)} s`,
           [file],
         );
-    return Number(r.rowsChanged);
+    return r;
   }
 
   /** Replaces a small DuckDB table with MySQL's copy. */

@@ -1,7 +1,8 @@
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type mysql from 'mysql2/promise';
-import { AppError, errors } from '../../core/errors.ts';
-import { queryRows } from '../../store/duckdb/connection.ts';
+import { AppError, errors } from '../core/errors.ts';
+import { queryRows } from './duckdb/connection.ts';
+import type { DuckDbStore } from './duckdb/duckdb-store.ts';
 
 export interface Engine {
   readonly name: 'duckdb' | 'mysql';
@@ -9,7 +10,8 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-/** Read connections over the server's DuckDB instance; a query past its time limit is interrupted. */
+/** The read engines the analysis runs its SQL on, each with a statement time limit. */
+/** Read connections over the server's DuckDB file; a query past its time limit is interrupted. */
 export class DuckDbEngine implements Engine {
   readonly name = 'duckdb' as const;
   private readonly idle: DuckDBConnection[] = [];
@@ -18,10 +20,10 @@ export class DuckDbEngine implements Engine {
 
   private constructor(private readonly size: number) {}
 
-  static async create(instance: DuckDBInstance, size = 4): Promise<DuckDbEngine> {
+  static async create(store: DuckDbStore, size = 4): Promise<DuckDbEngine> {
     const e = new DuckDbEngine(size);
     for (let i = 0; i < size; i++) {
-      const c = await instance.connect();
+      const c = await store.connect();
       e.all.push(c);
       e.idle.push(c);
     }

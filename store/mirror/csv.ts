@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Db } from '../db.ts';
+import type { Column } from '../schema.ts';
 
 /**
  * Moving rows from MySQL to DuckDB as CSV text: MySQL renders each row as one CSV line
@@ -7,29 +8,23 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  * and DuckDB's C++ CSV reader parses them. Parsing a dozen typed columns per row in JS was the
  * mirror's bottleneck.
  */
-export type ColumnKind = 'int' | 'bigint' | 'tinyint' | 'float' | 'bool' | 'text' | 'ts';
-export type CsvColumn = readonly [name: string, kind: ColumnKind];
+/** A column as the CSV transport needs it: its name and DuckDB type (store/schema.ts). */
+export type CsvColumn = Pick<Column, 'name' | 'duckdb'>;
 
-const DUCK_TYPE: Record<ColumnKind, string> = {
-  int: 'INTEGER',
-  bigint: 'BIGINT',
-  tinyint: 'UTINYINT',
-  float: 'DOUBLE',
-  bool: 'BOOLEAN',
-  text: 'VARCHAR',
-  ts: 'TIMESTAMP',
-};
+/** JSON travels as its text: read_csv parses no JSON type. */
+const readType = (c: CsvColumn): string => (c.duckdb === 'JSON' ? 'VARCHAR' : c.duckdb);
 
 /**
  * The MySQL expression rendering a row as one CSV line: NULL is an empty unquoted field, text
  * is quoted with doubled quotes. Column names come from constant lists, never from input.
  */
 export function csvLineExpr(columns: readonly CsvColumn[]): string {
-  const parts = columns.map(([name, kind]) => {
-    switch (kind) {
-      case 'text':
+  const parts = columns.map(({ name, duckdb }) => {
+    switch (duckdb) {
+      case 'VARCHAR':
+      case 'JSON':
         return `IF(${name} IS NULL, '', CONCAT('"', REPLACE(${name}, '"', '""'), '"'))`;
-      case 'ts':
+      case 'TIMESTAMP':
         return `IF(${name} IS NULL, '', DATE_FORMAT(${name}, '%Y-%m-%d %H:%i:%s.%f'))`;
       default:
         return `IFNULL(${name}, '')`;
@@ -40,7 +35,7 @@ export function csvLineExpr(columns: readonly CsvColumn[]): string {
 
 /** DuckDB's read_csv over a file of such lines, as a table expression with the columns typed. */
 export function readCsvExpr(columns: readonly CsvColumn[]): string {
-  const cols = columns.map(([name, kind]) => `'${name}': '${DUCK_TYPE[kind]}'`).join(', ');
+  const cols = columns.map((c) => `'${c.name}': '${readType(c)}'`).join(', ');
   return `read_csv(?, header = false, auto_detect = false, quote = '"', escape = '"', nullstr = '',
     allow_quoted_nulls = false, new_line = '\\n', columns = {${cols}})`;
 }
@@ -52,12 +47,12 @@ export function writeLines(file: string, lines: readonly unknown[]): void {
 
 /** Replaces a DuckDB table's rows with the CSV file's. */
 export async function replaceFromCsv(
-  conn: DuckDBConnection,
+  db: Db,
   table: string,
   columns: readonly CsvColumn[],
   file: string,
 ): Promise<void> {
-  const names = columns.map((c) => c[0]).join(', ');
-  await conn.run(`DELETE FROM ${table}`);
-  await conn.run(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${readCsvExpr(columns)}`, [file]);
+  const names = columns.map((c) => c.name).join(', ');
+  await db.run(`DELETE FROM ${table}`);
+  await db.run(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${readCsvExpr(columns)}`, [file]);
 }
