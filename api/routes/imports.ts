@@ -123,29 +123,21 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
         await pipeline(body, byteLimit(ctx.config.importMaxUploadBytes), createWriteStream(file), {
           signal: abandon.signal,
         });
-        let summary: Awaited<ReturnType<typeof importFile>>;
-        try {
-          summary = await importFile(ctx.record, file, {
-            format: q.format,
-            skipInvalid: q.skip_invalid === 'true',
-            benchmark: q.benchmark,
-            model: q.model,
-            run: q.run,
-            signal: abandon.signal,
-            limits: ctx.config.importLimits,
-            maxErrors: ctx.config.importMaxErrors,
-            keepBytes: ctx.config.importKeepBytes,
-            batchSize: ctx.config.importBatchRows,
-            batchBytes: ctx.config.importBatchBytes,
-            sliceMs: SLICE_MS,
-          });
-        } catch (err) {
-          // the importers name a file they cannot read (format detection, unknown format): the caller's input
-          if (/^(cannot tell the format|unknown import format)/.test((err as Error).message)) {
-            throw errors.badRequest((err as Error).message);
-          }
-          throw err;
-        }
+        // format detection refuses a file it cannot tell with a coded error (UNKNOWN_FORMAT): the caller's input
+        const summary = await importFile(ctx.record, file, {
+          format: q.format,
+          skipInvalid: q.skip_invalid === 'true',
+          benchmark: q.benchmark,
+          model: q.model,
+          run: q.run,
+          signal: abandon.signal,
+          limits: ctx.config.importLimits,
+          maxErrors: ctx.config.importMaxErrors,
+          keepBytes: ctx.config.importKeepBytes,
+          batchSize: ctx.config.importBatchRows,
+          batchBytes: ctx.config.importBatchBytes,
+          sliceMs: SLICE_MS,
+        });
         const out = { ...summary, file: q.filename ?? basename(file) };
         ctx.metrics.importedRows.inc({ result: 'inserted' }, summary.inserted);
         ctx.metrics.importedRows.inc({ result: 'duplicate' }, summary.duplicates);
