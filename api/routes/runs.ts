@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type Config, loadConfig } from '../../core/config.ts';
+import type { Config } from '../../core/config.ts';
 import { errors } from '../../core/errors.ts';
-import type { RecordStore, RunInfo } from '../../core/store.ts';
+import type { RunInfo } from '../../core/store.ts';
 import {
   DEFAULT_BENCHMARKS_ROOT,
   listBenchmarks,
@@ -14,27 +14,25 @@ import {
 import { BenchmarkError, type BenchmarkProblem, formatProblem } from '../../ingest/benchmarks/types.ts';
 import { AbortReason } from '../../ingest/providers/classify.ts';
 import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/providers/models.ts';
-import { createProvider, type Env, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
+import { createProvider, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
 import { checkBaseUrl, UrlRefusedError } from '../../ingest/providers/url-policy.ts';
 import { planFromBenchmark } from '../../ingest/runner/from-benchmark.ts';
 import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
 import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
+import type { AppContext } from '../context.ts';
 
 export type RunPolicy = Config['runs'];
 
-export interface RunsRoutesOptions {
-  store: RecordStore;
-  /** Where API keys are read from (only the variables the policy and models.yaml allow). */
-  env: Env;
-  /** Caps and allowed URLs and key variables (core/config.ts RUN_*); default: the configuration's defaults. */
-  policy?: RunPolicy;
-  /** Default: models.yaml in the working directory. */
-  modelsFile?: string;
-  /** Default: the bundled benchmarks folder. */
-  benchmarksRoot?: string;
-}
+/**
+ * What the runs routes read of the server's context: where results go (`record`), the RUN_* policy and
+ * the environment API keys come from (`config`). `files` points them at another models.yaml and
+ * benchmarks folder (default: models.yaml in the working directory, the bundled benchmarks).
+ */
+export type RunsContext = Pick<AppContext, 'record' | 'config'> & {
+  files?: { models?: string; benchmarks?: string };
+};
 
 const posInt = z.number().int().min(1);
 const SLUG = /^[a-z0-9][a-z0-9._-]*$/;
@@ -101,10 +99,10 @@ function publicProblems(list: BenchmarkProblem[], dir: string, slug: string): Be
  * GET /runs/:id reports one; POST /runs/:id/cancel stops one (paused, resumable); DELETE removes a run
  * or a benchmark's runs with their results. Runs in flight are paused cleanly when the server closes.
  */
-export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesOptions) {
-  const { store, env } = opts;
-  const policy = opts.policy ?? loadConfig({}).runs;
-  const root = opts.benchmarksRoot ?? DEFAULT_BENCHMARKS_ROOT;
+export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsContext }) {
+  const store = ctx.record;
+  const { env, runs: policy } = ctx.config;
+  const root = ctx.files?.benchmarks ?? DEFAULT_BENCHMARKS_ROOT;
   const active = new Map<number, Active>();
 
   app.addHook('onClose', async () => {
@@ -169,7 +167,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
       }
       let models: ModelDef[];
       try {
-        models = await loadModels(opts.modelsFile ?? 'models.yaml');
+        models = await loadModels(ctx.files?.models ?? 'models.yaml');
       } catch (err) {
         if (err instanceof ModelsFileError) throw errors.badRequest(err.message);
         throw err;
