@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { OUTCOMES } from '../../core/types.ts';
 import { readItemResults } from '../../store/item-results.ts';
 import type { AppContext } from '../context.ts';
+import { problems } from './problem.ts';
 
 const Params = z.strictObject({
   benchmark: z.string().min(1).max(191),
@@ -82,7 +83,7 @@ export async function resultRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           'paginated (limit, offset, next_offset). Read from the system of record (MySQL when configured).',
         params: Params,
         querystring: Query,
-        response: { 200: ItemResultsResponse },
+        response: { 200: ItemResultsResponse, ...problems(400, 404) },
       },
     },
     async (req) =>

@@ -22,6 +22,7 @@ import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-be
 import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
 import type { AppContext } from '../context.ts';
+import { problems } from './problem.ts';
 
 export type RunPolicy = Config['runs'];
 
@@ -77,8 +78,6 @@ const ListQuery = z.strictObject({
 });
 
 const RunDetail = RunViewSchema.extend({ config: z.unknown() });
-const Problem = z.object({ error: z.string(), message: z.string(), details: z.unknown() });
-const problems = { 400: Problem, 404: Problem, 409: Problem };
 
 interface Active {
   controller: AbortController;
@@ -143,8 +142,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
         body: StartRun,
         response: {
           202: z.object({ id: z.number(), label: z.string(), status: z.string(), url: z.string() }),
-          ...problems,
-          503: Problem,
+          ...problems(400, 404, 409, 503),
         },
       },
     },
@@ -340,7 +338,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
             limit: z.number(),
             offset: z.number(),
           }),
-          ...problems,
+          ...problems(400, 404, 409),
         },
       },
     },
@@ -362,7 +360,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
       schema: {
         summary: 'A run: status, progress counts, accuracy so far, and the reason it stopped',
         params: RunId,
-        response: { 200: RunDetail, ...problems },
+        response: { 200: RunDetail, ...problems(400, 404, 409) },
       },
     },
     async (req) => {
@@ -378,7 +376,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
         summary:
           'Stops a run this server is running: requests in flight finish (up to the grace period), then the run is paused (resume it with resume: id); answers once it has stopped',
         params: RunId,
-        response: { 200: RunViewSchema, ...problems },
+        response: { 200: RunViewSchema, ...problems(400, 404, 409) },
       },
     },
     async (req) => {
@@ -418,7 +416,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
               label: z.string(),
             }),
           }),
-          ...problems,
+          ...problems(400, 404, 409),
         },
       },
     },
@@ -439,7 +437,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
         params: z.strictObject({ benchmark: z.string().min(1).max(191) }),
         response: {
           200: z.object({ benchmark: z.string(), runs_deleted: z.number(), run_ids: z.array(z.number()) }),
-          ...problems,
+          ...problems(400, 404, 409),
         },
       },
     },
