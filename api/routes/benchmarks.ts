@@ -9,7 +9,7 @@ import { allFieldValues, nextLevelOptions } from '../analysis/metadata.ts';
 import { FIELD_NAME } from '../analysis/request.ts';
 import { resolveBenchmark, resolveField, resolveFilters } from '../analysis/resolve.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from './problem.ts';
+import { MetaValueSchema, problems } from './schemas.ts';
 
 const Params = z.strictObject({ benchmark: z.string().min(1).max(191) });
 const filterValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -25,7 +25,6 @@ const OptionsBody = z
     path: ['level2_values'],
   });
 
-const MetaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const notGroupable = z.string().optional().describe('why the field cannot be a level (absent when it can)');
 const Field = z.looseObject({
   name: z.string(),
@@ -44,7 +43,7 @@ const FieldValues = z.object({
   distinct: z.number().int().nullable(),
   nulls: z.number().int().nullable(),
   values: z
-    .array(z.object({ value: MetaValue, count: z.number().int() }))
+    .array(z.object({ value: MetaValueSchema, count: z.number().int() }))
     .describe('with item counts, most frequent first; capped says whether some were left out'),
   capped: z.boolean(),
 });

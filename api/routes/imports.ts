@@ -11,7 +11,7 @@ import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
 import { makeScratchDir } from '../../ingest/scratch.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from './problem.ts';
+import { problems } from './schemas.ts';
 import { fileNameFor, UPLOAD_TYPES } from './upload-name.ts';
 
 const Query = z.strictObject({

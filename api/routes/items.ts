@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FIELD_NAME } from '../analysis/request.ts';
 import { analyzeItems } from '../compare/items.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from './problem.ts';
+import { MetaValueSchema, problems } from './schemas.ts';
 
 const Params = z.strictObject({ benchmark: z.string().min(1).max(191) });
 const Query = z.strictObject({
@@ -26,7 +26,6 @@ const Query = z.strictObject({
   engine: z.enum(['duckdb', 'mysql']).default('duckdb'),
 });
 
-const MetaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const Flag = z.enum(['all_fail', 'all_pass', 'inverted']);
 const nullableNumber = z.number().nullable();
 const ItemsAnswer = z.looseObject({
@@ -52,7 +51,7 @@ const ItemsAnswer = z.looseObject({
       field: z.string(),
       groups: z.array(
         z.looseObject({
-          value: MetaValue,
+          value: MetaValueSchema,
           items: z.number().int(),
           suspect: z.number().int().describe('all_fail or inverted items'),
           suspect_share: z.number(),
@@ -75,7 +74,7 @@ const ItemsAnswer = z.looseObject({
       rasch_difficulty: nullableNumber,
       rasch_difficulty_se: nullableNumber,
       flags: z.array(Flag),
-      metadata: z.record(z.string(), MetaValue),
+      metadata: z.record(z.string(), MetaValueSchema),
     }),
   ),
   rasch: z.looseObject({

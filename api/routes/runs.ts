@@ -22,7 +22,7 @@ import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-be
 import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from './problem.ts';
+import { problems } from './schemas.ts';
 
 export type RunPolicy = Config['runs'];
 

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TRENDS_DATE, trends } from '../compare/trends.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from './problem.ts';
+import { problems } from './schemas.ts';
 
 const Query = z.strictObject({
   benchmark: z.string().min(1).max(191),

@@ -1,3 +1,4 @@
+/** Schemas several routes' answers share. */
 import { z } from 'zod';
 
 /** The body of every error answer (api/errors.ts): `error` is a code of core/errors.ts ERROR_CODES. */
@@ -15,3 +16,6 @@ export const Problem = z
 export function problems<S extends number>(...statuses: S[]): Record<S, typeof Problem> {
   return Object.fromEntries(statuses.map((s) => [s, Problem])) as Record<S, typeof Problem>;
 }
+
+/** A metadata value as answers carry it (core/types.ts MetaValue). */
+export const MetaValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
