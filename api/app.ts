@@ -6,17 +6,37 @@ import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { benchmarkRoutes } from './routes/benchmarks.ts';
+import { compareRoutes } from './routes/compare.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
+import { itemRoutes } from './routes/items.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { resultRoutes } from './routes/results.ts';
+import { runsRoutes } from './routes/runs.ts';
+import { trendRoutes } from './routes/trends.ts';
 import { installSecurity } from './security.ts';
 import { VERSION } from './version.ts';
 
 export interface BuildOptions {
   logger?: boolean;
-  /** Extra route plugins (runs, compare, …) registered with the same context. */
-  plugins?: ((app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>)[];
 }
+
+/** A route plugin: every one takes the server's context, and nothing else. */
+export type RoutePlugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>;
+
+/** Every route of the API; buildApp registers each with the context. */
+export const ROUTES: readonly RoutePlugin[] = [
+  healthRoutes,
+  metricsRoutes,
+  benchmarkRoutes,
+  analysisRoutes,
+  importRoutes,
+  compareRoutes,
+  itemRoutes,
+  trendRoutes,
+  runsRoutes,
+  resultRoutes,
+];
 
 /** The composition root: builds the app over an opened context, without listening. */
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -53,15 +73,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const plugin of [
-    healthRoutes,
-    metricsRoutes,
-    benchmarkRoutes,
-    analysisRoutes,
-    importRoutes,
-    ...(opts.plugins ?? []),
-  ]) {
-    await app.register(plugin, { ctx });
-  }
+  for (const plugin of ROUTES) await app.register(plugin, { ctx });
   return app;
 }

@@ -5,7 +5,6 @@ import { cleanStaleScratch } from '../ingest/scratch.ts';
 import { buildApp } from './app.ts';
 import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
-import { extraPlugins } from './plugins.ts';
 import { localUrl, removeServerFile, writeServerFile } from './server-file.ts';
 
 /** Entry point: parse the environment, open the stores, load demo data on first start, listen. */
@@ -27,7 +26,7 @@ async function main() {
     const n = await loadDemoData(ctx.record, (m) => console.log(m));
     if (n > 0) await ctx.syncMirror();
   }
-  const app = await buildApp(ctx, { logger: true, plugins: await extraPlugins() });
+  const app = await buildApp(ctx, { logger: true });
   if (removed.length > 0)
     app.log.info(`removed ${removed.length} scratch folder(s) of stopped processes: ${removed.join(', ')}`);
   let closing = false;

@@ -11,7 +11,6 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../api/app.ts';
 import { openContext } from '../api/context.ts';
-import { extraPlugins } from '../api/plugins.ts';
 import { loadConfig } from '../core/config.ts';
 import { plan } from './generate.ts';
 
@@ -27,7 +26,7 @@ if (!existsSync(`${file}.done`)) {
 const ctx = await openContext(loadConfig({ DUCKDB_PATH: file, DEMO_DATA: 'off', ROW_CAP: '1000000' }), {
   mirrorLoop: false,
 });
-const app = await buildApp(ctx, { plugins: await extraPlugins() });
+const app = await buildApp(ctx);
 const view = await ctx.analysis.catalog();
 const bench = 'gen-knowledge';
 const b = view.benchmarks.get(bench)!;

@@ -9,6 +9,7 @@ import { allFieldValues, nextLevelOptions } from '../analysis/metadata.ts';
 import { FIELD_NAME } from '../analysis/request.ts';
 import { resolveBenchmark, resolveField, resolveFilters } from '../analysis/resolve.ts';
 import type { AppContext } from '../context.ts';
+import { MetaValueSchema, problems } from './schemas.ts';
 
 const Params = z.strictObject({ benchmark: z.string().min(1).max(191) });
 const filterValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -23,6 +24,52 @@ const OptionsBody = z
     message: 'level2_values needs level2',
     path: ['level2_values'],
   });
+
+const notGroupable = z.string().optional().describe('why the field cannot be a level (absent when it can)');
+const Field = z.looseObject({
+  name: z.string(),
+  type: z.string(),
+  label: z.string(),
+  groupable: z.boolean(),
+  reason: notGroupable,
+});
+// exactly FieldValues' fields (api/analysis/metadata.ts): an object schema of its own, so nothing is stripped
+const FieldValues = z.object({
+  name: z.string(),
+  type: z.string(),
+  label: z.string(),
+  groupable: z.boolean(),
+  reason: notGroupable,
+  distinct: z.number().int().nullable(),
+  nulls: z.number().int().nullable(),
+  values: z
+    .array(z.object({ value: MetaValueSchema, count: z.number().int() }))
+    .describe('with item counts, most frequent first; capped says whether some were left out'),
+  capped: z.boolean(),
+});
+const BenchmarkList = z.looseObject({
+  benchmarks: z.array(
+    z.looseObject({
+      benchmark: z.string(),
+      version: z.string(),
+      task: z.string().nullable(),
+      cluster_field: z.string().nullable(),
+      items: z.number().int(),
+      models: z.number().int().describe('models with results'),
+      runs: z.number().int(),
+      results: z.number().int(),
+      model_names: z.array(z.string()),
+      metadata: z.array(Field),
+    }),
+  ),
+});
+const Metadata = z.looseObject({ benchmark: z.string(), fields: z.array(FieldValues) });
+const Options = z.looseObject({
+  benchmark: z.string(),
+  level: z.number().int().describe('the level these fields can fill'),
+  chosen: z.array(z.looseObject({ field: z.string(), values: z.array(z.string()).nullable() })),
+  fields: z.array(FieldValues),
+});
 
 export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -39,7 +86,12 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
 
   r.get(
     '/benchmarks',
-    { schema: { summary: 'Benchmarks with item, model, run and result counts and metadata fields' } },
+    {
+      schema: {
+        summary: 'Benchmarks with item, model, run and result counts and metadata fields',
+        response: { 200: BenchmarkList },
+      },
+    },
     async () =>
       cached('list', async () => {
         const view = await ctx.analysis.catalog();
@@ -83,6 +135,7 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
       schema: {
         summary: 'Every metadata field with type, distinct and null counts, and its values with item counts',
         params: Params,
+        response: { 200: Metadata, ...problems(400, 404) },
       },
     },
     async (req) =>
@@ -101,6 +154,7 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
           'Fields usable at the next level once level1 (and optionally its values, and level2) are chosen',
         params: Params,
         body: OptionsBody,
+        response: { 200: Options, ...problems(400, 404) },
       },
     },
     async (req) => {

@@ -11,6 +11,7 @@ import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
 import { makeScratchDir } from '../../ingest/scratch.ts';
 import type { AppContext } from '../context.ts';
+import { problems } from './schemas.ts';
 import { fileNameFor, UPLOAD_TYPES } from './upload-name.ts';
 
 const Query = z.strictObject({
@@ -28,6 +29,31 @@ const Query = z.strictObject({
   benchmark: z.string().min(1).max(191).optional(),
   model: z.string().min(1).max(191).optional(),
   run: z.string().min(1).max(191).optional(),
+});
+
+const RecordError = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  field: z.string(),
+  message: z.string(),
+});
+const ImportSummary = z.looseObject({
+  file: z.string(),
+  format: z.enum(IMPORT_FORMATS as [ImportFormat, ...ImportFormat[]]),
+  rows: z.number().int().describe('valid records read'),
+  inserted: z.number().int(),
+  duplicates: z.number().int().describe('records whose (run, item, sample) was already stored'),
+  skipped: z.number().int().describe('invalid records left out (skip_invalid=true)'),
+  runs: z.number().int(),
+  benchmarks: z.number().int(),
+  models: z.number().int(),
+  errors: z.array(RecordError).describe('the first invalid records (all of them counted in errorCount)'),
+  errorCount: z.number().int(),
+  stoppedEarly: z.boolean(),
+  read: z.number().int(),
+  reread: z.boolean(),
+  committed: z.boolean(),
+  elapsedMs: z.number(),
 });
 
 /** An import arriving while IMPORT_CONCURRENCY run waits this long for one to end, then gets a 503. */
@@ -99,6 +125,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           '415 for other types; 503 with Retry-After when IMPORT_CONCURRENCY imports are running. A client that ' +
           'disconnects while the file is uploaded or written abandons the import: nothing of it is kept.',
         querystring: Query,
+        response: { 200: ImportSummary, ...problems(400, 413, 415, 503) },
       },
     },
     async (req, reply) => {
@@ -123,29 +150,21 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
         await pipeline(body, byteLimit(ctx.config.importMaxUploadBytes), createWriteStream(file), {
           signal: abandon.signal,
         });
-        let summary: Awaited<ReturnType<typeof importFile>>;
-        try {
-          summary = await importFile(ctx.record, file, {
-            format: q.format,
-            skipInvalid: q.skip_invalid === 'true',
-            benchmark: q.benchmark,
-            model: q.model,
-            run: q.run,
-            signal: abandon.signal,
-            limits: ctx.config.importLimits,
-            maxErrors: ctx.config.importMaxErrors,
-            keepBytes: ctx.config.importKeepBytes,
-            batchSize: ctx.config.importBatchRows,
-            batchBytes: ctx.config.importBatchBytes,
-            sliceMs: SLICE_MS,
-          });
-        } catch (err) {
-          // the importers name a file they cannot read (format detection, unknown format): the caller's input
-          if (/^(cannot tell the format|unknown import format)/.test((err as Error).message)) {
-            throw errors.badRequest((err as Error).message);
-          }
-          throw err;
-        }
+        // format detection refuses a file it cannot tell with a coded error (UNKNOWN_FORMAT): the caller's input
+        const summary = await importFile(ctx.record, file, {
+          format: q.format,
+          skipInvalid: q.skip_invalid === 'true',
+          benchmark: q.benchmark,
+          model: q.model,
+          run: q.run,
+          signal: abandon.signal,
+          limits: ctx.config.importLimits,
+          maxErrors: ctx.config.importMaxErrors,
+          keepBytes: ctx.config.importKeepBytes,
+          batchSize: ctx.config.importBatchRows,
+          batchBytes: ctx.config.importBatchBytes,
+          sliceMs: SLICE_MS,
+        });
         const out = { ...summary, file: q.filename ?? basename(file) };
         ctx.metrics.importedRows.inc({ result: 'inserted' }, summary.inserted);
         ctx.metrics.importedRows.inc({ result: 'duplicate' }, summary.duplicates);

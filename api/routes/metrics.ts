@@ -1,11 +1,17 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { mysqlPoolStats } from './health.ts';
 
 export async function metricsRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics (text exposition format)', hide: false } },
+    {
+      schema: {
+        summary: 'Prometheus metrics (text exposition format)',
+        response: { 200: z.string().describe('Prometheus text exposition format 0.0.4') },
+      },
+    },
     async (_req, reply) => {
       const m = ctx.metrics;
       const d = ctx.duckEngine.stats;

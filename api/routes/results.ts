@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { OUTCOMES } from '../../core/types.ts';
 import { readItemResults } from '../../store/item-results.ts';
 import type { AppContext } from '../context.ts';
+import { MetaValueSchema, problems } from './schemas.ts';
 
 const Params = z.strictObject({
   benchmark: z.string().min(1).max(191),
@@ -29,7 +30,6 @@ const Query = z.strictObject({
 });
 
 const nullableNumber = z.number().nullable();
-const MetaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const StoredResult = z.strictObject({
   model: z.string(),
   run: z.strictObject({ id: z.number().int(), label: z.string() }),
@@ -57,7 +57,7 @@ const ItemResultsResponse = z.strictObject({
     input_chars: nullableNumber,
     input_truncated: z.boolean(),
     reference: z.string().nullable(),
-    metadata: z.record(z.string(), MetaValue),
+    metadata: z.record(z.string(), MetaValueSchema),
   }),
   results: z.array(StoredResult),
   total: z.number().int().describe('results matching, over all pages'),
@@ -82,7 +82,7 @@ export async function resultRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           'paginated (limit, offset, next_offset). Read from the system of record (MySQL when configured).',
         params: Params,
         querystring: Query,
-        response: { 200: ItemResultsResponse },
+        response: { 200: ItemResultsResponse, ...problems(400, 404) },
       },
     },
     async (req) =>

@@ -9,7 +9,7 @@ import { answerFor } from '../../test/fake-provider/plan.ts';
 import { type FakeProvider, startFakeProvider } from '../../test/fake-provider/server.ts';
 import { tmpDir } from '../../test/helpers/tmp.ts';
 import { installErrorHandler } from '../errors.ts';
-import runsRoutes, { type RunPolicy } from './runs.ts';
+import { type RunPolicy, runsRoutes } from './runs.ts';
 
 let fake: FakeProvider;
 let app: FastifyInstance;
@@ -24,10 +24,11 @@ beforeAll(async () => {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
   await app.register(runsRoutes, {
-    store,
-    env: { FAKE_KEY: 'sk-fake' },
-    benchmarksRoot: tmp.dir,
-    modelsFile: join(tmp.dir, 'models.yaml'),
+    ctx: {
+      record: store,
+      config: { ...loadConfig({}), env: { FAKE_KEY: 'sk-fake' } },
+      files: { benchmarks: tmp.dir, models: join(tmp.dir, 'models.yaml') },
+    },
   });
 });
 afterAll(async () => {
@@ -176,12 +177,17 @@ async function appWith(policy: Partial<RunPolicy> = {}, s = new MemoryStore()) {
   a.setValidatorCompiler(validatorCompiler);
   a.setSerializerCompiler(serializerCompiler);
   installErrorHandler(a);
+  const config = loadConfig({});
   await a.register(runsRoutes, {
-    store: s,
-    env: { FAKE_KEY: 'sk-fake', PATH: '/usr/bin', OPENAI_API_KEY: 'sk-openai' },
-    benchmarksRoot: tmp.dir,
-    modelsFile: join(tmp.dir, 'models.yaml'),
-    policy: { ...DEFAULT_POLICY, ...policy },
+    ctx: {
+      record: s,
+      config: {
+        ...config,
+        env: { FAKE_KEY: 'sk-fake', PATH: '/usr/bin', OPENAI_API_KEY: 'sk-openai' },
+        runs: { ...config.runs, ...policy },
+      },
+      files: { benchmarks: tmp.dir, models: join(tmp.dir, 'models.yaml') },
+    },
   });
   return a;
 }

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type Config, loadConfig } from '../../core/config.ts';
+import type { Config } from '../../core/config.ts';
 import { errors } from '../../core/errors.ts';
-import type { RecordStore, RunInfo } from '../../core/store.ts';
+import type { RunInfo } from '../../core/store.ts';
 import {
   DEFAULT_BENCHMARKS_ROOT,
   listBenchmarks,
@@ -14,27 +14,26 @@ import {
 import { BenchmarkError, type BenchmarkProblem, formatProblem } from '../../ingest/benchmarks/types.ts';
 import { AbortReason } from '../../ingest/providers/classify.ts';
 import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/providers/models.ts';
-import { createProvider, type Env, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
+import { createProvider, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
 import { checkBaseUrl, UrlRefusedError } from '../../ingest/providers/url-policy.ts';
 import { planFromBenchmark } from '../../ingest/runner/from-benchmark.ts';
 import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
 import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
+import type { AppContext } from '../context.ts';
+import { problems } from './schemas.ts';
 
 export type RunPolicy = Config['runs'];
 
-export interface RunsRoutesOptions {
-  store: RecordStore;
-  /** Where API keys are read from (only the variables the policy and models.yaml allow). */
-  env: Env;
-  /** Caps and allowed URLs and key variables (core/config.ts RUN_*); default: the configuration's defaults. */
-  policy?: RunPolicy;
-  /** Default: models.yaml in the working directory. */
-  modelsFile?: string;
-  /** Default: the bundled benchmarks folder. */
-  benchmarksRoot?: string;
-}
+/**
+ * What the runs routes read of the server's context: where results go (`record`), the RUN_* policy and
+ * the environment API keys come from (`config`). `files` points them at another models.yaml and
+ * benchmarks folder (default: models.yaml in the working directory, the bundled benchmarks).
+ */
+export type RunsContext = Pick<AppContext, 'record' | 'config'> & {
+  files?: { models?: string; benchmarks?: string };
+};
 
 const posInt = z.number().int().min(1);
 const SLUG = /^[a-z0-9][a-z0-9._-]*$/;
@@ -79,8 +78,6 @@ const ListQuery = z.strictObject({
 });
 
 const RunDetail = RunViewSchema.extend({ config: z.unknown() });
-const Problem = z.object({ error: z.string(), message: z.string(), details: z.unknown() });
-const problems = { 400: Problem, 404: Problem, 409: Problem };
 
 interface Active {
   controller: AbortController;
@@ -101,10 +98,10 @@ function publicProblems(list: BenchmarkProblem[], dir: string, slug: string): Be
  * GET /runs/:id reports one; POST /runs/:id/cancel stops one (paused, resumable); DELETE removes a run
  * or a benchmark's runs with their results. Runs in flight are paused cleanly when the server closes.
  */
-export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesOptions) {
-  const { store, env } = opts;
-  const policy = opts.policy ?? loadConfig({}).runs;
-  const root = opts.benchmarksRoot ?? DEFAULT_BENCHMARKS_ROOT;
+export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsContext }) {
+  const store = ctx.record;
+  const { env, runs: policy } = ctx.config;
+  const root = ctx.files?.benchmarks ?? DEFAULT_BENCHMARKS_ROOT;
   const active = new Map<number, Active>();
 
   app.addHook('onClose', async () => {
@@ -145,8 +142,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
         body: StartRun,
         response: {
           202: z.object({ id: z.number(), label: z.string(), status: z.string(), url: z.string() }),
-          ...problems,
-          503: Problem,
+          ...problems(400, 404, 409, 503),
         },
       },
     },
@@ -169,7 +165,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
       }
       let models: ModelDef[];
       try {
-        models = await loadModels(opts.modelsFile ?? 'models.yaml');
+        models = await loadModels(ctx.files?.models ?? 'models.yaml');
       } catch (err) {
         if (err instanceof ModelsFileError) throw errors.badRequest(err.message);
         throw err;
@@ -342,7 +338,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
             limit: z.number(),
             offset: z.number(),
           }),
-          ...problems,
+          ...problems(400, 404, 409),
         },
       },
     },
@@ -364,7 +360,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
       schema: {
         summary: 'A run: status, progress counts, accuracy so far, and the reason it stopped',
         params: RunId,
-        response: { 200: RunDetail, ...problems },
+        response: { 200: RunDetail, ...problems(400, 404, 409) },
       },
     },
     async (req) => {
@@ -380,7 +376,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
         summary:
           'Stops a run this server is running: requests in flight finish (up to the grace period), then the run is paused (resume it with resume: id); answers once it has stopped',
         params: RunId,
-        response: { 200: RunViewSchema, ...problems },
+        response: { 200: RunViewSchema, ...problems(400, 404, 409) },
       },
     },
     async (req) => {
@@ -420,7 +416,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
               label: z.string(),
             }),
           }),
-          ...problems,
+          ...problems(400, 404, 409),
         },
       },
     },
@@ -441,7 +437,7 @@ export default async function runsRoutes(app: FastifyInstance, opts: RunsRoutesO
         params: z.strictObject({ benchmark: z.string().min(1).max(191) }),
         response: {
           200: z.object({ benchmark: z.string(), runs_deleted: z.number(), run_ids: z.array(z.number()) }),
-          ...problems,
+          ...problems(400, 404, 409),
         },
       },
     },

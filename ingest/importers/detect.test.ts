@@ -61,6 +61,8 @@ describe('detectFormat on real files', () => {
     const json = join(dir, 'other.json');
     writeFileSync(json, '{"a": 1}');
     await expect(detectFormat(json)).rejects.toThrow(/supported formats/);
+    // a coded error, so callers (the import route, the CLI) need not read its text
+    await expect(detectFormat(json)).rejects.toMatchObject({ code: 'UNKNOWN_FORMAT', statusCode: 400 });
   });
 });
 
@@ -74,6 +76,7 @@ describe('importerFor', () => {
       'unknown import format "helm"; valid formats: canonical, lm-eval, inspect, promptfoo',
     );
     expect(() => importerFor('toString')).toThrow(/unknown import format/);
+    expect(() => importerFor('helm')).toThrow(expect.objectContaining({ code: 'UNKNOWN_FORMAT' }));
   });
 });
 

@@ -105,6 +105,8 @@ export async function openDuckDbInstance(path: string): Promise<DuckDBInstance> 
     return await DuckDBInstance.create(path);
   } catch (err) {
     const msg = (err as Error).message;
+    // DuckDB's node API gives a held file lock no code of its own, only its text ("Could not set lock on
+    // file"): read at the boundary of the foreign library, and turned into a coded error at once
     if (/lock/i.test(msg)) throw errors.duckdbLocked(path, err);
     throw err;
   }

@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
-import { compareRoutes } from '../../api/routes/compare.ts';
 import { loadConfig } from '../../core/config.ts';
 import { importFile } from '../../ingest/import-file.ts';
 import { createTestDatabase } from '../helpers/mysql.ts';
@@ -39,7 +38,7 @@ describe('POST /compare gives the same answer on DuckDB and MySQL', () => {
     );
     await importFile(ctx.record, `${tmp.dir}/three.jsonl`, { format: 'canonical' });
     await ctx.syncMirror();
-    app = await buildApp(ctx, { plugins: [compareRoutes] });
+    app = await buildApp(ctx);
   }, 180_000);
   afterAll(async () => {
     await app?.close();

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
-import { compareRoutes } from '../../api/routes/compare.ts';
 import { loadConfig } from '../../core/config.ts';
 import type { CanonicalRecord, Outcome } from '../../core/types.ts';
 import { importFile } from '../../ingest/import-file.ts';
@@ -206,7 +205,7 @@ describe('POST /compare on MMLU-Redux (real HELM answers)', () => {
       mirrorLoop: false,
     });
     await importFile(ctx.record, 'demo/mmlu-redux.jsonl.gz', { format: 'canonical' });
-    app = await buildApp(ctx, { plugins: [compareRoutes] });
+    app = await buildApp(ctx);
   }, 120_000);
   afterAll(async () => {
     await app?.close();
@@ -477,7 +476,7 @@ describe('POST /compare edge cases (hand-made data)', () => {
       }
     });
     await ctx.record.ingest(m);
-    app = await buildApp(ctx, { plugins: [compareRoutes] });
+    app = await buildApp(ctx);
   }, 60_000);
   afterAll(async () => {
     await app?.close();

@@ -243,6 +243,7 @@ describe('POST /imports', () => {
     });
     expect(odd.statusCode).toBe(400);
     expect(odd.json().message).toMatch(/cannot tell the format/);
+    expect(odd.json().error).toBe('UNKNOWN_FORMAT');
   });
 });
 

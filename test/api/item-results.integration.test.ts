@@ -9,7 +9,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { DEMO_DIR } from '../../api/demo.ts';
-import { resultRoutes } from '../../api/routes/results.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { detectFormat, importerFor } from '../../ingest/importers/detect.ts';
 import { SHARED_DATA } from '../helpers/tmp.ts';
@@ -61,7 +60,7 @@ describe.each([
   let app: FastifyInstance;
   beforeAll(async () => {
     fx = await openApiFixture({ mysql, records: await records() });
-    app = await buildApp(fx.ctx, { plugins: [resultRoutes] });
+    app = await buildApp(fx.ctx);
   });
   afterAll(async () => {
     await app?.close();

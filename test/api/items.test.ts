@@ -3,8 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
-import { itemRoutes } from '../../api/routes/items.ts';
-import { trendRoutes } from '../../api/routes/trends.ts';
 import { loadConfig } from '../../core/config.ts';
 import { MMLU_CATEGORY } from '../../ingest/benchmarks/mmlu-categories.ts';
 import { importFile } from '../../ingest/import-file.ts';
@@ -63,7 +61,7 @@ describe('items analysis and trends on MMLU-Redux', () => {
       mirrorLoop: false,
     });
     await importFile(ctx.record, 'demo/mmlu-redux.jsonl.gz', { format: 'canonical' });
-    app = await buildApp(ctx, { plugins: [itemRoutes, trendRoutes] });
+    app = await buildApp(ctx);
   }, 120_000);
   afterAll(async () => {
     await app?.close();

@@ -10,7 +10,6 @@ import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
-import { trendRoutes } from '../../api/routes/trends.ts';
 import { importFile } from '../../ingest/import-file.ts';
 import { createOpenAIProvider } from '../../ingest/providers/openai.ts';
 import { runBenchmark } from '../../ingest/runner/run-benchmark.ts';
@@ -109,7 +108,7 @@ describe.each([
     expect(run.status).toBe('completed');
     runnerWindow = [before, new Date().toISOString()];
     await fx.ctx.syncMirror();
-    app = await buildApp(fx.ctx, { plugins: [trendRoutes] });
+    app = await buildApp(fx.ctx);
   }, 60_000);
   afterAll(async () => {
     await app?.close();

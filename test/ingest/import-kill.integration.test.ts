@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { openContext } from '../../api/context.ts';
-import { extraPlugins } from '../../api/plugins.ts';
 import { loadConfig } from '../../core/config.ts';
 import { importFile } from '../../ingest/import-file.ts';
 import { createTestDatabase } from '../helpers/mysql.ts';
@@ -104,7 +103,7 @@ async function open(env: Record<string, string | undefined>) {
 async function checkServerView(env: Record<string, string | undefined>, expectedRows: number | null) {
   const ctx = await open(env);
   await ctx.syncMirror();
-  const app = await buildApp(ctx, { plugins: await extraPlugins() });
+  const app = await buildApp(ctx);
   try {
     const list = (await app.inject({ method: 'GET', url: '/benchmarks' })).json();
     const b = list.benchmarks.find((x: { benchmark: string }) => x.benchmark === 'killbench');

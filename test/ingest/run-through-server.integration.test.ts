@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { openContext } from '../../api/context.ts';
-import { extraPlugins } from '../../api/plugins.ts';
 import { loadConfig } from '../../core/config.ts';
 import { type FakeProvider, startFakeProvider } from '../fake-provider/server.ts';
 import { evalhouse } from '../helpers/cli.ts';
@@ -15,7 +14,7 @@ describe('evalhouse run while a server holds the embedded DuckDB file', () => {
     const fake = await startFakeProvider({ latencyMs: 5, answer: () => 'The answer is 42' });
     const db = `${tmp.dir}/served.duckdb`;
     const ctx = await openContext(loadConfig({ DUCKDB_PATH: db, DEMO_DATA: 'off' }), { mirrorLoop: false });
-    const app = await buildApp(ctx, { plugins: await extraPlugins() });
+    const app = await buildApp(ctx);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;
     try {
@@ -67,7 +66,7 @@ describe('evalhouse run while a server holds the embedded DuckDB file', () => {
 /** A server on the embedded DuckDB file, with the runs plugin, on a free port. */
 async function serve(db: string) {
   const ctx = await openContext(loadConfig({ DUCKDB_PATH: db, DEMO_DATA: 'off' }), { mirrorLoop: false });
-  const app = await buildApp(ctx, { plugins: await extraPlugins() });
+  const app = await buildApp(ctx);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
   return { ctx, app, env: { DUCKDB_PATH: db, PORT: String(port) } };

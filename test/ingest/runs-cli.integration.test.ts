@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { openContext } from '../../api/context.ts';
-import { extraPlugins } from '../../api/plugins.ts';
 import { loadConfig } from '../../core/config.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { startFakeProvider } from '../fake-provider/server.ts';
@@ -98,7 +97,7 @@ describe('evalhouse runs cancel with MySQL', () => {
       DEMO_DATA: 'off',
     });
     const ctx = await openContext(config, { mirrorLoop: false });
-    const app = await buildApp(ctx, { plugins: await extraPlugins() });
+    const app = await buildApp(ctx);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;
     try {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
-import { extraPlugins } from '../../api/plugins.ts';
 import { loadConfig } from '../../core/config.ts';
 import { type FakeProvider, startFakeProvider } from '../fake-provider/server.ts';
 import { createTestDatabase } from '../helpers/mysql.ts';
@@ -34,7 +33,7 @@ describe.each(['duckdb', 'mysql'] as const)('deleting runs through the API (%s s
       }),
       { mirrorLoop: false },
     );
-    const app = await buildApp(ctx, { plugins: await extraPlugins() });
+    const app = await buildApp(ctx);
     try {
       const ids: number[] = [];
       for (const label of ['a', 'b', 'c']) {

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
-import { compareRoutes } from '../../api/routes/compare.ts';
 import { loadConfig } from '../../core/config.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { importFile } from '../../ingest/import-file.ts';
@@ -64,7 +63,7 @@ for (const mode of ['duckdb', 'mysql'] as const) {
       writeFileSync(file, `${recs.map((r) => JSON.stringify(r)).join('\n')}\n`);
       summary = await importFile(ctx.record, file, { format: 'canonical' });
       await ctx.syncMirror();
-      app = await buildApp(ctx, { plugins: [compareRoutes] });
+      app = await buildApp(ctx);
     }, 60_000);
     afterAll(async () => {
       await app?.close();
