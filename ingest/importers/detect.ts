@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { errors } from '../../core/errors.ts';
 import { canonicalImporter } from './canonical.ts';
 import { inspectImporter } from './inspect.ts';
 import { DEFAULT_IMPORT_LIMITS } from './limits.ts';
@@ -71,7 +72,8 @@ export async function detectFormat(path: string): Promise<ImportFormat> {
   for (const format of DETECT_ORDER) {
     if (importers[format].detect(path, head)) return format;
   }
-  throw new Error(
+  // an ordinary mistake (a 400 over HTTP, one line on the CLI), not a bug
+  throw errors.badRequest(
     `cannot tell the format of ${basename(path)}; supported formats: ${IMPORT_FORMATS.join(', ')} ` +
       '(canonical = .jsonl/.csv, optionally .gz; lm-eval = samples_<task>_<ts>.jsonl, or a zip of an output folder; inspect = .eval or JSON log; promptfoo = -o results.json; qwen-math = Qwen2.5-Math eval output)',
   );
