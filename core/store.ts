@@ -4,7 +4,17 @@ import type { CanonicalRecord } from './types.ts';
  * `importing`: a file is being written into the run; analyses leave the run out until the whole file is
  * in (then `imported`). A run left `importing` by a killed import is completed by importing the file again.
  */
-export type RunStatus = 'created' | 'running' | 'paused' | 'failed' | 'completed' | 'imported' | 'importing';
+/** Every status a run can have (GET /runs and `evalhouse runs list` filter by any of them). */
+export const RUN_STATUSES = [
+  'created',
+  'running',
+  'paused',
+  'failed',
+  'completed',
+  'imported',
+  'importing',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunInfo {
   id: number;

@@ -244,12 +244,20 @@ type Item = { line: number; record: CanonicalRecord } | { line: number; error: R
 
 /**
  * The gate every importer's records pass: the names rule (core/names.ts: a name the API could not ask for)
- * and what the stores can hold (token counts in 32 bits), each that record's error.
+ * and what the stores can hold (token counts in 32 bits, metadata text without NUL), each that record's error.
  */
 function withNameRule(file: string, item: Item): Item {
   if (!('record' in item)) return item;
-  const bad = recordNameProblem(item.record) ?? tokensProblem(item.record);
+  const bad = recordNameProblem(item.record) ?? tokensProblem(item.record) ?? nulProblem(item.record);
   return bad ? { line: item.line, error: { file: basename(file), line: item.line, ...bad } } : item;
+}
+
+/** A metadata value with U+0000 breaks the DuckDB ENUM of its field: every analysis grouping by it was a 500. */
+function nulProblem(r: CanonicalRecord): { field: string; message: string } | null {
+  for (const [k, v] of Object.entries(r.metadata))
+    if (typeof v === 'string' && v.includes('\u0000'))
+      return { field: `metadata.${k}`, message: 'must not contain a NUL character (U+0000)' };
+  return null;
 }
 
 async function* recordsOf(items: AsyncIterable<Item>) {

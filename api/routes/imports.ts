@@ -18,7 +18,12 @@ const Query = z.strictObject({
   filename: z
     .string()
     .max(255)
-    .regex(/^[\w.\-=, ]+$/, 'a plain file name (letters, digits, . - _ = , space)')
+    .regex(
+      /^[\p{L}\p{M}\p{N}_.\-=,+@~()[\] ]+$/u,
+      'a plain file name (letters, digits, space, . - _ = , + @ ~ ( ) [ ])',
+    )
+    // the scratch file is this name plus up to 12 bytes of extension (.jsonl.gz, .gz): 255 bytes at most
+    .refine((n) => Buffer.byteLength(n) <= 240, 'at most 240 bytes (UTF-8)')
     .refine((n) => !/^[. ]*$/.test(n), 'a file name, not "." or ".."')
     .optional()
     .describe(

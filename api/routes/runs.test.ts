@@ -344,6 +344,27 @@ describe('POST /runs is not an open relay', () => {
 });
 
 describe('GET /runs, POST /runs/:id/cancel, DELETE /runs/:id, DELETE /benchmarks/:b/data', () => {
+  // a killed import leaves its runs 'importing' and GET /runs lists them so, but ?status=importing was a 400
+  it('filters by every status a run can have, importing too', async () => {
+    const s = new MemoryStore();
+    const a = await appWith({}, s);
+    try {
+      const run = await s.ensureRun({
+        benchmark: 'b',
+        model: 'm',
+        label: 'half',
+        source: 'import',
+        status: 'importing',
+      });
+      await s.ensureRun({ benchmark: 'b', model: 'm', label: 'whole', source: 'import', status: 'imported' });
+      const res = await a.inject({ method: 'GET', url: '/runs?status=importing' });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ total: 1, runs: [{ id: run.id, status: 'importing' }] });
+    } finally {
+      await a.close();
+    }
+  });
+
   it('lists, cancels (paused, resumable), refuses to delete a running run, then deletes it and its results', async () => {
     const s = new MemoryStore();
     const a = await appWith({}, s);

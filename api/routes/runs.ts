@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../core/config.ts';
 import { errors } from '../../core/errors.ts';
-import type { RunInfo } from '../../core/store.ts';
+import { RUN_STATUSES, type RunInfo } from '../../core/store.ts';
 import {
   DEFAULT_BENCHMARKS_ROOT,
   listBenchmarks,
@@ -67,12 +67,11 @@ const StartRun = z.strictObject({
 });
 
 const RunId = z.strictObject({ id: z.coerce.number().int().min(1) });
-const STATUSES = ['created', 'running', 'paused', 'failed', 'completed', 'imported'] as const;
 
 const ListQuery = z.strictObject({
   benchmark: z.string().max(191).optional(),
   model: z.string().max(191).optional(),
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });

@@ -1,5 +1,5 @@
 import type { Config } from '../../core/config.ts';
-import type { RecordStore, RunInfo, RunStatus } from '../../core/store.ts';
+import { type RecordStore, RUN_STATUSES, type RunInfo, type RunStatus } from '../../core/store.ts';
 import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.ts';
 import { filterRuns, type RunView, runView } from '../../ingest/runner/run-view.ts';
 import { openRecordStore } from '../../store/open.ts';
@@ -8,7 +8,7 @@ import { parseCommandArgs } from '../main.ts';
 import { runningServer } from '../remote.ts';
 import { causeOf } from '../remote-run.ts';
 
-const STATUSES: RunStatus[] = ['created', 'running', 'paused', 'failed', 'completed', 'imported'];
+const STATUSES: readonly RunStatus[] = RUN_STATUSES;
 
 const usage = `usage: evalhouse runs list [--benchmark B] [--model M] [--status ${STATUSES.join('|')}] [--limit N] [--json]
        evalhouse runs cancel RUN_ID

@@ -130,6 +130,30 @@ describe('POST /imports: types, names and limits (embedded DuckDB)', () => {
     }
   });
 
+  // a 255-character name plus the type's extension was a 500 (ENAMETOOLONG on the scratch file), and a
+  // file named résultats.jsonl imported locally but was refused when the CLI sent it through a server
+  it('takes Unicode file names and refuses one too long for the scratch file with a 400', async () => {
+    const uni = await post(s, `/imports?filename=${encodeURIComponent('résultats été.jsonl')}`, line(1), {
+      'content-type': 'application/x-ndjson',
+    });
+    expect(uni.statusCode, uni.body).toBe(200);
+    expect(uni.json().file).toBe('résultats été.jsonl');
+    const copy = await post(s, `/imports?filename=${encodeURIComponent('results (1).jsonl')}`, line(1), {
+      'content-type': 'application/x-ndjson',
+    });
+    expect(copy.statusCode, copy.body).toBe(200);
+    for (const [name, type] of [
+      ['a'.repeat(255), 'application/gzip'],
+      [`${'é'.repeat(200)}.jsonl`, 'application/x-ndjson'],
+    ] as const) {
+      const res = await post(s, `/imports?filename=${encodeURIComponent(name)}`, gzipSync(line(2)), {
+        'content-type': type,
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error).toBe('VALIDATION_FAILED');
+    }
+  });
+
   it('stops a file of invalid records at IMPORT_MAX_ERRORS and says so', async () => {
     const body = Array.from({ length: 5000 }, () => '{"model": 1}').join('\n');
     const res = await post(s, '/imports', body, { 'content-type': 'application/x-ndjson' });

@@ -30,6 +30,19 @@ async function closedPort(): Promise<number> {
 }
 
 describe('the CLI prints one line for an ordinary mistake', () => {
+  it('a file whose format cannot be told (was "unexpected error, a bug" with a trace)', async () => {
+    const file = `${tmp.dir}/notes.txt`;
+    writeFileSync(file, 'hello\n');
+    const r = await evalhouse(['import', file], {
+      DUCKDB_PATH: `${tmp.dir}/fmt.duckdb`,
+      EVALHOUSE_URL: NOWHERE,
+    }).done;
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.stderr).not.toMatch(/a bug/);
+    expect(r.stderr).toMatch(/cannot tell the format of notes\.txt/);
+  });
+
   it('a locked DuckDB file (an AppError from the core)', async () => {
     const db = `${tmp.dir}/held.duckdb`;
     const held = await DuckDbStore.open(db);
