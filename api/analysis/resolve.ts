@@ -2,6 +2,7 @@ import { errors } from '../../core/errors.ts';
 import type { MetadataField, MetaValue } from '../../core/types.ts';
 import { encodeValue, notGroupableReason } from '../../store/field-types.ts';
 import { type BenchView, type CatalogView, groupable } from './catalog-view.ts';
+import { MEASURE_NAMES, type MeasureName } from './measures.ts';
 import { type AnalysisRequest, levelNames } from './request.ts';
 
 /** A request after gate 2: every name resolved to ids and generated column numbers. */
@@ -16,6 +17,25 @@ export interface ResolvedQuery {
   perItem: boolean;
   passAt: number[];
   majAt: number[];
+  /** The measures to report, in catalogue order (measures.ts); absent: all of them. */
+  measures?: readonly MeasureName[];
+}
+
+/** The request's measures in catalogue order (default: all); pass_at / maj_at need their measure. */
+export function resolveMeasures(
+  req: Pick<AnalysisRequest, 'measures' | 'pass_at' | 'maj_at'>,
+): MeasureName[] {
+  if (!req.measures) return [...MEASURE_NAMES];
+  const asked = new Set(req.measures);
+  for (const [option, name] of [
+    ['pass_at', 'pass@k'],
+    ['maj_at', 'maj@k'],
+  ] as const) {
+    if (req[option] && !asked.has(name)) {
+      throw errors.badRequest(`${option} needs the measure ${name} in measures`, { measures: MEASURE_NAMES });
+    }
+  }
+  return MEASURE_NAMES.filter((n) => asked.has(n));
 }
 
 export function resolveBenchmark(view: CatalogView, slug: string): BenchView {
@@ -126,5 +146,6 @@ export function resolveAnalysis(view: CatalogView, req: AnalysisRequest): Resolv
     perItem,
     passAt: req.pass_at ?? [],
     majAt: req.maj_at ?? [],
+    measures: resolveMeasures(req),
   };
 }

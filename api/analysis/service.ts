@@ -18,6 +18,7 @@ import { AnswerCache } from './cache.ts';
 import { type CatalogView, loadCatalogView } from './catalog-view.ts';
 import { compileAggregate, compilePassHistogram, compileVotes } from './compile.ts';
 import type { Engine } from './engines.ts';
+import { MEASURE_NAMES, sqlColumns } from './measures.ts';
 import type { AnalysisRequest } from './request.ts';
 import { type ResolvedQuery, resolveAnalysis } from './resolve.ts';
 
@@ -180,8 +181,9 @@ export class AnalysisService {
     const numeric = raw.map(normalizeRow);
     const { kept, excluded } = dropNullGroups(q, numeric);
     const rows = kept.map(rowBuilder(q, view));
-    if (q.passAt.length > 0) await this.addPassAt(engine, q, rows, kept);
-    if (q.majAt.length > 0) await this.addMajAt(engine, q, rows, kept);
+    const chosen = new Set(q.measures ?? MEASURE_NAMES);
+    if (q.passAt.length > 0 && chosen.has('pass@k')) await this.addPassAt(engine, q, rows, kept);
+    if (q.majAt.length > 0 && chosen.has('maj@k')) await this.addMajAt(engine, q, rows, kept);
     const response: AnalysisResponse = {
       benchmark: q.benchmark.slug,
       levels: q.levels.map((f) => f.name),
@@ -266,6 +268,7 @@ export class AnalysisService {
   }
 }
 
+/** The numeric columns of the aggregate, pass@k and maj@k queries (sample measures: measures.ts). */
 const NUMERIC_FIELDS = [
   'model',
   'n_samples',
@@ -279,17 +282,13 @@ const NUMERIC_FIELDS = [
   'n_score',
   'sum_s',
   'sum_s2',
-  'latency_ms_p50',
-  'latency_ms_p95',
-  'tokens_in',
-  'tokens_out',
-  'cost_usd',
+  ...sqlColumns(MEASURE_NAMES),
   'c',
   'items',
   'item_id',
   'sample',
   'ok',
-] as const;
+];
 
 /** Both engines' rows as plain numbers (in place); group keys as text (ENUMs and VARCHARs alike). */
 function normalizeRow(r: RawRow): RawRow {
