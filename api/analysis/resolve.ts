@@ -127,25 +127,68 @@ export function severalPerItem(view: CatalogView, runIds: readonly number[]): bo
   return runs.some((r) => r.maxSample > 0) || [...perModel.values()].some((n) => n > 1);
 }
 
-export function resolveAnalysis(view: CatalogView, req: AnalysisRequest): ResolvedQuery {
-  const b = resolveBenchmark(view, req.benchmark);
-  const names = levelNames(req);
+/** The query over chosen runs of a benchmark, with the defaults every reader shares (no levels, filters, k). */
+export function queryOver(
+  b: BenchView,
+  runIds: number[],
+  options: { perItem: boolean } & Partial<Omit<ResolvedQuery, 'benchmark' | 'runIds'>>,
+): ResolvedQuery {
+  return {
+    benchmark: b,
+    levels: [],
+    filters: [],
+    runIds,
+    unscored: 'exclude',
+    passAt: [],
+    majAt: [],
+    ...options,
+  };
+}
+
+/** What a read request selects, by name: the one resolution step of /analysis, /compare, items and trends. */
+export interface Selection {
+  benchmark: string;
+  levels?: string[];
+  filters?: Record<string, MetaValue[]> | undefined;
+  models?: string[] | undefined;
+  runs?: (number | string)[] | undefined;
+  unscored?: 'exclude' | 'wrong';
+  passAt?: number[] | undefined;
+  majAt?: number[] | undefined;
+  measures?: readonly MeasureName[];
+  /** Averages items first even with one result per (model, item). */
+  perItem?: boolean;
+}
+
+/** Gate 2: every name of a selection resolved to ids and generated column numbers (404/400 otherwise). */
+export function resolveQuery(view: CatalogView, s: Selection): ResolvedQuery {
+  const b = resolveBenchmark(view, s.benchmark);
+  const names = s.levels ?? [];
   if (names.length > 3) throw errors.badRequest('at most 3 levels');
   if (new Set(names).size !== names.length)
     throw errors.badRequest(`levels repeat a field: ${names.join(', ')}`);
   const levels = names.map((n) => resolveField(b, n, 'level field'));
-  const filters = resolveFilters(b, req.filters);
-  const runIds = resolveRuns(view, b, req.models, req.runs);
-  const perItem = severalPerItem(view, runIds) || !!req.pass_at || !!req.maj_at;
+  const filters = resolveFilters(b, s.filters);
+  const runIds = resolveRuns(view, b, s.models, s.runs);
+  const passAt = s.passAt ?? [];
+  const majAt = s.majAt ?? [];
+  const perItem = s.perItem || severalPerItem(view, runIds) || passAt.length > 0 || majAt.length > 0;
   return {
-    benchmark: b,
-    levels,
-    filters,
-    runIds,
-    unscored: req.unscored,
-    perItem,
-    passAt: req.pass_at ?? [],
-    majAt: req.maj_at ?? [],
-    measures: resolveMeasures(req),
+    ...queryOver(b, runIds, { perItem, levels, filters, unscored: s.unscored ?? 'exclude', passAt, majAt }),
+    ...(s.measures ? { measures: s.measures } : {}),
   };
+}
+
+export function resolveAnalysis(view: CatalogView, req: AnalysisRequest): ResolvedQuery {
+  return resolveQuery(view, {
+    benchmark: req.benchmark,
+    levels: levelNames(req),
+    filters: req.filters,
+    models: req.models,
+    runs: req.runs,
+    unscored: req.unscored,
+    passAt: req.pass_at,
+    majAt: req.maj_at,
+    measures: resolveMeasures(req),
+  });
 }
