@@ -104,6 +104,15 @@ describe('the measures catalogue', () => {
     expect(() => AnalysisResponseSchema.parse({ ...body, rows: [{ ...body.rows[0], extra: 1 }] })).toThrow();
   });
 
+  it('/openapi.json documents every catalogue measure in the rows of POST /analysis', async () => {
+    const doc = (await fx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const ok = doc.paths['/analysis'].post.responses['200'].content['application/json'].schema;
+    const row = ok.properties.rows.items;
+    const scalar = MEASURE_NAMES.filter((n) => MEASURES[n].kind !== 'estimator');
+    expect(Object.keys(row.properties).sort()).toEqual(['groups', 'model', ...scalar].sort());
+    for (const name of scalar) expect(row.properties[name].description).toBe(MEASURES[name].description);
+  });
+
   it('the Arrow stream has a column per selected measure (an interval as _low/_high)', async () => {
     const arrow = (measures?: MeasureName[]) =>
       post(
