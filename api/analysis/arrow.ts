@@ -1,30 +1,23 @@
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { MEASURE_NAMES, type MeasureName, measure } from './measures.ts';
 import type { AnalysisResponse } from './service.ts';
-
-const METRICS = [
-  'n',
-  'n_items',
-  'n_samples',
-  'correct',
-  'unscored',
-  'errors',
-  'accuracy',
-  'stderr',
-  'mean_score',
-  'mean_score_stderr',
-  'latency_ms_p50',
-  'latency_ms_p95',
-  'tokens_in',
-  'tokens_out',
-  'cost_usd',
-] as const;
 
 /**
  * The rows as an Arrow IPC stream: one column per level (named after the field; `level_<name>`
- * if that collides with a metric), then the metrics, ci95 as two columns, and pass@k/maj@k columns.
+ * if that collides with a metric), then the selected measures (measures.ts) that are numbers, the intervals
+ * as two columns each (<name>_low, <name>_high), and pass@k/maj@k columns (value, <k>_stderr).
  */
-export function toArrowIpc(res: AnalysisResponse): Uint8Array {
-  const taken = new Set<string>(['model', ...METRICS, 'ci95_low', 'ci95_high']);
+export function toArrowIpc(
+  res: AnalysisResponse,
+  selected: readonly MeasureName[] = MEASURE_NAMES,
+): Uint8Array {
+  const scalars = selected.filter((n) => ['count', 'number'].includes(measure(n).type));
+  const intervals = selected.filter((n) => measure(n).type === 'interval');
+  const taken = new Set<string>([
+    'model',
+    ...scalars,
+    ...intervals.flatMap((n) => [`${n}_low`, `${n}_high`]),
+  ]);
   const cols: Record<string, unknown[]> = { model: res.rows.map((r) => r.model) };
   for (const level of res.levels) {
     const name = taken.has(level) ? `level_${level}` : level;
@@ -34,9 +27,11 @@ export function toArrowIpc(res: AnalysisResponse): Uint8Array {
       ? values
       : values.map((v) => (v === null ? null : String(v)));
   }
-  for (const m of METRICS) cols[m] = res.rows.map((r) => r[m] ?? null);
-  cols.ci95_low = res.rows.map((r) => r.ci95?.[0] ?? null);
-  cols.ci95_high = res.rows.map((r) => r.ci95?.[1] ?? null);
+  for (const m of scalars) cols[m] = res.rows.map((r) => r[m] ?? null);
+  for (const m of intervals) {
+    cols[`${m}_low`] = res.rows.map((r) => (r[m] as [number, number] | null)?.[0] ?? null);
+    cols[`${m}_high`] = res.rows.map((r) => (r[m] as [number, number] | null)?.[1] ?? null);
+  }
   const extra = new Set<string>();
   for (const r of res.rows) for (const k of Object.keys(r)) if (/^(pass|maj)@\d+$/.test(k)) extra.add(k);
   for (const k of [...extra].sort()) {

@@ -1,32 +1,20 @@
 import { addSums, fromSums, type Sums } from '../../core/stats/stderr.ts';
-import { wilsonFromProportion } from '../../core/stats/wilson.ts';
 import type { MetaValue } from '../../core/types.ts';
 import { compareValues, decodeValue } from '../../store/field-types.ts';
 import type { CatalogView } from './catalog-view.ts';
+import { type ItemStats, MEASURE_NAMES, measure } from './measures.ts';
 import type { ResolvedQuery } from './resolve.ts';
 
-/** One aggregate row as the compiled SQL returns it (numbers already plain JS numbers). */
-export interface RawRow {
+/**
+ * One aggregate row as the compiled SQL returns it (numbers already plain JS numbers): the keys, the item
+ * statistics, and a column per selected sample measure (measures.ts: latency_ms_p50, tokens_in, …).
+ */
+export interface RawRow extends ItemStats {
   model: number;
   g0?: string | null;
   g1?: string | null;
   g2?: string | null;
-  n_samples: number;
-  n: number;
-  correct: number;
-  unscored: number;
-  errors: number;
-  n_items: number;
-  sum_p: number | null;
-  sum_p2: number | null;
-  n_score: number;
-  sum_s: number | null;
-  sum_s2: number | null;
-  latency_ms_p50: number | null;
-  latency_ms_p95: number | null;
-  tokens_in: number | null;
-  tokens_out: number | null;
-  cost_usd: number | null;
+  [sampleMeasure: string]: number | string | null | undefined;
 }
 
 export interface Estimate {
@@ -35,6 +23,7 @@ export interface Estimate {
   stderr: number | null;
 }
 
+/** An answer row: the measures the request selected (measures.ts declares their types), by name. */
 export interface AnalysisRow {
   model: string;
   groups: Record<string, MetaValue>;
@@ -49,11 +38,7 @@ export interface AnalysisRow {
   ci95: [number, number] | null;
   mean_score: number | null;
   mean_score_stderr: number | null;
-  latency_ms_p50: number | null;
-  latency_ms_p95: number | null;
-  tokens_in: number | null;
-  tokens_out: number | null;
-  cost_usd: number | null;
+  [measure: string]: unknown;
   [passOrMaj: `pass@${number}` | `maj@${number}`]: Estimate;
 }
 
@@ -66,7 +51,6 @@ export interface Totals {
 }
 
 const pSums = (r: RawRow): Sums => ({ n: r.n_items, sum: r.sum_p ?? 0, sumSq: r.sum_p2 ?? 0 });
-const sSums = (r: RawRow): Sums => ({ n: r.n_score, sum: r.sum_s ?? 0, sumSq: r.sum_s2 ?? 0 });
 
 /** The group columns of an aggregate row, one per level (compile.ts names them g0..g2). */
 export const LEVEL_KEYS = ['g0', 'g1', 'g2'] as const;
@@ -94,6 +78,13 @@ export function dropNullGroups(q: ResolvedQuery, rows: RawRow[]): { kept: RawRow
  * distinct stored value is decoded once.
  */
 export function rowBuilder(q: ResolvedQuery, view: CatalogView): (r: RawRow) => AnalysisRow {
+  // the selected measures' values, in catalogue order; sample measures are the SQL's column of that name
+  const measures: { name: string; value: (r: RawRow) => unknown }[] = [];
+  for (const name of q.measures ?? MEASURE_NAMES) {
+    const m = measure(name);
+    if (m.kind === 'items') measures.push({ name, value: m.value });
+    else if (m.kind !== 'estimator') measures.push({ name, value: (r) => r[name] ?? null });
+  }
   const levels = q.levels.map((f, i) => ({
     name: f.name,
     type: f.type,
@@ -101,8 +92,6 @@ export function rowBuilder(q: ResolvedQuery, view: CatalogView): (r: RawRow) => 
     decoded: new Map(),
   }));
   return (r) => {
-    const acc = fromSums(pSums(r));
-    const score = fromSums(sSums(r));
     const groups: Record<string, MetaValue> = {};
     for (const l of levels) {
       const stored = (r[l.key] as string | null | undefined) ?? null;
@@ -113,26 +102,9 @@ export function rowBuilder(q: ResolvedQuery, view: CatalogView): (r: RawRow) => 
       }
       groups[l.name] = v;
     }
-    return {
-      model: view.modelName.get(r.model) ?? String(r.model),
-      groups,
-      n: r.n,
-      n_items: r.n_items,
-      n_samples: r.n_samples,
-      correct: r.correct,
-      unscored: r.unscored,
-      errors: r.errors,
-      accuracy: acc.mean,
-      stderr: acc.stderr,
-      ci95: acc.mean === null ? null : wilsonFromProportion(acc.mean, acc.n),
-      mean_score: score.mean,
-      mean_score_stderr: score.stderr,
-      latency_ms_p50: r.latency_ms_p50,
-      latency_ms_p95: r.latency_ms_p95,
-      tokens_in: r.tokens_in,
-      tokens_out: r.tokens_out,
-      cost_usd: r.cost_usd,
-    } as AnalysisRow;
+    const row: Record<string, unknown> = { model: view.modelName.get(r.model) ?? String(r.model), groups };
+    for (const m of measures) row[m.name] = m.value(r);
+    return row as AnalysisRow;
   };
 }
 

@@ -1,5 +1,13 @@
 import { OUTCOME_CODE } from '../../core/types.ts';
 import { metaTable } from '../../store/duckdb/meta-tables.ts';
+import {
+  MEASURE_NAMES,
+  type MeasureName,
+  quantilesByColumn,
+  resultColumns,
+  sampleAggregates,
+  sqlColumns,
+} from './measures.ts';
 import type { ResolvedQuery } from './resolve.ts';
 
 export type Dialect = 'duckdb' | 'mysql';
@@ -12,7 +20,8 @@ const C = OUTCOME_CODE;
 
 /**
  * The FROM/WHERE shared by every analysis query, as `base` rows:
- *   model, g0..g2, item_id, sample, outcome, correct, score, answer, latency_ms, tokens_in, tokens_out, cost_usd
+ *   model, g0..g2, item_id, sample, outcome, score, answer, and the result columns the selected measures read
+ *   (latency_ms, ttft_ms, tokens_in, …: measures.ts)
  * WARNING: user input never reaches this text. Identifiers are our generated ones: the metadata
  * column m<col>/f<col> of a resolved field (col is an integer 0..15) and meta_<benchmark id>;
  * run ids and filter values are bound parameters: `res.run_id IN (?, ?)`, `m.f3 IN (?, ?)`.
@@ -46,8 +55,9 @@ export function compileBase(q: ResolvedQuery, dialect: Dialect): CompiledQuery {
     where.push(`${target} IN (${f.values.map(() => '?').join(', ')})`);
     params.push(...f.values);
   }
-  const sql = `SELECT ru.model_id AS model${groups.map((g) => `, ${g}`).join('')}, res.item_id, res.sample, res.outcome,
-      res.score, res.answer, res.latency_ms, res.tokens_in, res.tokens_out, res.cost_usd
+  const measured = resultColumns(selected(q)).map((c) => `res.${c}`);
+  const sql = `SELECT ru.model_id AS model${withLead(groups)}, res.item_id, res.sample, res.outcome,
+      res.score, res.answer${withLead(measured)}
     FROM results res JOIN runs ru ON ru.id = res.run_id ${join}
     WHERE ${where.join(' AND ')}`;
   return { sql, params };
@@ -59,33 +69,66 @@ const gcols = (q: ResolvedQuery) => q.levels.map((_, i) => `g${i}`);
 export const scoredSet = (q: ResolvedQuery) =>
   q.unscored === 'wrong' ? `${C.correct}, ${C.incorrect}, ${C.unscored}` : `${C.correct}, ${C.incorrect}`;
 
+/** The selected measures (default: all), in catalogue order. */
+const selected = (q: ResolvedQuery): readonly MeasureName[] => q.measures ?? MEASURE_NAMES;
+
 /**
- * DuckDB's latency quantiles: both from one selection per group, over whole microseconds as BIGINT (stored
- * latencies are rounded to the microsecond at ingest, store/result-values.ts): quantile_disc over integers
- * costs half what it does over DOUBLE. Back in ms, k / 1000.0 is the same double as the stored value.
- * TRY_CAST: a latency stored before the ±1e12 ms bound whose microseconds overflow BIGINT is left out of
- * the quantiles instead of failing the query (it costs no more than CAST).
+ * The sample measures the selection asks for (measures.ts), as the inner aggregates over `from`'s rows and the
+ * outer columns that name them. DuckDB's quantiles: all of one column's from one selection per group, over
+ * whole microseconds as BIGINT (stored durations are rounded to the microsecond at ingest,
+ * store/result-values.ts): quantile_disc over integers costs half what it does over DOUBLE. Back in ms,
+ * k / 1000.0 is the same double as the stored value. TRY_CAST: a duration stored before the ±1e12 ms bound
+ * whose microseconds overflow BIGINT is left out of the quantiles instead of failing the query (it costs no
+ * more than CAST).
  */
-const LATENCY_QUANTILES_US = 'quantile_disc(TRY_CAST(latency_ms * 1000 AS BIGINT), [0.5, 0.95])';
-const LATENCY_QUANTILES_MS = 'lq[1] / 1000.0 AS latency_ms_p50, lq[2] / 1000.0 AS latency_ms_p95';
+function duckSampleAggregates(q: ResolvedQuery): { inner: string[]; outer: string[] } {
+  const inner: string[] = [];
+  const outer: string[] = [];
+  for (const [column, qs] of quantilesByColumn(selected(q))) {
+    const list = `q_${column}`;
+    inner.push(
+      `quantile_disc(TRY_CAST(${column} * 1000 AS BIGINT), [${qs.map((x) => x.q).join(', ')}]) AS ${list}`,
+    );
+    for (const [i, x] of qs.entries()) outer.push(`${list}[${i + 1}] / 1000.0 AS ${x.name}`);
+  }
+  for (const a of sampleAggregates(selected(q))) {
+    inner.push(`${a.sql.duckdb} AS ${a.name}`);
+    outer.push(a.name);
+  }
+  return { inner, outer };
+}
+
+const withLead = (cols: string[]) => cols.map((c) => `, ${c}`).join('');
 
 function latencyAggregates(q: ResolvedQuery, dialect: Dialect, from: string): string {
   const keys = ['model', ...gcols(q)];
   if (dialect === 'duckdb') {
-    return `SELECT ${keys.join(', ')}, n_samples, ${LATENCY_QUANTILES_MS}, tokens_in, tokens_out, cost_usd
-      FROM (SELECT ${keys.join(', ')}, count(*) AS n_samples, ${LATENCY_QUANTILES_US} AS lq,
-        sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out, sum(cost_usd) AS cost_usd
+    const { inner, outer } = duckSampleAggregates(q);
+    return `SELECT ${keys.join(', ')}, n_samples${withLead(outer)}
+      FROM (SELECT ${keys.join(', ')}, count(*) AS n_samples${withLead(inner)}
         FROM ${from} GROUP BY ${keys.join(', ')}) lat_agg`;
   }
   // MySQL has no ordered-set aggregate: nearest rank (ceil(q·n)) from window functions, as DuckDB's quantile_disc
   const part = keys.join(', ');
-  return `SELECT ${part}, count(*) AS n_samples,
-      MIN(CASE WHEN rn = CEIL(0.5 * cnt) THEN latency_ms END) AS latency_ms_p50,
-      MIN(CASE WHEN rn = CEIL(0.95 * cnt) THEN latency_ms END) AS latency_ms_p95,
-      SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd
-    FROM (SELECT ${part}, latency_ms, tokens_in, tokens_out, cost_usd,
-        ROW_NUMBER() OVER (PARTITION BY ${part}, latency_ms IS NULL ORDER BY latency_ms) AS rn,
-        COUNT(latency_ms) OVER (PARTITION BY ${part}) AS cnt
+  const quantiles = quantilesByColumn(selected(q));
+  const sums = sampleAggregates(selected(q));
+  const outer: string[] = [];
+  const windows: string[] = [];
+  for (const [column, qs] of quantiles) {
+    for (const x of qs) {
+      outer.push(
+        `MIN(CASE WHEN rn_${column} = CEIL(${x.q} * cnt_${column}) THEN ${column} END) AS ${x.name}`,
+      );
+    }
+    windows.push(
+      `ROW_NUMBER() OVER (PARTITION BY ${part}, ${column} IS NULL ORDER BY ${column}) AS rn_${column}`,
+      `COUNT(${column}) OVER (PARTITION BY ${part}) AS cnt_${column}`,
+    );
+  }
+  for (const a of sums) outer.push(`${a.sql.mysql} AS ${a.name}`);
+  const cols = [...new Set([...quantiles.keys(), ...sums.map((a) => a.column)])];
+  return `SELECT ${part}, count(*) AS n_samples${withLead(outer)}
+    FROM (SELECT ${part}${withLead(cols)}${withLead(windows)}
       FROM ${from}) w
     GROUP BY ${part}`;
 }
@@ -102,17 +145,16 @@ export function compileAggregate(q: ResolvedQuery, dialect: Dialect, rowCap: num
   if (dialect === 'duckdb' && !q.perItem) {
     // One result per (model, item): accuracy and latency share one GROUP BY, one pass over the rows
     // (the two-CTE join below reads them twice); count_if is cheaper than count(*) FILTER here.
+    const { inner, outer } = duckSampleAggregates(q);
     const sql = `WITH base AS (${base.sql})
       SELECT ${k}, n_samples, n, correct, unscored, errors, n AS n_items, correct * 1.0e0 AS sum_p,
-        correct * 1.0e0 AS sum_p2, n_score, sum_s, sum_s2, ${LATENCY_QUANTILES_MS}, tokens_in, tokens_out, cost_usd
+        correct * 1.0e0 AS sum_p2, n_score, sum_s, sum_s2${withLead(outer)}
       FROM (SELECT ${k}, count(*) AS n_samples,
           count_if(outcome IN (${scoredSet(q)})) AS n,
           count_if(outcome = ${C.correct}) AS correct,
           count_if(outcome = ${C.unscored}) AS unscored,
           count_if(outcome = ${C.error}) AS errors,
-          count(score) AS n_score, sum(score) AS sum_s, sum(score * score) AS sum_s2,
-          ${LATENCY_QUANTILES_US} AS lq,
-          sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out, sum(cost_usd) AS cost_usd
+          count(score) AS n_score, sum(score) AS sum_s, sum(score * score) AS sum_s2${withLead(inner)}
         FROM base GROUP BY ${k}) agg
       ORDER BY ${k}
       LIMIT ${Math.trunc(rowCap) + 1}`;
@@ -159,8 +201,7 @@ export function compileAggregate(q: ResolvedQuery, dialect: Dialect, rowCap: num
     acc AS (${acc}),
     lat AS (${lat})
     SELECT ${keys.map((x) => `a.${x}`).join(', ')}, l.n_samples, a.n, a.correct, a.unscored, a.errors, a.n_items,
-      a.sum_p, a.sum_p2, a.n_score, a.sum_s, a.sum_s2,
-      l.latency_ms_p50, l.latency_ms_p95, l.tokens_in, l.tokens_out, l.cost_usd
+      a.sum_p, a.sum_p2, a.n_score, a.sum_s, a.sum_s2${withLead(sqlColumns(selected(q)).map((c) => `l.${c}`))}
     FROM acc a JOIN lat l ON ${on}
     ORDER BY ${keys.map((x) => `a.${x}`).join(', ')}
     LIMIT ${Math.trunc(rowCap) + 1}`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NAME } from '../../core/names.ts';
+import { MeasuresParam } from './measures.ts';
 
 export const MAX_LEVELS = 3;
 /** A field name: the one rule for names (core/names.ts), which the import gate applies too. */
@@ -51,6 +52,7 @@ export const AnalysisRequest = z
       .max(10)
       .optional()
       .describe('k values for maj@k'),
+    measures: MeasuresParam,
   })
   .superRefine((r, ctx) => {
     checkLevels(r, ctx);

@@ -2,6 +2,7 @@ import { errors } from '../../core/errors.ts';
 import type { MetadataField, MetaValue } from '../../core/types.ts';
 import { encodeValue, notGroupableReason } from '../../store/field-types.ts';
 import { type BenchView, type CatalogView, groupable } from './catalog-view.ts';
+import { MEASURE_NAMES, type MeasureName } from './measures.ts';
 import { type AnalysisRequest, levelNames } from './request.ts';
 
 /** A request after gate 2: every name resolved to ids and generated column numbers. */
@@ -16,6 +17,25 @@ export interface ResolvedQuery {
   perItem: boolean;
   passAt: number[];
   majAt: number[];
+  /** The measures to report, in catalogue order (measures.ts); absent: all of them. */
+  measures?: readonly MeasureName[];
+}
+
+/** The request's measures in catalogue order (default: all); pass_at / maj_at need their measure. */
+export function resolveMeasures(
+  req: Pick<AnalysisRequest, 'measures' | 'pass_at' | 'maj_at'>,
+): MeasureName[] {
+  if (!req.measures) return [...MEASURE_NAMES];
+  const asked = new Set(req.measures);
+  for (const [option, name] of [
+    ['pass_at', 'pass@k'],
+    ['maj_at', 'maj@k'],
+  ] as const) {
+    if (req[option] && !asked.has(name)) {
+      throw errors.badRequest(`${option} needs the measure ${name} in measures`, { measures: MEASURE_NAMES });
+    }
+  }
+  return MEASURE_NAMES.filter((n) => asked.has(n));
 }
 
 export function resolveBenchmark(view: CatalogView, slug: string): BenchView {
@@ -107,24 +127,68 @@ export function severalPerItem(view: CatalogView, runIds: readonly number[]): bo
   return runs.some((r) => r.maxSample > 0) || [...perModel.values()].some((n) => n > 1);
 }
 
-export function resolveAnalysis(view: CatalogView, req: AnalysisRequest): ResolvedQuery {
-  const b = resolveBenchmark(view, req.benchmark);
-  const names = levelNames(req);
+/** The query over chosen runs of a benchmark, with the defaults every reader shares (no levels, filters, k). */
+export function queryOver(
+  b: BenchView,
+  runIds: number[],
+  options: { perItem: boolean } & Partial<Omit<ResolvedQuery, 'benchmark' | 'runIds'>>,
+): ResolvedQuery {
+  return {
+    benchmark: b,
+    levels: [],
+    filters: [],
+    runIds,
+    unscored: 'exclude',
+    passAt: [],
+    majAt: [],
+    ...options,
+  };
+}
+
+/** What a read request selects, by name: the one resolution step of /analysis, /compare, items and trends. */
+export interface Selection {
+  benchmark: string;
+  levels?: string[];
+  filters?: Record<string, MetaValue[]> | undefined;
+  models?: string[] | undefined;
+  runs?: (number | string)[] | undefined;
+  unscored?: 'exclude' | 'wrong';
+  passAt?: number[] | undefined;
+  majAt?: number[] | undefined;
+  measures?: readonly MeasureName[];
+  /** Averages items first even with one result per (model, item). */
+  perItem?: boolean;
+}
+
+/** Gate 2: every name of a selection resolved to ids and generated column numbers (404/400 otherwise). */
+export function resolveQuery(view: CatalogView, s: Selection): ResolvedQuery {
+  const b = resolveBenchmark(view, s.benchmark);
+  const names = s.levels ?? [];
   if (names.length > 3) throw errors.badRequest('at most 3 levels');
   if (new Set(names).size !== names.length)
     throw errors.badRequest(`levels repeat a field: ${names.join(', ')}`);
   const levels = names.map((n) => resolveField(b, n, 'level field'));
-  const filters = resolveFilters(b, req.filters);
-  const runIds = resolveRuns(view, b, req.models, req.runs);
-  const perItem = severalPerItem(view, runIds) || !!req.pass_at || !!req.maj_at;
+  const filters = resolveFilters(b, s.filters);
+  const runIds = resolveRuns(view, b, s.models, s.runs);
+  const passAt = s.passAt ?? [];
+  const majAt = s.majAt ?? [];
+  const perItem = s.perItem || severalPerItem(view, runIds) || passAt.length > 0 || majAt.length > 0;
   return {
-    benchmark: b,
-    levels,
-    filters,
-    runIds,
-    unscored: req.unscored,
-    perItem,
-    passAt: req.pass_at ?? [],
-    majAt: req.maj_at ?? [],
+    ...queryOver(b, runIds, { perItem, levels, filters, unscored: s.unscored ?? 'exclude', passAt, majAt }),
+    ...(s.measures ? { measures: s.measures } : {}),
   };
+}
+
+export function resolveAnalysis(view: CatalogView, req: AnalysisRequest): ResolvedQuery {
+  return resolveQuery(view, {
+    benchmark: req.benchmark,
+    levels: levelNames(req),
+    filters: req.filters,
+    models: req.models,
+    runs: req.runs,
+    unscored: req.unscored,
+    passAt: req.pass_at,
+    majAt: req.maj_at,
+    measures: resolveMeasures(req),
+  });
 }

@@ -18,8 +18,9 @@ import {
 import { AnswerCache } from './cache.ts';
 import { type CatalogView, loadCatalogView } from './catalog-view.ts';
 import { compileAggregate, compilePassHistogram, compileVotes } from './compile.ts';
+import { MEASURE_NAMES, sqlColumns } from './measures.ts';
 import type { AnalysisRequest } from './request.ts';
-import { type ResolvedQuery, resolveAnalysis } from './resolve.ts';
+import { queryOver, type ResolvedQuery, resolveAnalysis } from './resolve.ts';
 
 export interface AnalysisResponse {
   benchmark: string;
@@ -56,9 +57,13 @@ export interface EngineTimer {
 /** Resolves, compiles, runs and assembles analyses; answers are cached by (request, data version). */
 export class AnalysisService {
   private catalogCache: { version: number; view: Promise<CatalogView> } | null = null;
-  /** Cached answers keep their JSON (all but `meta`), so a hit costs no serialization of the rows. */
-  readonly cache = new AnswerCache<{ response: AnalysisResponse; head: Buffer }>(2000);
-  private readonly inflight = new Map<string, Promise<{ response: AnalysisResponse; head: Buffer }>>();
+  /**
+   * The one answer cache of the read endpoints (/analysis, /compare, items analysis, trends), keyed by
+   * (endpoint, request) and emptied by a new data version. /analysis answers keep their JSON (all but
+   * `meta`), so a hit costs no serialization of the rows.
+   */
+  readonly cache = new AnswerCache<unknown>(2500);
+  private readonly inflight = new Map<string, Promise<unknown>>();
 
   constructor(
     readonly duck: DuckDbStore,
@@ -117,10 +122,6 @@ export class AnalysisService {
     }
   }
 
-  async analyze(req: AnalysisRequest): Promise<AnalysisResponse> {
-    return (await this.answer(req)).response;
-  }
-
   /**
    * The answer as UTF-8 JSON: rows and totals are serialized and encoded once per (request, data
    * version); a cache hit only appends a fresh `meta`.
@@ -133,38 +134,44 @@ export class AnalysisService {
     };
   }
 
-  private async answer(req: AnalysisRequest): Promise<{ response: AnalysisResponse; head: Buffer }> {
-    const t0 = performance.now();
+  /**
+   * The answer of `kind` (an endpoint) to `req` as of the current data version: from the cache, or computed
+   * once. Identical requests that arrive while the first is still running (a dashboard opened by many people
+   * at once) wait for that one computation instead of each queueing their own.
+   */
+  async cached<T>(
+    kind: string,
+    req: unknown,
+    compute: (version: string) => Promise<T>,
+  ): Promise<{ value: T; cached: boolean }> {
     const version = this.dataVersion;
-    const key = JSON.stringify(req);
+    const key = `${kind}\u0000${JSON.stringify(req)}`;
     const hit = this.cache.get(version, key);
-    if (hit) {
-      const meta = { ...hit.response.meta, cached: true, elapsed_ms: performance.now() - t0 };
-      return { response: { ...hit.response, meta }, head: hit.head };
-    }
-    // Identical requests that arrive while the first is still running (a dashboard opened by many people
-    // at once) wait for that one query instead of each queueing their own.
+    if (hit !== undefined) return { value: hit as T, cached: true };
     const flightKey = `${version}\u0000${key}`;
     const pending = this.inflight.get(flightKey);
-    if (pending) {
-      const { response, head } = await pending;
-      const meta = { ...response.meta, cached: true, elapsed_ms: performance.now() - t0 };
-      return { response: { ...response, meta }, head };
-    }
-    const flight = this.compute(req, version, key, t0);
+    if (pending) return { value: (await pending) as T, cached: true };
+    const flight = compute(version);
     this.inflight.set(flightKey, flight);
     try {
-      return await flight;
+      const value = await flight;
+      this.cache.set(version, key, value);
+      return { value, cached: false };
     } finally {
       this.inflight.delete(flightKey);
     }
   }
 
+  private async answer(req: AnalysisRequest): Promise<{ response: AnalysisResponse; head: Buffer }> {
+    const t0 = performance.now();
+    const { value, cached } = await this.cached('analysis', req, (version) => this.compute(req, version));
+    const meta = { ...value.response.meta, cached, elapsed_ms: performance.now() - t0 };
+    return { response: { ...value.response, meta }, head: value.head };
+  }
+
   private async compute(
     req: AnalysisRequest,
     version: string,
-    key: string,
-    t0: number,
   ): Promise<{ response: AnalysisResponse; head: Buffer }> {
     const engine = this.engine(req.engine);
     const view = await this.catalog();
@@ -180,8 +187,9 @@ export class AnalysisService {
     const numeric = raw.map(normalizeRow);
     const { kept, excluded } = dropNullGroups(q, numeric);
     const rows = kept.map(rowBuilder(q, view));
-    if (q.passAt.length > 0) await this.addPassAt(engine, q, rows, kept);
-    if (q.majAt.length > 0) await this.addMajAt(engine, q, rows, kept);
+    const chosen = new Set(q.measures ?? MEASURE_NAMES);
+    if (q.passAt.length > 0 && chosen.has('pass@k')) await this.addPassAt(engine, q, rows, kept);
+    if (q.majAt.length > 0 && chosen.has('maj@k')) await this.addMajAt(engine, q, rows, kept);
     const response: AnalysisResponse = {
       benchmark: q.benchmark.slug,
       levels: q.levels.map((f) => f.name),
@@ -200,11 +208,7 @@ export class AnalysisService {
       },
     };
     const head = Buffer.from(JSON.stringify({ ...response, meta: undefined }).slice(0, -1));
-    this.cache.set(version, key, { response, head });
-    return {
-      response: { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } },
-      head,
-    };
+    return { response, head };
   }
 
   private async addPassAt(engine: Engine, q: ResolvedQuery, rows: AnalysisRow[], kept: RawRow[]) {
@@ -266,6 +270,7 @@ export class AnalysisService {
   }
 }
 
+/** The numeric columns of the aggregate, pass@k and maj@k queries (sample measures: measures.ts). */
 const NUMERIC_FIELDS = [
   'model',
   'n_samples',
@@ -279,17 +284,13 @@ const NUMERIC_FIELDS = [
   'n_score',
   'sum_s',
   'sum_s2',
-  'latency_ms_p50',
-  'latency_ms_p95',
-  'tokens_in',
-  'tokens_out',
-  'cost_usd',
+  ...sqlColumns(MEASURE_NAMES),
   'c',
   'items',
   'item_id',
   'sample',
   'ok',
-] as const;
+];
 
 /** Both engines' rows as plain numbers (in place); group keys as text (ENUMs and VARCHARs alike). */
 function normalizeRow(r: RawRow): RawRow {
@@ -322,16 +323,12 @@ export async function summarize(service: AnalysisService): Promise<SummaryEntry[
     const runs = view.runs.filter((r) => r.benchmarkId === b.id);
     const perModel = new Map<number, number>();
     for (const r of runs) perModel.set(r.modelId, (perModel.get(r.modelId) ?? 0) + 1);
-    const q: ResolvedQuery = {
-      benchmark: b,
-      levels: [],
-      filters: [],
-      runIds: runs.map((r) => r.id),
-      unscored: 'exclude',
-      perItem: runs.some((r) => r.maxSample > 0) || [...perModel.values()].some((n) => n > 1),
-      passAt: [],
-      majAt: [],
-    };
+    const perItem = runs.some((r) => r.maxSample > 0) || [...perModel.values()].some((n) => n > 1);
+    const q = queryOver(
+      b,
+      runs.map((r) => r.id),
+      { perItem },
+    );
     const engine = service.engines.duckdb;
     const { sql, params } = compileAggregate(q, 'duckdb', 100_000);
     const rows = (await service.run<RawRow>(engine, sql, params)).map(normalizeRow);

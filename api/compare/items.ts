@@ -3,7 +3,7 @@ import { raschJML } from '../../core/stats/rasch.ts';
 import type { MetaValue } from '../../core/types.ts';
 import { decodeValue } from '../../store/field-types.ts';
 import { groupable } from '../analysis/catalog-view.ts';
-import { type ResolvedQuery, resolveBenchmark, resolveField, resolveRuns } from '../analysis/resolve.ts';
+import { queryOver, resolveBenchmark, resolveField, resolveRuns } from '../analysis/resolve.ts';
 import type { AnalysisService } from '../analysis/service.ts';
 import { compileItemValues } from './compile.ts';
 
@@ -39,21 +39,17 @@ const FLAGS: ItemFlag[] = ['all_fail', 'all_pass', 'inverted'];
  */
 export async function analyzeItems(service: AnalysisService, query: ItemsQuery) {
   const t0 = performance.now();
+  const { value } = await service.cached('items', query, () => computeItems(service, query));
+  return { ...value, meta: { ...value.meta, elapsed_ms: performance.now() - t0 } };
+}
+
+async function computeItems(service: AnalysisService, query: ItemsQuery) {
+  const t0 = performance.now();
   const engine = service.engine(query.engine);
   const view = await service.catalog();
   const b = resolveBenchmark(view, query.benchmark);
   const byField = query.by === undefined ? null : resolveField(b, query.by, 'by field');
-  const runIds = resolveRuns(view, b, query.models);
-  const q: ResolvedQuery = {
-    benchmark: b,
-    levels: [],
-    filters: [],
-    runIds,
-    unscored: 'exclude',
-    perItem: true,
-    passAt: [],
-    majAt: [],
-  };
+  const q = queryOver(b, resolveRuns(view, b, query.models), { perItem: true });
   const { sql, params } = compileItemValues(q, engine.name, 'accuracy');
   const raw = await service.run<Record<string, unknown>>(engine, sql, params);
   const fields = groupable(b);

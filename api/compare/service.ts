@@ -1,21 +1,13 @@
 import { errors } from '../../core/errors.ts';
 import { benjaminiHochberg, holm } from '../../core/stats/corrections.ts';
+import { type PairedStats, pairedStats } from '../../core/stats/paired-stats.ts';
 import type { MetadataField, MetaValue } from '../../core/types.ts';
 import { compareValues, decodeValue } from '../../store/field-types.ts';
-import { AnswerCache } from '../analysis/cache.ts';
 import { groupable } from '../analysis/catalog-view.ts';
 import { levelNames } from '../analysis/request.ts';
-import {
-  type ResolvedQuery,
-  resolveBenchmark,
-  resolveField,
-  resolveFilters,
-  resolveRuns,
-  severalPerItem,
-} from '../analysis/resolve.ts';
+import { type ResolvedQuery, resolveQuery } from '../analysis/resolve.ts';
 import type { AnalysisService } from '../analysis/service.ts';
 import { compilePairHistogram } from './compile.ts';
-import { type PairedStats, pairedStats } from './paired-stats.ts';
 import type { CompareRequest } from './request.ts';
 
 export interface CompareRow extends PairedStats {
@@ -77,30 +69,31 @@ const FAMILY =
   'p_adjusted: group rows are corrected together (every model vs baseline × group); overall rows are ' +
   'corrected among themselves (one per model vs baseline)';
 
-const caches = new WeakMap<AnalysisService, AnswerCache<CompareResponse>>();
-
 /** Resolves, runs one per-item query, and computes every comparison in TypeScript with core/stats. */
 export async function compare(service: AnalysisService, req: CompareRequest): Promise<CompareResponse> {
   const t0 = performance.now();
-  const version = service.dataVersion;
-  let cache = caches.get(service);
-  if (!cache) {
-    cache = new AnswerCache(500);
-    caches.set(service, cache);
-  }
-  const key = JSON.stringify(req);
-  const hit = cache.get(version, key);
-  if (hit) return { ...hit, meta: { ...hit.meta, cached: true, elapsed_ms: performance.now() - t0 } };
+  const { value, cached } = await service.cached('compare', req, (version) =>
+    computeCompare(service, req, version),
+  );
+  return { ...value, meta: { ...value.meta, cached, elapsed_ms: performance.now() - t0 } };
+}
 
+async function computeCompare(
+  service: AnalysisService,
+  req: CompareRequest,
+  version: string,
+): Promise<CompareResponse> {
   const engine = service.engine(req.engine);
   const view = await service.catalog();
-  const b = resolveBenchmark(view, req.benchmark);
-  const names = levelNames(req);
-  if (new Set(names).size !== names.length)
-    throw errors.badRequest(`levels repeat a field: ${names.join(', ')}`);
-  const levels = names.map((n) => resolveField(b, n, 'level field'));
-  const filters = resolveFilters(b, req.filters);
-  const runIds = resolveRuns(view, b, req.models, req.runs);
+  const selection = resolveQuery(view, {
+    benchmark: req.benchmark,
+    levels: levelNames(req),
+    filters: req.filters,
+    models: req.models,
+    runs: req.runs,
+    unscored: req.unscored,
+  });
+  const { benchmark: b, levels, runIds } = selection;
   const selected = view.runs.filter((r) => runIds.includes(r.id));
   for (const m of req.models) {
     if (!selected.some((r) => r.modelId === view.modelId.get(m))) {
@@ -111,16 +104,7 @@ export async function compare(service: AnalysisService, req: CompareRequest): Pr
     }
   }
   const clusterField = usableCluster(b.clusterField, groupable(b));
-  const q: ResolvedQuery = {
-    benchmark: b,
-    levels: clusterField ? [...levels, clusterField] : levels,
-    filters,
-    runIds,
-    unscored: req.unscored,
-    perItem: severalPerItem(view, runIds),
-    passAt: [],
-    majAt: [],
-  };
+  const q: ResolvedQuery = { ...selection, levels: clusterField ? [...levels, clusterField] : levels };
   const baseline = req.baseline ?? req.models[1]!;
   const challengers = req.baseline ? req.models.filter((m) => m !== req.baseline) : [req.models[0]!];
   const idOf = (m: string) => view.modelId.get(m)!;
@@ -242,8 +226,7 @@ export async function compare(service: AnalysisService, req: CompareRequest): Pr
       correction_family: FAMILY,
     },
   };
-  cache.set(version, key, response);
-  return { ...response, meta: { ...response.meta, elapsed_ms: performance.now() - t0 } };
+  return response;
 }
 
 /** Items of one challenger in one group with the same pair of values (and cluster). xb null: no baseline value. */

@@ -2,7 +2,7 @@ import { errors } from '../../core/errors.ts';
 import { fromSums } from '../../core/stats/stderr.ts';
 import type { RunView } from '../analysis/catalog-view.ts';
 import { compileAggregate } from '../analysis/compile.ts';
-import { type ResolvedQuery, resolveBenchmark } from '../analysis/resolve.ts';
+import { queryOver, resolveBenchmark } from '../analysis/resolve.ts';
 import type { AnalysisService } from '../analysis/service.ts';
 
 export interface TrendsQuery {
@@ -27,6 +27,12 @@ const dateOf = (r: RunView) => r.evaluatedAt ?? r.createdAt;
  * averaged over their samples first), with the stderr of the mean of item means, as /analysis computes it.
  */
 export async function trends(service: AnalysisService, query: TrendsQuery) {
+  const t0 = performance.now();
+  const { value } = await service.cached('trends', query, () => computeTrends(service, query));
+  return { ...value, meta: { ...value.meta, elapsed_ms: performance.now() - t0 } };
+}
+
+async function computeTrends(service: AnalysisService, query: TrendsQuery) {
   const t0 = performance.now();
   const engine = service.engine(query.engine);
   const view = await service.catalog();
@@ -53,16 +59,7 @@ export async function trends(service: AnalysisService, query: TrendsQuery) {
   // One aggregate per run (the shared compiler has no run key); runs are few next to their results.
   const points = await Promise.all(
     selected.map(async (run) => {
-      const q: ResolvedQuery = {
-        benchmark: b,
-        levels: [],
-        filters: [],
-        runIds: [run.id],
-        unscored: 'exclude',
-        perItem: true,
-        passAt: [],
-        majAt: [],
-      };
+      const q = queryOver(b, [run.id], { perItem: true, measures: ['accuracy'] });
       const { sql, params } = compileAggregate(q, engine.name, 10);
       const [row] = await service.run<Record<string, unknown>>(engine, sql, params);
       const s = fromSums({

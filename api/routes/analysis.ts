@@ -2,9 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toArrowIpc } from '../analysis/arrow.ts';
+import { AnalysisResponseSchema } from '../analysis/measures.ts';
 import { AnalysisRequest } from '../analysis/request.ts';
+import { resolveMeasures } from '../analysis/resolve.ts';
 import { summarize } from '../analysis/service.ts';
 import type { AppContext } from '../context.ts';
+import { problems } from './schemas.ts';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 
@@ -43,6 +46,7 @@ export async function analysisRoutes(app: FastifyInstance, { ctx }: { ctx: AppCo
           'wrong; errors never count. Rows with a NULL level value are left out and counted in `excluded`. ' +
           `Send \`Accept: ${ARROW_STREAM}\` for the rows as an Arrow IPC stream.`,
         body: AnalysisRequest,
+        response: { 200: AnalysisResponseSchema, ...problems(400, 404, 503) },
       },
     },
     async (req, reply) => {
@@ -52,9 +56,10 @@ export async function analysisRoutes(app: FastifyInstance, { ctx }: { ctx: AppCo
         reply.header('content-type', ARROW_STREAM);
         reply.header('x-evalhouse-data-version', res.meta.data_version);
         reply.header('x-evalhouse-excluded', String(res.excluded));
-        return reply.send(Buffer.from(toArrowIpc(res)));
+        return reply.send(Buffer.from(toArrowIpc(res, resolveMeasures(req.body))) as never);
       }
-      return reply.type('application/json; charset=utf-8').send(json);
+      // the answer's JSON bytes, built (and cached) once: Fastify sends a Buffer as is, the schema documents it
+      return reply.type('application/json; charset=utf-8').send(json as never);
     },
   );
   r.get(

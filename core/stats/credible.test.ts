@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffCredibleInterval } from '../../core/stats/bayes.ts';
+import { diffCredibleInterval } from './bayes.ts';
 import { diffInterval, fastDiffInterval } from './credible.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { type BetaParams, betaQuantile, diffCredibleInterval } from '../../core/stats/bayes.ts';
-import { lnBeta, regularizedBeta, zForLevel } from '../../core/stats/distributions.ts';
+import { type BetaParams, betaQuantile, diffCredibleInterval } from './bayes.ts';
+import { lnBeta, regularizedBeta, zForLevel } from './distributions.ts';
 
 const MAX_BINS = 8000;
 

@@ -1,9 +1,9 @@
-import { betaPosterior, probAGreaterB } from '../../core/stats/bayes.ts';
-import { clusteredStderr } from '../../core/stats/clustered.ts';
-import { zForLevel } from '../../core/stats/distributions.ts';
-import { pairedBinary, pairedTTest } from '../../core/stats/paired.ts';
-import { isLargeEnough, minDetectableDiff, minDetectableDiffPaired } from '../../core/stats/power.ts';
+import { betaPosterior, probAGreaterB } from './bayes.ts';
+import { clusteredStderr } from './clustered.ts';
 import { diffInterval } from './credible.ts';
+import { zForLevel } from './distributions.ts';
+import { pairedBinary, pairedTTest } from './paired.ts';
+import { isLargeEnough, minDetectableDiff, minDetectableDiffPaired } from './power.ts';
 
 export type CompareMethod = 'mcnemar_exact' | 'paired_t';
 
