@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { type Command, UsageError } from './command.ts';
 import { CliError, describeError, stackOf } from './errors.ts';
@@ -62,19 +61,6 @@ async function main(args: string[]): Promise<number> {
       `evalhouse ${name}: unexpected error, a bug (please report it with this trace):\n${stackOf(err)}`,
     );
     return 1;
-  }
-}
-
-/** parseArgs with our conventions: strict, errors become UsageError. */
-export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
-  argv: string[],
-  options: T,
-  allowPositionals = true,
-) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
   }
 }
 

@@ -109,7 +109,7 @@ export type Config = {
   duckdbReaders: number;
   /**
    * DuckDB's worker threads (default: DuckDB's own, one per core). 1 trades a lone large query's speed
-   * (≈ 1.8× slower) for more analyses per second under concurrent load (bench/README.md).
+   * (≈ 1.8× slower) for more analyses per second under concurrent load (perf/README.md).
    */
   duckdbThreads: number | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];

@@ -9,8 +9,7 @@ import {
   validateBenchmark,
 } from '../../ingest/benchmarks/load.ts';
 import { type BenchmarkDef, BenchmarkError, formatProblem } from '../../ingest/benchmarks/types.ts';
-import { type Command, UsageError } from '../command.ts';
-import { parseCommandArgs } from '../main.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `usage:
   evalhouse benchmarks list [--json] [--root <dir>]

@@ -8,9 +8,8 @@ import { samplesFilesIn, withResultsFiles, writeZip } from '../../ingest/importe
 import type { ImportFormat } from '../../ingest/importers/types.ts';
 import { makeScratchDir } from '../../ingest/scratch.ts';
 import { openRecordStore } from '../../store/open.ts';
-import { type Command, UsageError } from '../command.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { ServerRefusedError } from '../errors.ts';
-import { parseCommandArgs } from '../main.ts';
 import { progressPrinter } from '../progress.ts';
 import { runningServer } from '../remote.ts';
 

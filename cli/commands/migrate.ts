@@ -1,6 +1,5 @@
 import { openRecordStore } from '../../store/open.ts';
-import type { Command } from '../command.ts';
-import { parseCommandArgs } from '../main.ts';
+import { type Command, parseCommandArgs } from '../command.ts';
 
 export const command: Command = {
   name: 'migrate',

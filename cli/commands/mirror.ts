@@ -1,9 +1,8 @@
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
 import { Mirror } from '../../store/mirror/mirror.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
-import { type Command, UsageError } from '../command.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { CliError } from '../errors.ts';
-import { parseCommandArgs } from '../main.ts';
 import { progressPrinter } from '../progress.ts';
 import { serverHoldingFile } from '../remote.ts';
 

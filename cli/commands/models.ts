@@ -8,8 +8,7 @@ import {
   saveModel,
 } from '../../ingest/providers/models.ts';
 import type { Env } from '../../ingest/providers/registry.ts';
-import { type Command, UsageError } from '../command.ts';
-import { parseCommandArgs } from '../main.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `usage: evalhouse models list [--json] [--models-file models.yaml]
        evalhouse models add --name NAME --provider openai|anthropic|openai-compatible --model MODEL_ID

@@ -9,8 +9,7 @@ import { planFromBenchmark, type RunOptions } from '../../ingest/runner/from-ben
 import { formatSummary, progressPrinter } from '../../ingest/runner/progress.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
 import { openRecordStore } from '../../store/open.ts';
-import { type Command, UsageError } from '../command.ts';
-import { parseCommandArgs } from '../main.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { runningServer } from '../remote.ts';
 import { exitCodeFor, runThroughServer } from '../remote-run.ts';
 

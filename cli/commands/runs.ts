@@ -3,8 +3,7 @@ import { type RecordStore, RUN_STATUSES, type RunInfo, type RunStatus } from '..
 import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.ts';
 import { filterRuns, type RunView, runView } from '../../ingest/runner/run-view.ts';
 import { openRecordStore } from '../../store/open.ts';
-import { type Command, UsageError } from '../command.ts';
-import { parseCommandArgs } from '../main.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { runningServer } from '../remote.ts';
 import { causeOf } from '../remote-run.ts';
 

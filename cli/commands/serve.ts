@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { Command } from '../command.ts';
+import { type Command, parseCommandArgs } from '../command.ts';
 import { CliError } from '../errors.ts';
-import { parseCommandArgs } from '../main.ts';
 import { serverHoldingFile } from '../remote.ts';
 
 export const command: Command = {

@@ -26,7 +26,6 @@ export class DuckDbStore implements RecordStore {
   private readonly mutex = new Mutex();
   /** Bumped on every committed write; answers are cached by it. */
   dataVersion = 0;
-  private readonly listeners = new Set<() => void>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -48,12 +47,6 @@ export class DuckDbStore implements RecordStore {
     await applyDuckDbSchema(this.db.conn);
     const [row] = await this.db.all<{ v: number }>("SELECT v FROM mirror_state WHERE k = 'data_version'");
     this.dataVersion = row ? Number(row.v) : 0;
-  }
-
-  /** Called after every committed change (the API drops cached answers). */
-  onChange(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   /**
@@ -81,10 +74,7 @@ export class DuckDbStore implements RecordStore {
         this.catalog.changedBenchmarks.clear();
         throw err;
       }
-      if (bump) {
-        this.dataVersion++;
-        for (const l of this.listeners) l();
-      }
+      if (bump) this.dataVersion++;
       return out;
     });
   }

@@ -1,8 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { Migrator } from 'kysely';
 import type { Connection as CallbackConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { type BulkColumn, chunks, type Db, placeholders } from '../db.ts';
+import {
+  adoptLegacyMigrationTable,
+  MIGRATION_LOCK_TABLE,
+  MIGRATION_TABLE,
+  mysqlKysely,
+  SqlFileMigrationProvider,
+} from '../kysely-mysql.ts';
 
 const SQL_DIR = new URL('../../sql/mysql/', import.meta.url).pathname;
 
@@ -99,34 +105,26 @@ export async function nopadBinCollation(pool: mysql.Pool): Promise<string> {
 }
 
 /**
- * Applies sql/mysql/NNN_*.sql files not applied yet, recording each in schema_migrations. A file may
- * name the server's NO PAD binary collation as {{NOPAD_BIN}} (MariaDB and MySQL 8 spell it differently);
- * it is replaced by a name from our constant list, never by input.
+ * Applies sql/mysql/NNN_*.sql files not applied yet through Kysely's Migrator (which holds a server lock
+ * meanwhile, so two processes starting at once do not both apply a file), recording each in
+ * schema_migrations. A file may name the server's NO PAD binary collation as {{NOPAD_BIN}} (MariaDB and
+ * MySQL 8 spell it differently); it is replaced by a name from our constant list, never by input.
  */
 export async function migrateMysql(pool: mysql.Pool): Promise<string[]> {
-  await pool.query(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR(191) PRIMARY KEY, applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))',
-  );
-  const [rows] = await pool.query('SELECT name FROM schema_migrations');
-  const done = new Set((rows as { name: string }[]).map((r) => r.name));
-  const applied: string[] = [];
+  await adoptLegacyMigrationTable(pool);
   let collation: string | null = null;
-  for (const f of readdirSync(SQL_DIR)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()) {
-    if (done.has(f)) continue;
-    let text = readFileSync(join(SQL_DIR, f), 'utf8').replace(/^--.*$/gm, '');
-    if (text.includes('{{NOPAD_BIN}}')) {
-      collation ??= await nopadBinCollation(pool);
-      text = text.replaceAll('{{NOPAD_BIN}}', collation);
-    }
-    for (const stmt of text
-      .split(/;\s*\n/)
-      .map((s) => s.trim())
-      .filter(Boolean))
-      await pool.query(stmt);
-    await pool.query('INSERT IGNORE INTO schema_migrations (name) VALUES (?)', [f]);
-    applied.push(f);
-  }
-  return applied;
+  const provider = new SqlFileMigrationProvider(SQL_DIR, async (text) => {
+    if (!text.includes('{{NOPAD_BIN}}')) return text;
+    collation ??= await nopadBinCollation(pool);
+    return text.replaceAll('{{NOPAD_BIN}}', collation);
+  });
+  const migrator = new Migrator({
+    db: mysqlKysely(pool),
+    provider,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

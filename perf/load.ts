@@ -1,5 +1,5 @@
 /**
- * The load generator of bench/analysis.ts (iv), run in its own process so that it does not share
+ * The load generator of perf/analysis.ts (iv), run in its own process so that it does not share
  * the server's event loop: autocannon (programmatic API) against POST /analysis.
  * Started by analysis.ts with fork(); takes its job as JSON in argv[2] and sends the result back over IPC.
  * With a rate, requests arrive either together each second (autocannon) or as a Poisson process (own open

@@ -8,7 +8,7 @@
  * so accuracies look real-ish (about 30–90 % per model, lower at higher difficulty). About 2 % of answers
  * are unscored and 1 % are errors.
  *
- *   npx tsx bench/generate.ts --rows 1000 [--out file.jsonl]   (writes canonical JSONL; stdout by default)
+ *   npx tsx perf/generate.ts --rows 1000 [--out file.jsonl]   (writes canonical JSONL; stdout by default)
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';

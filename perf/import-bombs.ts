@@ -7,10 +7,10 @@
  * Modes: `import` = importFile into a fresh DuckDB file (what POST /imports does after the upload);
  * `read` = the importer alone (parse + validate, nothing stored), stopping after --max-errors
  * invalid records (what importFile's error cap does) and with the limits given by --limit.
- * Generated files only; cached in bench/out/bombs/.
+ * Generated files only; cached in perf/out/bombs/.
  *
- *   npx tsx bench/import-bombs.ts [--timeout 120] [--only a,b,c]
- *   npx tsx bench/import-bombs.ts --server [--mysql mysql://root@127.0.0.1:3306] [--only a,b,c]
+ *   npx tsx perf/import-bombs.ts [--timeout 120] [--only a,b,c]
+ *   npx tsx perf/import-bombs.ts --server [--mysql mysql://root@127.0.0.1:3306] [--only a,b,c]
  * --server: each file is sent to POST /imports of a real server (api/server.ts, default settings, a fresh
  * DuckDB file, or a fresh database on --mysql), as a client would; meanwhile /health is asked every
  * 100 ms. Prints the answer, its time, the server's peak RSS (VmHWM) and the /health latencies.

@@ -1,5 +1,5 @@
 /**
- * Analysis speed on GENERATED records (bench/generate.ts), measured side by side in one run:
+ * Analysis speed on GENERATED records (perf/generate.ts), measured side by side in one run:
  *   (i)   a 3-level group-by (category × year × difficulty) through POST /analysis, uncached (a different
  *         subject filter every repetition), on N rows in an embedded DuckDB file
  *   (ii)  the same SQL (resolveAnalysis + compileAggregate) run directly on a separate DuckDB connection
@@ -12,13 +12,13 @@
  *         limiter (each second's requests at one instant: the worst case); the same mix unbounded with
  *         autocannon (the capacity), then cached repeats only. Latencies are every answer's own time.
  *
- *   npx tsx bench/analysis.ts [--rows 10000000] [--mysql-rows 1000000] [--reps 20] [--mysql-reps 5]
+ *   npx tsx perf/analysis.ts [--rows 10000000] [--mysql-rows 1000000] [--reps 20] [--mysql-reps 5]
  *                             [--duration 10] [--connections 200] [--unique-share 0.1] [--rates 100,250,500,750,1000]
  *                             [--mysql mysql://root@127.0.0.1:3306] [--db evalhouse_bench] [--keep-mysql]
  *                             [--duckdb-threads N]   (the servers' DUCKDB_THREADS; default DuckDB's, one per core)
  *
- * The N-row DuckDB file is cached as bench/out/analysis-<N>.duckdb (reruns skip loading). It is loaded with
- * DuckDbStore.ingest in batches of 50k, after the items have been registered in bulk (bench/duck-file.ts).
+ * The N-row DuckDB file is cached as perf/out/analysis-<N>.duckdb (reruns skip loading). It is loaded with
+ * DuckDbStore.ingest in batches of 50k, after the items have been registered in bulk (perf/duck-file.ts).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';

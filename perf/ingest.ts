@@ -1,12 +1,12 @@
 /**
- * Ingest throughput on GENERATED records (bench/generate.ts), all paths side by side in one run:
+ * Ingest throughput on GENERATED records (perf/generate.ts), all paths side by side in one run:
  *   (a) MysqlStore.ingest, batches of 50k (LOAD DATA LOCAL INFILE path) into a fresh MariaDB/MySQL database
  *   (b) DuckDbStore.ingest, batches of 50k, into a fresh DuckDB file
  *   (c) Mirror MySQL → DuckDB: one syncOnce() onto a fresh DuckDB file
  *   (d) importFile of a generated canonical JSONL file into a fresh DuckDB file (parse + validate + ingest)
  * Records are generated before the clocks start; generation is not measured.
  *
- *   npx tsx bench/ingest.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--db evalhouse_bench_ingest]
+ *   npx tsx perf/ingest.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--db evalhouse_bench_ingest]
  *                           [--only mysql,duckdb,mirror,import] [--keep]
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The generated N-row DuckDB file the analysis benches read, cached as <out>/analysis-<N>.duckdb with a
- * `.done` marker (reruns skip loading). GENERATED data (bench/generate.ts), never real results.
+ * `.done` marker (reruns skip loading). GENERATED data (perf/generate.ts), never real results.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ const t = () => performance.now();
  * Registers all items of the generated benchmarks in bulk (appender into items), after one record per
  * benchmark went through DuckDbStore.ingest to register benchmark, fields and columns the product's way.
  * Catalog.resolve inserts new items 400 per INSERT statement, which takes minutes for the 500k items of
- * 10M rows (see bench/README.md); the rows it writes are the same ones: item_key, metadata JSON, m<col> text.
+ * 10M rows (see perf/README.md); the rows it writes are the same ones: item_key, metadata JSON, m<col> text.
  */
 async function preRegisterItems(duck: DuckDbStore, rows: number): Promise<void> {
   // one record per benchmark through the product path: registers benchmark, fields and columns

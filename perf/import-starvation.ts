@@ -4,7 +4,7 @@
  * 200 ms and a one-line POST /imports every 500 ms, each waiting for the previous answer. Prints the
  * probes' latencies (nearest rank) and the import's duration.
  *
- *   npx tsx bench/import-starvation.ts [--rows 400000] [--root DIR] [--mysql]
+ *   npx tsx perf/import-starvation.ts [--rows 400000] [--root DIR] [--mysql]
  *
  * --mysql: the server on MariaDB at 127.0.0.1:3306 (root, database evalhouse_bench_starve, dropped first)
  * with its DuckDB mirror.

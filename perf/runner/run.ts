@@ -3,7 +3,7 @@
  * results written to a real DuckDB file. The fake server runs in its own process, so process.cpuUsage() here
  * is the runner's own CPU (SDK, scoring, store writes). Prints items/s against the ideal C / latency.
  *
- *   node node_modules/tsx/dist/cli.mjs bench/runner/run.ts [--items 2000] [--latency 200] [--concurrency 64]
+ *   node node_modules/tsx/dist/cli.mjs perf/runner/run.ts [--items 2000] [--latency 200] [--concurrency 64]
  *        [--store duckdb|memory] [--write-behind N]
  */
 import { spawn } from 'node:child_process';

@@ -1,11 +1,11 @@
 /**
- * /compare against the equivalent /analysis on GENERATED data (bench/generate.ts), side by side in one run:
+ * /compare against the equivalent /analysis on GENERATED data (perf/generate.ts), side by side in one run:
  * the same benchmark, two models, three levels and a subject filter that changes every repetition (so
  * neither answer comes from the cache). Target (issue 5): /compare within 2× of /analysis.
  *
- *   npx tsx bench/compare.ts [--rows 10000000] [--reps 15]
+ *   npx tsx perf/compare.ts [--rows 10000000] [--reps 15]
  *
- * Uses the DuckDB file bench/analysis.ts caches (bench/out/analysis-<rows>.duckdb); run that first.
+ * Uses the DuckDB file perf/analysis.ts caches (perf/out/analysis-<rows>.duckdb); run that first.
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,7 +20,7 @@ const { values } = parseArgs({
 const N = plan(Number(values.rows)).rows;
 const file = new URL(`./out/analysis-${N}.duckdb`, import.meta.url).pathname;
 if (!existsSync(`${file}.done`)) {
-  console.error(`no cached ${file}: run npx tsx bench/analysis.ts --rows ${values.rows} first`);
+  console.error(`no cached ${file}: run npx tsx perf/analysis.ts --rows ${values.rows} first`);
   process.exit(2);
 }
 const ctx = await openContext(loadConfig({ DUCKDB_PATH: file, DEMO_DATA: 'off', ROW_CAP: '1000000' }), {
