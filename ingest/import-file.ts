@@ -153,7 +153,8 @@ export async function importFile(
   let marked: { run: RunInfo; before: RunInfo | null }[] = [];
   let watermark = 0;
   try {
-    if (kept && rows <= batchSize && keptBytes <= batchBytes) {
+    // (records already kept in memory, at most keepBytes: one write adds no memory of its own)
+    if (kept && rows <= batchSize) {
       // One batch is one transaction: it cannot be seen half-written, so the runs need no `importing`
       // phase, only completing if a killed import (of other batches) left them so.
       const before = await Promise.all(
