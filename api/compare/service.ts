@@ -1,55 +1,61 @@
+import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
 import { benjaminiHochberg, holm } from '../../core/stats/corrections.ts';
-import { type PairedStats, pairedStats } from '../../core/stats/paired-stats.ts';
+import { PairedStatsSchema, pairedStats } from '../../core/stats/paired-stats.ts';
 import type { MetadataField, MetaValue } from '../../core/types.ts';
 import { compareValues, decodeValue } from '../../store/field-types.ts';
 import { groupable } from '../analysis/catalog-view.ts';
 import { levelNames } from '../analysis/request.ts';
 import { type ResolvedQuery, resolveQuery } from '../analysis/resolve.ts';
 import type { AnalysisService } from '../analysis/service.ts';
+import { MetaValueSchema } from '../routes/schemas.ts';
 import { compilePairHistogram } from './compile.ts';
 import type { CompareRequest } from './request.ts';
 
-export interface CompareRow extends PairedStats {
+/** One row of POST /compare: a model against the baseline in one group (or overall). */
+export const CompareRowSchema = PairedStatsSchema.extend({
   /** A: the model compared (diff = model − baseline). */
-  model: string;
+  model: z.string(),
   /** B: the baseline (with two models and no baseline named, the second one). */
-  baseline: string;
+  baseline: z.string(),
   /** True for the row over every group's items (no level values). */
-  overall: boolean;
-  groups: Record<string, MetaValue>;
+  overall: z.boolean(),
+  groups: z.record(z.string(), MetaValueSchema),
   /** Items with a value for A only / for B only (not paired, left out of every statistic). */
-  only_a: number;
-  only_b: number;
-  p_adjusted: number | null;
-  significant: boolean | null;
-}
+  only_a: z.number(),
+  only_b: z.number(),
+  p_adjusted: z.number().nullable(),
+  significant: z.boolean().nullable(),
+});
+export type CompareRow = z.infer<typeof CompareRowSchema>;
 
-export interface CompareResponse {
-  benchmark: string;
-  models: string[];
-  baseline: string;
-  levels: string[];
-  metric: 'accuracy' | 'score';
-  unscored: 'exclude' | 'wrong';
-  correction: 'holm' | 'bh' | 'none';
-  alpha: number;
-  rows: CompareRow[];
+/** What POST /compare answers: its response schema and the service's type in one. */
+export const CompareResponseSchema = z.object({
+  benchmark: z.string(),
+  models: z.array(z.string()),
+  baseline: z.string(),
+  levels: z.array(z.string()),
+  metric: z.enum(['accuracy', 'score']),
+  unscored: z.enum(['exclude', 'wrong']),
+  correction: z.enum(['holm', 'bh', 'none']),
+  alpha: z.number(),
+  rows: z.array(CompareRowSchema),
   /** Items left out because a level field was NULL for them. */
-  excluded_items: number;
-  meta: {
-    engine: 'duckdb' | 'mysql';
-    elapsed_ms: number;
-    data_version: string;
-    cached: boolean;
-    row_count: number;
-    items_fetched: number;
-    cluster_field: string | null;
-    method: string;
-    stderr_method: string;
-    correction_family: string;
-  };
-}
+  excluded_items: z.number(),
+  meta: z.object({
+    engine: z.enum(['duckdb', 'mysql']),
+    elapsed_ms: z.number(),
+    data_version: z.string(),
+    cached: z.boolean(),
+    row_count: z.number(),
+    items_fetched: z.number(),
+    cluster_field: z.string().nullable(),
+    method: z.string(),
+    stderr_method: z.string(),
+    correction_family: z.string(),
+  }),
+});
+export type CompareResponse = z.infer<typeof CompareResponseSchema>;
 
 const METHOD =
   'per item, the mean of its scored samples (errors never count; unscored excluded or counted wrong); an item is ' +

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { CompareRequest } from '../compare/request.ts';
-import { compare } from '../compare/service.ts';
+import { CompareResponseSchema, compare } from '../compare/service.ts';
 import type { AppContext } from '../context.ts';
+import { problems } from './schemas.ts';
 
 export async function compareRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -18,6 +19,7 @@ export async function compareRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
           'P(A > B) with a credible interval, and the minimum detectable difference. Groups with fewer than 2 ' +
           'paired items say `testable: false` with a reason. See docs/statistics.md.',
         body: CompareRequest,
+        response: { 200: CompareResponseSchema, ...problems(400, 404, 503) },
       },
     },
     async (req) => compare(ctx.analysis, req.body),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { betaPosterior, probAGreaterB } from './bayes.ts';
 import { clusteredStderr } from './clustered.ts';
 import { diffInterval } from './credible.ts';
@@ -5,27 +6,31 @@ import { zForLevel } from './distributions.ts';
 import { pairedBinary, pairedTTest } from './paired.ts';
 import { isLargeEnough, minDetectableDiff, minDetectableDiffPaired } from './power.ts';
 
-export type CompareMethod = 'mcnemar_exact' | 'paired_t';
-
-/** The statistics of one (A vs B, group) comparison on its paired item values. */
-export interface PairedStats {
-  n_paired: number;
-  accuracy_a: number | null;
-  accuracy_b: number | null;
+/** The statistics of one (A vs B, group) comparison on its paired item values: the answer's schema and type in one. */
+export const PairedStatsSchema = z.object({
+  n_paired: z.number(),
+  accuracy_a: z.number().nullable(),
+  accuracy_b: z.number().nullable(),
   /** accuracy_a − accuracy_b (= mean of the paired differences). */
-  diff: number | null;
-  testable: boolean;
-  reason: string | null;
-  method: CompareMethod | null;
-  stderr: number | null;
-  stderr_method: 'paired' | 'clustered' | null;
-  ci95: [number, number] | null;
-  p_value: number | null;
+  diff: z.number().nullable(),
+  testable: z.boolean(),
+  reason: z.string().nullable(),
+  method: z.enum(['mcnemar_exact', 'paired_t']).nullable(),
+  stderr: z.number().nullable(),
+  stderr_method: z.enum(['paired', 'clustered']).nullable(),
+  ci95: z.tuple([z.number(), z.number()]).nullable(),
+  p_value: z.number().nullable(),
   /** Discordant pairs (0/1 values only): A right and B wrong, A wrong and B right. */
-  discordant: { a_only: number; b_only: number } | null;
-  bayes: { prob_a_greater_b: number; diff_mean: number; ci95: [number, number] } | null;
-  power: { mde: number | null; mde_paired: number | null; large_enough: boolean } | null;
-}
+  discordant: z.object({ a_only: z.number(), b_only: z.number() }).nullable(),
+  bayes: z
+    .object({ prob_a_greater_b: z.number(), diff_mean: z.number(), ci95: z.tuple([z.number(), z.number()]) })
+    .nullable(),
+  power: z
+    .object({ mde: z.number().nullable(), mde_paired: z.number().nullable(), large_enough: z.boolean() })
+    .nullable(),
+});
+export type PairedStats = z.infer<typeof PairedStatsSchema>;
+export type CompareMethod = NonNullable<PairedStats['method']>;
 
 export interface PairedInput {
   /** Item values of A and B, index-aligned (the paired items only). */
