@@ -1,40 +1,46 @@
 import { basename } from 'node:path';
+import { z } from 'zod';
 import { recordNameProblem } from '../core/names.ts';
 import type { RecordStore, RunInfo, RunSpec } from '../core/store.ts';
 import type { CanonicalRecord } from '../core/types.ts';
 import { tokensProblem } from '../store/result-values.ts';
-import { detectFormat, importerFor } from './importers/detect.ts';
+import { detectFormat, IMPORT_FORMATS, importerFor } from './importers/detect.ts';
 import type { ImportFormat, ImportOptions, RecordError } from './importers/types.ts';
 import { recordBytes } from './record-bytes.ts';
 import { lockRuns } from './run-locks.ts';
 import { TimeSlicer } from './time-slicer.ts';
 
-export interface ImportSummary {
-  file: string;
-  format: ImportFormat;
-  /** Valid records read. */
-  rows: number;
-  inserted: number;
-  /** Records whose (run, item, sample) was already stored. */
-  duplicates: number;
-  /** Invalid records left out (only with skipInvalid). */
-  skipped: number;
-  runs: number;
-  benchmarks: number;
-  models: number;
-  /** The first errors found (all of them counted in errorCount). */
-  errors: RecordError[];
-  errorCount: number;
-  /** True when validation stopped at maxErrors invalid records, before the end of the file. */
-  stoppedEarly: boolean;
-  /** Records read (valid and invalid) before the end of the file or the stop. */
-  read: number;
-  /** True when the records outgrew keepBytes and the write pass read the file again. */
-  reread: boolean;
-  /** True when the file was written (no errors, or skipInvalid). */
-  committed: boolean;
-  elapsedMs: number;
-}
+const RecordErrorSchema = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  field: z.string(),
+  message: z.string(),
+}) satisfies z.ZodType<RecordError>;
+
+/** What an import answers (the CLI prints it, POST /imports sends it): its schema and type in one. */
+export const ImportSummarySchema = z.looseObject({
+  file: z.string(),
+  format: z.enum(IMPORT_FORMATS as [ImportFormat, ...ImportFormat[]]),
+  rows: z.number().int().describe('valid records read'),
+  inserted: z.number().int(),
+  duplicates: z.number().int().describe('records whose (run, item, sample) was already stored'),
+  skipped: z.number().int().describe('invalid records left out (only with skipInvalid)'),
+  runs: z.number().int(),
+  benchmarks: z.number().int(),
+  models: z.number().int(),
+  errors: z
+    .array(RecordErrorSchema)
+    .describe('the first invalid records (all of them counted in errorCount)'),
+  errorCount: z.number().int(),
+  stoppedEarly: z
+    .boolean()
+    .describe('validation stopped at maxErrors invalid records, before the end of the file'),
+  read: z.number().int().describe('records read (valid and invalid) before the end of the file or the stop'),
+  reread: z.boolean().describe('the records outgrew keepBytes and the write pass read the file again'),
+  committed: z.boolean().describe('the file was written (no errors, or skipInvalid)'),
+  elapsedMs: z.number(),
+});
+export type ImportSummary = z.infer<typeof ImportSummarySchema>;
 
 export interface ImportFileOptions extends ImportOptions {
   format?: ImportFormat | undefined;

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, errors } from '../../core/errors.ts';
-import { importFile } from '../../ingest/import-file.ts';
+import { ImportSummarySchema, importFile } from '../../ingest/import-file.ts';
 import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
 import { makeScratchDir } from '../../ingest/scratch.ts';
@@ -34,31 +34,6 @@ const Query = z.strictObject({
   benchmark: z.string().min(1).max(191).optional(),
   model: z.string().min(1).max(191).optional(),
   run: z.string().min(1).max(191).optional(),
-});
-
-const RecordError = z.object({
-  file: z.string(),
-  line: z.number().int(),
-  field: z.string(),
-  message: z.string(),
-});
-const ImportSummary = z.looseObject({
-  file: z.string(),
-  format: z.enum(IMPORT_FORMATS as [ImportFormat, ...ImportFormat[]]),
-  rows: z.number().int().describe('valid records read'),
-  inserted: z.number().int(),
-  duplicates: z.number().int().describe('records whose (run, item, sample) was already stored'),
-  skipped: z.number().int().describe('invalid records left out (skip_invalid=true)'),
-  runs: z.number().int(),
-  benchmarks: z.number().int(),
-  models: z.number().int(),
-  errors: z.array(RecordError).describe('the first invalid records (all of them counted in errorCount)'),
-  errorCount: z.number().int(),
-  stoppedEarly: z.boolean(),
-  read: z.number().int(),
-  reread: z.boolean(),
-  committed: z.boolean(),
-  elapsedMs: z.number(),
 });
 
 /** An import arriving while IMPORT_CONCURRENCY run waits this long for one to end, then gets a 503. */
@@ -130,7 +105,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           '415 for other types; 503 with Retry-After when IMPORT_CONCURRENCY imports are running. A client that ' +
           'disconnects while the file is uploaded or written abandons the import: nothing of it is kept.',
         querystring: Query,
-        response: { 200: ImportSummary, ...problems(400, 413, 415, 503) },
+        response: { 200: ImportSummarySchema, ...problems(400, 413, 415, 503) },
       },
     },
     async (req, reply) => {
