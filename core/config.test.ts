@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { openContext } from '../api/context.ts';
-import { DEFAULT_IMPORT_LIMITS, type ImportLimits, LIMIT_SETTINGS } from '../ingest/importers/limits.ts';
 import type { DuckDbEngine } from '../store/engines.ts';
 import { tmpDir } from '../test/helpers/tmp.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits, LIMIT_SETTINGS } from './import-limits.ts';
 
 describe('loadConfig', () => {
   it('has defaults for an empty environment', () => {

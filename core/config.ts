@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from '../ingest/importers/limits.ts';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './import-limits.ts';
 
 /** A byte or count bound: a positive integer (the limits are in ingest/importers/limits.ts). */
 const bound = (fallback: number) =>
