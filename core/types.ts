@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /**
  * The data model shared by api/, ingest/ and store/. One copy of each type.
  */
@@ -8,7 +9,9 @@ export type Outcome = (typeof OUTCOMES)[number];
 /** Stored as a small integer code in both stores (stable: never reorder). */
 export const OUTCOME_CODE: Record<Outcome, number> = { correct: 0, incorrect: 1, unscored: 2, error: 3 };
 
-export type MetaValue = string | number | boolean | null;
+/** A metadata value: a scalar, as stored and as answers carry it. */
+export const MetaValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export type MetaValue = z.infer<typeof MetaValueSchema>;
 export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'text';
 
 /** A metadata field of a benchmark. `col` is the positional column we generated for it (m0..m15); text fields have none. */

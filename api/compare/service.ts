@@ -2,13 +2,12 @@ import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
 import { benjaminiHochberg, holm } from '../../core/stats/corrections.ts';
 import { PairedStatsSchema, pairedStats } from '../../core/stats/paired-stats.ts';
-import type { MetadataField, MetaValue } from '../../core/types.ts';
+import { type MetadataField, type MetaValue, MetaValueSchema } from '../../core/types.ts';
 import { compareValues, decodeValue } from '../../store/field-types.ts';
 import { groupable } from '../analysis/catalog-view.ts';
 import { levelNames } from '../analysis/request.ts';
 import { type ResolvedQuery, resolveQuery } from '../analysis/resolve.ts';
 import type { AnalysisService } from '../analysis/service.ts';
-import { MetaValueSchema } from '../routes/schemas.ts';
 import { compilePairHistogram } from './compile.ts';
 import type { CompareRequest } from './request.ts';
 

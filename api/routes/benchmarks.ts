@@ -3,13 +3,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
 import type { MetaValue } from '../../core/types.ts';
+import { MetaValueSchema } from '../../core/types.ts';
 import { notGroupableReason } from '../../store/field-types.ts';
 import { AnswerCache } from '../analysis/cache.ts';
 import { allFieldValues, nextLevelOptions } from '../analysis/metadata.ts';
 import { FIELD_NAME } from '../analysis/request.ts';
 import { resolveBenchmark, resolveField, resolveFilters } from '../analysis/resolve.ts';
 import type { AppContext } from '../context.ts';
-import { MetaValueSchema, problems } from './schemas.ts';
+import { problems } from './schemas.ts';
 
 const Params = z.strictObject({ benchmark: z.string().min(1).max(191) });
 const filterValue = z.union([z.string(), z.number(), z.boolean()]);

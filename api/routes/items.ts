@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MetaValueSchema } from '../../core/types.ts';
 import { FIELD_NAME } from '../analysis/request.ts';
 import { analyzeItems } from '../compare/items.ts';
 import type { AppContext } from '../context.ts';
-import { MetaValueSchema, problems } from './schemas.ts';
+import { problems } from './schemas.ts';
 
 const Params = z.strictObject({ benchmark: z.string().min(1).max(191) });
 const Query = z.strictObject({

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { OUTCOMES } from '../../core/types.ts';
+import { MetaValueSchema, OUTCOMES } from '../../core/types.ts';
 import { readItemResults } from '../../store/item-results.ts';
 import type { AppContext } from '../context.ts';
-import { MetaValueSchema, problems } from './schemas.ts';
+import { problems } from './schemas.ts';
 
 const Params = z.strictObject({
   benchmark: z.string().min(1).max(191),

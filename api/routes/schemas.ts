@@ -16,6 +16,3 @@ export const Problem = z
 export function problems<S extends number>(...statuses: S[]): Record<S, typeof Problem> {
   return Object.fromEntries(statuses.map((s) => [s, Problem])) as Record<S, typeof Problem>;
 }
-
-/** A metadata value as answers carry it (core/types.ts MetaValue). */
-export const MetaValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);

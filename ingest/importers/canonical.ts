@@ -8,7 +8,13 @@ import { pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
-import { type CanonicalRecord, type MetaValue, OUTCOMES, type Outcome } from '../../core/types.ts';
+import {
+  type CanonicalRecord,
+  type MetaValue,
+  MetaValueSchema,
+  OUTCOMES,
+  type Outcome,
+} from '../../core/types.ts';
 import { MAX_LATENCY_MS, MAX_TOKENS } from '../../store/result-values.ts';
 import { evaluatedAt } from './evaluated-at.ts';
 import { checkFieldSizes, type ImportLimits, limitExceeded, limitsOf } from './limits.ts';
@@ -39,7 +45,8 @@ export function deriveOutcome(
   return { outcome: error ? 'error' : 'unscored' };
 }
 
-const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+// the members of core/types.ts MetaValueSchema, with the message an import reports
+const metaValue = z.union(MetaValueSchema.options, {
   error: 'must be a string, number, boolean or null (no nested objects or arrays)',
 });
 const text = z.string({ error: 'must be a string or null' }).nullish();
