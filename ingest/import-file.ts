@@ -105,7 +105,7 @@ export async function importFile(
   for await (const next of importer.read(file, options)) {
     await slicer.tick();
     read++;
-    const item = withNameRule(file, next);
+    const item = atTheGate(file, next);
     if ('error' in item) {
       errorCount++;
       if (errors.length < MAX_REPORTED_ERRORS) errors.push(item.error);
@@ -253,7 +253,7 @@ type Item = { line: number; record: CanonicalRecord } | { line: number; error: R
  * The gate every importer's records pass: the names rule (core/names.ts: a name the API could not ask for)
  * and what the stores can hold (token counts in 32 bits, metadata text without NUL), each that record's error.
  */
-function withNameRule(file: string, item: Item): Item {
+function atTheGate(file: string, item: Item): Item {
   if (!('record' in item)) return item;
   const bad = recordNameProblem(item.record) ?? tokensProblem(item.record) ?? nulProblem(item.record);
   return bad ? { line: item.line, error: { file: basename(file), line: item.line, ...bad } } : item;
@@ -269,7 +269,7 @@ function nulProblem(r: CanonicalRecord): { field: string; message: string } | nu
 
 async function* recordsOf(items: AsyncIterable<Item>) {
   for await (const item of items) {
-    const checked = withNameRule('', item);
+    const checked = atTheGate('', item);
     if ('record' in checked) yield checked.record;
   }
 }
