@@ -85,16 +85,18 @@ const comparison = (body: object): Promise<CompareResponse> =>
   compare(ctx.analysis, CompareRequest.parse(body));
 
 const parse = (svg: string) => new DOMParser().parseFromString(svg, 'image/svg+xml');
-const marks = (svg: string, label: string, tag: string) =>
-  [...parse(svg).querySelectorAll(`g[aria-label="${label}"] ${tag}`)] as Element[];
+const marks = (svg: string, label: string, tag: string) => [
+  ...parse(svg).querySelectorAll(`g[aria-label="${label}"] ${tag}`),
+];
+type El = ReturnType<typeof marks>[number];
 /** The text shown (Plot adds the full text of a shortened label as a <title> child). */
-const shown = (el: Element) =>
+const shown = (el: El) =>
   [...el.childNodes]
     .filter((n) => n.nodeType === 3)
     .map((n) => n.textContent)
     .join('');
 /** translate(x,y) of an element's transform. */
-const at = (el: Element): [number, number] => {
+const at = (el: El): [number, number] => {
   const m = /translate\(([-\d.]+),([-\d.]+)\)/.exec(el.getAttribute('transform') ?? '');
   if (!m) throw new Error(`no translate in ${el.outerHTML}`);
   return [Number(m[1]), Number(m[2])];
@@ -228,7 +230,7 @@ describe('accuracyIntervals', () => {
     const dots = marks(chart.svg, 'dot', 'circle');
     const rules = marks(chart.svg, 'rule', 'line');
     expect([dots.length, rules.length]).toEqual([14, 14]);
-    const near = (el: Element, attr: string, v: number) => Math.abs(Number(el.getAttribute(attr)) - v) < 0.5;
+    const near = (el: El, attr: string, v: number) => Math.abs(Number(el.getAttribute(attr)) - v) < 0.5;
     order.forEach((m, i) => {
       const row = answer.rows.find((r) => r.model === m)!;
       expect(row.accuracy!).toBeCloseTo(overall(m), 12);

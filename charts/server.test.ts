@@ -105,7 +105,8 @@ describe('renderSvg', () => {
     expect(groups.length).toBe(2);
     expect(groups[0]!.querySelectorAll('rect').length).toBe(5);
     expect(groups[1]!.querySelectorAll('g[aria-label="cell"] rect').length).toBe(3);
-    const y = (g: Element) => Number(/translate\(0,([\d.]+)\)/.exec(g.getAttribute('transform')!)![1]);
+    const y = (g: (typeof groups)[number]) =>
+      Number(/translate\(0,([\d.]+)\)/.exec(g.getAttribute('transform')!)![1]);
     expect(y(groups[1]!)).toBeGreaterThan(y(groups[0]!));
     expect(Number(root.getAttribute('height'))).toBeGreaterThan(y(groups[1]!));
     // resvg reads it as well-formed XML of that size

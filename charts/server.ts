@@ -11,13 +11,30 @@ import type { Chart } from '../api/exports/document.ts';
 import { FONT_FAMILY, fontFiles } from './fonts.ts';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** The part of the DOM used here (the project's typecheck has no DOM lib; linkedom implements all of it). */
+interface El {
+  readonly tagName: string;
+  readonly children: Iterable<El>;
+  readonly childNodes: Iterable<unknown>;
+  readonly attributes: Iterable<{ name: string; value: string }>;
+  textContent: string | null;
+  readonly outerHTML: string;
+  getAttribute(name: string): string | null;
+  setAttribute(name: string, value: string): void;
+  querySelectorAll(selector: string): Iterable<El>;
+  append(...nodes: unknown[]): void;
+}
+interface Doc {
+  createElementNS(ns: string, tag: string): El;
+}
 /** The PNG's pixel density over the SVG's CSS pixels: sharp in a spreadsheet at 100–200 % zoom. */
 const DEFAULT_SCALE = 2;
 
 // Plot only creates detached elements, so one document serves every render.
-let doc: Document | undefined;
-const serverDocument = (): Document => {
-  doc ??= parseHTML('<!doctype html><html><body></body></html>').document as unknown as Document;
+let doc: Doc | undefined;
+const serverDocument = (): Doc => {
+  doc ??= parseHTML('<!doctype html><html><body></body></html>').document as unknown as Doc;
   return doc;
 };
 
@@ -31,7 +48,7 @@ export interface RenderedSvg {
 /** Plot's output as one standalone SVG document and its size. */
 export function renderSvgSized(spec: Plot.PlotOptions): RenderedSvg {
   const document = serverDocument();
-  const node = Plot.plot({ ...spec, document }) as unknown as Element;
+  const node = Plot.plot({ ...spec, document: document as never }) as unknown as El;
   const root = node.tagName.toLowerCase() === 'svg' ? node : flattenFigure(document, node);
   const width = size(root, 'width');
   const height = size(root, 'height');
@@ -50,7 +67,7 @@ export function renderSvg(spec: Plot.PlotOptions): string {
   return renderSvgSized(spec).svg;
 }
 
-function size(el: Element, name: 'width' | 'height'): number {
+function size(el: El, name: 'width' | 'height'): number {
   const v = Number(el.getAttribute(name));
   if (!Number.isFinite(v) || v <= 0) throw new Error(`Plot produced an svg without a numeric ${name}`);
   return v;
@@ -61,7 +78,7 @@ function size(el: Element, name: 'width' | 'height'): number {
  * svg becomes a group translated below the previous one, headings become text lines. HTML swatch legends
  * (ordinal colour with `legend: true`) have no SVG form here; the specs do not produce them.
  */
-function flattenFigure(document: Document, figure: Element): Element {
+function flattenFigure(document: Doc, figure: El): El {
   const out = document.createElementNS(SVG_NS, 'svg');
   let y = 0;
   let width = 0;

@@ -51,16 +51,16 @@ function points(answer: AnalysisResponse): Point[] {
   }));
 }
 
-const noAccuracy = (answer: AnalysisResponse) =>
+const noAccuracy = (answer: AnalysisResponse, size: ChartSize) =>
   emptyChart(
     answer.rows.length === 0 ? 'No rows in this answer' : 'No accuracy in this answer (no scored items)',
-    {},
+    size,
   );
 
 /** Accuracy of each model (columns, best first) in each group (rows), binned colour, the value in each cell. */
 export function accuracyHeatmap(answer: AnalysisResponse, size: ChartSize = {}): Plot.PlotOptions {
   const data = points(answer);
-  if (!data.some((d) => d.accuracy !== null)) return { ...noAccuracy(answer), ...size };
+  if (!data.some((d) => d.accuracy !== null)) return noAccuracy(answer, size);
   const models = modelsByAccuracy(answer);
   const groups = distinct(data.map((d) => d.group));
   const rotate = models.length > 3 || models.some((m) => m.length > 10);
@@ -125,7 +125,7 @@ export function accuracyHeatmap(answer: AnalysisResponse, size: ChartSize = {}):
  */
 export function accuracyIntervals(answer: AnalysisResponse, size: ChartSize = {}): Plot.PlotOptions {
   const data = points(answer);
-  if (!data.some((d) => d.accuracy !== null)) return { ...noAccuracy(answer), ...size };
+  if (!data.some((d) => d.accuracy !== null)) return noAccuracy(answer, size);
   const models = modelsByAccuracy(answer);
   const x = { domain: [0, 100], percent: true, grid: true, label: 'accuracy (%) with 95 % interval' };
   const tick = { tickSize: 0, textOverflow: 'ellipsis-middle', lineWidth: LABEL_EMS } as const;

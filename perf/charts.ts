@@ -69,7 +69,7 @@ try {
     const asyncMs: number[] = [];
     const blockedMs: number[] = [];
     let svg = '';
-    let png = new Uint8Array();
+    let png: Uint8Array = new Uint8Array();
     for (let i = 0; i <= REPS; i++) {
       const t0 = performance.now();
       svg = renderSvg(spec);
