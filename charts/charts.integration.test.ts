@@ -47,6 +47,20 @@ function koreanRecords(): CanonicalRecord[] {
       }
     }
   }
+  // a group with no scored item: its accuracy is null, its cell grey
+  for (let i = 0; i < 4; i++) {
+    out.push({
+      benchmark: 'ko-bench',
+      model: '한국어-모델',
+      run: 'r1',
+      item_id: `국어-${i}`,
+      sample: 0,
+      outcome: 'unscored',
+      correct: null,
+      score: null,
+      metadata: { subject: '국어' },
+    });
+  }
   return out;
 }
 
@@ -183,18 +197,36 @@ describe('accuracyHeatmap', () => {
     expect([image.width, image.height]).toEqual([w, h]);
   });
 
-  it('Korean model and subject names: exact accuracies, names in the SVG', async () => {
+  it('Korean model and subject names: exact accuracies, names in the SVG, a grey cell without scored items', async () => {
     const answer = await analysis({ benchmark: 'ko-bench', levels: ['subject'] });
     const chart = renderChart(accuracyHeatmap(answer), '한국어');
     save('heatmap-korean', chart);
     const texts = marks(chart.svg, 'text', 'text').map((t) => t.textContent);
     const want = Object.values(KO).flatMap((s) => Object.values(s).map((c) => `${(100 * c) / 4}%`));
-    expect(texts.sort()).toEqual(want.sort());
+    expect(texts.sort()).toEqual([...want, '–'].sort());
+    const cells = marks(chart.svg, 'cell', 'rect');
+    expect(cells.length).toBe(5);
+    expect(cells.filter((c) => c.getAttribute('fill') === null).length).toBe(1);
     expect(marks(chart.svg, 'x-axis tick label', 'text').map((t) => t.textContent)).toEqual([
       'model-b', // 6/8 beats 4/8
       '한국어-모델',
     ]);
-    expect(marks(chart.svg, 'y-axis tick label', 'text').map((t) => t.textContent)).toEqual(['과학', '수학']);
+    // subjects in the field's order (text: by code point)
+    expect(marks(chart.svg, 'y-axis tick label', 'text').map((t) => t.textContent)).toEqual([
+      '과학',
+      '국어',
+      '수학',
+    ]);
+  });
+
+  it('an answer without the accuracy measure says so instead of drawing nothing', async () => {
+    const answer = await analysis({ benchmark: 'ko-bench', levels: ['subject'], measures: ['n'] });
+    expect(answer.rows.length).toBe(5);
+    for (const spec of [accuracyHeatmap(answer), accuracyIntervals(answer)]) {
+      expect(parse(renderSvg(spec)).documentElement.textContent).toContain(
+        'No accuracy in this answer (not among the measures asked for)',
+      );
+    }
   });
 });
 

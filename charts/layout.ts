@@ -1,6 +1,7 @@
 import * as Plot from '@observablehq/plot';
 import type { AnalysisResponse } from '../api/analysis/service.ts';
 import type { MetaValue } from '../core/types.ts';
+import { compareValues } from '../store/field-types.ts';
 
 /** What a caller may fix of a chart's size; anything left out grows with the answer. */
 export interface ChartSize {
@@ -24,7 +25,30 @@ export function groupLabel(levels: readonly string[], groups: Record<string, Met
   return levels.map((l) => String(groups[l] ?? '∅')).join(' · ');
 }
 
-/** Distinct values in first-seen order: the answer's rows come sorted by each level's natural order. */
+/**
+ * The distinct groups' labels in each level's natural order (the order the answer sorts by, compareValues). Not
+ * first-seen order: rows are sorted by model first, and a model may lack a group that sorts early.
+ */
+export function groupsInOrder(
+  levels: readonly string[],
+  rows: readonly { groups: Record<string, MetaValue> }[],
+): string[] {
+  const byLabel = new Map<string, Record<string, MetaValue>>();
+  for (const r of rows) {
+    const label = groupLabel(levels, r.groups);
+    if (!byLabel.has(label)) byLabel.set(label, r.groups);
+  }
+  const order = (a: Record<string, MetaValue>, b: Record<string, MetaValue>) => {
+    for (const l of levels) {
+      const c = compareValues(a[l] ?? null, b[l] ?? null);
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+  return [...byLabel].sort(([, a], [, b]) => order(a, b)).map(([label]) => label);
+}
+
+/** Distinct values in first-seen order. */
 export function distinct<T>(values: Iterable<T>): T[] {
   return [...new Set(values)];
 }

@@ -2,8 +2,8 @@
  * The charts of an answer, written once as Observable Plot options: pure functions of a /analysis or /compare
  * answer (no DOM), drawn by the dashboards with the browser's document and by the exports on the server
  * (charts/server.ts). Choices made here:
- * - rows are the answer's groups (all levels joined, outermost first) in the answer's order, which is each
- *   level's natural order; models run best overall (micro) accuracy first;
+ * - rows are the answer's groups (all levels joined, outermost first) in each level's natural order, the
+ *   answer's; models run best overall (micro) accuracy first;
  * - colour scales are binned (quantize): a continuous ramp legend needs a canvas, which a server DOM lacks, and
  *   ten 10-point bins read as well next to the exact value written in each cell;
  * - the height grows with the rows (a denser step beyond DENSE_FROM rows) and long labels end in an ellipsis
@@ -19,6 +19,7 @@ import {
   distinct,
   emptyChart,
   groupLabel,
+  groupsInOrder,
   heightFor,
   LABEL_EMS,
   modelsByAccuracy,
@@ -53,7 +54,11 @@ function points(answer: AnalysisResponse): Point[] {
 
 const noAccuracy = (answer: AnalysisResponse, size: ChartSize) =>
   emptyChart(
-    answer.rows.length === 0 ? 'No rows in this answer' : 'No accuracy in this answer (no scored items)',
+    answer.rows.length === 0
+      ? 'No rows in this answer'
+      : answer.rows.every((r) => r.accuracy === undefined)
+        ? 'No accuracy in this answer (not among the measures asked for)'
+        : 'No accuracy in this answer (no scored items)',
     size,
   );
 
@@ -62,7 +67,7 @@ export function accuracyHeatmap(answer: AnalysisResponse, size: ChartSize = {}):
   const data = points(answer);
   if (!data.some((d) => d.accuracy !== null)) return noAccuracy(answer, size);
   const models = modelsByAccuracy(answer);
-  const groups = distinct(data.map((d) => d.group));
+  const groups = groupsInOrder(answer.levels, answer.rows);
   const rotate = models.length > 3 || models.some((m) => m.length > 10);
   const marginTop = rotate ? 150 : 30;
   const marginLeft = 170;
@@ -156,7 +161,7 @@ export function accuracyIntervals(answer: AnalysisResponse, size: ChartSize = {}
       ],
     };
   }
-  const groups = distinct(data.map((d) => d.group));
+  const groups = groupsInOrder(answer.levels, answer.rows);
   const grid = panels<Point>(models, (d) => d.model, groups.length, size);
   const margins = { marginTop: 30, marginBottom: 40, marginLeft: 170, marginRight: 10 };
   const dense = groups.length > 30;
@@ -224,7 +229,13 @@ export function compareForest(answer: CompareResponse, size: ChartSize = {}): Pl
         : `p_adj ${pValue(r.p_adjusted)}${r.significant ? ' *' : ''}`,
   }));
   const pairs = distinct(data.map((d) => d.pair));
-  const labels = distinct(data.map((d) => d.label));
+  const labels = [
+    ...(answer.rows.some((r) => r.overall) ? ['overall'] : []),
+    ...groupsInOrder(
+      answer.levels,
+      answer.rows.filter((r) => !r.overall),
+    ),
+  ];
   const unit = share ? 'percentage points' : 'score';
   const tick = { tickSize: 0, textOverflow: 'ellipsis-middle', lineWidth: LABEL_EMS } as const;
   const red = '#c0392b';
