@@ -71,16 +71,19 @@ export function accuracyHeatmap(answer: AnalysisResponse, size: ChartSize = {}):
   const rotate = models.length > 3 || models.some((m) => m.length > 10);
   const marginTop = rotate ? 150 : 30;
   const marginLeft = 170;
+  // labels rotated up to the right reach past the last column by about their length × cos 45°
+  const marginRight = rotate ? 130 : 20;
   const dense = groups.length > DENSE_FROM;
   const valued = data.filter((d) => d.accuracy !== null);
   const missing = data.filter((d) => d.accuracy === null);
   const cell = { x: 'model', y: 'group', inset: 0.5 } as const;
   return {
     // columns as wide as their value (and, rotated, their label) needs: a few models do not stretch to 640px
-    width: size.width ?? Math.max(300, marginLeft + 20 + models.length * (rotate ? 36 : 80)),
+    width: size.width ?? Math.max(300, marginLeft + marginRight + models.length * (rotate ? 36 : 80)),
     height: size.height ?? heightFor(groups.length, marginTop + 10),
     marginTop,
     marginLeft,
+    marginRight,
     marginBottom: 10,
     x: { domain: models, label: null },
     y: { domain: groups, label: null },
