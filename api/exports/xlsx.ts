@@ -1,210 +1,33 @@
 /**
  * The Excel writer: lays out an ExportDocument as a workbook an analyst would have made by hand. An "About"
- * sheet (title, the query as sent, versions, method notes), one sheet per table (real numeric cells with number
- * formats from the column's format, frozen header and key columns, autofilter, widths from content, header
- * notes, marked total rows), a matrix sheet with a colour scale, and a "Charts" sheet with the Plot charts as
- * images plus native bar charts with interval error bars (xlsx-chart.ts adds those: exceljs writes no charts).
+ * sheet (title, the query as sent, versions, method notes), one sheet per table, a matrix sheet with a colour
+ * scale, and a "Charts" sheet with the Plot charts as images plus native bar charts with interval error bars
+ * (xlsx-chart.ts adds those: exceljs writes no charts); the sheets' layout is xlsx-sheets.ts.
  * `writeXlsxStream` writes one big table through exceljs's streaming writer, its memory flat in the rows.
  */
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { neutralise } from './cells.ts';
-import type {
-  Cell,
-  Column,
-  ColumnFormat,
-  ExportDocument,
-  NativeChart,
-  Provenance,
-  Table,
-} from './document.ts';
+import type { Cell, ExportDocument, NativeChart, Table } from './document.ts';
 import { addBarCharts, type PlacedBarChart } from './xlsx-chart.ts';
-
-/** Excel number formats per column format (text and boolean keep Excel's General). */
-export const NUMBER_FORMATS: Record<ColumnFormat, string | undefined> = {
-  text: undefined,
-  boolean: undefined,
-  count: '0',
-  number: '0.0000',
-  share: '0.0%',
-  signed_share: '+0.0%;-0.0%',
-  pvalue: '0.0000',
-  ms: '0',
-  tokens: '#,##0',
-  usd: '$0.0000',
-};
-
-/** Excel's limit for one cell's text. */
-const MAX_CELL_TEXT = 32767;
-const MAX_WIDTH = 60;
-const MARK_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } };
-const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F2F2' } };
-const HEADER_BORDER: Partial<ExcelJS.Borders> = { bottom: { style: 'thin', color: { argb: 'FF808080' } } };
-/** Default row height and column width of a sheet in pixels (15 pt; 8.43 characters). */
-const ROW_PX = 20;
-const COL_PX = 64;
-
-/** A cell as written: numbers only when finite (NaN has no cell form), text neutralised (cells.ts). */
-function cellValue(cell: Cell): ExcelJS.CellValue {
-  if (typeof cell === 'number') return Number.isFinite(cell) ? cell : null;
-  if (typeof cell === 'string') return neutralise(cell).slice(0, MAX_CELL_TEXT);
-  return cell;
-}
-
-/** Characters a value takes on screen, East Asian wide characters (Hangul, CJK) counting two. */
-const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFF00-\uFF60\uFFE0-\uFFE6]/g;
-function displayWidth(text: string): number {
-  let w = 0;
-  for (const line of text.split('\n')) w = Math.max(w, line.length + (line.match(WIDE)?.length ?? 0));
-  return w;
-}
-
-/** How a number looks under its format, to size the column (an estimate: Excel renders the real one). */
-function shown(value: ExcelJS.CellValue, format: ColumnFormat): string {
-  if (typeof value !== 'number') return value === null || value === undefined ? '' : String(value);
-  switch (format) {
-    case 'share':
-    case 'signed_share':
-      return `+${(value * 100).toFixed(1)}%`;
-    case 'number':
-    case 'pvalue':
-      return value.toFixed(4);
-    case 'usd':
-      return `$${value.toFixed(4)}`;
-    case 'tokens':
-      return Math.round(value).toLocaleString('en-US');
-    default:
-      return String(Math.round(value));
-  }
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are among those Excel forbids
-const SHEET_NAME_FORBIDDEN = /[[\]:*?/\\\u0000-\u001F]/g;
-
-/** Unique sheet names that Excel accepts: ≤ 31 characters, none of []:*?/\, not quoted, case-insensitively new. */
-class SheetNames {
-  private readonly taken = new Set<string>();
-  take(wanted: string): string {
-    const base =
-      wanted
-        .replace(SHEET_NAME_FORBIDDEN, '_')
-        .replace(/^'+|'+$/g, '')
-        .trim()
-        .slice(0, 31) || 'Sheet';
-    let name = base;
-    for (let n = 2; this.taken.has(name.toLowerCase()); n++)
-      name = `${base.slice(0, 31 - ` (${n})`.length)} (${n})`;
-    this.taken.add(name.toLowerCase());
-    return name;
-  }
-}
-
-/** A1-style column letters of a 1-based column number. */
-function colLetter(n: number): string {
-  let s = '';
-  for (let c = n; c > 0; c = Math.floor((c - 1) / 26)) s = String.fromCharCode(65 + ((c - 1) % 26)) + s;
-  return s;
-}
-
-/** An absolute reference with its sheet, quoted as formulas need it: one cell, or a column's rows. */
-function sheetCell(sheet: string, col: number, row: number): string {
-  return `'${sheet.replace(/'/g, "''")}'!$${colLetter(col)}$${row}`;
-}
-function sheetRange(sheet: string, col: number, first: number, last: number): string {
-  return `${sheetCell(sheet, col, first)}:$${colLetter(col)}$${last}`;
-}
-
-/** Header/footer text: '&' starts a code there. */
-function headerText(s: string): string {
-  return s.replace(/&/g, '&&');
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// About
-
-type AboutDoc = Pick<ExportDocument, 'title' | 'subtitle' | 'kind'> & { provenance: Provenance };
-
-function writeAbout(ws: ExcelJS.Worksheet, doc: AboutDoc, sheets: { name: string; title: string }[]): void {
-  ws.columns = [{ width: 22 }, { width: 100 }];
-  const wrap: Partial<ExcelJS.Alignment> = { wrapText: true, vertical: 'top' };
-  const add = (label: string, value: ExcelJS.CellValue, style?: 'wrap') => {
-    const row = ws.addRow([label, value]);
-    row.getCell(1).font = { bold: true };
-    row.getCell(1).alignment = { vertical: 'top' };
-    if (style === 'wrap') row.getCell(2).alignment = wrap;
-    return row;
-  };
-  const title = ws.addRow([cellValue(doc.title)]);
-  title.getCell(1).font = { bold: true, size: 14 };
-  ws.addRow([cellValue(doc.subtitle)]).getCell(1).font = { italic: true };
-  ws.addRow([]);
-  const p = doc.provenance;
-  // The query is the means to re-run the export, so it is never cut: a longer text continues on the next rows.
-  const query = JSON.stringify(p.query, null, 2) ?? 'null';
-  for (let i = 0; i < query.length || i === 0; i += MAX_CELL_TEXT - 1) {
-    add(
-      i === 0 ? 'Query (as sent)' : 'Query (continued)',
-      cellValue(query.slice(i, i + MAX_CELL_TEXT - 1)),
-      'wrap',
-    );
-  }
-  add('Kind', cellValue(p.kind));
-  add('API version', cellValue(p.api_version));
-  add('Data version', cellValue(p.data_version));
-  add('Engine', cellValue(p.engine));
-  add('Generated at', cellValue(p.generated_at));
-  if (sheets.length) {
-    ws.addRow([]);
-    ws.addRow(['Sheets']).getCell(1).font = { bold: true, size: 12 };
-    for (const s of sheets) add(s.name, cellValue(s.title), 'wrap');
-  }
-  ws.addRow([]);
-  ws.addRow(['Methods']).getCell(1).font = { bold: true, size: 12 };
-  for (const [name, note] of Object.entries(p.methods))
-    add(cellValue(name) as string, cellValue(note), 'wrap');
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Tables
-
-function styleHeader(ws: ExcelJS.Worksheet, columns: Column[]): void {
-  const header = ws.getRow(1);
-  columns.forEach((col, i) => {
-    const cell = header.getCell(i + 1);
-    cell.value = cellValue(col.label);
-    cell.font = { bold: true };
-    cell.fill = HEADER_FILL;
-    cell.border = HEADER_BORDER;
-    cell.alignment = { vertical: 'bottom', wrapText: false };
-    if (col.description) cell.note = neutralise(col.description);
-  });
-}
-
-function tableSheetOptions(table: Pick<Table, 'keyColumns' | 'title'>): Partial<ExcelJS.AddWorksheetOptions> {
-  return {
-    views: [{ state: 'frozen', xSplit: table.keyColumns, ySplit: 1 }],
-    headerFooter: { oddHeader: `&C${headerText(table.title)}`, oddFooter: '&C&P / &N' },
-    pageSetup: {
-      orientation: 'landscape',
-      fitToPage: true,
-      fitToWidth: 1,
-      fitToHeight: 0,
-      printTitlesRow: '1:1',
-    },
-  };
-}
-
-function columnWidths(columns: Column[], rows: ExcelJS.CellValue[][]): number[] {
-  return columns.map((col, j) => {
-    // + 3: the autofilter button sits over the header's right end.
-    let w = displayWidth(col.label) + 3;
-    for (const row of rows) {
-      w = Math.max(w, displayWidth(shown(row[j] ?? null, col.format)));
-      if (w >= MAX_WIDTH) break;
-    }
-    return Math.min(MAX_WIDTH, Math.max(6, w + 1));
-  });
-}
+import {
+  COL_PX,
+  cellValue,
+  colLetter,
+  displayWidth,
+  MAX_WIDTH,
+  NUMBER_FORMATS,
+  newWorkbook,
+  SheetNames,
+  sheetCell,
+  sheetRange,
+  styleHeader,
+  tableSheetOptions,
+  writeAbout,
+  writeImages,
+  writeMatrix,
+  writeTable,
+} from './xlsx-sheets.ts';
 
 /** The two hidden columns a native chart's error bars read (high − value, value − low), by chart. */
 interface ErrorColumns {
@@ -212,39 +35,17 @@ interface ErrorColumns {
   minus: number;
 }
 
-function writeTable(
+/**
+ * Error bar lengths for the native charts, as hidden columns after the table's: formulas over the row's cells
+ * (with their results cached), so editing a bound moves the bar. Records them in `errorCols` by errorKey, so
+ * two charts of the same bars share them.
+ */
+function addErrorColumns(
   ws: ExcelJS.Worksheet,
   table: Table,
-  errorCols: Map<string, ErrorColumns>,
   charts: NativeChart[],
+  errorCols: Map<string, ErrorColumns>,
 ): void {
-  styleHeader(ws, table.columns);
-  const values = table.rows.map((row) => table.columns.map((_, j) => cellValue(row[j] ?? null)));
-  table.columns.forEach((col, j) => {
-    const column = ws.getColumn(j + 1);
-    const fmt = NUMBER_FORMATS[col.format];
-    if (fmt) column.numFmt = fmt;
-  });
-  values.forEach((vals, i) => {
-    const row = ws.getRow(i + 2);
-    row.values = vals;
-    const mark = table.marks?.[i];
-    if (mark) {
-      // Only the columns of the table: a filled row must not run into the helper columns.
-      for (let c = 1; c <= table.columns.length; c++) {
-        const cell = row.getCell(c);
-        cell.font = { bold: true };
-        cell.fill = MARK_FILL;
-      }
-    }
-  });
-  columnWidths(table.columns, values).forEach((w, j) => {
-    ws.getColumn(j + 1).width = w;
-  });
-  const last = Math.max(1, table.rows.length + 1);
-  ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: last, column: table.columns.length } };
-
-  // Error bar lengths for the native charts: formulas over the row's cells, so editing a bound moves the bar.
   let next = table.columns.length + 1;
   for (const chart of charts) {
     const key = errorKey(chart);
@@ -318,57 +119,6 @@ function checkChart(chart: NativeChart, tables: Map<string, Table>): Table {
   return table;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Matrix and charts
-
-function writeMatrix(ws: ExcelJS.Worksheet, matrix: NonNullable<ExportDocument['matrix']>): void {
-  const columns: Column[] = [
-    { key: 'row', label: matrix.rowLabel, format: 'text' },
-    ...matrix.columns.map((c, j) => ({ key: `c${j}`, label: c, format: matrix.format })),
-  ];
-  styleHeader(ws, columns);
-  const rows = matrix.rows.map((r, i) => [
-    cellValue(r),
-    ...matrix.columns.map((_, j) => cellValue(matrix.values[i]?.[j] ?? null)),
-  ]);
-  rows.forEach((vals, i) => {
-    ws.getRow(i + 2).values = vals;
-    ws.getRow(i + 2).getCell(1).font = { bold: true };
-  });
-  const fmt = NUMBER_FORMATS[matrix.format];
-  columnWidths(columns, rows).forEach((w, j) => {
-    const column = ws.getColumn(j + 1);
-    column.width = Math.max(w, j === 0 ? w : 8);
-    if (j > 0 && fmt) column.numFmt = fmt;
-  });
-  if (matrix.rows.length && matrix.columns.length) {
-    ws.addConditionalFormatting({
-      ref: `B2:${colLetter(matrix.columns.length + 1)}${matrix.rows.length + 1}`,
-      rules: [
-        {
-          type: 'colorScale',
-          priority: 1,
-          cfvo: [{ type: 'min' }, { type: 'percentile', value: 50 }, { type: 'max' }],
-          color: [{ argb: 'FFF8696B' }, { argb: 'FFFFEB84' }, { argb: 'FF63BE7B' }],
-        },
-      ],
-    });
-  }
-}
-
-/** Lays the Plot images on the sheet and returns the first free row (0-based) below them. */
-function writeImages(wb: ExcelJS.Workbook, ws: ExcelJS.Worksheet, charts: ExportDocument['charts']): number {
-  let row = 0;
-  for (const chart of charts) {
-    ws.getRow(row + 1).getCell(1).value = cellValue(chart.title);
-    ws.getRow(row + 1).getCell(1).font = { bold: true };
-    const id = wb.addImage({ buffer: Buffer.from(chart.png) as unknown as ExcelJS.Buffer, extension: 'png' });
-    ws.addImage(id, { tl: { col: 0, row: row + 1 }, ext: { width: chart.width, height: chart.height } });
-    row += 2 + Math.ceil(chart.height / ROW_PX) + 1;
-  }
-  return row;
-}
-
 function placeChart(
   chart: NativeChart,
   table: Table,
@@ -418,18 +168,6 @@ function placeChart(
 // ---------------------------------------------------------------------------------------------------------
 // Writers
 
-function newWorkbook(
-  doc: Pick<ExportDocument, 'title' | 'subtitle'> & { provenance: Provenance },
-  wb: ExcelJS.Workbook,
-): void {
-  wb.creator = 'evalhouse';
-  wb.title = doc.title;
-  wb.subject = doc.subtitle;
-  wb.keywords = `evalhouse ${doc.provenance.kind}`;
-  const at = new Date(doc.provenance.generated_at);
-  if (!Number.isNaN(at.getTime())) wb.created = wb.modified = at;
-}
-
 /** The whole document as an xlsx file. */
 export async function writeXlsx(doc: ExportDocument): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
@@ -447,8 +185,13 @@ export async function writeXlsx(doc: ExportDocument): Promise<Buffer> {
     sheetOf.set(table.name, name);
     listed.push({ name, title: table.title });
     const ws = wb.addWorksheet(name, tableSheetOptions(table));
-    const charts = doc.nativeCharts.filter((c) => c.table === table.name);
-    writeTable(ws, table, errorCols, charts);
+    writeTable(ws, table);
+    addErrorColumns(
+      ws,
+      table,
+      doc.nativeCharts.filter((c) => c.table === table.name),
+      errorCols,
+    );
   }
   if (doc.matrix) {
     const name = names.take(doc.matrix.name);
@@ -473,6 +216,34 @@ export async function writeXlsx(doc: ExportDocument): Promise<Buffer> {
   // Stored, not deflated: the package is unpacked again to add the charts, and compressed once there.
   const stored = await wb.xlsx.writeBuffer({ zip: { compression: 'STORE' } } as ExcelJS.XlsxWriteOptions);
   return addBarCharts(Buffer.from(stored), placed);
+}
+
+/** Rows between two waits for the zip to catch up. */
+const STREAM_BATCH = 500;
+
+const drained = (w: Writable) => new Promise<void>((resolve) => w.once('drain', resolve));
+
+/**
+ * Waits until the rows written so far have left: exceljs writes a sheet into a pass-through that the zip
+ * (archiver) reads and deflates on the thread pool, without heeding backpressure, and an async iterator that
+ * never yields to the event loop lets the zip run only at the end, so everything would sit in memory. We give
+ * the event loop a turn, then wait while the sheet's pass-through (an exceljs internal, read defensively) or
+ * the output is full.
+ */
+async function caughtUp(ws: ExcelJS.Worksheet, out: Writable): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const sink = (ws as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes?.[0] as
+    | Writable
+    | undefined;
+  while (sink && full(sink)) await drained(sink);
+  while (full(out)) await drained(out);
+}
+
+/** The pass-through is a readable-stream 2 stream, which lacks writableNeedDrain: its state has the flag. */
+function full(w: Writable): boolean {
+  if (w.destroyed) return false;
+  const state = (w as unknown as { _writableState?: { needDrain?: boolean } })._writableState;
+  return state?.needDrain ?? w.writableNeedDrain;
 }
 
 /** What the streaming writer needs before the rows: the document without tables, and the one table's shape. */
@@ -513,10 +284,8 @@ export async function writeXlsxStream(
   ws.getRow(1).commit();
   let n = 0;
   for await (const row of rows) {
-    const r = ws.addRow(table.columns.map((_, j) => cellValue(row[j] ?? null)));
-    r.commit();
-    n++;
-    if (out.writableNeedDrain) await new Promise<void>((resolve) => out.once('drain', resolve));
+    ws.addRow(table.columns.map((_, j) => cellValue(row[j] ?? null))).commit();
+    if (++n % STREAM_BATCH === 0) await caughtUp(ws, out);
   }
   ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: n + 1, column: table.columns.length } };
   ws.commit();
