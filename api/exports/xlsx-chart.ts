@@ -2,7 +2,8 @@
  * Native (editable) Excel bar charts with custom error bars, added to a package exceljs already wrote: exceljs
  * writes no charts (its issue #141). Per chart this adds xl/charts/chartN.xml (DrawingML c:chartSpace), a
  * graphic frame in the sheet's drawing (appended to the drawing exceljs wrote for images, or a new drawing),
- * the relationships sheet → drawing → chart and the [Content_Types].xml overrides.
+ * the relationships sheet → drawing → chart and the [Content_Types].xml overrides. The same pass repairs
+ * exceljs's image anchors (repairImageAnchors).
  *
  * Choices made here:
  * - Element order follows the ECMA-376 schema (CT_BarSer: idx, order, tx, spPr, invertIfNegative, errBars, cat,
@@ -248,10 +249,24 @@ async function sheetParts(zip: JSZip): Promise<Map<string, string>> {
   return parts;
 }
 
-/** Adds the charts to an xlsx package and returns the new package. */
-export async function addBarCharts(xlsx: Buffer | Uint8Array, charts: PlacedBarChart[]): Promise<Buffer> {
+/**
+ * exceljs writes editAs on xdr:oneCellAnchor (its image anchors), an attribute the schema gives only to
+ * twoCellAnchor: strict readers (openpyxl) then drop the whole drawing, charts included.
+ */
+async function repairImageAnchors(zip: JSZip): Promise<void> {
+  for (const path of Object.keys(zip.files).filter((p) => /^xl\/drawings\/drawing\d+\.xml$/.test(p))) {
+    const xml = await zip.file(path)!.async('string');
+    zip.file(path, xml.replace(/<xdr:oneCellAnchor\s+editAs="[^"]*"\s*>/g, '<xdr:oneCellAnchor>'));
+  }
+}
+
+/**
+ * Finishes a package exceljs wrote: repairs its image anchors and adds the charts. Returns the new package,
+ * deflated (exceljs may write it stored, since it is compressed here).
+ */
+export async function finishPackage(xlsx: Buffer | Uint8Array, charts: PlacedBarChart[]): Promise<Buffer> {
   const zip = await JSZip.loadAsync(xlsx);
-  if (charts.length === 0) return Buffer.from(xlsx);
+  await repairImageAnchors(zip);
   const parts = await sheetParts(zip);
   let contentTypes = (await zip.file('[Content_Types].xml')?.async('string')) ?? '';
   const override = (part: string, type: string) => {

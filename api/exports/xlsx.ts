@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { neutralise } from './cells.ts';
 import type { Cell, ExportDocument, NativeChart, Table } from './document.ts';
-import { addBarCharts, type PlacedBarChart } from './xlsx-chart.ts';
+import { finishPackage, type PlacedBarChart } from './xlsx-chart.ts';
 import {
   COL_PX,
   cellValue,
@@ -212,10 +212,10 @@ export async function writeXlsx(doc: ExportDocument): Promise<Buffer> {
     });
   }
   writeAbout(about, doc, listed);
-  if (!placed.length) return Buffer.from(await wb.xlsx.writeBuffer());
-  // Stored, not deflated: the package is unpacked again to add the charts, and compressed once there.
+  if (!doc.charts.length && !placed.length) return Buffer.from(await wb.xlsx.writeBuffer());
+  // Stored, not deflated: the package is unpacked again for the charts and image anchors, compressed there.
   const stored = await wb.xlsx.writeBuffer({ zip: { compression: 'STORE' } } as ExcelJS.XlsxWriteOptions);
-  return addBarCharts(Buffer.from(stored), placed);
+  return finishPackage(Buffer.from(stored), placed);
 }
 
 /** Rows between two waits for the zip to catch up. */

@@ -54,6 +54,7 @@ interface PySheet {
   hidden: string[];
   widths: Record<string, number>;
   cf: { ref: string; rules: { type: string; cfvo: number }[] }[];
+  charts: Record<string, string>[];
 }
 type PyBook = { sheets: string[]; ws: Record<string, PySheet> };
 
@@ -77,11 +78,17 @@ for path in paths:
         for cf in ws.conditional_formatting:
             cfs.append({'ref': str(cf.sqref), 'rules': [
                 {'type': r.type, 'cfvo': len(r.colorScale.cfvo) if r.colorScale is not None else 0} for r in cf.rules]})
+        charts = [{
+            'kind': type(ch).__name__, 'dir': ch.type, 'grouping': ch.grouping,
+            'name': ch.series[0].tx.strRef.f, 'cat': ch.series[0].cat.strRef.f, 'val': ch.series[0].val.numRef.f,
+            'err': ch.series[0].errBars.errValType, 'plus': ch.series[0].errBars.plus.numRef.f,
+            'minus': ch.series[0].errBars.minus.numRef.f,
+        } for ch in ws._charts]
         book['ws'][ws.title] = {
             'cells': cells, 'freeze': ws.freeze_panes, 'filter': ws.auto_filter.ref,
             'hidden': sorted(k for k, d in ws.column_dimensions.items() if d.hidden),
             'widths': {k: d.width for k, d in ws.column_dimensions.items()},
-            'cf': cfs,
+            'cf': cfs, 'charts': charts,
         }
     res[path] = book
 print(json.dumps(res, ensure_ascii=False, default=str))
@@ -237,6 +244,25 @@ describe('xlsx writer', () => {
     });
   });
 
+  it('openpyxl reads the native chart: clustered columns with custom error bars over the helper ranges', (ctx) => {
+    requireTool(python, 'python3 with openpyxl', ctx.skip);
+    expect(book.ws.Charts!.charts).toEqual([
+      {
+        kind: 'BarChart',
+        dir: 'col',
+        grouping: 'clustered',
+        name: "'Models'!$C$1",
+        cat: "'Models'!$A$2:$A$4",
+        val: "'Models'!$C$2:$C$4",
+        err: 'cust',
+        plus: "'Models'!$F$2:$F$4",
+        minus: "'Models'!$G$2:$G$4",
+      },
+    ]);
+    for (const sheet of ['About', 'By subject', 'Models', 'Matrix'])
+      expect(book.ws[sheet]!.charts).toEqual([]);
+  });
+
   it('the package holds the two images and the native chart in one drawing of the Charts sheet', async () => {
     const zip = await JSZip.loadAsync(buf);
     const names = Object.keys(zip.files);
@@ -339,6 +365,7 @@ describe('xlsx writer', () => {
       freeze: string;
       filter: string;
       query: string;
+      header: { v: string; b: boolean; note: string | null }[];
     }>(
       python3,
       `
@@ -352,15 +379,19 @@ for i, r in enumerate(ws.iter_rows(min_row=2), start=2):
     count += 1
     if i in pick:
         sample.append([{'v': c.value, 't': c.data_type, 'f': c.number_format, 'b': False, 'fill': None, 'note': None} for c in r])
+header = [{'v': c.value, 'b': bool(c.font.b), 'note': c.comment.text if c.comment is not None else None} for c in ws[1]]
 about = wb['About']
 query = next(r[1].value for r in about.iter_rows() if r[0].value == 'Query (as sent)')
 print(json.dumps({'sheets': wb.sheetnames, 'rows': count, 'sample': sample, 'freeze': ws.freeze_panes,
-                  'filter': ws.auto_filter.ref, 'query': query}, ensure_ascii=False))
+                  'filter': ws.auto_filter.ref, 'query': query, 'header': header}, ensure_ascii=False))
 `,
       [streamFile],
     );
     expect(got.sheets).toEqual(['About', 'By subject']);
     expect(got.rows).toBe(n);
+    expect(got.header).toEqual(
+      table.columns.map((c) => ({ v: c.label, b: true, note: c.description ?? null })),
+    );
     expect(got.freeze).toBe('C2');
     expect(got.filter).toBe(`A1:${colLetter(table.columns.length)}${n + 1}`);
     expect(JSON.parse(got.query)).toEqual(doc.provenance.query);
