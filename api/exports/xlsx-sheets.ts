@@ -120,7 +120,7 @@ export function writeAbout(
   ws.columns = [{ width: 22 }, { width: 100 }];
   const wrap: Partial<ExcelJS.Alignment> = { wrapText: true, vertical: 'top' };
   const add = (label: string, value: ExcelJS.CellValue, style?: 'wrap') => {
-    const row = ws.addRow([label, value]);
+    const row = ws.addRow([cellValue(label), value]);
     row.getCell(1).font = { bold: true };
     row.getCell(1).alignment = { vertical: 'top' };
     if (style === 'wrap') row.getCell(2).alignment = wrap;
@@ -152,8 +152,7 @@ export function writeAbout(
   }
   ws.addRow([]);
   ws.addRow(['Methods']).getCell(1).font = { bold: true, size: 12 };
-  for (const [name, note] of Object.entries(p.methods))
-    add(cellValue(name) as string, cellValue(note), 'wrap');
+  for (const [name, note] of Object.entries(p.methods)) add(name, cellValue(note), 'wrap');
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -253,7 +252,7 @@ export function writeMatrix(ws: ExcelJS.Worksheet, matrix: NonNullable<ExportDoc
   const fmt = NUMBER_FORMATS[matrix.format];
   columnWidths(columns, rows).forEach((w, j) => {
     const column = ws.getColumn(j + 1);
-    column.width = Math.max(w, j === 0 ? w : 8);
+    column.width = j === 0 ? w : Math.max(w, 8);
     if (j > 0 && fmt) column.numFmt = fmt;
   });
   if (matrix.rows.length && matrix.columns.length) {
