@@ -7,6 +7,7 @@ import { installErrorHandler } from './errors.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { benchmarkRoutes } from './routes/benchmarks.ts';
 import { compareRoutes } from './routes/compare.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { itemRoutes } from './routes/items.ts';
@@ -36,6 +37,7 @@ export const ROUTES: readonly RoutePlugin[] = [
   trendRoutes,
   runsRoutes,
   resultRoutes,
+  exportRoutes,
 ];
 
 /** The composition root: builds the app over an opened context, without listening. */

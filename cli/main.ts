@@ -6,6 +6,7 @@ import { CliError, describeError, stackOf } from './errors.ts';
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
   migrate: () => import('./commands/migrate.ts'),
   import: () => import('./commands/import.ts'),
+  export: () => import('./commands/export.ts'),
   mirror: () => import('./commands/mirror.ts'),
   serve: () => import('./commands/serve.ts'),
   benchmarks: () => import('./commands/benchmarks.ts'),

@@ -49,6 +49,7 @@ const EnvSchema = z.object({
   EVALHOUSE_URL: z.string().url().optional(),
   QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
   ROW_CAP: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  EXPORT_PDF_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
   MIRROR_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
   MIRROR_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
@@ -117,6 +118,8 @@ export type Config = {
   evalhouseUrl: string;
   queryTimeoutMs: number;
   rowCap: number;
+  /** Table rows a PDF export may hold (400 beyond: export xlsx, csv or parquet). */
+  exportPdfMaxRows: number;
   mirrorIntervalMs: number;
   demoData: 'auto' | 'off';
   /** How often the mirror compares per-run counts with MySQL and repairs what a long transaction hid (0: every pass). */
@@ -182,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     evalhouseUrl: e.EVALHOUSE_URL ?? `http://${e.HOST}:${e.PORT}`,
     queryTimeoutMs: e.QUERY_TIMEOUT_MS,
     rowCap: e.ROW_CAP,
+    exportPdfMaxRows: e.EXPORT_PDF_MAX_ROWS,
     mirrorIntervalMs: e.MIRROR_INTERVAL_MS,
     demoData: e.DEMO_DATA,
     mirrorReconcileMs: e.MIRROR_RECONCILE_MS,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * Scratch folders of uploads and mirror pages: `evalhouse-<kind>-<pid>-XXXXXX` in the system's temporary
  * folder. The pid lets a starting server remove what a crashed process left, and nothing a live one uses.
  */
-export type ScratchKind = 'import' | 'mirror' | 'lmeval' | 'upload';
+export type ScratchKind = 'import' | 'mirror' | 'lmeval' | 'upload' | 'export';
 /** import: POST /imports bodies; mirror: the mirror's CSV pages; lmeval: an unpacked lm-eval zip; upload: the CLI's zip of one. */
 const KINDS: ScratchKind[] = ['import', 'mirror', 'lmeval', 'upload'];
 const OURS = /^evalhouse-(import|mirror|lmeval|upload)-(\d+)-[A-Za-z0-9]{6}$/;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fromSums, type Sums } from '../../core/stats/stderr.ts';
 import { wilsonFromProportion } from '../../core/stats/wilson.ts';
+import type { ColumnFormat } from '../exports/document.ts';
 
 /**
  * The measures an analysis can report, each declared once. The compiler (compile.ts) reads how a measure is
@@ -39,6 +40,10 @@ export type MeasureType = 'count' | 'number' | 'interval' | 'estimates';
 interface Common {
   description: string;
   type: MeasureType;
+  /** How exports and charts show a value (a share is a proportion shown as a percent). */
+  format: ColumnFormat;
+  /** The header a person reads (xlsx, pdf, charts). */
+  label: string;
   /** How the measure rolls up into `totals` (micro: items pooled, macro: mean of the Level1 groups). */
   totals: 'micro and macro' | 'none';
 }
@@ -58,21 +63,33 @@ const sSums = (r: ItemStats): Sums => ({ n: r.n_score, sum: r.sum_s ?? 0, sumSq:
 
 const items = (
   type: MeasureType,
+  shown: Pick<Common, 'label' | 'format'>,
   description: string,
   value: (s: ItemStats) => unknown,
   totals: Common['totals'] = 'none',
-): Measure => ({ kind: 'items', type, description, value, totals });
-const sum = (column: ResultColumn, description: string): Measure => ({
+): Measure => ({ kind: 'items', type, ...shown, description, value, totals });
+const sum = (
+  column: ResultColumn,
+  shown: Pick<Common, 'label' | 'format'>,
+  description: string,
+): Measure => ({
   kind: 'sample',
   type: 'number',
+  ...shown,
   description,
   column,
   sql: { duckdb: `sum(${column})`, mysql: `SUM(${column})` },
   totals: 'none',
 });
-const quantile = (column: ResultColumn, q: number, description: string): Measure => ({
+const quantile = (
+  column: ResultColumn,
+  q: number,
+  shown: Pick<Common, 'label' | 'format'>,
+  description: string,
+): Measure => ({
   kind: 'quantile',
   type: 'number',
+  ...shown,
   description,
   column,
   q,
@@ -83,44 +100,99 @@ const quantile = (column: ResultColumn, q: number, description: string): Measure
 export const MEASURES = {
   n: items(
     'count',
+    { label: 'n', format: 'count' },
     'scored samples (correct + incorrect, + unscored when counted wrong)',
     (s) => s.n,
     'micro and macro',
   ),
-  n_items: items('count', 'items with at least one scored sample', (s) => s.n_items),
-  n_samples: items('count', 'result rows in the group, errors and unscored included', (s) => s.n_samples),
-  correct: items('count', 'correct samples', (s) => s.correct),
-  unscored: items('count', 'unscored samples', (s) => s.unscored),
-  errors: items('count', 'samples that failed (never counted in n)', (s) => s.errors),
+  n_items: items(
+    'count',
+    { label: 'items', format: 'count' },
+    'items with at least one scored sample',
+    (s) => s.n_items,
+  ),
+  n_samples: items(
+    'count',
+    { label: 'samples', format: 'count' },
+    'result rows in the group, errors and unscored included',
+    (s) => s.n_samples,
+  ),
+  correct: items('count', { label: 'correct', format: 'count' }, 'correct samples', (s) => s.correct),
+  unscored: items('count', { label: 'unscored', format: 'count' }, 'unscored samples', (s) => s.unscored),
+  errors: items(
+    'count',
+    { label: 'errors', format: 'count' },
+    'samples that failed (never counted in n)',
+    (s) => s.errors,
+  ),
   accuracy: items(
     'number',
+    { label: 'accuracy', format: 'share' },
     "mean over items of each item's share of correct scored samples (every item weighs 1)",
     (s) => fromSums(pSums(s)).mean,
     'micro and macro',
   ),
   stderr: items(
     'number',
+    { label: 'stderr', format: 'share' },
     'standard error of accuracy: sample sd of the item means / sqrt(items)',
     (s) => fromSums(pSums(s)).stderr,
     'micro and macro',
   ),
-  ci95: items('interval', 'Wilson score interval (z = 1.959964) of accuracy on items', (s) => {
-    const a = fromSums(pSums(s));
-    return a.mean === null ? null : wilsonFromProportion(a.mean, a.n);
-  }),
-  mean_score: items('number', "mean over items of each item's mean score", (s) => fromSums(sSums(s)).mean),
-  mean_score_stderr: items('number', 'standard error of mean_score', (s) => fromSums(sSums(s)).stderr),
-  latency_ms_p50: quantile('latency_ms', 0.5, 'median latency in ms (nearest rank)'),
-  latency_ms_p95: quantile('latency_ms', 0.95, '95th percentile latency in ms (nearest rank)'),
-  ttft_ms_p50: quantile('ttft_ms', 0.5, 'median time to first token in ms (nearest rank)'),
-  ttft_ms_p95: quantile('ttft_ms', 0.95, '95th percentile time to first token in ms (nearest rank)'),
-  tokens_in: sum('tokens_in', 'prompt tokens, summed'),
-  tokens_out: sum('tokens_out', 'completion tokens, summed'),
-  cost_usd: sum('cost_usd', 'cost in USD, summed'),
+  ci95: items(
+    'interval',
+    { label: '95 % CI', format: 'share' },
+    'Wilson score interval (z = 1.959964) of accuracy on items',
+    (s) => {
+      const a = fromSums(pSums(s));
+      return a.mean === null ? null : wilsonFromProportion(a.mean, a.n);
+    },
+  ),
+  mean_score: items(
+    'number',
+    { label: 'mean score', format: 'number' },
+    "mean over items of each item's mean score",
+    (s) => fromSums(sSums(s)).mean,
+  ),
+  mean_score_stderr: items(
+    'number',
+    { label: 'score stderr', format: 'number' },
+    'standard error of mean_score',
+    (s) => fromSums(sSums(s)).stderr,
+  ),
+  latency_ms_p50: quantile(
+    'latency_ms',
+    0.5,
+    { label: 'latency p50 (ms)', format: 'ms' },
+    'median latency in ms (nearest rank)',
+  ),
+  latency_ms_p95: quantile(
+    'latency_ms',
+    0.95,
+    { label: 'latency p95 (ms)', format: 'ms' },
+    '95th percentile latency in ms (nearest rank)',
+  ),
+  ttft_ms_p50: quantile(
+    'ttft_ms',
+    0.5,
+    { label: 'TTFT p50 (ms)', format: 'ms' },
+    'median time to first token in ms (nearest rank)',
+  ),
+  ttft_ms_p95: quantile(
+    'ttft_ms',
+    0.95,
+    { label: 'TTFT p95 (ms)', format: 'ms' },
+    '95th percentile time to first token in ms (nearest rank)',
+  ),
+  tokens_in: sum('tokens_in', { label: 'tokens in', format: 'tokens' }, 'prompt tokens, summed'),
+  tokens_out: sum('tokens_out', { label: 'tokens out', format: 'tokens' }, 'completion tokens, summed'),
+  cost_usd: sum('cost_usd', { label: 'cost (USD)', format: 'usd' }, 'cost in USD, summed'),
   'pass@k': {
     kind: 'estimator',
     option: 'pass_at',
     type: 'estimates',
+    label: 'pass@',
+    format: 'share',
     description: 'unbiased pass@k (Chen et al. 2021) per k of pass_at, as pass@<k>: {n, value, stderr}',
     totals: 'none',
   },
@@ -128,6 +200,8 @@ export const MEASURES = {
     kind: 'estimator',
     option: 'maj_at',
     type: 'estimates',
+    label: 'maj@',
+    format: 'share',
     description: 'majority vote of the first k samples per k of maj_at, as maj@<k>: {n, value, stderr}',
     totals: 'none',
   },

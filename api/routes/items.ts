@@ -8,7 +8,7 @@ import type { AppContext } from '../context.ts';
 import { problems } from './schemas.ts';
 
 const Params = z.strictObject({ benchmark: z.string().min(1).max(191) });
-const Query = z.strictObject({
+export const ItemsQuery = z.strictObject({
   models: z
     .string()
     .min(1)
@@ -99,7 +99,7 @@ export async function itemRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       schema: {
         summary: 'Per item: difficulty, discrimination, flags and metadata; Rasch abilities per model',
         params: Params,
-        querystring: Query,
+        querystring: ItemsQuery,
         response: { 200: ItemsAnswer, ...problems(400, 404) },
       },
     },
