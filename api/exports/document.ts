@@ -66,6 +66,8 @@ export interface Matrix {
 /** A chart rendered from the answer by charts/ (the same Plot specifications the dashboards draw). */
 export interface Chart {
   title: string;
+  /** The table (by name) the chart illustrates: the pdf draws it above that table. Absent: the first table. */
+  table?: string;
   /** A standalone SVG document (vector: the pdf draws it). */
   svg: string;
   /** The same chart as PNG (the xlsx image), rendered from the svg. */
