@@ -123,8 +123,9 @@ function ellipsize(measure: (text: string) => number, text: string, width: numbe
 }
 
 /**
- * Draws `rows` of `table` from pdf.y on; `pageBreak` adds a page (and may yield to the event loop). Returns the
- * columns left out for width, which the caller names in a note.
+ * Draws `rows` of `table` from pdf.y on; `pageBreak` adds a page (and may yield to the event loop), on which
+ * "<caption> (continued)" and the header come first. Returns the columns left out for width, which the caller
+ * names in a note.
  */
 export async function drawTable(
   pdf: PDFKit.PDFDocument,
@@ -132,6 +133,7 @@ export async function drawTable(
   rows: number[],
   fonts: TableFonts,
   pageBreak: () => Promise<void>,
+  caption = table.title,
 ): Promise<Column[]> {
   const left0 = pdf.page.margins.left;
   const width = pdf.page.width - left0 - pdf.page.margins.right;
@@ -165,7 +167,7 @@ export async function drawTable(
     if (y + ROW_H > bottom()) {
       await pageBreak();
       pdf.font(fonts.regular).fontSize(SIZE).fillColor('#666666');
-      pdf.text(`${table.title} (continued)`, left0, pdf.page.margins.top, { lineBreak: false });
+      pdf.text(`${caption} (continued)`, left0, pdf.page.margins.top, { lineBreak: false });
       pdf.fillColor('black');
       y = header(pdf.page.margins.top + ROW_H);
     }

@@ -133,9 +133,11 @@ export async function writePdf(doc: ExportDocument): Promise<Buffer> {
     pdf.outline.addItem('Summary');
     heading('Summary', 14);
     pdf.font(REGULAR).fontSize(8).fillColor(GREY);
-    pdf.text(summaryIsMain ? main.title : `${main.title}: totals`, { width });
+    const caption = summaryIsMain ? main.title : `${main.title}: totals`;
+    pdf.text(caption, { width });
     pdf.moveDown(0.3);
-    const left = await drawTable(pdf, main, summaryIsMain ? mainRows : totals, tableFonts, pageBreak);
+    const rows = summaryIsMain ? mainRows : totals;
+    const left = await drawTable(pdf, main, rows, tableFonts, pageBreak, caption);
     leftOutNote(
       pdf,
       left.map((c) => c.label),
@@ -260,6 +262,16 @@ function leftOutNote(pdf: PDFKit.PDFDocument, labels: string[]): void {
   pdf.fillColor('black');
 }
 
+/**
+ * Plot draws axes and labels in `currentColor`. A browser (and resvg) starts `color` as black; svg-to-pdfkit
+ * starts it undefined and draws nothing in currentColor, so the chart's root gets color="black" unless it has one.
+ */
+function withTextColor(svg: string): string {
+  const root = /<svg\b[^>]*>/.exec(svg);
+  if (!root || /\scolor\s*=/.test(root[0])) return svg;
+  return `${svg.slice(0, root.index)}<svg color="black"${svg.slice(root.index + 4)}`;
+}
+
 /** A chart scaled to the text width (or down to the page height), drawn as vector paths and text. */
 async function drawChart(
   pdf: PDFKit.PDFDocument,
@@ -278,7 +290,7 @@ async function drawChart(
   if (pdf.y + titleH + h > pdf.page.height - MARGIN.bottom) await pageBreak();
   pdf.font(BOLD).fontSize(10).fillColor('black').text(chart.title, MARGIN.left, pdf.y, { width });
   const y = pdf.y + 2;
-  SVGtoPDF(pdf, chart.svg, MARGIN.left, y, {
+  SVGtoPDF(pdf, withTextColor(chart.svg), MARGIN.left, y, {
     width: w,
     height: h,
     preserveAspectRatio: 'xMinYMin meet',

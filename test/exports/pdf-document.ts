@@ -134,8 +134,8 @@ export function chartSvg(labels: string[], values: number[]): string {
         `<text x="190" y="${33 + 22 * i}" text-anchor="end" font-size="12">${l}</text>`,
     )
     .join('');
-  // A label only the chart has: finding it in the PDF's text shows the chart's text was drawn as text.
-  const note = `<text x="${w - 10}" y="${h - 6}" text-anchor="end" font-size="10" font-weight="bold">${CHART_NOTE}</text>`;
+  // A label only the chart has, in currentColor as Plot draws its axes: found in the PDF text, it was drawn as text.
+  const note = `<text x="${w - 10}" y="${h - 6}" text-anchor="end" font-size="10" font-weight="bold" fill="currentColor">${CHART_NOTE}</text>`;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" ` +
     `font-family="Pretendard"><rect width="${w}" height="${h}" fill="white"/>${bars}${note}</svg>`

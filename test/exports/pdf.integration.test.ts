@@ -268,6 +268,31 @@ describe.skipIf(missing.length > 0)('writePdf: edges', () => {
     expect(run('pdfdetach', ['-list', file])).toContain('1 embedded files');
   });
 
+  it('draws chart text in currentColor, as Plot draws its axes, in black', async () => {
+    // Dark pixels of the chart page, rendered by poppler, with and without the chart's one text.
+    const darkPixels = async (label: string) => {
+      const svg =
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="100" viewBox="0 0 400 100">' +
+        `<g fill="none"><text x="10" y="70" font-size="48" fill="currentColor">${label}</text></g></svg>`;
+      const base = reportDocument(1, 1);
+      const doc: ExportDocument = {
+        ...base,
+        tables: [],
+        charts: [{ title: 'axis', svg, png: new Uint8Array(), width: 400, height: 100 }],
+      };
+      const file = join(OUT, `current-color-${label ? 'text' : 'none'}.pdf`);
+      writeFileSync(file, await writePdf(doc));
+      run('pdftoppm', ['-r', '30', '-gray', '-f', '2', '-l', '2', '-singlefile', file, file]);
+      const pgm = readFileSync(`${file}.pgm`);
+      // Binary PGM: "P5\n<w> <h>\n255\n" then one byte a pixel.
+      const header = pgm.toString('latin1', 0, 32).match(/^P5\s+(\d+)\s+(\d+)\s+255\s/)!;
+      return pgm.subarray(header[0].length).filter((v) => v < 128).length;
+    };
+    const without = await darkPixels('');
+    const withText = await darkPixels('한국어 축');
+    expect(withText - without).toBeGreaterThan(50);
+  });
+
   it('refuses a report beyond its row limit with a 400 naming the formats that carry it', async () => {
     const doc = reportDocument(1, 1);
     const big: Table = {
