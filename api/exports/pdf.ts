@@ -141,6 +141,7 @@ export async function writePdf(doc: ExportDocument): Promise<Buffer> {
     leftOutNote(
       pdf,
       left.map((c) => c.label),
+      true,
     );
   }
 
@@ -165,6 +166,7 @@ export async function writePdf(doc: ExportDocument): Promise<Buffer> {
       leftOutNote(
         pdf,
         left.map((c) => c.label),
+        t === 0,
       );
     }
   }
@@ -209,7 +211,8 @@ export async function writePdf(doc: ExportDocument): Promise<Buffer> {
     .fontSize(8.5)
     .fillColor(GREY)
     .text(
-      `Attached to this file: ${files.query} (the query as sent; POST it again to re-run the export)` +
+      `Attached to this file: ${files.query} (the query as sent: POST /exports with kind "${doc.kind}" and ` +
+        'this query makes this export again)' +
         (main ? ` and ${files.csv} (the table "${main.title}", every column).` : '.'),
       { width },
     );
@@ -250,15 +253,17 @@ export async function writePdf(doc: ExportDocument): Promise<Buffer> {
   return done;
 }
 
-function leftOutNote(pdf: PDFKit.PDFDocument, labels: string[]): void {
+function leftOutNote(pdf: PDFKit.PDFDocument, labels: string[], attached: boolean): void {
   if (labels.length === 0) return;
+  // Only the main table is attached as CSV.
+  const where = attached
+    ? 'The attached CSV and the xlsx and csv exports carry'
+    : 'The xlsx and csv exports carry';
   pdf
     .font(REGULAR)
     .fontSize(7.5)
     .fillColor(GREY)
-    .text(
-      `Left out to fit the page: ${labels.join(', ')}. The attached CSV and the xlsx and csv exports carry every column.`,
-    );
+    .text(`Left out to fit the page: ${labels.join(', ')}. ${where} every column.`);
   pdf.fillColor('black');
 }
 
