@@ -1,17 +1,4 @@
-import { createRequire } from 'node:module';
-
-/** The report's fonts: which files, and how pdfkit sets text with them. */
-
-// TODO: charts/fonts.ts — the charts module declares the font files once; switch to its fontFiles/FONT_FAMILY.
-export const FONT_FAMILY = 'Pretendard';
-export function fontFiles(): { regular: string; bold: string } {
-  // Through the package, not a path relative to this file (vitest has no import.meta.resolve).
-  const file = (weight: string) =>
-    createRequire(import.meta.url).resolve(
-      `pretendard/dist/public/static/alternative/Pretendard-${weight}.ttf`,
-    );
-  return { regular: file('Regular'), bold: file('Bold') };
-}
+/** How pdfkit sets the report's text in the bundled font (charts/fonts.ts says which files). */
 
 /** Text that needs OpenType shaping to be drawn right: combining marks, and Hangul as conjoining jamo (NFD). */
 const NEEDS_SHAPING = /[\p{M}\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]/u;

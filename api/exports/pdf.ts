@@ -1,9 +1,10 @@
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
+import { fontFiles } from '../../charts/fonts.ts';
 import { errors } from '../../core/errors.ts';
 import { neutralise } from './cells.ts';
 import type { Chart, ExportDocument, Table } from './document.ts';
-import { fontFiles, plainLayout } from './pdf-fonts.ts';
+import { plainLayout } from './pdf-fonts.ts';
 import { breathe, drawTable } from './pdf-table.ts';
 
 /**

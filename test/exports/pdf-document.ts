@@ -1,4 +1,5 @@
 import type { Cell, Chart, Column, ExportDocument, Table } from '../../api/exports/document.ts';
+import { FONT_FAMILY } from '../../charts/fonts.ts';
 
 /**
  * A report-sized export document built here, not by the builder: 14 models × 57 subjects with Korean names,
@@ -138,7 +139,7 @@ export function chartSvg(labels: string[], values: number[]): string {
   const note = `<text x="${w - 10}" y="${h - 6}" text-anchor="end" font-size="10" font-weight="bold" fill="currentColor">${CHART_NOTE}</text>`;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" ` +
-    `font-family="Pretendard"><rect width="${w}" height="${h}" fill="white"/>${bars}${note}</svg>`
+    `font-family="${FONT_FAMILY}"><rect width="${w}" height="${h}" fill="white"/>${bars}${note}</svg>`
   );
 }
 
