@@ -157,13 +157,16 @@ export async function renderPngAsync(svg: string, opts: { scale?: number } = {})
 }
 
 /** A chart for an export document: the SVG (vector) and its PNG, sized in CSS pixels. */
-export function renderChart(spec: Plot.PlotOptions, title: string): Chart {
+export function renderChart(spec: Plot.PlotOptions, title: string): Chart & { png: Uint8Array } {
   const { svg, width, height } = renderSvgSized(spec);
   return { title, svg, png: renderPng(svg), width, height };
 }
 
 /** renderChart for request handlers: the same chart, its PNG rendered off the event loop (renderPngAsync). */
-export async function renderChartAsync(spec: Plot.PlotOptions, title: string): Promise<Chart> {
+export async function renderChartAsync(
+  spec: Plot.PlotOptions,
+  title: string,
+): Promise<Chart & { png: Uint8Array }> {
   const { svg, width, height } = renderSvgSized(spec);
   return { title, svg, png: await renderPngAsync(svg), width, height };
 }

@@ -79,7 +79,7 @@ export async function buildDocument(
 ): Promise<ExportDocument> {
   const doc = await buildTables(ctx, kind, format, query, now);
   // charts only for the formats that show them
-  if (format === 'xlsx' || format === 'pdf') doc.charts = await renderExportCharts(doc, doc.answers);
+  if (format === 'xlsx' || format === 'pdf') doc.charts = await renderExportCharts(doc, doc.answers, format);
   const { answers: _, ...document } = doc;
   return document;
 }

@@ -70,8 +70,8 @@ export interface Chart {
   table?: string;
   /** A standalone SVG document (vector: the pdf draws it). */
   svg: string;
-  /** The same chart as PNG (the xlsx image), rendered from the svg. */
-  png: Uint8Array;
+  /** The same chart as PNG (the xlsx image), rendered from the svg; only for the formats that show images. */
+  png?: Uint8Array;
   width: number;
   height: number;
 }

@@ -2,8 +2,8 @@ import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { fontFiles } from '../../charts/fonts.ts';
 import { errors } from '../../core/errors.ts';
-import { neutralise } from './cells.ts';
-import type { Chart, ExportDocument, Table } from './document.ts';
+import { csvHead, csvRows } from './csv.ts';
+import type { Chart, ExportDocument, Provenance, Table } from './document.ts';
 import { plainLayout } from './pdf-fonts.ts';
 import { breathe, drawTable } from './pdf-table.ts';
 
@@ -14,8 +14,11 @@ import { breathe, drawTable } from './pdf-table.ts';
  * and its numbers reused. One font, Pretendard (OFL, covers Hangul), embedded as a subset (pdfkit subsets TTFs).
  */
 
-/** A PDF is laid out in memory, row by row: beyond this it is the wrong format (csv, parquet, xlsx carry any size). */
-export const PDF_MAX_ROWS = 20_000;
+/**
+ * A PDF is laid out in memory, row by row: beyond EXPORT_PDF_MAX_ROWS (core/config.ts) it is the wrong format
+ * (csv, parquet, xlsx carry any size). This is the default when the caller gives none.
+ */
+const DEFAULT_MAX_ROWS = 5_000;
 
 /**
  * Fonts are named by their file: pdfkit caches a font under the name it is asked for, and a second name for the
@@ -25,30 +28,23 @@ const { regular: REGULAR, bold: BOLD } = fontFiles();
 const MARGIN = { top: 56, bottom: 56, left: 48, right: 48 };
 const GREY = '#555555';
 
-/** The table as RFC 4180 CSV (header of column keys, CRLF, text neutralised as in the csv export). */
-// TODO: api/exports/csv.ts — use the csv writer's serialisation of a Table once it exists.
-export function tableCsv(table: Table): string {
-  const field = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    if (typeof v !== 'string') return String(v);
-    const s = neutralise(v);
-    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-  };
-  const lines = [table.columns.map((c) => field(c.key)), ...table.rows.map((r) => r.map(field))];
-  return `${lines.map((l) => l.join(',')).join('\r\n')}\r\n`;
+/** The table as the csv export writes it (RFC 4180, text neutralised), without the provenance line. */
+export function tableCsv(table: Table, provenance: Provenance): string {
+  return csvHead(table.columns, provenance, { provenance: false }) + csvRows(table.rows);
 }
 
 export function pdfAttachmentNames(doc: ExportDocument): { query: string; csv: string } {
   return { query: `${doc.fileStem}.query.json`, csv: `${doc.fileStem}.csv` };
 }
 
-export async function writePdf(doc: ExportDocument): Promise<Buffer> {
+export async function writePdf(doc: ExportDocument, opts: { maxRows?: number } = {}): Promise<Buffer> {
   const rowCount = doc.tables.reduce((n, t) => n + t.rows.length, 0);
-  if (rowCount > PDF_MAX_ROWS) {
+  const maxRows = opts.maxRows ?? DEFAULT_MAX_ROWS;
+  if (rowCount > maxRows) {
     throw errors.tooLarge(
-      `a PDF report holds at most ${PDF_MAX_ROWS} table rows and this export has ${rowCount}; ` +
+      `a PDF report holds at most ${maxRows} table rows (EXPORT_PDF_MAX_ROWS) and this export has ${rowCount}; ` +
         'ask for csv, parquet or xlsx, or narrow the query',
-      { rows: rowCount, limit: PDF_MAX_ROWS, formats: ['csv', 'parquet', 'xlsx'] },
+      { rows: rowCount, cap: maxRows, setting: 'EXPORT_PDF_MAX_ROWS', formats: ['csv', 'parquet', 'xlsx'] },
     );
   }
   const p = doc.provenance;
@@ -227,7 +223,7 @@ export async function writePdf(doc: ExportDocument): Promise<Buffer> {
     modifiedDate: created,
   });
   if (main) {
-    pdf.file(Buffer.from(tableCsv(main)), {
+    pdf.file(Buffer.from(tableCsv(main, p)), {
       name: files.csv,
       type: 'text/csv',
       description: `${main.title} (CSV, RFC 4180, UTF-8)`,

@@ -113,19 +113,7 @@ export async function runExport(ctx: AppContext, req: ExportRequest): Promise<Ex
     case 'xlsx':
       return file(await writeXlsx(doc));
     case 'pdf':
-      checkPdfSize(ctx, doc);
-      return file(await writePdf(doc));
-  }
-}
-
-function checkPdfSize(ctx: AppContext, doc: ExportDocument): void {
-  const rows = doc.tables.reduce((s, t) => s + t.rows.length, 0);
-  const cap = ctx.config.exportPdfMaxRows;
-  if (rows > cap) {
-    throw errors.tooLarge(
-      `a PDF of ${rows} table rows is over EXPORT_PDF_MAX_ROWS (${cap}); narrow the query, or export xlsx, csv or parquet`,
-      { rows, cap, setting: 'EXPORT_PDF_MAX_ROWS' },
-    );
+      return file(await writePdf(doc, { maxRows: ctx.config.exportPdfMaxRows }));
   }
 }
 
@@ -247,7 +235,7 @@ async function resultsExport(ctx: AppContext, req: ExportRequest): Promise<Expor
         }
         const rows: Cell[][] = [];
         for await (const chunk of streamResults(conn, sel)) rows.push(...chunk);
-        const buf = await writePdf(resultsDocument(sel, provenance, stem, rows));
+        const buf = await writePdf(resultsDocument(sel, provenance, stem, rows), { maxRows: cap });
         await release();
         return out(buf);
       }

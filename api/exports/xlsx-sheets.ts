@@ -278,6 +278,7 @@ export function writeImages(
 ): number {
   let row = 0;
   for (const chart of charts) {
+    if (!chart.png) continue;
     ws.getRow(row + 1).getCell(1).value = cellValue(chart.title);
     ws.getRow(row + 1).getCell(1).font = { bold: true };
     const id = wb.addImage({ buffer: Buffer.from(chart.png) as unknown as ExcelJS.Buffer, extension: 'png' });

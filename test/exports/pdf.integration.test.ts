@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Cell, ColumnFormat, ExportDocument, Table } from '../../api/exports/document.ts';
-import { PDF_MAX_ROWS, pdfAttachmentNames, writePdf } from '../../api/exports/pdf.ts';
+import { pdfAttachmentNames, writePdf } from '../../api/exports/pdf.ts';
 import { AppError } from '../../core/errors.ts';
 import { CHART_NOTE, KOREAN_MODEL, KOREAN_SUBJECT, reportDocument } from './pdf-document.ts';
 
@@ -297,12 +297,13 @@ describe.skipIf(missing.length > 0)('writePdf: edges', () => {
     const doc = reportDocument(1, 1);
     const big: Table = {
       ...doc.tables[0]!,
-      rows: Array.from({ length: PDF_MAX_ROWS + 1 }, () => doc.tables[0]!.rows[0]!),
+      rows: Array.from({ length: 51 }, () => doc.tables[0]!.rows[0]!),
     };
     delete big.marks;
-    const err = await writePdf({ ...doc, tables: [big] }).catch((e: unknown) => e);
+    const err = await writePdf({ ...doc, tables: [big] }, { maxRows: 50 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'RESULT_TOO_LARGE', statusCode: 400 });
     expect((err as AppError).message).toMatch(/csv, parquet or xlsx/);
+    expect((err as AppError).message).toContain('EXPORT_PDF_MAX_ROWS');
   });
 });
