@@ -68,7 +68,8 @@ async function bundled(): Promise<void> {
         const t = performance.now();
         const res = await app.inject({ method: 'POST', url: '/exports', payload: { kind, format, query } });
         const ms = performance.now() - t;
-        if (res.statusCode !== 200) throw new Error(`${label} ${format}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+        if (res.statusCode !== 200)
+          throw new Error(`${label} ${format}: ${res.statusCode} ${res.body.slice(0, 300)}`);
         bytes = res.rawPayload.length;
         if (i === 0) cold = ms;
         else times.push(ms);
@@ -107,11 +108,17 @@ async function results(): Promise<void> {
       if (i > 600) throw new Error('the server did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
-    console.log(`\n(ii) results of gen-knowledge from a server (pid ${server.pid}); idle RSS ${(rss(server.pid!) / 2 ** 20).toFixed(0)} MB`);
+    console.log(
+      `\n(ii) results of gen-knowledge from a server (pid ${server.pid}); idle RSS ${(rss(server.pid!) / 2 ** 20).toFixed(0)} MB`,
+    );
     console.log('rows       format   first byte ms   total s   rows/s     bytes        peak RSS MB');
     for (const limit of [100_000, 1_000_000]) {
       for (const format of ['parquet', 'csv', ...(limit === 100_000 ? ['json', 'arrow'] : [])]) {
-        const body = JSON.stringify({ kind: 'results', format, query: { benchmark: 'gen-knowledge', limit } });
+        const body = JSON.stringify({
+          kind: 'results',
+          format,
+          query: { benchmark: 'gen-knowledge', limit },
+        });
         let peak = rss(server.pid!);
         const sampler = setInterval(() => {
           peak = Math.max(peak, rss(server.pid!));
@@ -119,7 +126,13 @@ async function results(): Promise<void> {
         const t0 = performance.now();
         const { first, bytes } = await new Promise<{ first: number; bytes: number }>((resolve, reject) => {
           const req = request(
-            { host: '127.0.0.1', port, path: '/exports', method: 'POST', headers: { 'content-type': 'application/json' } },
+            {
+              host: '127.0.0.1',
+              port,
+              path: '/exports',
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+            },
             (res) => {
               if (res.statusCode !== 200) reject(new Error(`${format} ${limit}: ${res.statusCode}`));
               let first = 0;
@@ -138,7 +151,11 @@ async function results(): Promise<void> {
         const s = (performance.now() - t0) / 1000;
         clearInterval(sampler);
         console.log(
-          `${String(limit).padEnd(10)} ${format.padEnd(8)} ${first.toFixed(0).padStart(13)}   ${s.toFixed(2).padStart(7)}   ${Math.round(limit / s).toLocaleString('en').padStart(9)}  ${String(bytes).padStart(11)}  ${(peak / 2 ** 20).toFixed(0).padStart(10)}`,
+          `${String(limit).padEnd(10)} ${format.padEnd(8)} ${first.toFixed(0).padStart(13)}   ${s.toFixed(2).padStart(7)}   ${Math.round(
+            limit / s,
+          )
+            .toLocaleString('en')
+            .padStart(9)}  ${String(bytes).padStart(11)}  ${(peak / 2 ** 20).toFixed(0).padStart(10)}`,
         );
       }
     }
