@@ -9,7 +9,7 @@ import { AppError, errors } from '../../core/errors.ts';
 import { ImportSummarySchema, importFile } from '../../ingest/import-file.ts';
 import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
-import { makeScratchDir } from '../../ingest/scratch.ts';
+import { makeScratchDir } from '../../core/scratch.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from './schemas.ts';
 import { fileNameFor, UPLOAD_TYPES } from './upload-name.ts';

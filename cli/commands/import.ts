@@ -6,7 +6,7 @@ import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import { parseSamplesName } from '../../ingest/importers/lm-eval.ts';
 import { samplesFilesIn, withResultsFiles, writeZip } from '../../ingest/importers/lm-eval-pack.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
-import { makeScratchDir } from '../../ingest/scratch.ts';
+import { makeScratchDir } from '../../core/scratch.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { ServerRefusedError } from '../errors.ts';

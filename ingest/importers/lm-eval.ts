@@ -25,7 +25,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve, sep } from 'node:path';
 import { errors } from '../../core/errors.ts';
 import type { CanonicalRecord, MetaValue } from '../../core/types.ts';
-import { makeScratchDir } from '../scratch.ts';
+import { makeScratchDir } from '../../core/scratch.ts';
 import { deriveOutcome } from './canonical.ts';
 import { evaluatedAt } from './evaluated-at.ts';
 import { checkFieldSizes, limitsOf } from './limits.ts';

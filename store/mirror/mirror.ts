@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { MAX_META_COLS } from '../../core/types.ts';
-import { makeScratchDir } from '../../ingest/scratch.ts';
+import { makeScratchDir } from '../../core/scratch.ts';
 import type { Db } from '../db.ts';
 import type { DuckDbStore } from '../duckdb/duckdb-store.ts';
 import { BENCHMARK_FIELDS, BENCHMARKS, ITEMS, MODELS, mirrored, RESULTS, RUNS } from '../schema.ts';
