@@ -34,6 +34,8 @@ export interface Column {
   readonly mysqlNullable?: boolean;
   /** Copied by the mirror from MySQL into DuckDB (response and error text, item inputs stay in MySQL). */
   readonly mirrored: boolean;
+  /** What a value means where the name does not say it (the API's answer schemas show it). */
+  readonly description?: string;
 }
 
 /** A result column written by the appenders: `value` normalises a record's value for storage. */
@@ -41,7 +43,7 @@ export interface ResultColumn extends Column {
   readonly value?: (row: ResultRow) => string | number | boolean | null;
 }
 
-type Extra = Partial<Pick<Column, 'mysqlNullable' | 'mirrored' | 'defaulted'>>;
+type Extra = Partial<Pick<Column, 'mysqlNullable' | 'mirrored' | 'defaulted' | 'description'>>;
 
 /** A column whose name, type, nullability and default stay literal types, for the Kysely table types below. */
 interface Declared<N extends string, T extends DuckType, Nl extends boolean, E extends Extra> extends Column {
@@ -135,13 +137,22 @@ export const RESULTS = [
   res(col('outcome', 'UTINYINT', 'tinyint unsigned', false), (r) => OUTCOME_CODE[r.record.outcome]),
   res(col('correct', 'BOOLEAN', 'tinyint', true), (r) => r.record.correct),
   res(col('score', 'DOUBLE', 'double', true), (r) => finiteOrNull(r.record.score)),
-  res(col('answer', 'VARCHAR', 'mediumtext', true), (r) => r.record.answer ?? null),
+  res(
+    col('answer', 'VARCHAR', 'mediumtext', true, { description: 'the extracted answer' }),
+    (r) => r.record.answer ?? null,
+  ),
   res(col('latency_ms', 'DOUBLE', 'double', true), (r) => microsecondsOrNull(r.record.latency_ms)),
   res(col('ttft_ms', 'DOUBLE', 'double', true), (r) => microsecondsOrNull(r.record.ttft_ms)),
   res(col('tokens_in', 'INTEGER', 'int', true), (r) => roundedOrNull(r.record.tokens_in)),
   res(col('tokens_out', 'INTEGER', 'int', true), (r) => roundedOrNull(r.record.tokens_out)),
   res(col('cost_usd', 'DOUBLE', 'double', true), (r) => finiteOrNull(r.record.cost_usd)),
-  res(col('response', 'VARCHAR', 'mediumtext', true, { mirrored: false }), (r) => r.record.response ?? null),
+  res(
+    col('response', 'VARCHAR', 'mediumtext', true, {
+      mirrored: false,
+      description: "the model's output as stored",
+    }),
+    (r) => r.record.response ?? null,
+  ),
   res(col('error', 'VARCHAR', 'mediumtext', true, { mirrored: false }), (r) => r.record.error ?? null),
   // DuckDB: the mirror stamps its own copy time; MySQL fills it at insert
   res(col('created_at', 'TIMESTAMP', 'timestamp(3)', true, { mysqlNullable: false, mirrored: false })),
