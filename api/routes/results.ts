@@ -5,19 +5,14 @@ import { MetaValueSchema, OUTCOMES } from '../../core/types.ts';
 import { ANSWER_COLUMNS, readItemResults } from '../../store/item-results.ts';
 import type { Column } from '../../store/schema.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from './schemas.ts';
+import { modelList, modelsParam, problems } from './schemas.ts';
 
 const Params = z.strictObject({
   benchmark: z.string().min(1).max(191),
   item: z.string().min(1).max(191).describe("the item's id (URL-encoded: abstract_algebra%2F0)"),
 });
 const Query = z.strictObject({
-  models: z
-    .string()
-    .min(1)
-    .max(20_000)
-    .optional()
-    .describe('comma-separated model names (default: every model with a run of the benchmark)'),
+  models: modelsParam('every model with a run of the benchmark'),
   sample: z.coerce.number().int().min(0).optional().describe('only this sample index'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
@@ -103,10 +98,7 @@ export async function resultRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
       readItemResults((sql, params) => ctx.analysis.run(engine, sql, params), {
         benchmark: req.params.benchmark,
         item: req.params.item,
-        models: req.query.models
-          ?.split(',')
-          .map((m) => m.trim())
-          .filter((m) => m !== ''),
+        models: modelList(req.query.models),
         sample: req.query.sample,
         limit: req.query.limit,
         offset: req.query.offset,
