@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
-import { cleanStaleScratch } from '../ingest/scratch.ts';
+import { cleanStaleScratch } from '../core/scratch.ts';
 import { buildApp } from './app.ts';
 import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';

@@ -43,13 +43,33 @@ describe('loadConfig', () => {
 
 describe('import limits', () => {
   it('default to DEFAULT_IMPORT_LIMITS and each IMPORT_MAX_* variable sets its own limit', () => {
-    expect(loadConfig({}).importLimits).toEqual(DEFAULT_IMPORT_LIMITS);
+    expect(loadConfig({}).imports.limits).toEqual(DEFAULT_IMPORT_LIMITS);
     for (const [key, env] of Object.entries(LIMIT_SETTINGS) as [keyof ImportLimits, string][]) {
       const c = loadConfig({ [env]: '12345' });
-      expect(c.importLimits[key]).toBe(12345);
+      expect(c.imports.limits[key]).toBe(12345);
       const others = Object.keys(DEFAULT_IMPORT_LIMITS).filter((k) => k !== key) as (keyof ImportLimits)[];
-      for (const k of others) expect(c.importLimits[k]).toBe(DEFAULT_IMPORT_LIMITS[k]);
+      for (const k of others) expect(c.imports.limits[k]).toBe(DEFAULT_IMPORT_LIMITS[k]);
     }
+  });
+
+  it('the other IMPORT_* variables keep their names and land in config.imports', () => {
+    const c = loadConfig({
+      IMPORT_CONCURRENCY: '3',
+      IMPORT_MAX_ERRORS: '17',
+      IMPORT_KEEP_BYTES: '4000000',
+      IMPORT_BATCH_ROWS: '700',
+      IMPORT_BATCH_BYTES: '5000000',
+      IMPORT_MAX_UPLOAD_BYTES: '6000000',
+    });
+    expect(c.imports).toEqual({
+      limits: DEFAULT_IMPORT_LIMITS,
+      concurrency: 3,
+      maxErrors: 17,
+      keepBytes: 4_000_000,
+      batchRows: 700,
+      batchBytes: 5_000_000,
+      maxUploadBytes: 6_000_000,
+    });
   });
 
   it('refuses a limit that is not a positive integer, naming it', () => {

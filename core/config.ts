@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './import-limits.ts';
 
-/** A byte or count bound: a positive integer (the limits are in ingest/importers/limits.ts). */
+/** A byte or count bound: a positive integer (the limits' defaults are in core/import-limits.ts). */
 const bound = (fallback: number) =>
   z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(fallback);
 
@@ -141,20 +141,23 @@ export type Config = {
     /** The variables an API caller may name as api_key_env (models.yaml's own are allowed too). */
     keyEnvs: string[];
   };
-  /** What one import may cost (decompressed bytes, record, field and zip entry sizes); 413 beyond. */
-  importLimits: ImportLimits;
-  /** Imports the server runs at once; more wait briefly, then get 503 with Retry-After. */
-  importConcurrency: number;
-  /** Validation of an import stops after this many invalid records. */
-  importMaxErrors: number;
-  /** Parsed records of one import kept in memory between its passes, in bytes (beyond: the file is read again). */
-  importKeepBytes: number;
-  /** Records per store write when the server imports (small: other requests wait at most one batch). */
-  importBatchRows: number;
-  /** A store write of an import also ends once its records hold about this many bytes (memory by bytes, not records). */
-  importBatchBytes: number;
-  /** The largest body POST /imports accepts, as sent (compressed or not); 413 beyond. */
-  importMaxUploadBytes: number;
+  /** Imports of result files (POST /imports and `evalhouse import`): the IMPORT_* variables. */
+  imports: {
+    /** What one import may cost (decompressed bytes, record, field and zip entry sizes); 413 beyond. */
+    limits: ImportLimits;
+    /** Imports the server runs at once; more wait briefly, then get 503 with Retry-After. */
+    concurrency: number;
+    /** Validation of an import stops after this many invalid records. */
+    maxErrors: number;
+    /** Parsed records of one import kept in memory between its passes, in bytes (beyond: the file is read again). */
+    keepBytes: number;
+    /** Records per store write when the server imports (small: other requests wait at most one batch). */
+    batchRows: number;
+    /** A store write of an import also ends once its records hold about this many bytes (memory by bytes, not records). */
+    batchBytes: number;
+    /** The largest body POST /imports accepts, as sent (compressed or not); 413 beyond. */
+    maxUploadBytes: number;
+  };
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -204,19 +207,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           : e.RUN_ALLOW_LOOPBACK_URLS === 'true',
       keyEnvs: e.RUN_KEY_ENVS,
     },
-    importLimits: {
-      maxBytes: e.IMPORT_MAX_BYTES,
-      maxRecordBytes: e.IMPORT_MAX_RECORD_BYTES,
-      maxFieldBytes: e.IMPORT_MAX_FIELD_BYTES,
-      maxZipEntries: e.IMPORT_MAX_ZIP_ENTRIES,
-      maxZipEntryBytes: e.IMPORT_MAX_ZIP_ENTRY_BYTES,
+    imports: {
+      limits: {
+        maxBytes: e.IMPORT_MAX_BYTES,
+        maxRecordBytes: e.IMPORT_MAX_RECORD_BYTES,
+        maxFieldBytes: e.IMPORT_MAX_FIELD_BYTES,
+        maxZipEntries: e.IMPORT_MAX_ZIP_ENTRIES,
+        maxZipEntryBytes: e.IMPORT_MAX_ZIP_ENTRY_BYTES,
+      },
+      concurrency: e.IMPORT_CONCURRENCY,
+      maxErrors: e.IMPORT_MAX_ERRORS,
+      keepBytes: e.IMPORT_KEEP_BYTES,
+      batchRows: e.IMPORT_BATCH_ROWS,
+      batchBytes: e.IMPORT_BATCH_BYTES,
+      maxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
     },
-    importConcurrency: e.IMPORT_CONCURRENCY,
-    importMaxErrors: e.IMPORT_MAX_ERRORS,
-    importKeepBytes: e.IMPORT_KEEP_BYTES,
-    importBatchRows: e.IMPORT_BATCH_ROWS,
-    importBatchBytes: e.IMPORT_BATCH_BYTES,
-    importMaxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
     env,
   };
 }

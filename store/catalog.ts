@@ -1,10 +1,11 @@
+import type { Insertable, Kysely } from 'kysely';
 import { errors } from '../core/errors.ts';
 import { nameProblem, recordNameProblem } from '../core/names.ts';
 import type { CanonicalRecord, FieldType, MetadataField } from '../core/types.ts';
 import { MAX_META_COLS } from '../core/types.ts';
-import { type BulkColumn, type Db, placeholders } from './db.ts';
 import { encodeValue, inferType, widen } from './field-types.ts';
 import { sqlTimestamp } from './runs.ts';
+import type { StoreTables } from './schema.ts';
 
 export interface BenchmarkEntry {
   id: number;
@@ -38,7 +39,17 @@ function resolved<T>(v: T | undefined, what: string, name: string): T {
   return v;
 }
 
-const insertIgnore = (db: Db) => (db.dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO');
+export type NewItem = Insertable<StoreTables['items']>;
+
+/** What the catalog writes through: Kysely on the store's connection, and the engine's bulk insert of items. */
+export interface CatalogDb {
+  readonly kysely: Kysely<StoreTables>;
+  /** Inserts the items whose (benchmark_id, item_key) is not stored yet; ids come from the engine. */
+  insertItems(rows: readonly NewItem[]): Promise<void>;
+}
+
+/** `m<i>`: the positional metadata columns; `i` is our own column index (0..15), never user text. */
+const metaCol = (i: number) => `m${i}` as `m${number}`;
 
 /**
  * Maps names (benchmark slugs, model names, run labels, item keys, metadata fields) to ids,
@@ -55,7 +66,11 @@ export class Catalog {
   /** True when anything in the catalog changed since the caller last cleared it. */
   changed = false;
 
-  constructor(private readonly db: Db) {}
+  private readonly k: Kysely<StoreTables>;
+
+  constructor(private readonly db: CatalogDb) {
+    this.k = db.kysely;
+  }
 
   private markChanged(benchmarkId: number): void {
     this.changed = true;
@@ -74,8 +89,12 @@ export class Catalog {
     let b = this.benchmarks.get(slug);
     if (b) return b;
     checkName('benchmark', slug);
-    await this.db.run(`${insertIgnore(this.db)} benchmarks (slug) VALUES (?)`, [slug]);
-    const [row] = await this.db.all<{ id: number }>('SELECT id FROM benchmarks WHERE slug = ?', [slug]);
+    await this.k.insertInto('benchmarks').orIgnore().values({ slug }).execute();
+    const row = await this.k
+      .selectFrom('benchmarks')
+      .select('id')
+      .where('slug', '=', slug)
+      .executeTakeFirst();
     if (!row) throw new Error(`benchmark ${slug} vanished after insert`);
     b = { id: Number(row.id), slug, fields: new Map() };
     await this.loadFields(b);
@@ -84,14 +103,20 @@ export class Catalog {
   }
 
   private async loadFields(b: BenchmarkEntry): Promise<void> {
-    const rows = await this.db.all<{ name: string; col: number | null; type: FieldType; label: string }>(
-      'SELECT name, col, type, label FROM benchmark_fields WHERE benchmark_id = ?',
-      [b.id],
-    );
+    const rows = await this.k
+      .selectFrom('benchmark_fields')
+      .select(['name', 'col', 'type', 'label'])
+      .where('benchmark_id', '=', b.id)
+      .execute();
     b.fields = new Map(
       rows.map((r) => [
         r.name,
-        { name: r.name, col: r.col === null ? null : Number(r.col), type: r.type, label: r.label },
+        {
+          name: r.name,
+          col: r.col === null ? null : Number(r.col),
+          type: r.type as FieldType,
+          label: r.label,
+        },
       ]),
     );
   }
@@ -121,10 +146,11 @@ export class Catalog {
             used.add(next);
           }
         }
-        await this.db.run(
-          `${insertIgnore(this.db)} benchmark_fields (benchmark_id, name, col, type, label) VALUES (?, ?, ?, ?, ?)`,
-          [b.id, name, col, type, name],
-        );
+        await this.k
+          .insertInto('benchmark_fields')
+          .orIgnore()
+          .values({ benchmark_id: b.id, name, col, type, label: name })
+          .execute();
       }
       this.markChanged(b.id);
       await this.loadFields(b); // another writer may have taken a column: read back and retry
@@ -134,11 +160,12 @@ export class Catalog {
       if (!f || t === null) continue;
       const w = widen(f.type, t);
       if (w !== f.type) {
-        await this.db.run('UPDATE benchmark_fields SET type = ? WHERE benchmark_id = ? AND name = ?', [
-          w,
-          b.id,
-          name,
-        ]);
+        await this.k
+          .updateTable('benchmark_fields')
+          .set({ type: w })
+          .where('benchmark_id', '=', b.id)
+          .where('name', '=', name)
+          .execute();
         f.type = w;
         this.markChanged(b.id);
       }
@@ -149,8 +176,8 @@ export class Catalog {
     const known = this.models.get(name);
     if (known !== undefined) return known;
     checkName('model', name);
-    await this.db.run(`${insertIgnore(this.db)} models (name) VALUES (?)`, [name]);
-    const [row] = await this.db.all<{ id: number }>('SELECT id FROM models WHERE name = ?', [name]);
+    await this.k.insertInto('models').orIgnore().values({ name }).execute();
+    const row = await this.k.selectFrom('models').select('id').where('name', '=', name).executeTakeFirst();
     const id = Number(resolved(row, 'model', name).id);
     this.models.set(name, id);
     this.changed = true;
@@ -169,21 +196,25 @@ export class Catalog {
     const known = this.runs.get(key);
     if (known !== undefined) return known;
     checkName('run', label);
-    await this.db.run(
-      `${insertIgnore(this.db)} runs (benchmark_id, model_id, label, source, config, evaluated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      [
-        benchmarkId,
-        modelId,
+    await this.k
+      .insertInto('runs')
+      .orIgnore()
+      .values({
+        benchmark_id: benchmarkId,
+        model_id: modelId,
         label,
         source,
-        config === undefined ? null : JSON.stringify(config),
-        sqlTimestamp(evaluatedAt),
-      ],
-    );
-    const [row] = await this.db.all<{ id: number }>(
-      'SELECT id FROM runs WHERE benchmark_id = ? AND model_id = ? AND label = ?',
-      [benchmarkId, modelId, label],
-    );
+        config: config === undefined ? null : JSON.stringify(config),
+        evaluated_at: sqlTimestamp(evaluatedAt),
+      })
+      .execute();
+    const row = await this.k
+      .selectFrom('runs')
+      .select('id')
+      .where('benchmark_id', '=', benchmarkId)
+      .where('model_id', '=', modelId)
+      .where('label', '=', label)
+      .executeTakeFirst();
     const id = Number(resolved(row, 'run', label).id);
     this.runs.set(key, id);
     return id;
@@ -204,11 +235,16 @@ export class Catalog {
 
   /** Reads the benchmark's items with an id above `after` into the map. */
   private async readItems(b: BenchmarkEntry, m: Map<string, ItemEntry>, after: number): Promise<void> {
-    const cols = Array.from({ length: MAX_META_COLS }, (_, i) => `m${i} IS NOT NULL AS h${i}`).join(', ');
-    const rows = await this.db.all<Record<string, unknown>>(
-      `SELECT id, item_key, ${cols} FROM items WHERE benchmark_id = ? AND id > ?`,
-      [b.id, after],
-    );
+    const rows = await this.k
+      .selectFrom('items')
+      .select((eb) => [
+        'id',
+        'item_key',
+        ...Array.from({ length: MAX_META_COLS }, (_, i) => eb(metaCol(i), 'is not', null).as(`h${i}`)),
+      ])
+      .where('benchmark_id', '=', b.id)
+      .where('id', '>', after)
+      .execute();
     for (const r of rows) m.set(String(r.item_key), { id: Number(r.id), mask: maskOf(r) });
   }
 
@@ -259,35 +295,42 @@ export class Catalog {
     }
     const newModels = [...wanted.keys()].filter((m) => !this.models.has(m));
     if (newModels.length > 0) {
-      await this.db.run(
-        `${insertIgnore(this.db)} models (name) VALUES ${placeholders(newModels.length, 1)}`,
-        newModels,
-      );
-      const rows = await this.db.all<{ id: number; name: string }>(
-        `SELECT id, name FROM models WHERE name IN (${newModels.map(() => '?').join(', ')})`,
-        newModels,
-      );
+      await this.k
+        .insertInto('models')
+        .orIgnore()
+        .values(newModels.map((name) => ({ name })))
+        .execute();
+      const rows = await this.k
+        .selectFrom('models')
+        .select(['id', 'name'])
+        .where('name', 'in', newModels)
+        .execute();
       for (const row of rows) this.models.set(row.name, Number(row.id));
       this.changed = true;
     }
     const runKey = (modelId: number, label: string) => `${b.id}|${modelId}|${label}`;
-    const missing: unknown[][] = [];
+    const missing: Insertable<StoreTables['runs']>[] = [];
     for (const [model, labels] of wanted) {
       for (const [label, r] of labels) {
         const modelId = resolved(this.models.get(model), 'model', model);
         if (!this.runs.has(runKey(modelId, label)))
-          missing.push([b.id, modelId, label, r.source ?? 'import', null, sqlTimestamp(r.evaluated_at)]);
+          missing.push({
+            benchmark_id: b.id,
+            model_id: modelId,
+            label,
+            source: r.source ?? 'import',
+            config: null,
+            evaluated_at: sqlTimestamp(r.evaluated_at),
+          });
       }
     }
     if (missing.length > 0) {
-      await this.db.run(
-        `${insertIgnore(this.db)} runs (benchmark_id, model_id, label, source, config, evaluated_at) VALUES ${placeholders(missing.length, 6)}`,
-        missing.flat(),
-      );
-      const rows = await this.db.all<{ id: number; model_id: number; label: string }>(
-        'SELECT id, model_id, label FROM runs WHERE benchmark_id = ?',
-        [b.id],
-      );
+      await this.k.insertInto('runs').orIgnore().values(missing).execute();
+      const rows = await this.k
+        .selectFrom('runs')
+        .select(['id', 'model_id', 'label'])
+        .where('benchmark_id', '=', b.id)
+        .execute();
       for (const row of rows) this.runs.set(runKey(Number(row.model_id), row.label), Number(row.id));
     }
     const out = new Map<string, Map<string, number>>();
@@ -313,23 +356,20 @@ export class Catalog {
       }
     }
     if (fresh.size > 0) {
-      const columns: BulkColumn[] = [
-        { name: 'benchmark_id', type: 'INTEGER' },
-        { name: 'item_key', type: 'VARCHAR' },
-        { name: 'input', type: 'VARCHAR' },
-        { name: 'reference', type: 'VARCHAR' },
-        { name: 'metadata', type: 'VARCHAR' },
-        ...Array.from({ length: MAX_META_COLS }, (_, i) => ({ name: `m${i}`, type: 'VARCHAR' as const })),
-      ];
-      const rows = [...fresh.values()].map((r) => [
-        b.id,
-        r.item_id,
-        r.input ?? null,
-        r.reference ?? null,
-        JSON.stringify(r.metadata),
-        ...positional(b, r),
-      ]);
-      await this.db.insertIgnore('items', ['benchmark_id', 'item_key'], columns, rows);
+      const rows = [...fresh.values()].map((r): NewItem => {
+        const item: NewItem = {
+          benchmark_id: b.id,
+          item_key: r.item_id,
+          input: r.input ?? null,
+          reference: r.reference ?? null,
+          metadata: JSON.stringify(r.metadata),
+        };
+        positional(b, r).forEach((v, i) => {
+          item[metaCol(i)] = v;
+        });
+        return item;
+      });
+      await this.db.insertItems(rows);
       this.markChanged(b.id);
       // New ids are above every id we knew (sequence / auto-increment); anything still missing
       // (a concurrent writer's transaction committing out of order) triggers a full re-read.
@@ -366,13 +406,14 @@ export class Catalog {
     for (const r of fill.values()) {
       const entry = items.get(r.item_id)!;
       const values = positional(b, r);
-      for (let col = 0; col < values.length; col++) {
-        if (values[col] === null || entry.mask & (1 << col)) continue;
-        // WARNING: `col` is our own column index (0..15), never user text: m<col>.
-        await this.db.run(`UPDATE items SET m${col} = ? WHERE id = ? AND m${col} IS NULL`, [
-          values[col],
-          entry.id,
-        ]);
+      for (const [col, value] of values.entries()) {
+        if (value === null || entry.mask & (1 << col)) continue;
+        await this.k
+          .updateTable('items')
+          .set(metaCol(col), value)
+          .where('id', '=', entry.id)
+          .where(metaCol(col), 'is', null)
+          .execute();
         entry.mask |= 1 << col;
       }
       this.markChanged(b.id);

@@ -6,21 +6,6 @@ export interface Db {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Runs fn inside one transaction (on one connection). */
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
-  /**
-   * Inserts many rows, skipping those whose `key` columns match a stored row. Table and column names
-   * are the caller's constants, never input.
-   */
-  insertIgnore(
-    table: string,
-    key: readonly string[],
-    columns: readonly BulkColumn[],
-    rows: readonly unknown[][],
-  ): Promise<void>;
-}
-
-export interface BulkColumn {
-  name: string;
-  type: 'INTEGER' | 'VARCHAR';
 }
 
 /** `(?, ?, ?), (?, ?, ?)` for rows × cols placeholders. */

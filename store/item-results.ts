@@ -1,6 +1,7 @@
 import { errors } from '../core/errors.ts';
-import { type MetaValue, OUTCOMES, type Outcome } from '../core/types.ts';
+import { type MetaValue, OUTCOMES } from '../core/types.ts';
 import { iso } from './runs.ts';
+import { type Column, RESULTS } from './schema.ts';
 
 /** Runs SQL on the store of record (MySQL, or the embedded DuckDB file); the same text on both. */
 type Query = <T>(sql: string, params: unknown[]) => Promise<T[]>;
@@ -16,25 +17,45 @@ export interface ItemResultsQuery {
   maxChars: number;
 }
 
-export interface StoredResult {
+/**
+ * The result columns an answer shows, in their declared order (store/schema.ts): every one but the keys a
+ * result is found by. `response` is cut to maxChars, and the answer adds response_chars and response_truncated.
+ */
+export const ANSWER_COLUMNS: readonly Column[] = RESULTS.filter(
+  (c) => c.name !== 'id' && c.name !== 'run_id' && c.name !== 'item_id',
+);
+
+/** One stored result: its model and run, then a value per ANSWER_COLUMNS column (api/routes/results.ts types them). */
+export type StoredResult = {
   model: string;
   run: { id: number; label: string };
-  sample: number;
-  outcome: Outcome;
-  correct: boolean | null;
-  score: number | null;
-  answer: string | null;
-  response: string | null;
   response_chars: number | null;
   response_truncated: boolean;
-  error: string | null;
-  latency_ms: number | null;
-  ttft_ms: number | null;
-  tokens_in: number | null;
-  tokens_out: number | null;
-  cost_usd: number | null;
-  created_at: string | null;
+} & Record<string, unknown>;
+
+/** A stored value as the answer gives it: the outcome's name for its code, 0/1 as a boolean, ISO 8601 UTC instants. */
+function answerValue(c: Column, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (c.name === 'outcome') return OUTCOMES[Number(v)]; // stored as its code (schema.ts)
+  switch (c.duckdb) {
+    case 'BOOLEAN':
+      return Boolean(Number(v));
+    case 'TIMESTAMP':
+      return iso(v);
+    case 'VARCHAR':
+    case 'JSON':
+      return String(v);
+    default:
+      return Number(v);
+  }
 }
+
+// our own column names from the declaration, never input
+const SELECTED = ANSWER_COLUMNS.map((c) =>
+  c.name === 'response'
+    ? 'SUBSTRING(res.response, 1, ?) AS response, CHAR_LENGTH(res.response) AS response_chars'
+    : `res.${c.name}`,
+).join(', ');
 
 export interface ItemResults {
   benchmark: string;
@@ -126,10 +147,7 @@ export async function readItemResults(query: Query, q: ItemResultsQuery): Promis
   const [count] = await query<{ n: number }>(`SELECT COUNT(*) AS n ${from}`, params);
   out.total = Number(count?.n ?? 0);
   const rows = await query<Record<string, unknown>>(
-    `SELECT m.name AS model, ru.id AS run_id, ru.label, res.sample, res.outcome, res.correct, res.score, res.answer,
-       SUBSTRING(res.response, 1, ?) AS response, CHAR_LENGTH(res.response) AS response_chars,
-       res.error, res.latency_ms, res.ttft_ms, res.tokens_in, res.tokens_out,
-       res.cost_usd, res.created_at
+    `SELECT m.name AS model, ru.id AS run_id, ru.label, ${SELECTED}
      ${from}
      ORDER BY m.name, ru.id, res.sample
      LIMIT ? OFFSET ?`,
@@ -137,25 +155,14 @@ export async function readItemResults(query: Query, q: ItemResultsQuery): Promis
   );
   out.results = rows.map((r) => {
     const chars = num(r.response_chars);
-    return {
+    const result: StoredResult = {
       model: String(r.model),
       run: { id: Number(r.run_id), label: String(r.label) },
-      sample: Number(r.sample),
-      outcome: OUTCOMES[Number(r.outcome)]!,
-      correct: r.correct === null || r.correct === undefined ? null : Boolean(Number(r.correct)),
-      score: num(r.score),
-      answer: text(r.answer),
-      response: text(r.response),
       response_chars: chars,
       response_truncated: chars !== null && chars > q.maxChars,
-      error: text(r.error),
-      latency_ms: num(r.latency_ms),
-      ttft_ms: num(r.ttft_ms),
-      tokens_in: num(r.tokens_in),
-      tokens_out: num(r.tokens_out),
-      cost_usd: num(r.cost_usd),
-      created_at: r.created_at === null || r.created_at === undefined ? null : iso(r.created_at),
     };
+    for (const c of ANSWER_COLUMNS) result[c.name] = answerValue(c, r[c.name]);
+    return result;
   });
   const next = q.offset + out.results.length;
   out.next_offset = next < out.total ? next : null;

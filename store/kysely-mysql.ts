@@ -2,18 +2,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, type Migration, type MigrationProvider, MysqlDialect, sql } from 'kysely';
 import type mysql from 'mysql2/promise';
+import type { StoreTables } from './schema.ts';
 
 /** Where Kysely's Migrator records applied files: the table the hand-written migrator kept. */
 export const MIGRATION_TABLE = 'schema_migrations';
 export const MIGRATION_LOCK_TABLE = 'schema_migrations_lock';
 
 /**
- * A Kysely over an existing mysql2 pool (its callback pool underneath). Never `destroy()` it: that would
- * end the pool, which its store owns and closes.
+ * A Kysely over an existing mysql2 pool (its callback pool underneath), typed by the tables store/schema.ts
+ * declares. Never `destroy()` it: that would end the pool, which its store owns and closes.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the schema is declared in SQL files, not as Kysely types
-export function mysqlKysely(pool: mysql.Pool): Kysely<any> {
-  return new Kysely({ dialect: new MysqlDialect({ pool: pool.pool }) });
+export function mysqlKysely(pool: mysql.Pool): Kysely<StoreTables> {
+  return new Kysely<StoreTables>({ dialect: new MysqlDialect({ pool: pool.pool }) });
 }
 
 /** Splits a migration file into statements: `--` comment lines dropped, statements end with `;` + newline. */

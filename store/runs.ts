@@ -1,10 +1,27 @@
+import type { Kysely } from 'kysely';
 import type { RunInfo, RunStatus } from '../core/store.ts';
-import type { Db } from './db.ts';
+import type { StoreTables } from './schema.ts';
 
-/** Runs with their benchmark and model names; same SQL on both engines. */
-export const RUN_SELECT = `SELECT r.id, b.slug AS benchmark, m.name AS model, r.label, r.source, r.status,
-  r.status_reason, r.config, r.summary, r.created_at, r.updated_at
-  FROM runs r JOIN benchmarks b ON b.id = r.benchmark_id JOIN models m ON m.id = r.model_id`;
+/** Runs with their benchmark and model names; the same query on both engines. */
+const runSelect = (k: Kysely<StoreTables>) =>
+  k
+    .selectFrom('runs as r')
+    .innerJoin('benchmarks as b', 'b.id', 'r.benchmark_id')
+    .innerJoin('models as m', 'm.id', 'r.model_id')
+    .select([
+      'r.id',
+      'b.slug as benchmark',
+      'm.name as model',
+      'r.label',
+      'r.source',
+      'r.status',
+      'r.status_reason',
+      'r.config',
+      'r.summary',
+      'r.created_at',
+      'r.updated_at',
+    ])
+    .orderBy('r.id');
 
 const json = (v: unknown): unknown => {
   if (v === null || v === undefined) return null;
@@ -29,7 +46,7 @@ export const iso = (v: unknown): string => {
   return /^\d{4}-\d\d-\d\d \d/.test(s) ? `${s.replace(' ', 'T')}Z`.replace(/Z+$/, 'Z') : s;
 };
 
-export function toRunInfo(r: Record<string, unknown>): RunInfo {
+function toRunInfo(r: Record<string, unknown>): RunInfo {
   return {
     id: Number(r.id),
     benchmark: String(r.benchmark),
@@ -45,23 +62,25 @@ export function toRunInfo(r: Record<string, unknown>): RunInfo {
   };
 }
 
-export async function selectRuns(db: Db, where = '', params: unknown[] = []): Promise<RunInfo[]> {
-  const rows = await db.all<Record<string, unknown>>(`${RUN_SELECT} ${where} ORDER BY r.id`, params);
-  return rows.map(toRunInfo);
+export async function listRuns(k: Kysely<StoreTables>): Promise<RunInfo[]> {
+  return (await runSelect(k).execute()).map(toRunInfo);
 }
 
-export async function getRun(db: Db, id: number): Promise<RunInfo | null> {
-  return (await selectRuns(db, 'WHERE r.id = ?', [id]))[0] ?? null;
+export async function getRun(k: Kysely<StoreTables>, id: number): Promise<RunInfo | null> {
+  const row = await runSelect(k).where('r.id', '=', id).executeTakeFirst();
+  return row ? toRunInfo(row) : null;
 }
 
 export async function findRun(
-  db: Db,
+  k: Kysely<StoreTables>,
   benchmark: string,
   model: string,
   label: string,
 ): Promise<RunInfo | null> {
-  return (
-    (await selectRuns(db, 'WHERE b.slug = ? AND m.name = ? AND r.label = ?', [benchmark, model, label]))[0] ??
-    null
-  );
+  const row = await runSelect(k)
+    .where('b.slug', '=', benchmark)
+    .where('m.name', '=', model)
+    .where('r.label', '=', label)
+    .executeTakeFirst();
+  return row ? toRunInfo(row) : null;
 }

@@ -3,8 +3,9 @@
  * sql/ creates it, held equal by test/store/schema.integration.test.ts), whether it may be NULL, whether
  * the mirror copies it into DuckDB, and for results how a canonical record's value is normalised before
  * it is stored. The appenders (store/duckdb/append.ts, store/mysql/append.ts) and the mirror's column
- * lists (store/mirror/mirror.ts) derive from it.
+ * lists (store/mirror/mirror.ts) and the Kysely table types (StoreTables, below) derive from it.
  */
+import type { ColumnType } from 'kysely';
 import { MAX_META_COLS, OUTCOME_CODE } from '../core/types.ts';
 import type { ResultRow } from './catalog.ts';
 import { finiteOrNull, microsecondsOrNull, roundedOrNull } from './result-values.ts';
@@ -24,6 +25,8 @@ export type DuckType =
 export interface Column {
   readonly name: string;
   readonly duckdb: DuckType;
+  /** Both engines' DDL fill it (a default, a sequence, auto-increment) when an insert leaves it out. */
+  readonly defaulted?: boolean;
   /** MySQL's COLUMN_TYPE without display widths, e.g. `int unsigned`, `varchar(191)`, `timestamp(3)`. */
   readonly mysql: string;
   /** Nullable in DuckDB; `mysqlNullable` when MySQL differs (a default fills it there). */
@@ -31,6 +34,8 @@ export interface Column {
   readonly mysqlNullable?: boolean;
   /** Copied by the mirror from MySQL into DuckDB (response and error text, item inputs stay in MySQL). */
   readonly mirrored: boolean;
+  /** What a value means where the name does not say it (the API's answer schemas show it). */
+  readonly description?: string;
 }
 
 /** A result column written by the appenders: `value` normalises a record's value for storage. */
@@ -38,71 +43,93 @@ export interface ResultColumn extends Column {
   readonly value?: (row: ResultRow) => string | number | boolean | null;
 }
 
-const col = (
-  name: string,
-  duckdb: DuckType,
-  mysql: string,
-  nullable: boolean,
-  extra: Partial<Pick<Column, 'mysqlNullable' | 'mirrored'>> = {},
-): Column => ({ name, duckdb, mysql, nullable, mirrored: true, ...extra });
+type Extra = Partial<Pick<Column, 'mysqlNullable' | 'mirrored' | 'defaulted' | 'description'>>;
 
-export const BENCHMARKS: readonly Column[] = [
-  col('id', 'INTEGER', 'int unsigned', false),
+/** A column whose name, type, nullability and default stay literal types, for the Kysely table types below. */
+interface Declared<N extends string, T extends DuckType, Nl extends boolean, E extends Extra> extends Column {
+  readonly name: N;
+  readonly duckdb: T;
+  readonly nullable: Nl;
+  readonly defaulted: E['defaulted'] extends true ? true : false;
+}
+
+const col = <
+  const N extends string,
+  const T extends DuckType,
+  const Nl extends boolean,
+  const E extends Extra = Record<never, never>,
+>(
+  name: N,
+  duckdb: T,
+  mysql: string,
+  nullable: Nl,
+  extra?: E,
+): Declared<N, T, Nl, E> =>
+  ({ name, duckdb, mysql, nullable, mirrored: true, defaulted: false, ...extra }) as Declared<N, T, Nl, E>;
+/** Filled by both engines when left out of an insert. */
+const DEF = { defaulted: true } as const;
+
+export const BENCHMARKS = [
+  col('id', 'INTEGER', 'int unsigned', false, DEF),
   col('slug', 'VARCHAR', 'varchar(191)', false),
-  col('version', 'VARCHAR', 'varchar(64)', false),
+  col('version', 'VARCHAR', 'varchar(64)', false, DEF),
   col('task', 'VARCHAR', 'varchar(64)', true),
   col('description', 'VARCHAR', 'text', true),
   col('cluster_field', 'VARCHAR', 'varchar(191)', true),
-  col('created_at', 'TIMESTAMP', 'timestamp(3)', false),
-];
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
+] as const;
 
-export const BENCHMARK_FIELDS: readonly Column[] = [
+export const BENCHMARK_FIELDS = [
   col('benchmark_id', 'INTEGER', 'int unsigned', false),
   col('name', 'VARCHAR', 'varchar(191)', false),
   col('col', 'TINYINT', 'tinyint', true),
   col('type', 'VARCHAR', 'varchar(16)', false),
   col('label', 'VARCHAR', 'varchar(191)', false),
-];
+] as const;
 
-export const ITEMS: readonly Column[] = [
-  col('id', 'INTEGER', 'int unsigned', false),
+export const ITEMS = [
+  col('id', 'INTEGER', 'int unsigned', false, DEF),
   col('benchmark_id', 'INTEGER', 'int unsigned', false),
   col('item_key', 'VARCHAR', 'varchar(191)', false),
   col('input', 'VARCHAR', 'mediumtext', true, { mirrored: false }),
   col('reference', 'VARCHAR', 'mediumtext', true),
   col('metadata', 'JSON', 'json', true, { mirrored: false }),
   // the groupable metadata values, one column per field (store/field-types.ts assigns them)
-  ...Array.from({ length: MAX_META_COLS }, (_, i) => col(`m${i}`, 'VARCHAR', 'varchar(191)', true)),
-];
+  ...Array.from({ length: MAX_META_COLS }, (_, i) =>
+    col(`m${i}` as `m${number}`, 'VARCHAR', 'varchar(191)', true),
+  ),
+] as const;
 
-export const MODELS: readonly Column[] = [
-  col('id', 'INTEGER', 'int unsigned', false),
+export const MODELS = [
+  col('id', 'INTEGER', 'int unsigned', false, DEF),
   col('name', 'VARCHAR', 'varchar(191)', false),
   col('provider', 'VARCHAR', 'varchar(64)', true),
   col('model_id', 'VARCHAR', 'varchar(191)', true),
-  col('created_at', 'TIMESTAMP', 'timestamp(3)', false),
-];
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
+] as const;
 
-export const RUNS: readonly Column[] = [
-  col('id', 'INTEGER', 'int unsigned', false),
+export const RUNS = [
+  col('id', 'INTEGER', 'int unsigned', false, DEF),
   col('benchmark_id', 'INTEGER', 'int unsigned', false),
   col('model_id', 'INTEGER', 'int unsigned', false),
   col('label', 'VARCHAR', 'varchar(191)', false),
   col('source', 'VARCHAR', 'varchar(64)', false),
-  col('status', 'VARCHAR', 'varchar(16)', false),
+  col('status', 'VARCHAR', 'varchar(16)', false, DEF),
   col('status_reason', 'VARCHAR', 'text', true),
   col('config', 'JSON', 'json', true),
   col('summary', 'JSON', 'json', true),
-  col('created_at', 'TIMESTAMP', 'timestamp(3)', false),
-  col('updated_at', 'TIMESTAMP', 'timestamp(3)', false),
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
+  col('updated_at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
   col('evaluated_at', 'TIMESTAMP', 'datetime(3)', true),
-];
+] as const;
 
-const res = (c: Column, value?: (row: ResultRow) => string | number | boolean | null): ResultColumn =>
-  value ? { ...c, value } : c;
+const res = <C extends Column>(
+  c: C,
+  value?: (row: ResultRow) => string | number | boolean | null,
+): C & ResultColumn => (value ? { ...c, value } : c);
 
 /** In the appenders' order: a column with `value` is written from the record, the others by the store. */
-export const RESULTS: readonly ResultColumn[] = [
+export const RESULTS = [
   res(col('id', 'BIGINT', 'bigint unsigned', false)),
   res(col('run_id', 'INTEGER', 'int unsigned', false), (r) => r.runId),
   res(col('item_id', 'INTEGER', 'int unsigned', false), (r) => r.itemId),
@@ -110,24 +137,41 @@ export const RESULTS: readonly ResultColumn[] = [
   res(col('outcome', 'UTINYINT', 'tinyint unsigned', false), (r) => OUTCOME_CODE[r.record.outcome]),
   res(col('correct', 'BOOLEAN', 'tinyint', true), (r) => r.record.correct),
   res(col('score', 'DOUBLE', 'double', true), (r) => finiteOrNull(r.record.score)),
-  res(col('answer', 'VARCHAR', 'mediumtext', true), (r) => r.record.answer ?? null),
+  res(
+    col('answer', 'VARCHAR', 'mediumtext', true, { description: 'the extracted answer' }),
+    (r) => r.record.answer ?? null,
+  ),
   res(col('latency_ms', 'DOUBLE', 'double', true), (r) => microsecondsOrNull(r.record.latency_ms)),
   res(col('ttft_ms', 'DOUBLE', 'double', true), (r) => microsecondsOrNull(r.record.ttft_ms)),
   res(col('tokens_in', 'INTEGER', 'int', true), (r) => roundedOrNull(r.record.tokens_in)),
   res(col('tokens_out', 'INTEGER', 'int', true), (r) => roundedOrNull(r.record.tokens_out)),
   res(col('cost_usd', 'DOUBLE', 'double', true), (r) => finiteOrNull(r.record.cost_usd)),
-  res(col('response', 'VARCHAR', 'mediumtext', true, { mirrored: false }), (r) => r.record.response ?? null),
+  res(
+    col('response', 'VARCHAR', 'mediumtext', true, {
+      mirrored: false,
+      description: "the model's output as stored",
+    }),
+    (r) => r.record.response ?? null,
+  ),
   res(col('error', 'VARCHAR', 'mediumtext', true, { mirrored: false }), (r) => r.record.error ?? null),
   // DuckDB: the mirror stamps its own copy time; MySQL fills it at insert
   res(col('created_at', 'TIMESTAMP', 'timestamp(3)', true, { mysqlNullable: false, mirrored: false })),
-];
+] as const;
 
 /** The result columns an appender writes from a record, in order. */
-export const WRITTEN_RESULT_COLUMNS = RESULTS.filter(
+export const WRITTEN_RESULT_COLUMNS = (RESULTS as readonly ResultColumn[]).filter(
   (c): c is ResultColumn & Required<Pick<ResultColumn, 'value'>> => c.value !== undefined,
 );
 
-/** Every declared table, by name. */
+/** MySQL only: the change log the mirror reads (its DuckDB type names only its value's type below). */
+export const CHANGES = [
+  col('seq', 'BIGINT', 'bigint unsigned', false, DEF),
+  col('kind', 'VARCHAR', 'varchar(16)', false),
+  col('run_id', 'INTEGER', 'int unsigned', true),
+  col('at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
+] as const;
+
+/** Every declared table of both engines, by name. */
 export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   benchmarks: BENCHMARKS,
   benchmark_fields: BENCHMARK_FIELDS,
@@ -136,5 +180,45 @@ export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   runs: RUNS,
   results: RESULTS,
 };
+
+/** The tables only MySQL has. */
+export const MYSQL_TABLES: Readonly<Record<string, readonly Column[]>> = { changes: CHANGES };
+
+/**
+ * A value as a query reads it and as a query writes it, per DuckDB type name (the MySQL types are its
+ * equivalents): what the record store's Kysely queries (store/catalog.ts, store/runs.ts) are typed by.
+ */
+interface Values {
+  INTEGER: [number, number];
+  BIGINT: [number, number];
+  TINYINT: [number, number];
+  UTINYINT: [number, number];
+  DOUBLE: [number, number];
+  /** MySQL's tinyint reads 0/1 */
+  BOOLEAN: [boolean | number, boolean | number];
+  VARCHAR: [string, string];
+  /** text on DuckDB and MariaDB, parsed by mysql2 on MySQL; written as JSON text */
+  JSON: [unknown, string];
+  /** a Date from mysql2, text from DuckDB; written as sqlTimestamp text (store/runs.ts) */
+  TIMESTAMP: [Date | string, string];
+}
+type NullOf<C extends Column> = C['nullable'] extends true ? null : never;
+type ValueOf<C extends Column> = ColumnType<
+  Values[C['duckdb']][0] | NullOf<C>,
+  Values[C['duckdb']][1] | NullOf<C> | (C['defaulted'] extends true ? undefined : never),
+  Values[C['duckdb']][1] | NullOf<C>
+>;
+/** A table's Kysely row type, derived from its column declaration above (no second list of columns). */
+export type TableOf<Cs extends readonly Column[]> = { [C in Cs[number] as C['name']]: ValueOf<C> };
+
+export interface StoreTables {
+  benchmarks: TableOf<typeof BENCHMARKS>;
+  benchmark_fields: TableOf<typeof BENCHMARK_FIELDS>;
+  items: TableOf<typeof ITEMS>;
+  models: TableOf<typeof MODELS>;
+  runs: TableOf<typeof RUNS>;
+  results: TableOf<typeof RESULTS>;
+  changes: TableOf<typeof CHANGES>;
+}
 
 export const mirrored = (columns: readonly Column[]): Column[] => columns.filter((c) => c.mirrored);

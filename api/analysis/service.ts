@@ -96,7 +96,6 @@ export class AnalysisService {
       all: (sql, params) => engine.query(sql, params ?? [], t),
       run: () => Promise.reject(new Error('read only')),
       transaction: () => Promise.reject(new Error('read only')),
-      insertIgnore: () => Promise.reject(new Error('read only')),
     });
   }
 

@@ -4,7 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Table as ArrowTable, tableToIPC } from 'apache-arrow';
 import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
-import { makeScratchDir } from '../../ingest/scratch.ts';
+import { makeScratchDir } from '../../core/scratch.ts';
 import type { AppContext } from '../context.ts';
 import { VERSION } from '../version.ts';
 import { arrowSchema, recordBatch, tableToArrowIpc } from './arrow.ts';

@@ -5,7 +5,6 @@ import { errors } from '../../core/errors.ts';
 import type { MetaValue } from '../../core/types.ts';
 import { MetaValueSchema } from '../../core/types.ts';
 import { notGroupableReason } from '../../store/field-types.ts';
-import { AnswerCache } from '../analysis/cache.ts';
 import { allFieldValues, nextLevelOptions } from '../analysis/metadata.ts';
 import { FIELD_NAME } from '../analysis/request.ts';
 import { resolveBenchmark, resolveField, resolveFilters } from '../analysis/resolve.ts';
@@ -74,16 +73,10 @@ const Options = z.looseObject({
 
 export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const cache = new AnswerCache<unknown>(500);
   const q = <T>(sql: string, params: unknown[]) => ctx.analysis.run<T>(ctx.duckEngine, sql, params);
-  const cached = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const v = ctx.analysis.dataVersion;
-    const hit = cache.get(v, key);
-    if (hit !== undefined) return hit as T;
-    const out = await fn();
-    cache.set(v, key, out);
-    return out;
-  };
+  // the read endpoints' one data-version cache (with its in-flight sharing), keyed by endpoint and request
+  const cached = async <T>(kind: string, req: unknown, fn: () => Promise<T>): Promise<T> =>
+    (await ctx.analysis.cached(kind, req, fn)).value;
 
   r.get(
     '/benchmarks',
@@ -94,7 +87,7 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
       },
     },
     async () =>
-      cached('list', async () => {
+      cached('benchmarks', {}, async () => {
         const view = await ctx.analysis.catalog();
         const items = await q<{ benchmark_id: number; n: number }>(
           'SELECT benchmark_id, count(*) AS n FROM items GROUP BY benchmark_id',
@@ -140,7 +133,7 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
       },
     },
     async (req) =>
-      cached(`meta:${req.params.benchmark}`, async () => {
+      cached('benchmark-metadata', req.params, async () => {
         const view = await ctx.analysis.catalog();
         const b = resolveBenchmark(view, req.params.benchmark);
         return { benchmark: b.slug, fields: await allFieldValues(q, b) };
@@ -160,7 +153,7 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
     },
     async (req) => {
       const body = req.body;
-      return cached(`opt:${req.params.benchmark}:${JSON.stringify(body)}`, async () => {
+      return cached('benchmark-options', { ...req.params, body }, async () => {
         const view = await ctx.analysis.catalog();
         const b = resolveBenchmark(view, req.params.benchmark);
         const chosen = [

@@ -6,10 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, errors } from '../../core/errors.ts';
+import { makeScratchDir } from '../../core/scratch.ts';
 import { ImportSummarySchema, importFile } from '../../ingest/import-file.ts';
 import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
-import { makeScratchDir } from '../../ingest/scratch.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from './schemas.ts';
 import { fileNameFor, UPLOAD_TYPES } from './upload-name.ts';
@@ -89,13 +89,13 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
   // temporary file within the same limit as the others); the route answers 415 for types it does not read.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-  const slots = importSlots(ctx.config.importConcurrency);
+  const slots = importSlots(ctx.config.imports.concurrency);
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/imports',
     {
       // bodies are streamed to a temporary file, not held in memory: the route counts their bytes itself
-      bodyLimit: ctx.config.importMaxUploadBytes,
+      bodyLimit: ctx.config.imports.maxUploadBytes,
       schema: {
         summary: 'Import a results file (canonical JSONL/CSV, lm-eval samples, Inspect log, promptfoo JSON)',
         description:
@@ -113,7 +113,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
       const name = fileNameFor(req.headers['content-type'], req.headers['content-encoding'], q.filename);
       if (!(await slots.acquire(QUEUE_WAIT_MS))) {
         reply.header('retry-after', String(RETRY_AFTER_S));
-        throw errors.importsBusy(ctx.config.importConcurrency, RETRY_AFTER_S);
+        throw errors.importsBusy(ctx.config.imports.concurrency, RETRY_AFTER_S);
       }
       // The client going away before the answer abandons the import (its writes are rolled back).
       const abandon = new AbortController();
@@ -127,7 +127,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
         const body = req.body as NodeJS.ReadableStream | undefined;
         if (!body || typeof body !== 'object' || !('pipe' in body))
           throw errors.badRequest('empty body: send the file as the request body');
-        await pipeline(body, byteLimit(ctx.config.importMaxUploadBytes), createWriteStream(file), {
+        await pipeline(body, byteLimit(ctx.config.imports.maxUploadBytes), createWriteStream(file), {
           signal: abandon.signal,
         });
         // format detection refuses a file it cannot tell with a coded error (UNKNOWN_FORMAT): the caller's input
@@ -138,11 +138,11 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           model: q.model,
           run: q.run,
           signal: abandon.signal,
-          limits: ctx.config.importLimits,
-          maxErrors: ctx.config.importMaxErrors,
-          keepBytes: ctx.config.importKeepBytes,
-          batchSize: ctx.config.importBatchRows,
-          batchBytes: ctx.config.importBatchBytes,
+          limits: ctx.config.imports.limits,
+          maxErrors: ctx.config.imports.maxErrors,
+          keepBytes: ctx.config.imports.keepBytes,
+          batchSize: ctx.config.imports.batchRows,
+          batchBytes: ctx.config.imports.batchBytes,
           sliceMs: SLICE_MS,
         });
         const out = { ...summary, file: q.filename ?? basename(file) };

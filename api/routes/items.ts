@@ -5,16 +5,11 @@ import { MetaValueSchema } from '../../core/types.ts';
 import { FIELD_NAME } from '../analysis/request.ts';
 import { analyzeItems } from '../compare/items.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from './schemas.ts';
+import { modelList, modelsParam, problems } from './schemas.ts';
 
 const Params = z.strictObject({ benchmark: z.string().min(1).max(191) });
 export const ItemsQuery = z.strictObject({
-  models: z
-    .string()
-    .min(1)
-    .max(20_000)
-    .optional()
-    .describe('comma-separated model names (default: every model with results)'),
+  models: modelsParam('every model with results'),
   min_models: z.coerce.number().int().min(1).max(10_000).default(1),
   by: FIELD_NAME.optional().describe('a metadata field: how flagged items distribute over its values'),
   flag: z.enum(['all_fail', 'all_pass', 'inverted']).optional().describe('only items with this flag'),
@@ -107,7 +102,7 @@ export async function itemRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       analyzeItems(ctx.analysis, {
         ...req.query,
         benchmark: req.params.benchmark,
-        models: req.query.models?.split(',').map((m) => m.trim()),
+        models: modelList(req.query.models),
       }),
   );
 }

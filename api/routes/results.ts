@@ -2,21 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MetaValueSchema, OUTCOMES } from '../../core/types.ts';
-import { readItemResults } from '../../store/item-results.ts';
+import { ANSWER_COLUMNS, readItemResults } from '../../store/item-results.ts';
+import type { Column } from '../../store/schema.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from './schemas.ts';
+import { modelList, modelsParam, problems } from './schemas.ts';
 
 const Params = z.strictObject({
   benchmark: z.string().min(1).max(191),
   item: z.string().min(1).max(191).describe("the item's id (URL-encoded: abstract_algebra%2F0)"),
 });
 const Query = z.strictObject({
-  models: z
-    .string()
-    .min(1)
-    .max(20_000)
-    .optional()
-    .describe('comma-separated model names (default: every model with a run of the benchmark)'),
+  models: modelsParam('every model with a run of the benchmark'),
   sample: z.coerce.number().int().min(0).optional().describe('only this sample index'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
@@ -30,24 +26,37 @@ const Query = z.strictObject({
 });
 
 const nullableNumber = z.number().nullable();
+
+/** A result column's answer schema, from its declaration (store/schema.ts) as readItemResults gives it. */
+function answerSchema(c: Column): z.ZodType {
+  const base =
+    c.name === 'outcome'
+      ? z.enum(OUTCOMES)
+      : c.duckdb === 'BOOLEAN'
+        ? z.boolean()
+        : c.duckdb === 'VARCHAR' || c.duckdb === 'JSON' || c.duckdb === 'TIMESTAMP'
+          ? z.string()
+          : c.duckdb === 'DOUBLE'
+            ? z.number()
+            : z.number().int();
+  const schema = c.nullable || c.mysqlNullable ? base.nullable() : base;
+  return c.description ? schema.describe(c.description) : schema;
+}
+
 const StoredResult = z.strictObject({
   model: z.string(),
   run: z.strictObject({ id: z.number().int(), label: z.string() }),
-  sample: z.number().int(),
-  outcome: z.enum(OUTCOMES),
-  correct: z.boolean().nullable(),
-  score: nullableNumber,
-  answer: z.string().nullable().describe('the extracted answer'),
-  response: z.string().nullable().describe("the model's output as stored"),
-  response_chars: nullableNumber,
-  response_truncated: z.boolean(),
-  error: z.string().nullable(),
-  latency_ms: nullableNumber,
-  ttft_ms: nullableNumber,
-  tokens_in: nullableNumber,
-  tokens_out: nullableNumber,
-  cost_usd: nullableNumber,
-  created_at: z.string().nullable(),
+  ...Object.fromEntries(
+    ANSWER_COLUMNS.flatMap((c): [string, z.ZodType][] =>
+      c.name === 'response'
+        ? [
+            [c.name, answerSchema(c)],
+            ['response_chars', nullableNumber],
+            ['response_truncated', z.boolean()],
+          ]
+        : [[c.name, answerSchema(c)]],
+    ),
+  ),
 });
 const ItemResultsResponse = z.strictObject({
   benchmark: z.string(),
@@ -89,10 +98,7 @@ export async function resultRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
       readItemResults((sql, params) => ctx.analysis.run(engine, sql, params), {
         benchmark: req.params.benchmark,
         item: req.params.item,
-        models: req.query.models
-          ?.split(',')
-          .map((m) => m.trim())
-          .filter((m) => m !== ''),
+        models: modelList(req.query.models),
         sample: req.query.sample,
         limit: req.query.limit,
         offset: req.query.offset,

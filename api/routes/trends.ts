@@ -3,12 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TRENDS_DATE, trends } from '../compare/trends.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from './schemas.ts';
+import { modelList, modelsParam, problems } from './schemas.ts';
 
 const Query = z.strictObject({
   benchmark: z.string().min(1).max(191),
   model_prefix: z.string().min(1).max(191).optional().describe('models whose name starts with this'),
-  models: z.string().min(1).max(20_000).optional().describe('comma-separated model names'),
+  models: modelsParam('every model, or those model_prefix names'),
   engine: z.enum(['duckdb', 'mysql']).default('duckdb'),
 });
 
@@ -52,7 +52,7 @@ export async function trendRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     async (req) =>
       trends(ctx.analysis, {
         ...req.query,
-        models: req.query.models?.split(',').map((m) => m.trim()),
+        models: modelList(req.query.models),
       }),
   );
 }

@@ -1,12 +1,12 @@
 import { createReadStream, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../core/errors.ts';
+import { makeScratchDir } from '../../core/scratch.ts';
 import { formatErrors, type ImportSummary, importFile } from '../../ingest/import-file.ts';
 import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import { parseSamplesName } from '../../ingest/importers/lm-eval.ts';
 import { samplesFilesIn, withResultsFiles, writeZip } from '../../ingest/importers/lm-eval-pack.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
-import { makeScratchDir } from '../../ingest/scratch.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { ServerRefusedError } from '../errors.ts';
@@ -110,10 +110,10 @@ export const command: Command = {
                 await importFile(store, f, {
                   ...opts,
                   format: src.samples ? 'lm-eval' : opts.format,
-                  limits: config.importLimits,
-                  maxErrors: config.importMaxErrors,
-                  keepBytes: config.importKeepBytes,
-                  batchBytes: config.importBatchBytes,
+                  limits: config.imports.limits,
+                  maxErrors: config.imports.maxErrors,
+                  keepBytes: config.imports.keepBytes,
+                  batchBytes: config.imports.batchBytes,
                   onProgress: (d, t) => progress.update(d, t),
                 }),
               );

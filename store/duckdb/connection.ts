@@ -9,7 +9,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { errors } from '../../core/errors.ts';
-import type { BulkColumn, Db } from '../db.ts';
+import type { Db } from '../db.ts';
 
 const SQL_DIR = new URL('../../sql/duckdb/', import.meta.url).pathname;
 
@@ -37,6 +37,12 @@ export async function queryRows<T>(
   return rows as T[];
 }
 
+/** A column of a bulk insert's staging table. */
+export interface BulkColumn {
+  name: string;
+  type: 'INTEGER' | 'VARCHAR';
+}
+
 /** A Db over one DuckDB connection. */
 export class DuckDb implements Db {
   readonly dialect = 'duckdb' as const;
@@ -51,7 +57,11 @@ export class DuckDb implements Db {
     return Number(r.rowsChanged);
   }
 
-  /** Appends into a temp staging table with data chunks (DuckDB binds huge VALUES lists slowly), then inserts the new keys with an anti-join. */
+  /**
+   * Inserts many rows, skipping those whose `key` columns match a stored row: appends into a temp staging
+   * table with data chunks (DuckDB binds huge VALUES lists slowly), then inserts the new keys with an
+   * anti-join. Table and column names are the caller's constants, never input.
+   */
   async insertIgnore(
     table: string,
     key: readonly string[],

@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Kysely } from 'kysely';
 import type {
   IngestOptions,
   IngestStats,
@@ -9,12 +10,20 @@ import type {
 } from '../../core/store.ts';
 import type { CanonicalRecord, MetadataField } from '../../core/types.ts';
 import { OUTCOME_CODE } from '../../core/types.ts';
-import { Catalog } from '../catalog.ts';
+import { Catalog, type NewItem } from '../catalog.ts';
 import { Mutex } from '../mutex.ts';
-import { findRun, getRun, selectRuns } from '../runs.ts';
+import { findRun, getRun, listRuns } from '../runs.ts';
+import { ITEMS, type StoreTables } from '../schema.ts';
 import { appendResults } from './append.ts';
-import { applyDuckDbSchema, DuckDb, openDuckDbInstance } from './connection.ts';
+import { applyDuckDbSchema, type BulkColumn, DuckDb, openDuckDbInstance } from './connection.ts';
+import { duckKysely } from './kysely-duckdb.ts';
 import { rebuildMetaTable } from './meta-tables.ts';
+
+/** The items' columns an insert gives (the id is the sequence's), as the staging table holds them. */
+const ITEM_STAGE: readonly BulkColumn[] = ITEMS.filter((c) => !c.defaulted).map((c) => ({
+  name: c.name,
+  type: c.duckdb === 'INTEGER' ? 'INTEGER' : 'VARCHAR', // JSON is staged as its text
+}));
 
 /**
  * The embedded store: one DuckDB file is both the record and the analytics store.
@@ -23,6 +32,8 @@ import { rebuildMetaTable } from './meta-tables.ts';
 export class DuckDbStore implements RecordStore {
   readonly kind = 'duckdb' as const;
   readonly catalog: Catalog;
+  /** The record store's queries shared with MySQL (store/runs.ts, store/catalog.ts), on the writer connection. */
+  readonly kysely: Kysely<StoreTables>;
   private readonly mutex = new Mutex();
   /** Bumped on every committed write; answers are cached by it. */
   dataVersion = 0;
@@ -32,7 +43,17 @@ export class DuckDbStore implements RecordStore {
     readonly db: DuckDb,
     readonly path: string,
   ) {
-    this.catalog = new Catalog(db);
+    this.kysely = duckKysely(db);
+    this.catalog = new Catalog({
+      kysely: this.kysely,
+      insertItems: (rows: readonly NewItem[]) =>
+        db.insertIgnore(
+          'items',
+          ['benchmark_id', 'item_key'],
+          ITEM_STAGE,
+          rows.map((r) => ITEM_STAGE.map((c) => r[c.name as keyof NewItem] ?? null)),
+        ),
+    });
   }
 
   static async open(path: string): Promise<DuckDbStore> {
@@ -145,15 +166,15 @@ export class DuckDbStore implements RecordStore {
   }
 
   getRun(id: number): Promise<RunInfo | null> {
-    return getRun(this.db, id);
+    return getRun(this.kysely, id);
   }
 
   findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null> {
-    return findRun(this.db, benchmark, model, label);
+    return findRun(this.kysely, benchmark, model, label);
   }
 
   listRuns(): Promise<RunInfo[]> {
-    return selectRuns(this.db);
+    return listRuns(this.kysely);
   }
 
   async updateRun(

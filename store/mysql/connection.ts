@@ -1,7 +1,7 @@
 import { Migrator } from 'kysely';
 import type { Connection as CallbackConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
-import { type BulkColumn, chunks, type Db, placeholders } from '../db.ts';
+import type { Db } from '../db.ts';
 import {
   adoptLegacyMigrationTable,
   MIGRATION_LOCK_TABLE,
@@ -49,20 +49,6 @@ export class MysqlDb implements Db {
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     const [res] = await this.q.query(sql, params as unknown[]);
     return (res as mysql.ResultSetHeader).affectedRows ?? 0;
-  }
-
-  async insertIgnore(
-    table: string,
-    _key: readonly string[],
-    columns: readonly BulkColumn[],
-    rows: readonly unknown[][],
-  ): Promise<void> {
-    for (const part of chunks(rows, 500)) {
-      await this.q.query(
-        `INSERT IGNORE INTO ${table} (${columns.map((c) => c.name).join(', ')}) VALUES ${placeholders(part.length, columns.length)}`,
-        part.flat() as unknown[],
-      );
-    }
   }
 
   async transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {

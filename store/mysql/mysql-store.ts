@@ -1,9 +1,13 @@
+import type { Kysely } from 'kysely';
 import type mysql from 'mysql2/promise';
 import type { IngestStats, RecordStore, RunInfo, RunSpec, RunStatus } from '../../core/store.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import { Catalog } from '../catalog.ts';
-import { findRun, getRun, selectRuns } from '../runs.ts';
+import { chunks } from '../db.ts';
+import { mysqlKysely } from '../kysely-mysql.ts';
+import { findRun, getRun, listRuns } from '../runs.ts';
+import type { StoreTables } from '../schema.ts';
 import { appendResults } from './append.ts';
 import { createMysqlPool, MysqlDb, migrateMysql } from './connection.ts';
 
@@ -15,11 +19,21 @@ import { createMysqlPool, MysqlDb, migrateMysql } from './connection.ts';
 export class MysqlStore implements RecordStore {
   readonly kind = 'mysql' as const;
   readonly db: MysqlDb;
+  /** The record store's queries and transactions (the results' bulk append stays mysql2's LOAD DATA). */
+  readonly kysely: Kysely<StoreTables>;
   readonly catalog: Catalog;
 
   constructor(readonly pool: mysql.Pool) {
     this.db = new MysqlDb(pool);
-    this.catalog = new Catalog(this.db);
+    this.kysely = mysqlKysely(pool);
+    const k = this.kysely;
+    this.catalog = new Catalog({
+      kysely: k,
+      async insertItems(rows) {
+        // 500 rows × 21 columns stay well below the server's 65,535 placeholders
+        for (const part of chunks(rows, 500)) await k.insertInto('items').orIgnore().values(part).execute();
+      },
+    });
   }
 
   static async open(url: string, poolSize = 10): Promise<MysqlStore> {
@@ -32,8 +46,13 @@ export class MysqlStore implements RecordStore {
     await migrateMysql(this.pool);
   }
 
-  private async logChange(kind: 'catalog' | 'run', runId: number | null = null): Promise<void> {
-    await this.pool.query('INSERT INTO changes (kind, run_id) VALUES (?, ?)', [kind, runId]);
+  /** Logs a change the mirror cannot see through the results id watermark. */
+  private async logChange(
+    kind: 'catalog' | 'run',
+    runId: number | null = null,
+    k: Kysely<StoreTables> = this.kysely,
+  ): Promise<void> {
+    await k.insertInto('changes').values({ kind, run_id: runId }).execute();
   }
 
   async ingest(records: CanonicalRecord[]): Promise<IngestStats> {
@@ -69,10 +88,12 @@ export class MysqlStore implements RecordStore {
     const m = await this.catalog.model(spec.model);
     const id = await this.catalog.run(b.id, m, spec.label, spec.source, spec.config, spec.evaluatedAt);
     if (spec.status) {
-      await this.pool.query("UPDATE runs SET status = ? WHERE id = ? AND status = 'imported'", [
-        spec.status,
-        id,
-      ]);
+      await this.kysely
+        .updateTable('runs')
+        .set({ status: spec.status })
+        .where('id', '=', id)
+        .where('status', '=', 'imported')
+        .execute();
     }
     if (this.catalog.changed) {
       await this.logChange('catalog');
@@ -82,67 +103,80 @@ export class MysqlStore implements RecordStore {
   }
 
   getRun(id: number): Promise<RunInfo | null> {
-    return getRun(this.db, id);
+    return getRun(this.kysely, id);
   }
 
   findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null> {
-    return findRun(this.db, benchmark, model, label);
+    return findRun(this.kysely, benchmark, model, label);
   }
 
   listRuns(): Promise<RunInfo[]> {
-    return selectRuns(this.db);
+    return listRuns(this.kysely);
   }
 
   async updateRun(
     id: number,
     patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown },
   ) {
-    const sets: string[] = [];
-    const params: unknown[] = [];
-    if (patch.status !== undefined) sets.push('status = ?') && params.push(patch.status);
-    if (patch.statusReason !== undefined) sets.push('status_reason = ?') && params.push(patch.statusReason);
-    if (patch.summary !== undefined) sets.push('summary = ?') && params.push(JSON.stringify(patch.summary));
-    if (sets.length === 0) return;
-    await this.pool.query(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+    const set = {
+      ...(patch.status !== undefined && { status: patch.status }),
+      ...(patch.statusReason !== undefined && { status_reason: patch.statusReason }),
+      ...(patch.summary !== undefined && { summary: JSON.stringify(patch.summary) }),
+    };
+    if (Object.keys(set).length === 0) return;
+    // updated_at: the column's ON UPDATE CURRENT_TIMESTAMP(3)
+    await this.kysely.updateTable('runs').set(set).where('id', '=', id).execute();
   }
 
   async doneKeys(runId: number): Promise<Set<string>> {
-    const rows = await this.db.all<{ k: string }>(
-      `SELECT CONCAT(i.item_key, '#', r.sample) AS k FROM results r JOIN items i ON i.id = r.item_id
-       WHERE r.run_id = ? AND r.outcome <> ?`,
-      [runId, OUTCOME_CODE.error],
-    );
-    return new Set(rows.map((r) => r.k));
+    const rows = await this.kysely
+      .selectFrom('results as r')
+      .innerJoin('items as i', 'i.id', 'r.item_id')
+      .select(['i.item_key', 'r.sample'])
+      .where('r.run_id', '=', runId)
+      .where('r.outcome', '<>', OUTCOME_CODE.error)
+      .execute();
+    return new Set(rows.map((r) => `${r.item_key}#${r.sample}`));
   }
 
   async deleteErrors(runId: number): Promise<number> {
-    const n = await this.db.run('DELETE FROM results WHERE run_id = ? AND outcome = ?', [
-      runId,
-      OUTCOME_CODE.error,
-    ]);
+    const { numDeletedRows } = await this.kysely
+      .deleteFrom('results')
+      .where('run_id', '=', runId)
+      .where('outcome', '=', OUTCOME_CODE.error)
+      .executeTakeFirstOrThrow();
+    const n = Number(numDeletedRows);
     if (n > 0) await this.logChange('run', runId);
     return n;
   }
 
   async deleteRun(runId: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.run('DELETE FROM results WHERE run_id = ?', [runId]);
-      await tx.run('DELETE FROM runs WHERE id = ?', [runId]);
-      await tx.run("INSERT INTO changes (kind, run_id) VALUES ('run', ?)", [runId]);
+    await this.kysely.transaction().execute(async (tx) => {
+      await tx.deleteFrom('results').where('run_id', '=', runId).execute();
+      await tx.deleteFrom('runs').where('id', '=', runId).execute();
+      await this.logChange('run', runId, tx);
     });
     this.catalog.forgetRun(runId);
   }
 
   async resultWatermark(): Promise<number> {
-    const [row] = await this.db.all<{ id: unknown }>('SELECT COALESCE(MAX(id), 0) AS id FROM results');
+    const row = await this.kysely
+      .selectFrom('results')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst();
     return Number(row?.id ?? 0);
   }
 
   async deleteResultsAfter(runId: number, afterId: number): Promise<number> {
     // the change tells the mirror to copy the run's results again
-    return this.db.transaction(async (tx) => {
-      const n = await tx.run('DELETE FROM results WHERE run_id = ? AND id > ?', [runId, afterId]);
-      if (n > 0) await tx.run("INSERT INTO changes (kind, run_id) VALUES ('run', ?)", [runId]);
+    return this.kysely.transaction().execute(async (tx) => {
+      const { numDeletedRows } = await tx
+        .deleteFrom('results')
+        .where('run_id', '=', runId)
+        .where('id', '>', afterId)
+        .executeTakeFirstOrThrow();
+      const n = Number(numDeletedRows);
+      if (n > 0) await this.logChange('run', runId, tx);
       return n;
     });
   }

@@ -111,8 +111,18 @@ describe.each([
         response_truncated: (response?.length ?? 0) > 20_000,
         error: w.error ?? null,
         latency_ms: w.latency_ms ?? null,
+        ttft_ms: w.ttft_ms ?? null,
         tokens_in: w.tokens_in ?? null,
+        tokens_out: w.tokens_out ?? null,
+        cost_usd: w.cost_usd ?? null,
       });
+      // the answer's fields (the result columns come from store/schema.ts): written out here as the contract
+      expect(Object.keys(got).sort()).toEqual(
+        ['model', 'run', 'sample', 'outcome', 'correct', 'score', 'answer', 'response', 'response_chars']
+          .concat(['response_truncated', 'error', 'latency_ms', 'ttft_ms', 'tokens_in', 'tokens_out'])
+          .concat(['cost_usd', 'created_at'])
+          .sort(),
+      );
       expect(typeof got.run.id).toBe('number');
       expect(got.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
     }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { type ApiFixture, openApiFixture } from './fixture.ts';
 
-/** /analysis, /compare, items analysis and /trends answer from one data-version-keyed cache. */
+/** /analysis, /compare, items analysis, /trends and the benchmark list answer from one data-version-keyed cache. */
 describe('the read pipeline cache', () => {
   let fx: ApiFixture;
   let app: FastifyInstance;
@@ -55,4 +55,46 @@ describe('the read pipeline cache', () => {
       expect(fx.ctx.analysis.cache.misses).toBe(misses + 1);
     });
   }
+
+  it('GET /benchmarks: the second answer is from the cache; a new data version lists what it brought', async () => {
+    type List = { benchmarks: { benchmark: string; items: number; results: number }[] };
+    const first = await app.inject({ method: 'GET', url: '/benchmarks' });
+    expect(first.statusCode, first.body).toBe(200);
+    const hits = fx.ctx.analysis.cache.hits;
+    const second = await app.inject({ method: 'GET', url: '/benchmarks' });
+    expect(fx.ctx.analysis.cache.hits).toBe(hits + 1);
+    expect(second.json()).toEqual(first.json());
+    const before = (first.json() as List).benchmarks.find((b) => b.benchmark === 'alpha')!;
+    await fx.ctx.record.ingest([
+      {
+        benchmark: 'alpha',
+        model: 'model_x',
+        run: 'list-extra',
+        item_id: 'list-item',
+        sample: 0,
+        outcome: 'correct',
+        correct: true,
+        score: null,
+        metadata: {},
+      },
+      {
+        benchmark: 'list-new',
+        model: 'model_x',
+        run: 'r',
+        item_id: 'q',
+        sample: 0,
+        outcome: 'incorrect',
+        correct: false,
+        score: null,
+        metadata: {},
+      },
+    ] as never);
+    await fx.ctx.syncMirror();
+    const misses = fx.ctx.analysis.cache.misses;
+    const third = (await app.inject({ method: 'GET', url: '/benchmarks' })).json() as List;
+    expect(fx.ctx.analysis.cache.misses).toBe(misses + 1);
+    const after = third.benchmarks.find((b) => b.benchmark === 'alpha')!;
+    expect([after.items, after.results]).toEqual([before.items + 1, before.results + 1]);
+    expect(third.benchmarks.find((b) => b.benchmark === 'list-new')).toMatchObject({ items: 1, results: 1 });
+  });
 });

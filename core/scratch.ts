@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Scratch folders of uploads and mirror pages: `evalhouse-<kind>-<pid>-XXXXXX` in the system's temporary
+ * Scratch folders of uploads and mirror pages (in core/: the store's mirror, the importers, the API and the
+ * CLI all make them, and the store imports nothing from ingest/): `evalhouse-<kind>-<pid>-XXXXXX` in the system's temporary
  * folder. The pid lets a starting server remove what a crashed process left, and nothing a live one uses.
  */
 export type ScratchKind = 'import' | 'mirror' | 'lmeval' | 'upload' | 'export';
