@@ -5,6 +5,7 @@ import { cleanStaleScratch } from '../core/scratch.ts';
 import { buildApp } from './app.ts';
 import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
+import { warmRenderWorker } from './exports/render-pool.ts';
 import { localUrl, removeServerFile, writeServerFile } from './server-file.ts';
 
 /** Entry point: parse the environment, open the stores, load demo data on first start, listen. */
@@ -53,6 +54,8 @@ async function main() {
   // also on a crash or process.exit; only kill -9 leaves it, and readers check the pid and /health
   process.on('exit', () => removeServerFile(config.duckdbPath));
   // --- end of the server address file ---
+  // the export worker loads its libraries and fonts now, not on the first xlsx or pdf asked for (~1–5 s)
+  void warmRenderWorker();
   app.log.info(
     `evalhouse ${config.mysqlUrl ? 'on MySQL with a DuckDB mirror' : `on embedded DuckDB (${config.duckdbPath})`}: ${url}  (API docs at /docs)`,
   );

@@ -10,7 +10,6 @@ import { compare } from '../compare/service.ts';
 import type { AppContext } from '../context.ts';
 import { ItemsQuery } from '../routes/items.ts';
 import { VERSION } from '../version.ts';
-import { renderExportCharts } from './charts.ts';
 import type {
   ExportDocument,
   ExportFormat,
@@ -69,19 +68,19 @@ function provenance(
   };
 }
 
-/** Builds the document of one export (every kind but `results`, which streams: results.ts). */
+/**
+ * Builds the document of one export (every kind but `results`, which streams: results.ts), and the answers its
+ * charts are drawn from: the xlsx and pdf writers render them (render-pool.ts, off the event loop).
+ */
 export async function buildDocument(
   ctx: AppContext,
   kind: Exclude<ExportKind, 'results'>,
   format: ExportFormat,
   query: unknown,
   now = new Date(),
-): Promise<ExportDocument> {
-  const doc = await buildTables(ctx, kind, format, query, now);
-  // charts only for the formats that show them
-  if (format === 'xlsx' || format === 'pdf') doc.charts = await renderExportCharts(doc, doc.answers, format);
-  const { answers: _, ...document } = doc;
-  return document;
+): Promise<{ doc: ExportDocument; answers: ExportAnswers }> {
+  const { answers, ...doc } = await buildTables(ctx, kind, format, query, now);
+  return { doc, answers };
 }
 
 type Built = ExportDocument & { answers: ExportAnswers };

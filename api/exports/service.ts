@@ -22,6 +22,7 @@ import {
 } from './document.ts';
 import { contentDisposition, fileStem } from './file-name.ts';
 import { writePdf } from './pdf.ts';
+import { renderDocument } from './render-pool.ts';
 import {
   countResults,
   ResultsQuery,
@@ -29,7 +30,7 @@ import {
   selectResults,
   streamResults,
 } from './results.ts';
-import { writeXlsx, writeXlsxStream } from './xlsx.ts';
+import { writeXlsxStream } from './xlsx.ts';
 
 /** POST /exports: which answer, as which file. `query` is validated by the schema of the endpoint `kind` names. */
 export const ExportRequest = z.strictObject({
@@ -83,7 +84,7 @@ const plainRows = (t: Table): Cell[][] =>
 
 export async function runExport(ctx: AppContext, req: ExportRequest): Promise<ExportFile> {
   if (req.kind === 'results') return resultsExport(ctx, req);
-  const doc = await buildDocument(ctx, req.kind, req.format, req.query);
+  const { doc, answers } = await buildDocument(ctx, req.kind, req.format, req.query);
   const file = (body: Buffer): ExportFile => ({
     contentType: CONTENT_TYPES[req.format],
     disposition: contentDisposition(doc.fileStem, req.format),
@@ -111,9 +112,10 @@ export async function runExport(ctx: AppContext, req: ExportRequest): Promise<Ex
     case 'parquet':
       return file(await withScratch(ctx, (conn, dir) => parquetOf(conn, dir, main, doc.provenance)));
     case 'xlsx':
-      return file(await writeXlsx(doc));
     case 'pdf':
-      return file(await writePdf(doc, { maxRows: ctx.config.exportPdfMaxRows }));
+      // charts, workbook and report are laid out in a worker thread: they would hold the event loop for
+      // hundreds of ms (Plot, resvg, exceljs and pdfkit are synchronous in places)
+      return file(await renderDocument(doc, answers, req.format, ctx.config.exportPdfMaxRows));
   }
 }
 
@@ -235,7 +237,7 @@ async function resultsExport(ctx: AppContext, req: ExportRequest): Promise<Expor
         }
         const rows: Cell[][] = [];
         for await (const chunk of streamResults(conn, sel)) rows.push(...chunk);
-        const buf = await writePdf(resultsDocument(sel, provenance, stem, rows), { maxRows: cap });
+        const buf = await renderDocument(resultsDocument(sel, provenance, stem, rows), {}, 'pdf', cap);
         await release();
         return out(buf);
       }
