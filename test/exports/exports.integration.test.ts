@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopRenderWorker } from '../../api/exports/render-pool.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { type ApiFixture, openApiFixture } from '../api/fixture.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -292,6 +293,25 @@ describe('POST /exports: bad requests', () => {
     });
     expect(nf.statusCode).toBe(400);
     expect(nf.json().error).toBe('UNKNOWN_FIELD');
+  });
+
+  it('a pdf over EXPORT_PDF_MAX_ROWS from the render worker is the same 400; a stopped worker is started again', async () => {
+    const old = fx.ctx.config.exportPdfMaxRows;
+    (fx.ctx.config as { exportPdfMaxRows: number }).exportPdfMaxRows = 5;
+    try {
+      const res = await post({ kind: 'analysis', format: 'pdf', query });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        error: 'RESULT_TOO_LARGE',
+        details: { setting: 'EXPORT_PDF_MAX_ROWS' },
+      });
+    } finally {
+      (fx.ctx.config as { exportPdfMaxRows: number }).exportPdfMaxRows = old;
+    }
+    await stopRenderWorker();
+    const again = await post({ kind: 'analysis', format: 'pdf', query });
+    expect(again.statusCode).toBe(200);
+    expect(again.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
   });
 
   it('a results pdf over EXPORT_PDF_MAX_ROWS is a 400 that names the setting', async () => {
