@@ -61,11 +61,13 @@ export async function writePdf(doc: ExportDocument, opts: { maxRows?: number } =
       Title: doc.title,
       Subject: doc.subtitle,
       Keywords: [
-        'evalhouse',
-        doc.kind,
-        `data version ${p.data_version}`,
-        p.engine,
-        ...doc.tables.map((t) => t.name),
+        ...new Set([
+          'evalhouse',
+          doc.kind,
+          `data version ${p.data_version}`,
+          p.engine,
+          ...doc.tables.map((t) => t.name),
+        ]),
       ]
         .filter(Boolean)
         .join(', '),
