@@ -8,6 +8,8 @@ import { loadDemoData } from './demo.ts';
 import { warmRenderWorker } from './exports/render-pool.ts';
 import { localUrl, removeServerFile, writeServerFile } from './server-file.ts';
 
+const EXPORT_WORKER_WARM_DELAY_MS = 10_000;
+
 /** Entry point: parse the environment, open the stores, load demo data on first start, listen. */
 async function main() {
   let config: ReturnType<typeof loadConfig>;
@@ -54,8 +56,9 @@ async function main() {
   // also on a crash or process.exit; only kill -9 leaves it, and readers check the pid and /health
   process.on('exit', () => removeServerFile(config.duckdbPath));
   // --- end of the server address file ---
-  // the export worker loads its libraries and fonts now, not on the first xlsx or pdf asked for (~1–5 s)
-  void warmRenderWorker();
+  // the export worker loads its libraries and fonts (2–3 s of CPU) before the first xlsx or pdf is asked for;
+  // a little after the start, so that the start itself (and a short-lived server) does not pay for it
+  setTimeout(() => void warmRenderWorker(), EXPORT_WORKER_WARM_DELAY_MS).unref();
   app.log.info(
     `evalhouse ${config.mysqlUrl ? 'on MySQL with a DuckDB mirror' : `on embedded DuckDB (${config.duckdbPath})`}: ${url}  (API docs at /docs)`,
   );
