@@ -21,7 +21,6 @@ import {
   type Table,
 } from './document.ts';
 import { contentDisposition, fileStem } from './file-name.ts';
-import { writePdf } from './pdf.ts';
 import { renderDocument } from './render-pool.ts';
 import {
   countResults,
