@@ -7,10 +7,34 @@ export const MAX_LEVELS = 3;
 export const FIELD_NAME = NAME;
 const filterValue = z.union([z.string(), z.number(), z.boolean()]);
 
+/**
+ * The fields that select stored results, as every read request that takes them declares them (/analysis,
+ * /compare's runs and filters, the results export): benchmark, models, runs, filters.
+ */
+export const SELECTION = {
+  benchmark: z.string().min(1).max(191).describe('benchmark slug'),
+  models: z
+    .array(z.string().min(1).max(191))
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('model names (default: all)'),
+  runs: z
+    .array(z.union([z.number().int().positive(), z.string().min(1).max(191)]))
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('run ids or run labels (default: all runs of the benchmark)'),
+  filters: z
+    .record(FIELD_NAME, z.array(filterValue).min(1).max(1000))
+    .optional()
+    .describe("field → allowed values (values of the field's type)"),
+};
+
 /** Gate 1: the shape of an analysis request. Unknown properties are rejected; nothing is coerced. */
 export const AnalysisRequest = z
   .strictObject({
-    benchmark: z.string().min(1).max(191).describe('benchmark slug'),
+    benchmark: SELECTION.benchmark,
     levels: z
       .array(FIELD_NAME)
       .max(MAX_LEVELS)
@@ -19,22 +43,9 @@ export const AnalysisRequest = z
     level1: FIELD_NAME.optional(),
     level2: FIELD_NAME.optional(),
     level3: FIELD_NAME.optional(),
-    models: z
-      .array(z.string().min(1).max(191))
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe('model names (default: all)'),
-    runs: z
-      .array(z.union([z.number().int().positive(), z.string().min(1).max(191)]))
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe('run ids or run labels (default: all runs of the benchmark)'),
-    filters: z
-      .record(FIELD_NAME, z.array(filterValue).min(1).max(1000))
-      .optional()
-      .describe("field → allowed values (values of the field's type)"),
+    models: SELECTION.models,
+    runs: SELECTION.runs,
+    filters: SELECTION.filters,
     engine: z.enum(['duckdb', 'mysql']).default('duckdb'),
     unscored: z
       .enum(['exclude', 'wrong'])

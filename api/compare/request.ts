@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { checkLevels, FIELD_NAME, MAX_LEVELS } from '../analysis/request.ts';
+import { checkLevels, FIELD_NAME, MAX_LEVELS, SELECTION } from '../analysis/request.ts';
 
-const filterValue = z.union([z.string(), z.number(), z.boolean()]);
 const name = z.string().min(1).max(191);
 
 /** Gate 1 for /compare: the shape of the request. Unknown properties are rejected; nothing is coerced. */
 export const CompareRequest = z
   .strictObject({
-    benchmark: name.describe('benchmark slug'),
+    benchmark: SELECTION.benchmark,
     models: z
       .array(name)
       .min(2)
@@ -30,10 +29,7 @@ export const CompareRequest = z
       .max(1000)
       .optional()
       .describe('run ids or run labels (default: all runs of the models on the benchmark)'),
-    filters: z
-      .record(FIELD_NAME, z.array(filterValue).min(1).max(1000))
-      .optional()
-      .describe("field → allowed values (values of the field's type)"),
+    filters: SELECTION.filters,
     metric: z
       .enum(['accuracy', 'score'])
       .default('accuracy')

@@ -19,6 +19,7 @@ import type {
   Provenance,
 } from './document.ts';
 import { fileStem } from './file-name.ts';
+import { ResultsQuery } from './results.ts';
 import { analysisTable, compareTable, objectTable } from './tables.ts';
 
 /** The summary takes no options; an empty object keeps the request shape uniform. */
@@ -31,6 +32,7 @@ export const KIND_QUERIES = {
   // the items route takes the benchmark in its path: here it is a field beside the query string's
   items: ItemsQuery.extend({ benchmark: z.string().min(1).max(191).describe('benchmark slug') }),
   summary: SummaryQuery,
+  results: ResultsQuery,
 } as const;
 
 /** Gate 1 of an export's query: the same validation, and the same 400, as the endpoint it names. */
@@ -48,7 +50,8 @@ export function parseKindQuery<K extends keyof typeof KIND_QUERIES>(
   return parsed.data as z.infer<(typeof KIND_QUERIES)[K]>;
 }
 
-function provenance(
+/** The provenance every export file carries (document.ts). */
+export function provenance(
   kind: ExportKind,
   format: ExportFormat,
   query: unknown,

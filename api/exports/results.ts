@@ -3,36 +3,14 @@ import { z } from 'zod';
 import { type MetadataField, OUTCOMES } from '../../core/types.ts';
 import { type DuckType, RESULTS } from '../../store/schema.ts';
 import { groupable } from '../analysis/catalog-view.ts';
-import { FIELD_NAME } from '../analysis/request.ts';
+import { SELECTION } from '../analysis/request.ts';
 import { resolveQuery } from '../analysis/resolve.ts';
 import type { AppContext } from '../context.ts';
 import type { Cell, Column, ColumnFormat } from './document.ts';
 
 /** The query of a `results` export: which stored results (a selection as /analysis takes it), and their text. */
 export const ResultsQuery = z.strictObject({
-  benchmark: z.string().min(1).max(191).describe('benchmark slug'),
-  models: z
-    .array(z.string().min(1).max(191))
-    .min(1)
-    .max(1000)
-    .optional()
-    .describe('model names (default: all)'),
-  runs: z
-    .array(z.union([z.number().int().positive(), z.string().min(1).max(191)]))
-    .min(1)
-    .max(1000)
-    .optional()
-    .describe('run ids or run labels (default: all runs of the benchmark)'),
-  filters: z
-    .record(
-      FIELD_NAME,
-      z
-        .array(z.union([z.string(), z.number(), z.boolean()]))
-        .min(1)
-        .max(1000),
-    )
-    .optional()
-    .describe("field → allowed values (values of the field's type)"),
+  ...SELECTION,
   limit: z
     .number()
     .int()

@@ -6,9 +6,8 @@ import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
 import { makeScratchDir } from '../../core/scratch.ts';
 import type { AppContext } from '../context.ts';
-import { VERSION } from '../version.ts';
 import { arrowSchema, recordBatch, tableToArrowIpc } from './arrow.ts';
-import { buildDocument } from './build.ts';
+import { buildDocument, provenance as buildProvenance, parseKindQuery } from './build.ts';
 import { copyStream, writeParquetTable } from './copy.ts';
 import { csvHead, csvRows } from './csv.ts';
 import {
@@ -22,13 +21,7 @@ import {
 } from './document.ts';
 import { contentDisposition, fileStem } from './file-name.ts';
 import { renderDocument } from './render-pool.ts';
-import {
-  countResults,
-  ResultsQuery,
-  type ResultsSelection,
-  selectResults,
-  streamResults,
-} from './results.ts';
+import { countResults, type ResultsSelection, selectResults, streamResults } from './results.ts';
 import { writeXlsxStream } from './xlsx.ts';
 
 /** POST /exports: which answer, as which file. `query` is validated by the schema of the endpoint `kind` names. */
@@ -144,29 +137,20 @@ async function withScratch<T>(
  * first bytes leave at once and memory does not grow with the rows. The PDF is capped instead.
  */
 async function resultsExport(ctx: AppContext, req: ExportRequest): Promise<ExportFile> {
-  const parsed = ResultsQuery.safeParse(req.query ?? {});
-  if (!parsed.success) {
-    throw errors.validationFailed(
-      'query of kind results',
-      parsed.error.issues.map((i) => ({ path: `/query/${i.path.join('/')}`, message: i.message })),
-    );
-  }
-  const q = parsed.data;
+  const q = parseKindQuery('results', req.query);
   const sel = await selectResults(ctx, q);
   const now = new Date();
-  const provenance: Provenance = {
-    kind: 'results',
-    format: req.format,
-    query: req.query,
-    api_version: VERSION,
-    data_version: ctx.analysis.dataVersion,
-    engine: 'duckdb',
-    generated_at: now.toISOString(),
-    methods: {
+  const provenance = buildProvenance(
+    'results',
+    req.format,
+    req.query,
+    { data_version: ctx.analysis.dataVersion, engine: 'duckdb' },
+    {
       rows: 'one row per stored result (model, run, item, sample), in storage order; outcome is correct, incorrect, unscored or error; metadata fields decoded to their types',
       text: 'responses, inputs and error texts are not exported (GET /benchmarks/{b}/items/{item}/results reads them)',
     },
-  };
+    now,
+  );
   const stem = fileStem([sel.benchmark, 'results', ...(q.models ?? []).slice(0, 3)], now);
   const conn = await ctx.duck.connect();
   const dir = makeScratchDir('export');
