@@ -15,6 +15,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
 import { trendRoutes } from './routes/trends.ts';
+import { uiRoutes } from './routes/ui.ts';
 import { installSecurity } from './security.ts';
 import { VERSION } from './version.ts';
 
@@ -76,5 +77,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   for (const plugin of ROUTES) await app.register(plugin, { ctx });
+  // the web UI at `/` (dashboards/), under the same Host/Origin guards as the API
+  await app.register(uiRoutes);
   return app;
 }

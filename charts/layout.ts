@@ -1,7 +1,7 @@
 import * as Plot from '@observablehq/plot';
 import type { AnalysisResponse } from '../api/analysis/service.ts';
+import { compareValues } from '../core/compare-values.ts';
 import type { MetaValue } from '../core/types.ts';
-import { compareValues } from '../store/field-types.ts';
 
 /** What a caller may fix of a chart's size; anything left out grows with the answer. */
 export interface ChartSize {

@@ -61,11 +61,4 @@ export function decodeValue(stored: string | null, type: FieldType): MetaValue {
   }
 }
 
-/** Sort order for group values of a field: numeric fields numerically, others as text. */
-export function compareValues(a: MetaValue, b: MetaValue): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a) < String(b) ? -1 : 1;
-}
+export { compareValues } from '../core/compare-values.ts';

@@ -188,3 +188,9 @@ function values(
   if (!vals) return undefined;
   return resolveFilters(b, { [field]: vals })[0]!.values;
 }
+
+/** The answers' shapes, for clients written in TypeScript (the dashboards). */
+export type BenchmarkListResponse = z.infer<typeof BenchmarkList>;
+export type MetadataResponse = z.infer<typeof Metadata>;
+export type OptionsRequest = z.infer<typeof OptionsBody>;
+export type OptionsResponse = z.infer<typeof Options>;

@@ -1,0 +1,121 @@
+/**
+ * The one way the UI talks to the API: same-origin fetch, JSON in and out. A non-2xx answer becomes an ApiError
+ * carrying the API's own `{error, message}` (shown to the user as it is). `signal` lets a view drop an answer a
+ * newer choice has made stale.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Requests in flight, for the loading bar and for tests that wait for a view to settle. */
+let inFlight = 0;
+function track(delta: number): void {
+  inFlight += delta;
+  document.documentElement.dataset.busy = String(inFlight > 0);
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  let body: { error?: string; message?: string; details?: unknown } = {};
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON (a proxy's page): the status says what happened
+  }
+  return new ApiError(
+    res.status,
+    body.error ?? `HTTP_${res.status}`,
+    body.message ?? res.statusText,
+    body.details,
+  );
+}
+
+/** API paths are relative to the page (`analysis`, not `/analysis`), so the UI also works behind a path prefix. */
+const rel = (path: string) => path.replace(/^\/+/, '');
+
+export async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  track(1);
+  try {
+    let res: Response;
+    try {
+      res = await fetch(rel(path), { ...init, headers: { accept: 'application/json', ...init.headers } });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      throw new ApiError(
+        0,
+        'NETWORK',
+        `the API did not answer (${(err as Error).message}); is the server running?`,
+      );
+    }
+    if (!res.ok) throw await failure(res);
+    return res;
+  } finally {
+    track(-1);
+  }
+}
+
+/**
+ * Answers kept for the page's life by request (reads of analyses and metadata: the API caches them too, by data
+ * version; a view that must be fresh, like runs, does not ask for it). A failed answer is not kept.
+ */
+const memo = new Map<string, Promise<unknown>>();
+const MEMO_MAX = 300;
+
+function remember<T>(key: string, make: () => Promise<T>): Promise<T> {
+  const hit = memo.get(key);
+  if (hit) return hit as Promise<T>;
+  const p = make();
+  memo.set(key, p);
+  if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value as string);
+  p.catch(() => memo.delete(key));
+  return p;
+}
+
+/** Forgets kept answers (after an import, a run or a delete changed the data). */
+export const forget = () => memo.clear();
+
+interface Opts {
+  signal?: AbortSignal;
+  /** keep the answer for the page's life (see `memo`) */
+  cache?: boolean;
+}
+
+export async function getJson<T>(
+  path: string,
+  query: Record<string, unknown> = {},
+  opts: Opts = {},
+): Promise<T> {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query))
+    if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+  const url = qs.size ? `${path}?${qs}` : path;
+  const get = async () =>
+    (await request(url, opts.cache ? {} : { signal: opts.signal })).json() as Promise<T>;
+  return opts.cache ? remember(`GET ${url}`, get) : get();
+}
+
+export async function postJson<T>(path: string, body: unknown, opts: Opts = {}): Promise<T> {
+  const json = JSON.stringify(body);
+  const post = async () =>
+    (
+      await request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: json,
+        ...(opts.cache ? {} : { signal: opts.signal }),
+      })
+    ).json() as Promise<T>;
+  return opts.cache ? remember(`POST ${path} ${json}`, post) : post();
+}
+
+/** Path segments of names (benchmarks, items) as the API expects them: percent-encoded. */
+export const seg = (s: string | number) => encodeURIComponent(String(s));
+
+/** Whether an error is the abort of a request a newer one replaced (not worth showing). */
+export const aborted = (err: unknown) => (err as Error)?.name === 'AbortError';

@@ -1,0 +1,71 @@
+/**
+ * The single-page UI: the hash names a view and holds its state (state.ts); each change renders the view again
+ * into a fresh element and puts the focus back where it was. `html[data-ready]` says the view settled (the
+ * end-to-end tests wait for it), `data-first-ready-ms` how long the first one took after navigation start.
+ */
+import './style.css';
+import { aborted } from './api.ts';
+import { errorBox, h } from './dom.ts';
+import { currentRoute, href } from './state.ts';
+import { VIEWS } from './views/index.ts';
+
+const main = document.getElementById('main')!;
+const nav = document.getElementById('nav')!;
+let controller: AbortController | null = null;
+let first = true;
+
+function drawNav(active: string): void {
+  nav.replaceChildren(
+    ...VIEWS.filter((v) => v.nav).map((v) =>
+      h('a', { href: href(v.id), 'aria-current': v.id === active ? 'page' : null }, v.title),
+    ),
+  );
+}
+
+async function render(): Promise<void> {
+  const route = currentRoute();
+  const view = VIEWS.find((v) => v.id === route.view);
+  const focusId = document.activeElement?.id;
+  controller?.abort();
+  const mine = new AbortController();
+  controller = mine;
+  document.documentElement.dataset.ready = 'false';
+  drawNav(view?.id ?? '');
+  const root = h('div', { class: `view view-${route.view}` });
+  main.replaceChildren(root);
+  document.title = `${view?.title ?? 'Not found'} · evalhouse`;
+  const t0 = performance.now();
+  try {
+    if (!view) {
+      root.append(
+        h('h1', {}, 'No such view'),
+        h(
+          'p',
+          {},
+          `"${route.view}" is not a view of evalhouse. `,
+          h('a', { href: href('leaderboard') }, 'Leaderboard'),
+        ),
+      );
+    } else {
+      const done = view.render({ root, params: route.params, signal: mine.signal });
+      if (focusId) document.getElementById(focusId)?.focus();
+      await done;
+    }
+  } catch (err) {
+    if (aborted(err) || mine.signal.aborted) return;
+    console.warn(err);
+    root.append(errorBox(err));
+  }
+  if (mine.signal.aborted) return;
+  if (focusId && document.activeElement === document.body) document.getElementById(focusId)?.focus();
+  const html = document.documentElement;
+  html.dataset.renderMs = (performance.now() - t0).toFixed(1);
+  if (first) {
+    html.dataset.firstReadyMs = performance.now().toFixed(1);
+    first = false;
+  }
+  html.dataset.ready = 'true';
+}
+
+window.addEventListener('hashchange', () => void render());
+void render();
