@@ -6,16 +6,15 @@
  * metadata field's groups (named on the page).
  */
 import type { AnalysisResponse } from '../../../api/analysis/service.ts';
-import type { BenchmarkListResponse } from '../../../api/routes/benchmarks.ts';
 import { accuracyIntervals } from '../../../charts/specs.ts';
-import { getJson, postJson } from '../api.ts';
+import { postJson } from '../api.ts';
+import { type Benchmark, benchmarks } from '../catalog.ts';
 import { empty, errorBox, h, int, interval, loading, pct, select, table } from '../dom.ts';
 import { exportButtons } from '../exports.ts';
 import { chart } from '../plot.ts';
 import { href, setParams } from '../state.ts';
 import type { View, ViewContext } from '../view.ts';
 
-type Benchmark = BenchmarkListResponse['benchmarks'][number];
 type Row = AnalysisResponse['rows'][number];
 
 export const UNSCORED = [
@@ -33,10 +32,6 @@ export function intervalRanks(rows: readonly Row[]): Map<string, { rank: number;
   const counts = new Map<number, number>();
   for (const v of ranks.values()) counts.set(v, (counts.get(v) ?? 0) + 1);
   return new Map([...ranks].map(([m, rank]) => [m, { rank, tie: (counts.get(rank) ?? 0) > 1 }]));
-}
-
-export function benchmarks(): Promise<BenchmarkListResponse> {
-  return getJson<BenchmarkListResponse>('benchmarks', {}, { cache: true });
 }
 
 async function board(b: Benchmark, unscored: string): Promise<HTMLElement> {
