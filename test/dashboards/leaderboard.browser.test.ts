@@ -112,3 +112,23 @@ describe('leaderboard (the home page)', () => {
     await p.close();
   });
 });
+
+describe('empty and unknown', () => {
+  it('an empty store says what to do; an unknown benchmark or view says so; nothing fails', async () => {
+    const emptyServer = await startDemoServer({ DEMO_DATA: 'off' });
+    try {
+      const p = await browser.newPage();
+      const w = watch(p);
+      await open(p, emptyServer.url, '');
+      expect(await p.locator('main .state.empty').textContent()).toContain('No benchmarks yet');
+      await open(p, server.url, '#/leaderboard?benchmark=no-such-benchmark');
+      expect(await p.locator('main .state.empty').textContent()).toContain('No benchmark named "no-such-benchmark"');
+      await open(p, server.url, '#/no-such-view');
+      expect(await p.locator('main h1').textContent()).toBe('No such view');
+      expect(w.problems).toEqual([]);
+      await p.close();
+    } finally {
+      await emptyServer.stop();
+    }
+  });
+});
