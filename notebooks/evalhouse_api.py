@@ -113,14 +113,17 @@ def assert_close(ours, api, what, tol=1e-9, relative=False):
 
 
 def assert_frames_equal(ours, theirs, keys, columns, **kw):
-    """Every row of `ours` has one in `theirs` with the same keys and the same values in `columns`
-    (and no row is on one side only). Returns the number of rows checked."""
+    """Every row of `ours` has one in `theirs` with the same keys and the same values in `columns` (numbers
+    within assert_close's tolerance, text exactly), and no row is on one side only. Returns the rows checked."""
     m = ours.merge(theirs, on=keys, how="outer", suffixes=("", "_api"), indicator=True)
     lonely = m[m["_merge"] != "both"]
     assert lonely.empty, f"rows on one side only:\n{lonely[[*keys, '_merge']]}"
     for c in columns:
         for key, a, b in zip(m[keys].itertuples(index=False), m[c], m[f"{c}_api"]):
-            assert_close(a, b, f"{c} at {tuple(key)}", **kw)
+            if isinstance(a, str) or isinstance(b, str):
+                assert a == b, f"{c} at {tuple(key)}: ours {a!r}, API {b!r}"
+            else:
+                assert_close(a, b, f"{c} at {tuple(key)}", **kw)
     return len(m)
 
 

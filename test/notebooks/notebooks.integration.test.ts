@@ -122,7 +122,9 @@ describe('notebooks', () => {
   });
 
   it('finds the notebooks, committed without outputs', () => {
-    expect(notebooks).toEqual(expect.arrayContaining(['quickstart.ipynb', 'pass-at-k-math.ipynb']));
+    expect(notebooks).toEqual(
+      expect.arrayContaining(['quickstart.ipynb', 'pass-at-k-math.ipynb', 'item-analysis-mmlu-redux.ipynb']),
+    );
     for (const nb of notebooks) {
       for (const c of cellsOf(join(NOTEBOOKS, nb)).filter((c) => c.cell_type === 'code')) {
         expect({ nb, outputs: c.outputs, count: c.execution_count }).toEqual({
@@ -149,26 +151,27 @@ describe('notebooks', () => {
     600_000,
   );
 
-  it("the notebooks' comparison fails on a difference beyond 1e-9, a missing row or a missing value", () => {
+  it("the notebooks' comparison fails on a difference beyond 1e-9, a missing row, a missing value or other text", () => {
     const script = `
 import pandas as pd, evalhouse_api as api
-a = pd.DataFrame({"k": ["x", "y"], "v": [0.5, 0.25]})
-api.assert_frames_equal(a, a.copy(), ["k"], ["v"])
+a = pd.DataFrame({"k": ["x", "y"], "v": [0.5, 0.25], "t": ["all_fail", ""]})
+api.assert_frames_equal(a, a.assign(v=[0.5, 0.25 + 5e-10]), ["k"], ["v", "t"])
 bad = [
     a.assign(v=[0.5, 0.25 + 2e-9]),
     a.head(1),
     a.assign(v=[0.5, None]),
+    a.assign(t=["all_fail", "inverted"]),
 ]
 failed = 0
 for b in bad:
     try:
-        api.assert_frames_equal(a, b, ["k"], ["v"])
+        api.assert_frames_equal(a, b, ["k"], ["v", "t"])
     except AssertionError:
         failed += 1
 print(failed)
 `;
     const r = spawnSync('python3', ['-c', script], { cwd: NOTEBOOKS, encoding: 'utf8', env: { PATH } });
     expect(r.stderr).toBe('');
-    expect(r.stdout.trim()).toBe('3');
+    expect(r.stdout.trim()).toBe('4');
   });
 });
