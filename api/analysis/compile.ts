@@ -223,13 +223,19 @@ export function compilePassHistogram(q: ResolvedQuery, dialect: Dialect): Compil
   return { sql, params: base.params };
 }
 
-/** maj@k input: scored samples with index below maxK, in sample order per item. */
+/**
+ * maj@k input: the first maxK scored samples of each item, in sample order. Counted among scored samples (not by
+ * sample index), so maj@k of one k is the same whatever other k values the request asks for.
+ */
 export function compileVotes(q: ResolvedQuery, dialect: Dialect, maxK: number): CompiledQuery {
   const base = compileBase(q, dialect);
   const k = ['model', ...gcols(q)].join(', ');
   const sql = `WITH base AS (${base.sql})
-    SELECT ${k}, item_id, sample, answer, CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END AS ok
-    FROM base WHERE outcome IN (${scoredSet(q)}) AND sample < ?
+    SELECT ${k}, item_id, sample, answer, ok FROM (
+      SELECT ${k}, item_id, sample, answer, CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END AS ok,
+        ROW_NUMBER() OVER (PARTITION BY ${k}, item_id ORDER BY sample) AS nth
+      FROM base WHERE outcome IN (${scoredSet(q)})) v
+    WHERE nth <= ?
     ORDER BY ${k}, item_id, sample`;
   return { sql, params: [...base.params, maxK] };
 }

@@ -331,9 +331,15 @@ export async function summarize(service: AnalysisService): Promise<SummaryEntry[
     const engine = service.engines.duckdb;
     const { sql, params } = compileAggregate(q, 'duckdb', 100_000);
     const rows = (await service.run<RawRow>(engine, sql, params)).map(normalizeRow);
+    // the benchmark's catalogued items, as GET /benchmarks counts them
+    const [items] = await service.run<{ n: number | bigint }>(
+      engine,
+      'SELECT count(*) AS n FROM items WHERE benchmark_id = ?',
+      [b.id],
+    );
     out.push({
       benchmark: b.slug,
-      items: 0,
+      items: Number(items?.n ?? 0),
       runs: runs.length,
       results: runs.reduce((s, r) => s + r.results, 0),
       models: rows.map(rowBuilder(q, view)).sort((x, y) => (y.accuracy ?? -1) - (x.accuracy ?? -1)),

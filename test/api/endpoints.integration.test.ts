@@ -93,6 +93,12 @@ describe('catalog endpoints', () => {
     const { body } = await get('/analysis/summary');
     const beta = body.benchmarks.find((b: { benchmark: string }) => b.benchmark === 'beta');
     expect(beta.models).toHaveLength(1);
+    // the fixture's beta benchmark has 10 items, counted as GET /benchmarks counts them
+    const list = (await get('/benchmarks')).body.benchmarks.find(
+      (b: { benchmark: string }) => b.benchmark === 'beta',
+    );
+    expect(beta.items).toBe(10);
+    expect(beta.items).toBe(list.items);
     expect(beta.models[0]).toMatchObject({ model: 'model_x', n: 10, accuracy: 0.5 });
     expect(beta.models[0].stderr).toBeCloseTo(Math.sqrt((0.25 * (10 / 9)) / 10), 12);
   });

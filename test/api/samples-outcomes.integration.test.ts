@@ -116,6 +116,33 @@ describe('repeated samples: math_cot_100 (8 samples of 100 MATH problems)', () =
     });
   }
 
+  it('maj@k votes over the first k scored samples, whatever other k the request asks for', async () => {
+    // one item, 8 samples, sample 3 unscored; B is the right answer. First 4 scored samples: A B B B → B wins.
+    const answers = ['A', 'B', 'B', 'X', 'B', 'A', 'A', 'A'];
+    await fx.ctx.record.ingest(
+      answers.map((answer, sample) => ({
+        benchmark: 'maj-unscored',
+        model: 'm',
+        run: 'r',
+        item_id: 'q1',
+        sample,
+        answer,
+        outcome: sample === 3 ? 'unscored' : answer === 'B' ? 'correct' : 'incorrect',
+        correct: sample === 3 ? null : answer === 'B',
+        metadata: {},
+      })) as never,
+    );
+    await fx.ctx.syncMirror();
+    for (const engine of ENGINES) {
+      const alone = (await post({ benchmark: 'maj-unscored', levels: [], maj_at: [4], engine })).rows[0];
+      const both = (await post({ benchmark: 'maj-unscored', levels: [], maj_at: [4, 8], engine })).rows[0];
+      expect(alone['maj@4'], engine).toMatchObject({ n: 1, value: 1, too_few_samples: 0 });
+      expect(both['maj@4'], engine).toEqual(alone['maj@4']);
+      // 7 scored samples: too few for maj@8
+      expect(both['maj@8'], engine).toMatchObject({ n: 0, value: null, too_few_samples: 1 });
+    }
+  });
+
   it('counts items with fewer than k samples apart', async () => {
     const body = await post({ benchmark: 'math', levels: ['level'], pass_at: [9] });
     for (const row of body.rows) {
