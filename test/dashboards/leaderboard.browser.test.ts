@@ -113,6 +113,29 @@ describe('leaderboard (the home page)', () => {
   });
 });
 
+describe('keyboard', () => {
+  it('the controls are reached with Tab and changed with the arrow keys; the focus stays on the control', async () => {
+    const { page: p, w } = await page();
+    await open(p, server.url, '');
+    let reached = false;
+    for (let i = 0; i < 25 && !reached; i++) {
+      await p.keyboard.press('Tab');
+      reached = await p.evaluate(() => document.activeElement?.id === 'lb-benchmark');
+    }
+    expect(reached).toBe(true);
+    await p.keyboard.press('ArrowDown');
+    await p.waitForFunction(() => location.hash.includes('benchmark='));
+    await p.waitForSelector('html[data-ready="true"]');
+    const chosen = await p.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('benchmark'));
+    expect(await p.locator('section.board').count()).toBe(1);
+    expect(await p.locator('section.board').getAttribute('data-benchmark')).toBe(chosen);
+    // re-rendered, and the focus is back on the select the user was on
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('lb-benchmark');
+    expect(w.problems).toEqual([]);
+    await p.close();
+  });
+});
+
 describe('empty and unknown', () => {
   it('an empty store says what to do; an unknown benchmark or view says so; nothing fails', async () => {
     const emptyServer = await startDemoServer({ DEMO_DATA: 'off' });
@@ -122,7 +145,9 @@ describe('empty and unknown', () => {
       await open(p, emptyServer.url, '');
       expect(await p.locator('main .state.empty').textContent()).toContain('No benchmarks yet');
       await open(p, server.url, '#/leaderboard?benchmark=no-such-benchmark');
-      expect(await p.locator('main .state.empty').textContent()).toContain('No benchmark named "no-such-benchmark"');
+      expect(await p.locator('main .state.empty').textContent()).toContain(
+        'No benchmark named "no-such-benchmark"',
+      );
       await open(p, server.url, '#/no-such-view');
       expect(await p.locator('main h1').textContent()).toBe('No such view');
       expect(w.problems).toEqual([]);
