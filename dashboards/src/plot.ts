@@ -16,3 +16,9 @@ export function chart(label: string, spec: Plot.PlotOptions, opts: { id?: string
   fig.dataset.drawMs = (performance.now() - t0).toFixed(1);
   return fig;
 }
+
+/** The width a chart may take in the page (a phone's screen, or up to 1100 px), for specs that take a width. */
+export function availableWidth(max = 1100): number {
+  const main = document.getElementById('main');
+  return Math.max(300, Math.min((main?.clientWidth ?? 640) - 32, max));
+}

@@ -11,7 +11,7 @@ import { postJson } from '../api.ts';
 import { type Benchmark, benchmarks } from '../catalog.ts';
 import { empty, errorBox, h, int, interval, loading, pct, select, table } from '../dom.ts';
 import { exportButtons } from '../exports.ts';
-import { chart } from '../plot.ts';
+import { availableWidth, chart } from '../plot.ts';
 import { href, setParams } from '../state.ts';
 import type { View, ViewContext } from '../view.ts';
 
@@ -76,9 +76,13 @@ async function board(b: Benchmark, unscored: string): Promise<HTMLElement> {
     );
     const macroOf = new Map(macro?.totals.map((t) => [t.model, t.macro]) ?? []);
     section.append(
-      chart(`${b.benchmark}: accuracy by model with 95 % interval`, accuracyIntervals({ ...micro, rows }), {
-        id: `leaderboard-${b.benchmark}`,
-      }),
+      chart(
+        `${b.benchmark}: accuracy by model with 95 % interval`,
+        accuracyIntervals({ ...micro, rows }, { width: availableWidth(900) }),
+        {
+          id: `leaderboard-${b.benchmark}`,
+        },
+      ),
       table(
         `${b.benchmark}: models ranked by their 95 % intervals`,
         [
