@@ -386,10 +386,14 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
         summary:
           "A run's progress as server-sent events (text/event-stream): `progress` with the run's view at once and on each change (at most every 250 ms), `end` with its stored view once it stopped (at once if it is not running here), then the stream ends; heartbeat comments meanwhile",
         params: RunId,
+        // the success is a stream, not JSON (errors stay JSON: the OpenAPI document lists both types)
+        produces: ['text/event-stream', 'application/json'],
         response: {
           200: z
             .string()
-            .describe('text/event-stream; each data line is the JSON view GET /runs/{id} answers'),
+            .describe(
+              'events `progress` and `end`, each with a data line holding the JSON view GET /runs answers for the run',
+            ),
           ...problems(400, 404),
         },
       },

@@ -130,6 +130,13 @@ describe('runs and imports', () => {
     await p.click(`#cancel-${id}`);
     await p.click(`#cancel-no-${id}`);
     expect(await row.getAttribute('data-status')).toBe('running');
+    // by keyboard: Enter asks (focus on "Stop it"), Escape leaves the question
+    await p.focus(`#cancel-${id}`);
+    await p.keyboard.press('Enter');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe(`cancel-yes-${id}`);
+    await p.keyboard.press('Escape');
+    expect(await p.locator(`#cancel-yes-${id}`).count()).toBe(0);
+    expect(await row.getAttribute('data-status')).toBe('running');
     await p.click(`#cancel-${id}`);
     await p.click(`#cancel-yes-${id}`);
     await p.waitForSelector(`tr[data-run-id="${id}"][data-status="paused"]`, { timeout: 30_000 });
@@ -156,6 +163,16 @@ describe('runs and imports', () => {
     const records = readFileSync(file, 'utf8').trim().split('\n').length;
     const { page: p, w } = await page();
     await open(p, server.url, '#/runs');
+    // every text the upload status shows, in order
+    await p.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { statusTexts: string[] }).statusTexts = seen;
+      const el = document.getElementById('imp-status')!;
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, {
+        childList: true,
+        subtree: true,
+      });
+    });
     await p.setInputFiles('#imp-file', file);
     // the samples file does not name its model (its results file does): the panel's field does
     await p.fill('#imp-model', 'gpt-4o-mini');
@@ -166,6 +183,10 @@ describe('runs and imports', () => {
     const { benchmarks } = await api<BenchmarkListResponse>(server.url, '/benchmarks');
     const b = benchmarks.find((x) => x.model_names.includes('gpt-4o-mini'))!;
     expect(b.results).toBe(inserted);
+    // the upload reported its progress (XHR upload events) before the server's answer
+    const texts = await p.evaluate(() => (window as unknown as { statusTexts: string[] }).statusTexts);
+    expect(texts.some((t) => /^uploaded|^uploading: [\d,]+ of [\d,]+ bytes/.test(t))).toBe(true);
+    expect(texts.at(-1)).toBe('done');
     // the runs list redrew with the imported run at the top
     await ready(p);
     const runs = await api<RunList>(server.url, '/runs?limit=25');
@@ -209,7 +230,18 @@ describe('runs and imports', () => {
     expect(answer.details.errors.map((e) => e.line)).toEqual([2, 3, 4]);
     const { page: p, w } = await page(390, true);
     await open(p, server.url, '#/runs');
-    await p.setInputFiles('#imp-file', bad);
+    // dropped on the panel this time (a DataTransfer holding the file, as a drag from the desktop gives)
+    const content = readFileSync(bad, 'utf8');
+    await p.evaluate((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'bad-results.jsonl', { type: 'application/x-ndjson' }));
+      document
+        .getElementById('imp-drop')!
+        .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, content);
+    expect(await p.locator('#imp-file').evaluate((i) => (i as HTMLInputElement).files?.[0]?.name)).toBe(
+      'bad-results.jsonl',
+    );
     await p.click('#imp-start');
     await p.waitForSelector('table.import-errors', { timeout: 60_000 });
     expect(await p.locator('.import-failure [role="alert"]').textContent()).toContain(answer.message);

@@ -68,18 +68,20 @@ function cancelCell(r: RunView, update: (v: RunView) => void): HTMLElement | str
         cell.replaceChildren(errorBox(err));
       }
     });
-    cell.replaceChildren(
-      h(
-        'span',
-        { role: 'group', 'aria-label': `Stop run #${r.id}?` },
-        `Stop run #${r.id}? It is paused and can be resumed. `,
-        yes,
-        ' ',
-        no,
-        ' ',
-        status,
-      ),
+    const group = h(
+      'span',
+      { role: 'group', 'aria-label': `Stop run #${r.id}?` },
+      `Stop run #${r.id}? It is paused and can be resumed. `,
+      yes,
+      ' ',
+      no,
+      ' ',
+      status,
     );
+    group.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && !yes.disabled) no.click();
+    });
+    cell.replaceChildren(group);
     yes.focus();
   });
   showAsk();
