@@ -191,12 +191,23 @@ export const trendsView: View = {
         `${drawn.length} runs of ${models} model${models === 1 ? '' : 's'}, oldest first. `,
         answer.meta.ordered_by,
         '.',
+        drawn.every((r) => r.date_source === 'created_at')
+          ? h(
+              'strong',
+              {},
+              ' None of these runs says when it was evaluated (no evaluated_at): the dates are when they were imported, not a history.',
+            )
+          : '',
       ),
       fig,
       table(
         `${b.benchmark}: runs of models starting with ${prefix}`,
         [
-          { label: 'date', value: (r) => r.date.slice(0, 10), title: 'evaluated_at, else created_at' },
+          {
+            label: 'date',
+            value: (r) => h('span', { class: 'nowrap' }, r.date.slice(0, 10)),
+            title: 'evaluated_at, else created_at',
+          },
           { label: 'dated by', value: (r) => r.date_source },
           { label: 'model', value: (r) => r.model },
           { label: 'run', value: (r) => r.label },
