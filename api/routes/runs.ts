@@ -22,6 +22,7 @@ import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-be
 import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
 import type { AppContext } from '../context.ts';
+import { EVENT_TIMING, type EventTiming, sendRunEvents } from './run-events.ts';
 import { problems } from './schemas.ts';
 
 export type RunPolicy = Config['runs'];
@@ -33,6 +34,8 @@ export type RunPolicy = Config['runs'];
  */
 export type RunsContext = Pick<AppContext, 'record' | 'config'> & {
   files?: { models?: string; benchmarks?: string };
+  /** how often GET /runs/{id}/events may send (tests shorten the heartbeat) */
+  events?: EventTiming;
 };
 
 const posInt = z.number().int().min(1);
@@ -82,6 +85,8 @@ interface Active {
   controller: AbortController;
   progress: ProgressSnapshot | null;
   done: Promise<unknown>;
+  /** told of each progress change (GET /runs/{id}/events) */
+  listeners: Set<() => void>;
 }
 
 const newLabel = () => `api-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
@@ -286,7 +291,12 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
       plan = { ...plan, writeBehind: Math.min(plan.writeBehind, plan.concurrency) };
 
       const controller = new AbortController();
-      const entry: Active = { controller, progress: null, done: Promise.resolve() };
+      const entry: Active = {
+        controller,
+        progress: null,
+        done: Promise.resolve(),
+        listeners: new Set(),
+      };
       let started!: (id: number) => void;
       const startedP = new Promise<number>((res) => {
         started = res;
@@ -302,6 +312,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
         },
         onProgress: (p) => {
           entry.progress = p;
+          for (const f of entry.listeners) f();
         },
       });
       entry.done = run.then(
@@ -365,6 +376,48 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
     async (req) => {
       const run = await mustGet(req.params.id);
       return { ...view(run), config: run.config };
+    },
+  );
+
+  r.get(
+    '/runs/:id/events',
+    {
+      schema: {
+        summary:
+          "A run's progress as server-sent events (text/event-stream): `progress` with the run's view at once and on each change (at most every 250 ms), `end` with its stored view once it stopped (at once if it is not running here), then the stream ends; heartbeat comments meanwhile",
+        params: RunId,
+        // the success is a stream, not JSON (errors stay JSON: the OpenAPI document lists both types)
+        produces: ['text/event-stream', 'application/json'],
+        response: {
+          200: z
+            .string()
+            .describe(
+              'events `progress` and `end`, each with a data line holding the JSON view GET /runs answers for the run',
+            ),
+          ...problems(400, 404),
+        },
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.id;
+      await mustGet(id);
+      const live = active.get(id);
+      return sendRunEvents(
+        reply,
+        {
+          view: async () => view(await mustGet(id)),
+          live: live
+            ? {
+                subscribe: (f) => {
+                  live.listeners.add(f);
+                  return () => live.listeners.delete(f);
+                },
+                done: live.done,
+              }
+            : null,
+        },
+        ctx.events ?? EVENT_TIMING,
+      );
     },
   );
 
