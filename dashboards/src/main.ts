@@ -3,6 +3,9 @@
  * into a fresh element and puts the focus back where it was. `html[data-ready]` says the view settled (the
  * end-to-end tests wait for it), `data-first-ready-ms` how long the first one took after navigation start.
  */
+// Pretendard (OFL), the exports' font, split by Unicode range: a page loads only the subsets its text uses, and
+// Hangul renders on a machine without a Korean font
+import 'pretendard/dist/web/variable/pretendardvariable-dynamic-subset.css';
 import './style.css';
 import { aborted } from './api.ts';
 import { errorBox, h } from './dom.ts';

@@ -182,8 +182,6 @@ export const trendsView: View = {
       accuracyTrend(answer),
       { id: 'trends' },
     );
-    // on a phone the chart scrolls sideways in its box: keyboard users must be able to reach and scroll it
-    fig.tabIndex = 0;
     root.append(
       h(
         'p',
