@@ -1,5 +1,6 @@
 /** Every view of the UI, in navigation order (a view file exports one `View`). */
 import type { View } from '../view.ts';
+import { explorer } from './explorer.ts';
 import { leaderboard } from './leaderboard.ts';
 
-export const VIEWS: readonly View[] = [leaderboard];
+export const VIEWS: readonly View[] = [leaderboard, explorer];
