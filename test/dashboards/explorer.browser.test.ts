@@ -277,6 +277,32 @@ describe('explorer', () => {
     await p.close();
   });
 
+  it('pass@k with the k values typed: a column per k, the values the API gives', async () => {
+    const { page: p, w } = await page();
+    await open(p, server.url, '#/explorer?benchmark=math&measure=pass%40k');
+    await p.fill('#ex-pass-at', '1, 4');
+    await p.press('#ex-pass-at', 'Enter');
+    await p.waitForFunction(() => decodeURIComponent(location.hash).includes('pass_at=1,4'));
+    await ready(p);
+    const query = sentAnalyses(w).at(-1)!;
+    expect(query).toMatchObject({ benchmark: 'math', pass_at: [1, 4] });
+    expect(query.measures).toContain('pass@k');
+    const answer = await api<AnalysisResponse>(server.url, '/analysis', query);
+    const headers = await p.locator('.explorer-results table thead th').allTextContents();
+    expect(headers).toEqual(expect.arrayContaining(['pass@1', 'pass@4']));
+    const rows = await p.locator('.explorer-results table tbody tr').all();
+    expect(rows.length).toBe(answer.rows.length);
+    for (const [i, r] of answer.rows.entries()) {
+      const cells = await rows[i]!.locator('td').allTextContents();
+      for (const k of [1, 4]) {
+        const v = (r[`pass@${k}`] as { value: number }).value;
+        expect(cells[headers.indexOf(`pass@${k}`)]).toBe(`${(v * 100).toFixed(1)} %`);
+      }
+    }
+    expect(w.problems).toEqual([]);
+    await p.close();
+  });
+
   it('at phone width nothing overflows the page: charts and table scroll inside their boxes', async () => {
     const { page: p, w } = await page(390);
     await open(p, server.url, '#/explorer?benchmark=mmlu-redux&l1=subject&l2=category');
