@@ -40,8 +40,9 @@ export async function uiRoutes(app: FastifyInstance, opts: { dir?: string } = {}
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/',
-    // only the files the build wrote are routes: an unknown path stays the API's JSON 404
-    wildcard: false,
+    // files are looked up per request (a rebuild is served without a restart); a missing one falls through to
+    // the API's JSON 404 (the plugin calls the not-found handler)
+    wildcard: true,
     preCompressed: true,
     // our own cache-control below (the plugin's default would overwrite it)
     cacheControl: false,

@@ -97,8 +97,44 @@ export interface Column<T> {
   title?: string;
 }
 
-/** A plain table (scrolls sideways on a phone), `caption` for screen readers and for its title. */
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+/**
+ * A plain table (scrolls sideways on a phone), `caption` for screen readers and for its title. The body is written
+ * as one escaped HTML string, not element by element: an analysis of 20 models × 57 subjects is 1,140 rows, and
+ * creating its ~10,000 cells one by one cost more than the API's answer. Cells that are nodes (links) are put in
+ * their place afterwards.
+ */
 export function table<T>(caption: string, columns: Column<T>[], rows: readonly T[], cls = ''): HTMLElement {
+  const nodes: Node[] = [];
+  let body = '';
+  for (const r of rows) {
+    body += '<tr>';
+    for (const c of columns) {
+      const v = c.value(r);
+      const klass = c.numeric ? ' class="num"' : '';
+      if (v instanceof Node) {
+        body += `<td${klass} data-node="${nodes.length}"></td>`;
+        nodes.push(v);
+      } else {
+        body += `<td${klass}>${v === null || v === undefined || v === false ? '' : escapeHtml(String(v))}</td>`;
+      }
+    }
+    body += '</tr>';
+  }
+  const tbody = h('tbody');
+  tbody.innerHTML = body;
+  for (const td of tbody.querySelectorAll<HTMLElement>('td[data-node]')) {
+    td.append(nodes[Number(td.dataset.node)]!);
+    td.removeAttribute('data-node');
+  }
   return h(
     'div',
     { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': caption },
@@ -117,17 +153,7 @@ export function table<T>(caption: string, columns: Column<T>[], rows: readonly T
           ),
         ),
       ),
-      h(
-        'tbody',
-        {},
-        rows.map((r) =>
-          h(
-            'tr',
-            {},
-            columns.map((c) => h('td', { class: c.numeric ? 'num' : '' }, c.value(r))),
-          ),
-        ),
-      ),
+      tbody,
     ),
   );
 }
@@ -137,5 +163,6 @@ export const pct = (v: number | null | undefined, digits = 1) => percent(num(v),
 export const interval = (ci: readonly [number, number] | null | undefined) =>
   ci ? `${percent(ci[0])} – ${percent(ci[1])}` : 'n/a';
 export const pv = (p: number | null | undefined) => pValue(num(p));
-export const int = (v: number | null | undefined) =>
-  v === null || v === undefined ? 'n/a' : v.toLocaleString('en');
+// one formatter: Number#toLocaleString builds a new one per call (~5 µs), which a 1,000-row table pays twice a row
+const INT = new Intl.NumberFormat('en');
+export const int = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : INT.format(v));
