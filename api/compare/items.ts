@@ -13,7 +13,7 @@ export interface ItemsQuery {
   min_models: number;
   by?: string | undefined;
   flag?: ItemFlag | undefined;
-  sort: 'discrimination' | 'difficulty' | 'item';
+  sort: 'discrimination' | 'difficulty' | 'split' | 'item';
   limit: number;
   offset: number;
   engine: 'duckdb' | 'mysql';
@@ -142,7 +142,15 @@ async function computeItems(service: AnalysisService, query: ItemsQuery) {
     };
   }
   const selected = query.flag ? items.filter((i) => i.flags.includes(query.flag!)) : items;
-  const key = (i: ItemRow) => (query.sort === 'difficulty' ? i.difficulty : i.discrimination);
+  // split: |difficulty − ½|, the items the models disagree on most first (all right or all wrong last)
+  const key = (i: ItemRow) =>
+    query.sort === 'difficulty'
+      ? i.difficulty
+      : query.sort === 'split'
+        ? i.difficulty === null
+          ? null
+          : Math.abs(i.difficulty - 0.5)
+        : i.discrimination;
   const sorted =
     query.sort === 'item'
       ? selected
