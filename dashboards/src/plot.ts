@@ -12,7 +12,12 @@ export function chart(label: string, spec: Plot.PlotOptions, opts: { id?: string
   // Plot labels each mark's <g> (aria-label="dot"…), which ARIA allows only on an element with a role
   for (const g of drawn.querySelectorAll('g[aria-label]'))
     if (!g.hasAttribute('role')) g.setAttribute('role', 'group');
-  const fig = h('figure', { class: 'chart', 'data-chart': opts.id ?? label, 'aria-label': label }, drawn);
+  // focusable: a chart wider than a phone scrolls sideways inside the figure, and keyboards must reach it
+  const fig = h(
+    'figure',
+    { class: 'chart', 'data-chart': opts.id ?? label, 'aria-label': label, tabindex: 0 },
+    drawn,
+  );
   fig.dataset.drawMs = (performance.now() - t0).toFixed(1);
   return fig;
 }
