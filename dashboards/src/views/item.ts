@@ -96,7 +96,7 @@ async function itemSection(benchmark: string, id: string): Promise<(HTMLElement 
     h(
       'p',
       { id: 'item-summary' },
-      `${int(correct)} of ${int(a.total)} results correct, from ${int(models)} model${models === 1 ? "" : "s"}.`,
+      `${int(correct)} of ${int(a.total)} results correct, from ${int(models)} model${models === 1 ? '' : 's'}.`,
       a.total > a.results.length ? ` Showing the first ${int(a.results.length)}.` : '',
     ),
     table<Result>(
