@@ -138,6 +138,36 @@ describe('compare view', () => {
     await p.close();
   });
 
+  it("separating items within one slice value: the filter reaches the API and the counts are the slice's", async () => {
+    const { page: p, w } = await page();
+    await open(p, server.url, HASH);
+    await p.selectOption('#cmp-in', 'humanities');
+    await p.waitForFunction(() => location.hash.includes('in=humanities'));
+    await ready(p);
+    const sent = w.requests.filter((r) => r.path === '/compare/items').map((r) => JSON.parse(r.body!));
+    expect(sent.some((b) => b.filters?.category?.[0] === 'humanities' && b.models[0] === SONNET)).toBe(true);
+    const stored = await storedResults(server.url, 'mmlu-redux', [SONNET, GPT4O]);
+    const of = (m: string) =>
+      new Map(
+        stored.filter((r) => r.model === m && r.category === 'humanities').map((r) => [r.item!, r.outcome!]),
+      );
+    const a = of(SONNET);
+    const b = of(GPT4O);
+    const aRight = [...a].filter(([i, o]) => o === 'correct' && b.get(i) === 'incorrect').length;
+    const bRight = [...a].filter(([i, o]) => o === 'incorrect' && b.get(i) === 'correct').length;
+    expect(await p.locator('#cmp-sep-a-h').textContent()).toBe(`${SONNET} right, ${GPT4O} wrong (${aRight})`);
+    expect(await p.locator('#cmp-sep-b-h').textContent()).toBe(`${GPT4O} right, ${SONNET} wrong (${bRight})`);
+    // and they equal the slice row's discordant pairs in the comparison
+    const answer = await api<CompareResponse>(server.url, '/compare', QUERY);
+    const row = answer.rows.find((r) => r.model === SONNET && r.groups.category === 'humanities')!;
+    expect([aRight, bRight]).toEqual([row.discordant!.a_only, row.discordant!.b_only]);
+    await p.reload();
+    await ready(p);
+    expect(await p.locator('#cmp-in').inputValue()).toBe('humanities');
+    expect(w.problems).toEqual([]);
+    await p.close();
+  });
+
   it('the URL round-trips the state; a csv export holds the compared rows; phone width works', async () => {
     const { page: p, w } = await page(390);
     await open(p, server.url, '#/compare?benchmark=mmlu-redux');

@@ -8,6 +8,7 @@
 import type { SeparatingResponse } from '../../../api/compare/separating.ts';
 import type { CompareResponse } from '../../../api/compare/service.ts';
 import { compareForest } from '../../../charts/specs.ts';
+import type { MetaValue } from '../../../core/types.ts';
 import { postJson } from '../api.ts';
 import { benchmarks } from '../catalog.ts';
 import { checklist, empty, errorBox, h, int, loading, pct, pv, select, table } from '../dom.ts';
@@ -33,6 +34,8 @@ export const pp = (d: number | null | undefined) =>
     ? 'n/a'
     : `${d > 0 ? '+' : d < 0 ? '−' : ''}${Math.abs(d * 100).toFixed(1)} pp`;
 const ppInterval = (ci: readonly [number, number] | null) => (ci ? `${pp(ci[0])} to ${pp(ci[1])}` : 'n/a');
+
+const distinctValues = (vs: readonly MetaValue[]) => [...new Set(vs)];
 
 /** Largest regression first: the most negative difference; rows without one last. */
 export function byRegression(rows: readonly Row[]): Row[] {
@@ -86,11 +89,16 @@ async function separating(
   baseline: string,
   params: URLSearchParams,
   unscored: string,
+  within: { field: string; value: MetaValue } | null,
 ): Promise<HTMLElement> {
   const section = h(
     'section',
     { class: 'separating', 'aria-labelledby': 'cmp-sep-h' },
-    h('h2', { id: 'cmp-sep-h' }, `Items that separate ${model} and ${baseline}`),
+    h(
+      'h2',
+      { id: 'cmp-sep-h' },
+      `Items that separate ${model} and ${baseline}${within ? ` (${within.field}: ${String(within.value)})` : ''}`,
+    ),
   );
   const sides = [
     { side: 'a', param: 'aoff', label: `${model} right, ${baseline} wrong` },
@@ -105,6 +113,7 @@ async function separating(
           models: [model, baseline],
           side: s.side,
           unscored,
+          ...(within ? { filters: { [within.field]: [within.value] } } : {}),
           limit: PAGE,
           offset: Math.max(0, Number(params.get(s.param)) || 0),
         },
@@ -190,6 +199,7 @@ export const compare: View = {
               baseline: null,
               model: null,
               slice: null,
+              in: null,
               pair: null,
               aoff: null,
               boff: null,
@@ -208,9 +218,16 @@ export const compare: View = {
           // an empty list stays in the URL as one empty value, so "none chosen" survives a reload
           setParams({ model: v.length > 0 ? v : [''], pair: null, aoff: null, boff: null }),
         ),
-        select('cmp-slice', 'Slice by', fields, slice, (v) => setParams({ slice: v }), {
-          none: 'no slice (overall)',
-        }),
+        select(
+          'cmp-slice',
+          'Slice by',
+          fields,
+          slice,
+          (v) => setParams({ slice: v, in: null, aoff: null, boff: null }),
+          {
+            none: 'no slice (overall)',
+          },
+        ),
         select('cmp-correction', 'Correction', CORRECTIONS, correction, (v) => setParams({ correction: v })),
         select('cmp-unscored', 'Unscored answers', UNSCORED, unscored, (v) =>
           setParams({ unscored: v, aoff: null, boff: null }),
@@ -276,19 +293,30 @@ export const compare: View = {
     ];
     root.append(...parts.filter((e) => e !== null));
     const pair = models.includes(params.get('pair') ?? '') ? params.get('pair')! : models[0]!;
-    if (models.length > 1) {
-      root.append(
-        h(
-          'div',
-          { class: 'controls' },
-          select('cmp-pair', 'Separating items of', models, pair, (v) =>
+    // the slice's values as the answer gives them (typed), chosen in the URL by their text
+    const values = distinctValues(slices.map((r) => r.groups[slice] ?? null));
+    const chosen = values.find((v) => String(v) === params.get('in'));
+    const within = slice && chosen !== undefined && chosen !== null ? { field: slice, value: chosen } : null;
+    const sepControls = [
+      models.length > 1
+        ? select('cmp-pair', 'Separating items of', models, pair, (v) =>
             setParams({ pair: v, aoff: null, boff: null }),
-          ),
-        ),
-      );
-    }
+          )
+        : null,
+      slice
+        ? select(
+            'cmp-in',
+            `Separating items in ${slice}`,
+            values.filter((v) => v !== null).map(String),
+            within ? String(within.value) : null,
+            (v) => setParams({ in: v, aoff: null, boff: null }),
+            { none: `every ${slice}` },
+          )
+        : null,
+    ].filter((e) => e !== null);
+    if (sepControls.length > 0) root.append(h('div', { class: 'controls' }, sepControls));
     try {
-      root.append(await separating(b.benchmark, pair, baseline, params, unscored));
+      root.append(await separating(b.benchmark, pair, baseline, params, unscored, within));
     } catch (err) {
       root.append(errorBox(err));
     }
