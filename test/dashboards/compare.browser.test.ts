@@ -44,6 +44,8 @@ describe('compare view', () => {
   it('draws one forest mark per compared row and tables sorted by the largest regression first', async () => {
     const { page: p, w } = await page();
     await open(p, server.url, HASH);
+    const firstMs = await p.evaluate(() => document.documentElement.dataset.firstReadyMs);
+    console.log(`compare: first view with data ${firstMs} ms after navigation start`);
     const answer = await api<CompareResponse>(server.url, '/compare', QUERY);
     // the page sent exactly this query
     const sent = w.requests.filter((r) => r.path === '/compare').map((r) => JSON.parse(r.body!));

@@ -43,6 +43,8 @@ describe('item view', () => {
   it("shows the question, the reference and every sample's answer and outcome, long responses collapsed", async () => {
     const { page: p, w } = await page();
     await open(p, server.url, '#/item?benchmark=math&item=0');
+    const firstMs = await p.evaluate(() => document.documentElement.dataset.firstReadyMs);
+    console.log(`item: first view with data ${firstMs} ms after navigation start`);
     const a = await results('math', '0');
     expect(a.total).toBe(8);
     expect(await p.locator('#item-input').textContent()).toBe(a.item.input);

@@ -48,6 +48,8 @@ describe('item analysis view', () => {
   it('draws one dot per item with a discrimination, coloured by error_type, suspects first in the table', async () => {
     const { page: p, w } = await page();
     await open(p, server.url, '#/items?benchmark=mmlu-redux');
+    const firstMs = await p.evaluate(() => document.documentElement.dataset.firstReadyMs);
+    console.log(`item analysis: first view with data ${firstMs} ms after navigation start`);
     expect(all.length).toBe(first.total_items);
     const dots = drawn(all);
     expect(await p.locator(SCATTER).count()).toBe(dots.length);
