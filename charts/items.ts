@@ -129,7 +129,8 @@ export function itemScatter(
         y: 'discrimination',
         r: 2.2,
         fill: field ? 'group' : 'currentColor',
-        fillOpacity: field ? 0.85 : 0.5,
+        // thousands of dots: lighter, so density reads as shade
+        fillOpacity: field ? 0.85 : dots.length > 3000 ? 0.25 : 0.5,
         tip: true,
         channels: {
           item: { value: 'item', label: 'item' },
