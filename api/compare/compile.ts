@@ -91,3 +91,51 @@ export function compilePairHistogram(
     }`;
   return { sql, params: [...base.params, baseline, baseline, baseline] };
 }
+
+/**
+ * The items that separate two models: per item the value (share of correct among scored samples) of A and of B,
+ * kept when both have one and they differ. `counts` gives the paired items and each side's total; `page` one
+ * side's items, the widest gaps first, then in the benchmark's order (item id), bound LIMIT and OFFSET.
+ * WARNING: no user text reaches this SQL: the base rows come from compileBase, the model ids, limit and offset
+ * are bound parameters. Shape:
+ *   WITH base AS (…), per_item AS (SELECT model, item_id, <x> FROM base GROUP BY model, item_id HAVING k > 0),
+ *   pairs AS (SELECT a.item_id, a.x AS xa, b.x AS xb FROM per_item a JOIN per_item b ON … AND b.model = ?
+ *     WHERE a.model = ?)
+ *   counts: SELECT COUNT(*) AS paired, SUM(CASE WHEN xa > xb …) AS a_better, … FROM pairs
+ *   page:   SELECT p.item_id, it.item_key, xa, xb FROM pairs p JOIN items it … WHERE xa > xb ORDER BY … LIMIT ? OFFSET ?
+ */
+export function compileSeparating(
+  q: ResolvedQuery,
+  dialect: Dialect,
+  models: { a: number; b: number },
+  page: { side: 'a' | 'b'; limit: number; offset: number },
+): { counts: CompiledQuery; page: CompiledQuery } {
+  const base = compileBase({ ...q, levels: [] }, dialect);
+  const k = `SUM(CASE WHEN outcome IN (${scoredSet(q)}) THEN 1 ELSE 0 END)`;
+  const pairs = `WITH base AS (${base.sql}),
+    per_item AS (
+      SELECT model, item_id, SUM(CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END) * 1.0e0 / ${k} AS x
+        FROM base GROUP BY model, item_id HAVING ${k} > 0),
+    pairs AS (
+      SELECT a.item_id, a.x AS xa, b.x AS xb
+        FROM per_item a JOIN per_item b ON b.item_id = a.item_id AND b.model = ?
+        WHERE a.model = ?)`;
+  const params = [...base.params, models.b, models.a];
+  const better = page.side === 'a' ? 'p.xa > p.xb' : 'p.xb > p.xa';
+  return {
+    counts: {
+      sql: `${pairs}
+        SELECT COUNT(*) AS paired,
+          COALESCE(SUM(CASE WHEN xa > xb THEN 1 ELSE 0 END), 0) AS a_better,
+          COALESCE(SUM(CASE WHEN xb > xa THEN 1 ELSE 0 END), 0) AS b_better
+        FROM pairs`,
+      params,
+    },
+    page: {
+      sql: `${pairs}
+        SELECT p.item_id, it.item_key, p.xa, p.xb FROM pairs p JOIN items it ON it.id = p.item_id
+        WHERE ${better} ORDER BY ABS(p.xa - p.xb) DESC, p.item_id LIMIT ? OFFSET ?`,
+      params: [...params, Math.trunc(page.limit), Math.trunc(page.offset)],
+    },
+  };
+}

@@ -13,7 +13,7 @@ export interface ItemsQuery {
   min_models: number;
   by?: string | undefined;
   flag?: ItemFlag | undefined;
-  sort: 'discrimination' | 'difficulty' | 'item';
+  sort: 'discrimination' | 'difficulty' | 'split' | 'item';
   limit: number;
   offset: number;
   engine: 'duckdb' | 'mysql';
@@ -39,11 +39,51 @@ const FLAGS: ItemFlag[] = ['all_fail', 'all_pass', 'inverted'];
  */
 export async function analyzeItems(service: AnalysisService, query: ItemsQuery) {
   const t0 = performance.now();
-  const { value } = await service.cached('items', query, () => computeItems(service, query));
-  return { ...value, meta: { ...value.meta, elapsed_ms: performance.now() - t0 } };
+  // the fit is cached by what it depends on, so another flag, order or page of it costs only the slicing
+  const { benchmark, models, min_models, by, engine } = query;
+  const { value } = await service.cached('items', { benchmark, models, min_models, by, engine }, () =>
+    computeItems(service, query),
+  );
+  const { all, ...fit } = value;
+  const selected = query.flag ? all.filter((i) => i.flags.includes(query.flag!)) : all;
+  // split: |difficulty − ½|, the items the models disagree on most first (all right or all wrong last)
+  const key = (i: ItemRow) =>
+    query.sort === 'difficulty'
+      ? i.difficulty
+      : query.sort === 'split'
+        ? i.difficulty === null
+          ? null
+          : Math.abs(i.difficulty - 0.5)
+        : i.discrimination;
+  const sorted =
+    query.sort === 'item'
+      ? selected
+      : [...selected].sort((x, y) => {
+          const a = key(x);
+          const c = key(y);
+          if (a === null || c === null) return a === c ? 0 : a === null ? 1 : -1;
+          return a - c;
+        });
+  return {
+    benchmark: fit.benchmark,
+    models: fit.models,
+    total_items: fit.total_items,
+    matching_items: selected.length,
+    flagged: fit.flagged,
+    by: fit.by,
+    limit: query.limit,
+    offset: query.offset,
+    items: sorted.slice(query.offset, query.offset + query.limit),
+    rasch: fit.rasch,
+    meta: { ...fit.meta, elapsed_ms: performance.now() - t0 },
+  };
 }
 
-async function computeItems(service: AnalysisService, query: ItemsQuery) {
+/** The fit over every item (the items in item-id order), before any flag, order or page is applied. */
+async function computeItems(
+  service: AnalysisService,
+  query: Omit<ItemsQuery, 'flag' | 'sort' | 'limit' | 'offset'>,
+) {
   const t0 = performance.now();
   const engine = service.engine(query.engine);
   const view = await service.catalog();
@@ -141,27 +181,13 @@ async function computeItems(service: AnalysisService, query: ItemsQuery) {
         .sort((x, y) => y.suspect_share - x.suspect_share || y.items - x.items),
     };
   }
-  const selected = query.flag ? items.filter((i) => i.flags.includes(query.flag!)) : items;
-  const key = (i: ItemRow) => (query.sort === 'difficulty' ? i.difficulty : i.discrimination);
-  const sorted =
-    query.sort === 'item'
-      ? selected
-      : [...selected].sort((x, y) => {
-          const a = key(x);
-          const c = key(y);
-          if (a === null || c === null) return a === c ? 0 : a === null ? 1 : -1;
-          return a - c;
-        });
   return {
     benchmark: b.slug,
     models,
     total_items: items.length,
-    matching_items: selected.length,
     flagged,
     by,
-    limit: query.limit,
-    offset: query.offset,
-    items: sorted.slice(query.offset, query.offset + query.limit),
+    all: items,
     rasch: {
       converged: rasch.converged,
       iterations: rasch.iterations,

@@ -70,3 +70,29 @@ export const CompareRequest = z
   });
 
 export type CompareRequest = z.infer<typeof CompareRequest>;
+
+/** Gate 1 for POST /compare/items: the items that separate two models, over /compare's selection fields. */
+export const SeparatingRequest = z
+  .strictObject({
+    benchmark: SELECTION.benchmark,
+    models: z.array(name).length(2).describe('A and B, as /compare takes two models'),
+    side: z
+      .enum(['a', 'b'])
+      .describe("a: items A gets right and B wrong (A's item value above B's); b: the reverse"),
+    runs: SELECTION.runs,
+    filters: SELECTION.filters,
+    unscored: z
+      .enum(['exclude', 'wrong'])
+      .default('exclude')
+      .describe('unscored answers leave the item value (exclude) or count as incorrect (wrong)'),
+    limit: z.number().int().min(1).max(1000).default(50),
+    offset: z.number().int().min(0).default(0),
+    engine: z.enum(['duckdb', 'mysql']).default('duckdb'),
+  })
+  .superRefine((r, ctx) => {
+    if (r.models[0] === r.models[1]) {
+      ctx.addIssue({ code: 'custom', message: 'models repeat a name', path: ['models'] });
+    }
+  });
+
+export type SeparatingRequest = z.infer<typeof SeparatingRequest>;

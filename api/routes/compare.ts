@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { CompareRequest } from '../compare/request.ts';
+import { CompareRequest, SeparatingRequest } from '../compare/request.ts';
+import { SeparatingResponseSchema, separatingItems } from '../compare/separating.ts';
 import { CompareResponseSchema, compare } from '../compare/service.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from './schemas.ts';
@@ -23,5 +24,20 @@ export async function compareRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       },
     },
     async (req) => compare(ctx.analysis, req.body),
+  );
+  r.post(
+    '/compare/items',
+    {
+      schema: {
+        summary: 'The items that separate two models: A right and B wrong, or the reverse (paged)',
+        description:
+          "Over /compare's selection (benchmark, runs, filters, unscored): the items where both models have a " +
+          "value and A's is above B's (side a) or below (side b), widest gaps first, paged by limit and offset; " +
+          "each with its metadata, and both sides' counts (with 0/1 values, /compare's discordant pairs).",
+        body: SeparatingRequest,
+        response: { 200: SeparatingResponseSchema, ...problems(400, 404, 503) },
+      },
+    },
+    async (req) => separatingItems(ctx.analysis, req.body),
   );
 }

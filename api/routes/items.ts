@@ -14,9 +14,11 @@ export const ItemsQuery = z.strictObject({
   by: FIELD_NAME.optional().describe('a metadata field: how flagged items distribute over its values'),
   flag: z.enum(['all_fail', 'all_pass', 'inverted']).optional().describe('only items with this flag'),
   sort: z
-    .enum(['discrimination', 'difficulty', 'item'])
+    .enum(['discrimination', 'difficulty', 'split', 'item'])
     .default('discrimination')
-    .describe('ascending; discrimination first shows the likely mislabeled items'),
+    .describe(
+      'ascending; discrimination first shows the likely mislabeled items; split: |difficulty − ½|, the items models disagree on most first',
+    ),
   limit: z.coerce.number().int().min(1).max(5000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
   engine: z.enum(['duckdb', 'mysql']).default('duckdb'),

@@ -20,7 +20,8 @@ async function appOver(dir: string) {
 describe('GET / (the built dashboards)', () => {
   const built = join(tmp.dir, 'dist');
   mkdirSync(join(built, 'assets'), { recursive: true });
-  const page = '<!doctype html><title>evalhouse</title><script type="module" src="./assets/app-1.js"></script>';
+  const page =
+    '<!doctype html><title>evalhouse</title><script type="module" src="./assets/app-1.js"></script>';
   const js = `console.log(${JSON.stringify('x'.repeat(2000))});`;
   writeFileSync(join(built, 'index.html'), page);
   writeFileSync(join(built, 'assets/app-1.js'), js);
@@ -45,7 +46,11 @@ describe('GET / (the built dashboards)', () => {
 
   it('sends the brotli copy to a client that accepts it', async () => {
     const app = await appOver(built);
-    const res = await app.inject({ method: 'GET', url: '/assets/app-1.js', headers: { 'accept-encoding': 'br' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/assets/app-1.js',
+      headers: { 'accept-encoding': 'br' },
+    });
     expect(res.headers['content-encoding']).toBe('br');
     expect(res.rawPayload.length).toBeLessThan(js.length / 10);
     await app.close();
@@ -53,7 +58,12 @@ describe('GET / (the built dashboards)', () => {
 
   it('an unknown path stays the API JSON 404, not the page', async () => {
     const app = await appOver(built);
-    for (const url of ['/nope', '/assets/missing.js', '/../package.json', '/assets/%2e%2e/%2e%2e/package.json']) {
+    for (const url of [
+      '/nope',
+      '/assets/missing.js',
+      '/../package.json',
+      '/assets/%2e%2e/%2e%2e/package.json',
+    ]) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(404);
       expect(res.json().error, url).toBe('NOT_FOUND');
