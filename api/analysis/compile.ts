@@ -224,18 +224,17 @@ export function compilePassHistogram(q: ResolvedQuery, dialect: Dialect): Compil
 }
 
 /**
- * maj@k input: the first maxK scored samples of each item, in sample order. Counted among scored samples (not by
- * sample index), so maj@k of one k is the same whatever other k values the request asks for.
+ * maj@k input: every scored sample of each item, in sample order; the vote takes the first k of them (majAtK), so
+ * maj@k of one k is the same whatever other k values the request asks for. Not cut in SQL: a ROW_NUMBER() window
+ * over this base query hits a DuckDB internal error ("Failed to cast expression to type") with two runs per
+ * model, and cutting by sample index (sample < max k) counted unscored samples against the budget.
  */
-export function compileVotes(q: ResolvedQuery, dialect: Dialect, maxK: number): CompiledQuery {
+export function compileVotes(q: ResolvedQuery, dialect: Dialect): CompiledQuery {
   const base = compileBase(q, dialect);
   const k = ['model', ...gcols(q)].join(', ');
   const sql = `WITH base AS (${base.sql})
-    SELECT ${k}, item_id, sample, answer, ok FROM (
-      SELECT ${k}, item_id, sample, answer, CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END AS ok,
-        ROW_NUMBER() OVER (PARTITION BY ${k}, item_id ORDER BY sample) AS nth
-      FROM base WHERE outcome IN (${scoredSet(q)})) v
-    WHERE nth <= ?
+    SELECT ${k}, item_id, sample, answer, CASE WHEN outcome = ${C.correct} THEN 1 ELSE 0 END AS ok
+    FROM base WHERE outcome IN (${scoredSet(q)})
     ORDER BY ${k}, item_id, sample`;
-  return { sql, params: [...base.params, maxK] };
+  return { sql, params: base.params };
 }

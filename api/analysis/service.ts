@@ -237,8 +237,7 @@ export class AnalysisService {
   }
 
   private async addMajAt(engine: Engine, q: ResolvedQuery, rows: AnalysisRow[], kept: RawRow[]) {
-    const maxK = Math.max(...q.majAt);
-    const { sql, params } = compileVotes(q, engine.name, maxK);
+    const { sql, params } = compileVotes(q, engine.name);
     const votes = await this.run<Record<string, unknown>>(engine, sql, params);
     const byGroup = new Map<string, Map<number, VoteSample[]>>();
     for (const v of votes) {
