@@ -137,13 +137,20 @@ function results(
     summary,
     exportButtons('analysis', () => query),
     h('h2', {}, 'Heatmap'),
-    chart(`${title} (heatmap)`, accuracyHeatmap(answer), { id: 'explorer-heatmap' }),
+    // values written in the cells up to VALUED_CELLS: beyond, 7px numbers are unreadable and cost a third of the
+    // redraw; the tooltip and the table carry them
+    chart(`${title} (heatmap)`, accuracyHeatmap(answer, { values: answer.rows.length <= VALUED_CELLS }), {
+      id: 'explorer-heatmap',
+    }),
     h('h2', {}, 'Accuracy with 95 % intervals'),
     chart(`${title} with 95 % intervals`, accuracyIntervals(answer), { id: 'explorer-intervals' }),
     h('h2', {}, 'Table'),
     table(title, columns, rows, 'explorer'),
   ];
 }
+
+/** Heatmap cells that still carry their value as text (the exports' rule is alike: values off past 300). */
+const VALUED_CELLS = 400;
 
 export const explorer: View = {
   id: 'explorer',
