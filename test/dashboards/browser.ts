@@ -139,3 +139,25 @@ export async function api<T>(base: string, path: string, body?: unknown): Promis
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
+
+export type Allow = (status: number, url: string) => boolean;
+
+/** A page of `browser` at `width` (downloads accepted) and what went wrong in it (`watch`, with `allow`). */
+export async function newPage(
+  browser: Browser,
+  width = 1280,
+  allow?: Allow,
+): Promise<{ page: Page; w: Watched }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 }, acceptDownloads: true });
+  return { page, w: watch(page, allow) };
+}
+
+/** POSTs canonical JSONL test data (invented, for the tests' own checks) to a server's /imports. */
+export async function importTestData(base: string, filename: string, jsonl: string): Promise<void> {
+  const res = await fetch(`${base}/imports?filename=${encodeURIComponent(filename)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson' },
+    body: jsonl,
+  });
+  if (!res.ok) throw new Error(`import of the test data ${filename}: ${res.status} ${await res.text()}`);
+}

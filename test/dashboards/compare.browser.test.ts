@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompareResponse } from '../../api/compare/service.ts';
-import { api, axe, type DemoServer, launch, open, ready, shot, startDemoServer, watch } from './browser.ts';
+import { api, axe, type DemoServer, launch, newPage, open, ready, shot, startDemoServer } from './browser.ts';
 import { parseCsv, storedResults } from './csv.ts';
 
 // Real demo data (HELM answers on MMLU-Redux); every expected number is asked of the API or counted here.
@@ -30,10 +30,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function page(width = 1280): Promise<{ page: Page; w: ReturnType<typeof watch> }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 }, acceptDownloads: true });
-  return { page, w: watch(page) };
-}
+const page = (width = 1280) => newPage(browser, width);
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const pValue = (p: number | null) => (p === null ? 'n/a' : p < 0.0001 ? '< 0.0001' : p.toFixed(4));

@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisResponse } from '../../api/analysis/service.ts';
-import { api, axe, type DemoServer, launch, open, ready, shot, startDemoServer, watch } from './browser.ts';
+import {
+  api,
+  axe,
+  type DemoServer,
+  importTestData,
+  launch,
+  newPage,
+  open,
+  ready,
+  shot,
+  startDemoServer,
+} from './browser.ts';
 
 let server: DemoServer;
 let browser: Browser;
@@ -83,22 +94,14 @@ function front(points: { model: string; accuracy: number; x: number | null }[]):
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startDemoServer(), launch()]);
-  const res = await fetch(`${server.url}/imports?filename=cost-test.jsonl`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson' },
-    body: jsonl,
-  });
-  if (!res.ok) throw new Error(`import of the test data: ${res.status} ${await res.text()}`);
+  await importTestData(server.url, 'cost-test.jsonl', jsonl);
 }, 240_000);
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
 
-async function page(width = 1280): Promise<{ page: Page; w: ReturnType<typeof watch> }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 }, acceptDownloads: true });
-  return { page, w: watch(page) };
-}
+const page = (width = 1280) => newPage(browser, width);
 
 const QUERY = {
   benchmark: 'cost-test',

@@ -2,7 +2,19 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisResponse } from '../../api/analysis/service.ts';
 import type { MetadataResponse, OptionsResponse } from '../../api/routes/benchmarks.ts';
-import { api, axe, type DemoServer, launch, open, ready, shot, startDemoServer, watch } from './browser.ts';
+import {
+  api,
+  axe,
+  type DemoServer,
+  importTestData,
+  launch,
+  newPage,
+  open,
+  ready,
+  shot,
+  startDemoServer,
+  type watch,
+} from './browser.ts';
 
 let server: DemoServer;
 let browser: Browser;
@@ -41,22 +53,14 @@ const KO_EXCLUDED = 2 * KO_MODELS.length;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startDemoServer(), launch()]);
-  const res = await fetch(`${server.url}/imports?filename=ko-test.jsonl`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson' },
-    body: koRecords(),
-  });
-  if (!res.ok) throw new Error(`import of the test data: ${res.status} ${await res.text()}`);
+  await importTestData(server.url, 'ko-test.jsonl', koRecords());
 }, 240_000);
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
 
-async function page(width = 1280): Promise<{ page: Page; w: ReturnType<typeof watch> }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 }, acceptDownloads: true });
-  return { page, w: watch(page) };
-}
+const page = (width = 1280) => newPage(browser, width);
 
 /** The option values of a select, "none" (empty) left out. */
 const optionValues = (p: Page, id: string) =>

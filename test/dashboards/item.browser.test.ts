@@ -1,7 +1,18 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemRow } from '../../api/compare/items.ts';
-import { api, axe, type DemoServer, launch, open, ready, shot, startDemoServer, watch } from './browser.ts';
+import {
+  type Allow,
+  api,
+  axe,
+  type DemoServer,
+  launch,
+  newPage,
+  open,
+  ready,
+  shot,
+  startDemoServer,
+} from './browser.ts';
 
 // Real demo data: MATH (one Qwen2.5-Math model, 8 sampled solutions per problem) and MMLU-Redux (HELM answers).
 interface ItemResults {
@@ -27,13 +38,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function page(
-  width = 1280,
-  allow?: (status: number, url: string) => boolean,
-): Promise<{ page: Page; w: ReturnType<typeof watch> }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  return { page, w: watch(page, allow) };
-}
+const page = (width = 1280, allow?: Allow) => newPage(browser, width, allow);
 
 const results = (b: string, item: string) =>
   api<ItemResults>(server.url, `/benchmarks/${b}/items/${encodeURIComponent(item)}/results?limit=1000`);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemRow } from '../../api/compare/items.ts';
-import { api, axe, type DemoServer, launch, open, ready, shot, startDemoServer, watch } from './browser.ts';
+import { api, axe, type DemoServer, launch, newPage, open, ready, shot, startDemoServer } from './browser.ts';
 
 // Real demo data: MMLU-Redux (HELM answers, the annotators' error_type). Expected values are the API's answer,
 // ordered and counted here.
@@ -31,10 +31,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function page(width = 1280): Promise<{ page: Page; w: ReturnType<typeof watch> }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 }, acceptDownloads: true });
-  return { page, w: watch(page) };
-}
+const page = (width = 1280) => newPage(browser, width);
 
 const drawn = (items: ItemRow[]) => items.filter((i) => i.difficulty !== null && i.discrimination !== null);
 /** Independent order: all models wrong, then inverted, then the rest, each in the API's order. */

@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisResponse } from '../../api/analysis/service.ts';
 import type { BenchmarkListResponse } from '../../api/routes/benchmarks.ts';
-import { api, axe, type DemoServer, launch, open, shot, startDemoServer, watch } from './browser.ts';
+import { api, axe, type DemoServer, launch, newPage, open, shot, startDemoServer, watch } from './browser.ts';
 
 let server: DemoServer;
 let browser: Browser;
@@ -15,10 +15,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function page(width = 1280): Promise<{ page: Page; w: ReturnType<typeof watch> }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  return { page, w: watch(page) };
-}
+const page = (width = 1280) => newPage(browser, width);
 
 describe('leaderboard (the home page)', () => {
   it('GET / is the UI: every benchmark with one dot and one interval per model the API ranks', async () => {

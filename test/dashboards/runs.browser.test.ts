@@ -7,7 +7,18 @@ import type { RunView } from '../../ingest/runner/run-view.ts';
 import { type FakeProvider, startFakeProvider } from '../fake-provider/server.ts';
 import { FIXTURE_DATA } from '../helpers/fixtures.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { api, axe, type DemoServer, launch, open, ready, shot, startDemoServer, watch } from './browser.ts';
+import {
+  api,
+  axe,
+  type DemoServer,
+  launch,
+  newPage,
+  open,
+  ready,
+  shot,
+  startDemoServer,
+  type watch,
+} from './browser.ts';
 
 let server: DemoServer;
 let browser: Browser;
@@ -35,11 +46,12 @@ afterAll(async () => {
 });
 
 /** `allow400`: the invalid-import test expects the API's 400 (Chromium also logs it to the console). */
-async function page(width = 1280, allow400 = false): Promise<{ page: Page; w: ReturnType<typeof watch> }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 }, acceptDownloads: true });
-  const w = watch(page, (status, url) => allow400 && status === 400 && new URL(url).pathname === '/imports');
-  return { page, w };
-}
+const page = (width = 1280, allow400 = false) =>
+  newPage(
+    browser,
+    width,
+    (status, url) => allow400 && status === 400 && new URL(url).pathname === '/imports',
+  );
 const problems = (w: ReturnType<typeof watch>, allow400 = false) =>
   w.problems.filter((p) => !(allow400 && /status of 400/.test(p)));
 

@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrendsAnswer } from '../../charts/trends.ts';
-import { api, axe, type DemoServer, launch, open, ready, shot, startDemoServer, watch } from './browser.ts';
+import {
+  api,
+  axe,
+  type DemoServer,
+  importTestData,
+  launch,
+  newPage,
+  open,
+  ready,
+  shot,
+  startDemoServer,
+} from './browser.ts';
 
 let server: DemoServer;
 let browser: Browser;
@@ -54,22 +65,14 @@ function testData(): string {
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startDemoServer(), launch()]);
-  const res = await fetch(`${server.url}/imports?filename=ui-trends-test.jsonl`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson' },
-    body: testData(),
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
+  await importTestData(server.url, 'ui-trends-test.jsonl', testData());
 }, 240_000);
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
 
-async function page(width = 1280): Promise<{ page: Page; w: ReturnType<typeof watch> }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 }, acceptDownloads: true });
-  return { page, w: watch(page) };
-}
+const page = (width = 1280) => newPage(browser, width);
 
 const trendsOf = (prefix: string) =>
   api<TrendsAnswer>(server.url, `/trends?benchmark=${BENCH}&model_prefix=${encodeURIComponent(prefix)}`);
