@@ -93,7 +93,7 @@ function duckSampleAggregates(q: ResolvedQuery): { inner: string[]; outer: strin
   }
   for (const a of sampleAggregates(selected(q))) {
     inner.push(`${a.sql.duckdb} AS ${a.name}`);
-    outer.push(a.name);
+    outer.push(`${a.name}::DOUBLE AS ${a.name}`); // sums of integers are HUGEINT: see compileAggregate
   }
   return { inner, outer };
 }
@@ -145,10 +145,14 @@ export function compileAggregate(q: ResolvedQuery, dialect: Dialect, rowCap: num
   if (dialect === 'duckdb' && !q.perItem) {
     // One result per (model, item): accuracy and latency share one GROUP BY, one pass over the rows
     // (the two-CTE join below reads them twice); count_if is cheaper than count(*) FILTER here.
+    // Counts and integer sums leave as DOUBLE (exact below 2^53): the reader then hands JS numbers over as they
+    // are, where BIGINT and count_if's HUGEINT became BigInts to convert, row by row, in JS.
     const { inner, outer } = duckSampleAggregates(q);
+    const asDouble = (c: string) => `${c}::DOUBLE AS ${c}`;
     const sql = `WITH base AS (${base.sql})
-      SELECT ${k}, n_samples, n, correct, unscored, errors, n AS n_items, correct * 1.0e0 AS sum_p,
-        correct * 1.0e0 AS sum_p2, n_score, sum_s, sum_s2${withLead(outer)}
+      SELECT ${k}, ${['n_samples', 'n', 'correct', 'unscored', 'errors'].map(asDouble).join(', ')},
+        n::DOUBLE AS n_items, correct * 1.0e0 AS sum_p,
+        correct * 1.0e0 AS sum_p2, ${asDouble('n_score')}, sum_s, sum_s2${withLead(outer)}
       FROM (SELECT ${k}, count(*) AS n_samples,
           count_if(outcome IN (${scoredSet(q)})) AS n,
           count_if(outcome = ${C.correct}) AS correct,

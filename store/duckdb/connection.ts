@@ -31,9 +31,17 @@ export async function queryRows<T>(
   params: readonly unknown[] = [],
 ): Promise<T[]> {
   const reader = await conn.runAndReadAll(sql, params.map(toParam));
-  const rows = reader.getRowObjects();
-  for (const row of rows)
-    for (const k of Object.keys(row)) (row as Record<string, unknown>)[k] = toJs(row[k]);
+  // Each row is a copy of one template holding the columns in order, then filled: rows given their keys one
+  // by one (getRowObjects) fall into V8's dictionary mode past about 20 columns, slow to build and to read.
+  const names = reader.deduplicatedColumnNames();
+  const columns = reader.getColumns();
+  const template = Object.fromEntries(names.map((n) => [n, null]));
+  const rows: Record<string, unknown>[] = new Array(reader.currentRowCount);
+  for (let i = 0; i < rows.length; i++) {
+    const row: Record<string, unknown> = { ...template };
+    for (let c = 0; c < names.length; c++) row[names[c]!] = toJs(columns[c]![i]);
+    rows[i] = row;
+  }
   return rows as T[];
 }
 
