@@ -50,6 +50,9 @@ const TOTALS_METHOD =
   "micro: all selected items pooled (item-weighted); macro: unweighted mean of the Level1 groups' accuracies, " +
   'stderr sqrt(sum of squared group stderrs) / groups';
 
+/** What the answer cache may hold: about 70 broad 3-level answers of 20 models, thousands of small ones. */
+const CACHE_BYTES = 256 * 1024 * 1024;
+
 export interface EngineTimer {
   observe(engine: 'duckdb' | 'mysql', seconds: number): void;
 }
@@ -62,7 +65,7 @@ export class AnalysisService {
    * (endpoint, request) and emptied by a new data version. /analysis answers keep their JSON (all but
    * `meta`), so a hit costs no serialization of the rows.
    */
-  readonly cache = new AnswerCache<unknown>(2500);
+  readonly cache = new AnswerCache<unknown>(2500, CACHE_BYTES);
   private readonly inflight = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -142,6 +145,7 @@ export class AnalysisService {
     kind: string,
     req: unknown,
     compute: (version: string) => Promise<T>,
+    bytes: (value: T) => number = () => 0,
   ): Promise<{ value: T; cached: boolean }> {
     const version = this.dataVersion;
     const key = `${kind}\u0000${JSON.stringify(req)}`;
@@ -154,7 +158,7 @@ export class AnalysisService {
     this.inflight.set(flightKey, flight);
     try {
       const value = await flight;
-      this.cache.set(version, key, value);
+      this.cache.set(version, key, value, bytes(value));
       return { value, cached: false };
     } finally {
       this.inflight.delete(flightKey);
@@ -163,7 +167,13 @@ export class AnalysisService {
 
   private async answer(req: AnalysisRequest): Promise<{ response: AnalysisResponse; head: Buffer }> {
     const t0 = performance.now();
-    const { value, cached } = await this.cached('analysis', req, (version) => this.compute(req, version));
+    const { value, cached } = await this.cached(
+      'analysis',
+      req,
+      (version) => this.compute(req, version),
+      // the JSON bytes and about as much again for the rows as objects (a broad answer: 1.6 MB of JSON, 2 MB of rows)
+      (v) => 2 * v.head.length,
+    );
     const meta = { ...value.response.meta, cached, elapsed_ms: performance.now() - t0 };
     return { response: { ...value.response, meta }, head: value.head };
   }
