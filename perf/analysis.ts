@@ -17,6 +17,15 @@
  *                             [--mysql mysql://root@127.0.0.1:3306] [--db evalhouse_bench] [--keep-mysql]
  *                             [--duckdb-threads N]   (the servers' DUCKDB_THREADS; default DuckDB's, one per core)
  *
+ *   (v)   issue 19's broad query (perf/broad.ts): category × year × difficulty with 9 of the 10 years kept, through
+ *         the API beside a user's own DuckDB group-by on the same records loaded from a CSV into a plain table,
+ *         at each of --broad-rows (ratio of medians, target ≤ 1.2); then the uncached API time alone at each of
+ *         --uncached-rows (no target: where interactivity ends on one machine). Run first; --broad-only stops
+ *         after it.
+ *
+ *   npx tsx perf/analysis.ts --broad-only [--broad-rows 4000000,10000000] [--uncached-rows 10000000,100000000]
+ *                             [--broad-reps 10]
+ *
  * The N-row DuckDB file is cached as perf/out/analysis-<N>.duckdb (reruns skip loading). It is loaded with
  * DuckDbStore.ingest in batches of 50k, after the items have been registered in bulk (perf/duck-file.ts).
  */
@@ -34,6 +43,7 @@ import { loadConfig } from '../core/config.ts';
 import { queryRows } from '../store/duckdb/connection.ts';
 import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
+import { broadFigures, uncachedFigure } from './broad.ts';
 import { ensureDuckFile } from './duck-file.ts';
 import { generateBatches, plan, prng, SUBJECT_NAMES } from './generate.ts';
 import { type LoadJob, type LoadResult, nearestRank, uniqueBody } from './load.ts';
@@ -52,6 +62,10 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'evalhouse_bench' },
     'keep-mysql': { type: 'boolean', default: false },
     'duckdb-threads': { type: 'string' },
+    'broad-rows': { type: 'string', default: '4000000,10000000' },
+    'uncached-rows': { type: 'string', default: '10000000' },
+    'broad-reps': { type: 'string', default: '10' },
+    'broad-only': { type: 'boolean', default: false },
   },
 });
 const N = plan(Number(values.rows)).rows;
@@ -156,8 +170,31 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
   });
 }
 
-// ---------------------------------------------------------------------------------------------- setup
+// ---------------------------------------------------------------------------------------------- (v)
 const tStart = t();
+const sizes = (list: string) =>
+  list
+    .split(',')
+    .filter(Boolean)
+    .map((x) => plan(Number(x)).rows);
+const broad = [];
+for (const rows of sizes(values['broad-rows'])) {
+  console.log(
+    `(v) broad query on ${fmt(rows)} rows, ${values['broad-reps']} repetitions, API and raw interleaved`,
+  );
+  broad.push(await broadFigures(rows, OUT, Number(values['broad-reps']), true));
+}
+const uncached = [];
+for (const rows of sizes(values['uncached-rows'])) {
+  console.log(`(v) uncached 3-level /analysis on ${fmt(rows)} rows (no target)`);
+  uncached.push(await uncachedFigure(rows, OUT, Math.min(5, Number(values['broad-reps']))));
+}
+if (values['broad-only']) {
+  console.log(`\n${JSON.stringify({ date: new Date().toISOString(), broad, uncached })}`);
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------- setup
 const bigPath = await ensureDuckFile(N, OUT);
 const mysqlDone = await loadMysql(values.mysql, values.db, M);
 const mirrorPath = join(OUT, `analysis-mirror-${M}.duckdb`);
@@ -418,6 +455,6 @@ if (!values['keep-mysql']) {
   await admin.end();
 }
 console.log(
-  `\n${JSON.stringify({ date: new Date().toISOString(), rows: N, mysqlRows: M, api: sApi, direct: sDirect, ratioApi, myApi: sMyApi, mysql: sMysql, ratioSame, ratioPerRow, bounded, flood, cached, totalS: (t() - tStart) / 1000 })}`,
+  `\n${JSON.stringify({ date: new Date().toISOString(), broad, uncached, rows: N, mysqlRows: M, api: sApi, direct: sDirect, ratioApi, myApi: sMyApi, mysql: sMysql, ratioSame, ratioPerRow, bounded, flood, cached, totalS: (t() - tStart) / 1000 })}`,
 );
 process.exit(0); // nothing left to wait for (pools and DuckDB handles are closed; do not hang on stray timers)
