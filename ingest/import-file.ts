@@ -120,7 +120,7 @@ export async function importFile(
     benchmarks.add(r.benchmark);
     models.add(r.model);
     const label = r.run ?? 'default';
-    const key = `${r.benchmark}\u0000${r.model}\u0000${label}`;
+    const key = runKey(r.benchmark, r.model, label);
     if (!runs.has(key))
       runs.set(key, { benchmark: r.benchmark, model: r.model, label, source: r.source ?? 'import' });
     if (kept) {
@@ -163,20 +163,18 @@ export async function importFile(
     if (kept && rows <= batchSize) {
       // One batch is one transaction: it cannot be seen half-written, so the runs need no `importing`
       // phase, only completing if a killed import (of other batches) left them so.
-      const before = await Promise.all(
-        [...runs.values()].map((r) => store.findRun(r.benchmark, r.model, r.label)),
-      );
+      const before = await runsNow(store, runs);
       signal?.throwIfAborted();
       const s = await store.ingest(kept);
       summary.inserted = s.inserted;
       summary.duplicates = s.duplicates;
       opts.onProgress?.(rows, rows);
-      for (const r of before)
-        if (r?.status === 'importing') await store.updateRun(r.id, { status: 'imported' });
+      for (const r of before.values())
+        if (r.status === 'importing') await store.updateRun(r.id, { status: 'imported' });
     } else {
       // Rows this import adds get ids above the watermark: what an abandoned import removes.
       watermark = await store.resultWatermark();
-      marked = await markImporting(store, [...runs.values()]);
+      marked = await markImporting(store, runs);
       // the batches change no answer while every run of the file is hidden
       const hidden = marked.length === runs.size;
       let batch: CanonicalRecord[] = [];
@@ -221,16 +219,33 @@ export async function importFile(
  */
 async function markImporting(
   store: RecordStore,
-  specs: RunSpec[],
+  specs: Map<string, RunSpec>,
 ): Promise<{ run: RunInfo; before: RunInfo | null }[]> {
   const out: { run: RunInfo; before: RunInfo | null }[] = [];
-  for (const spec of specs) {
-    const before = await store.findRun(spec.benchmark, spec.model, spec.label);
+  const existing = await runsNow(store, specs);
+  for (const [key, spec] of specs) {
+    const before = existing.get(key) ?? null;
     const run = await store.ensureRun({ ...spec, status: 'importing' });
     if (run.status === 'importing') out.push({ run, before });
   }
   return out;
 }
+
+/**
+ * The stored runs among the file's (keyed as `runs` is), read in one query: a findRun per run was 120
+ * queued queries for a file of 6 benchmarks × 20 models.
+ */
+async function runsNow(store: RecordStore, specs: Map<string, RunSpec>): Promise<Map<string, RunInfo>> {
+  const out = new Map<string, RunInfo>();
+  for (const r of await store.listRuns()) {
+    const key = runKey(r.benchmark, r.model, r.label);
+    if (specs.has(key)) out.set(key, r);
+  }
+  return out;
+}
+
+const runKey = (benchmark: string, model: string, label: string) =>
+  `${benchmark}\u0000${model}\u0000${label}`;
 
 /** Removes what an abandoned import wrote: new runs entirely, its rows of existing ones, whose status comes back. */
 async function rollBack(

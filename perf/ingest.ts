@@ -4,10 +4,14 @@
  *   (b) DuckDbStore.ingest, batches of 50k, into a fresh DuckDB file
  *   (c) Mirror MySQL → DuckDB: one syncOnce() onto a fresh DuckDB file
  *   (d) importFile of a generated canonical JSONL file into a fresh DuckDB file (parse + validate + ingest)
+ *   (e) end to end (issue 19, perf/ingest-e2e.ts): importFile of generated CSV / JSONL, plain and .gz, all items
+ *       new (1 model × N items) and shared (20 models × N/20 items), each in a child process (peak RSS), beside
+ *       DuckDB's read_csv / read_json of the same file into a bare table (ratio, target ≤ 5×, ≥ 300k rows/s)
  * Records are generated before the clocks start; generation is not measured.
  *
  *   npx tsx perf/ingest.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--db evalhouse_bench_ingest]
- *                           [--only mysql,duckdb,mirror,import] [--keep]
+ *                           [--only mysql,duckdb,mirror,import,e2e] [--keep]
+ *                           [--e2e-syntax csv,jsonl,csv.gz,jsonl.gz] [--e2e-shape new,shared]
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +23,7 @@ import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { Mirror } from '../store/mirror/mirror.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
 import { generateBatches, plan, writeJsonl } from './generate.ts';
+import { fileMB, generatedFile, importInChild, rawDuckLoad, type Shape, type Syntax } from './ingest-e2e.ts';
 import { createTrace, type SqlTrace, traceDuckDb, traceMysql } from './sql-trace.ts';
 
 const { values } = parseArgs({
@@ -30,6 +35,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
     batch: { type: 'string', default: '250000' },
+    'e2e-syntax': { type: 'string', default: 'csv,jsonl,csv.gz,jsonl.gz' },
+    'e2e-shape': { type: 'string', default: 'new,shared' },
   },
 });
 const N = plan(Number(values.rows)).rows;
@@ -94,7 +101,8 @@ function freshDuckPath(name: string): string {
 
 console.log(`generating ${fmt(N)} records (GENERATED data, not real results) ...`);
 const tg = performance.now();
-const batches: CanonicalRecord[][] = [...generateBatches(N, BATCH)];
+const needBatches = ['mysql', 'duckdb', 'mirror'].some((p) => only.has(p));
+const batches: CanonicalRecord[][] = needBatches ? [...generateBatches(N, BATCH)] : [];
 console.log(`  generated in ${((performance.now() - tg) / 1000).toFixed(1)} s (not measured below)`);
 let jsonl: string | null = null;
 if (only.has('import')) {
@@ -107,9 +115,9 @@ console.log('');
 // (a) MySQL
 let mysqlStore: MysqlStore | null = null;
 let mysqlDoneAt = 0;
-const admin = await mysql.createConnection({ uri: values.mysql });
+const admin = needBatches ? await mysql.createConnection({ uri: values.mysql }) : null;
 const dbUrl = `${values.mysql.replace(/\/$/, '')}/${values.db}`;
-if (only.has('mysql') || only.has('mirror')) {
+if (admin && (only.has('mysql') || only.has('mirror'))) {
   await admin.query(`DROP DATABASE IF EXISTS \`${values.db}\``);
   await admin.query(`CREATE DATABASE \`${values.db}\``);
   mysqlStore = await MysqlStore.open(dbUrl, 4);
@@ -191,10 +199,37 @@ if (only.has('mirror') && mysqlStore) {
 }
 
 if (mysqlStore) await mysqlStore.close();
-if (!values.keep) {
+// (e) end to end into embedded DuckDB (perf/ingest-e2e.ts), beside DuckDB's own load of the same file
+if (only.has('e2e')) {
+  console.log('\n(e) importFile end to end → embedded DuckDB, beside raw DuckDB load of the same file');
+  console.log(
+    `${'file'.padEnd(28)} ${'items'.padStart(9)} ${'import s'.padStart(9)} ${'rows/s'.padStart(9)} ${'raw s'.padStart(7)} ${'raw rows/s'.padStart(10)} ${'ratio'.padStart(6)} ${'peak RSS'.padStart(9)} ${'cpu s'.padStart(6)}  verdict (≥ 300k rows/s, ≤ 5×)`,
+  );
+  for (const shape of values['e2e-shape'].split(',') as Shape[]) {
+    for (const syntax of values['e2e-syntax'].split(',') as Syntax[]) {
+      const file = await generatedFile(OUT, N, shape, syntax);
+      const raw = await rawDuckLoad(file, join(OUT, 'e2e-raw.duckdb'));
+      const imp = importInChild(file, join(OUT, 'e2e-import.duckdb'));
+      const rate = imp.inserted / imp.seconds;
+      const ratio = imp.seconds / raw.seconds;
+      const ok = imp.committed && imp.inserted === N && raw.rows === N;
+      console.log(
+        `${`${shape} ${syntax} (${fileMB(file).toFixed(0)} MB)`.padEnd(28)} ${fmt(imp.items).padStart(9)} ${imp.seconds.toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${raw.seconds.toFixed(2).padStart(7)} ${fmt(raw.rows / raw.seconds).padStart(10)} ${ratio.toFixed(1).padStart(5)}× ${`${fmt(imp.maxRssMB)} MB`.padStart(9)} ${imp.cpuSeconds.toFixed(1).padStart(6)}  ${ok ? '' : `ROWS WRONG (inserted ${imp.inserted}, raw ${raw.rows}) `}${rate >= 300_000 && ratio <= 5 ? 'MET' : 'MISSED'}`,
+      );
+      figures.push({
+        path: `(e) import ${shape} ${syntax}`,
+        rows: imp.inserted,
+        seconds: imp.seconds,
+        note: `raw ${raw.seconds.toFixed(2)} s, ratio ${ratio.toFixed(2)}, peak RSS ${fmt(imp.maxRssMB)} MB, items ${imp.items}`,
+      });
+    }
+  }
+}
+
+if (admin && !values.keep) {
   await admin.query(`DROP DATABASE IF EXISTS \`${values.db}\``);
   for (const f of ['ingest-duckdb.duckdb', 'ingest-import.duckdb', 'ingest-mirror.duckdb'])
     for (const p of [join(OUT, f), join(OUT, `${f}.wal`)]) if (existsSync(p)) rmSync(p);
 }
-await admin.end();
+await admin?.end();
 console.log(`\n${JSON.stringify({ date: new Date().toISOString(), rows: N, figures })}`);

@@ -4,8 +4,6 @@
  * nothing here throws on bad data, so one typo never aborts a million-line import.
  */
 import { basename } from 'node:path';
-import { pipeline } from 'node:stream';
-import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
 import {
@@ -16,6 +14,7 @@ import {
   type Outcome,
 } from '../../core/types.ts';
 import { MAX_LATENCY_MS, MAX_TOKENS } from '../../store/result-values.ts';
+import { csvRows } from './csv-rows.ts';
 import { evaluatedAt } from './evaluated-at.ts';
 import { checkFieldSizes, type ImportLimits, limitExceeded, limitsOf } from './limits.ts';
 import { asFileError, openContent, readLines, withoutGz } from './read.ts';
@@ -95,31 +94,105 @@ const recordSchema = z.strictObject({
 });
 
 export const CANONICAL_FIELDS: readonly string[] = Object.keys(recordSchema.shape);
+const FIELD_SET = new Set(CANONICAL_FIELDS);
+const OUTCOME_SET = new Set<unknown>(OUTCOMES);
+
+type Raw = Record<string, unknown>;
+const isText = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+const inRange = (v: unknown, max: number) =>
+  v === undefined || v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max);
+const isName = (v: unknown) => typeof v === 'string' && v.length > 0;
+
+/**
+ * The schema's acceptance, checked by hand for the common record (zod per record was a large share of an
+ * import). It only says yes to what the schema accepts; on anything else the schema runs and words the error.
+ */
+function plainlyValid(r: Raw): boolean {
+  for (const k in r) if (!FIELD_SET.has(k)) return false;
+  const { item_id, sample, correct, score, metadata, evaluated_at } = r;
+  if (!isName(r.benchmark) || !isName(r.model) || (r.run !== undefined && !isName(r.run))) return false;
+  if (!(isName(item_id) || (typeof item_id === 'number' && Number.isSafeInteger(item_id)))) return false;
+  if (sample !== undefined && !(typeof sample === 'number' && Number.isSafeInteger(sample) && sample >= 0))
+    return false;
+  if (
+    !(
+      correct === undefined ||
+      correct === null ||
+      correct === true ||
+      correct === false ||
+      correct === 0 ||
+      correct === 1
+    )
+  )
+    return false;
+  if (!(score === undefined || score === null || (typeof score === 'number' && Number.isFinite(score))))
+    return false;
+  if (r.outcome !== undefined && !OUTCOME_SET.has(r.outcome)) return false;
+  if (metadata !== undefined) {
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return false;
+    if (Object.getPrototypeOf(metadata) !== Object.prototype) return false;
+    for (const k in metadata) {
+      const v = (metadata as Raw)[k];
+      if (
+        !(
+          v === null ||
+          typeof v === 'string' ||
+          typeof v === 'boolean' ||
+          (typeof v === 'number' && Number.isFinite(v))
+        )
+      )
+        return false;
+    }
+  }
+  if (
+    !isText(r.input) ||
+    !isText(r.response) ||
+    !isText(r.answer) ||
+    !isText(r.reference) ||
+    !isText(r.error)
+  )
+    return false;
+  if (!inRange(r.latency_ms, MAX_LATENCY_MS) || !inRange(r.ttft_ms, MAX_LATENCY_MS)) return false;
+  if (!inRange(r.tokens_in, MAX_TOKENS) || !inRange(r.tokens_out, MAX_TOKENS)) return false;
+  if (!inRange(r.cost_usd, Number.POSITIVE_INFINITY)) return false;
+  if (!(evaluated_at === undefined || evaluated_at === null)) {
+    if (typeof evaluated_at !== 'string' || evaluatedAt(evaluated_at) === undefined) return false;
+  }
+  return true;
+}
 
 export type Checked = { record: CanonicalRecord } | { field: string; message: string };
+
+/** The schema's first issue, as one import reports it. */
+function schemaProblem(error: z.ZodError): { field: string; message: string } {
+  const issue = error.issues[0];
+  if (!issue) return { field: '(record)', message: 'invalid record' };
+  if (issue.code === 'unrecognized_keys') {
+    return {
+      field: issue.keys.join(', '),
+      message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; allowed: ${CANONICAL_FIELDS.join(', ')}`,
+    };
+  }
+  return { field: issue.path.join('.') || '(record)', message: issue.message };
+}
 
 /** Validate one parsed record (from either syntax) and complete it into a CanonicalRecord. */
 export function toCanonical(raw: unknown, options: ImportOptions = {}): Checked {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { field: '(record)', message: 'must be a JSON object' };
   }
-  const merged: Record<string, unknown> = { ...raw };
+  const overrides = options.benchmark || options.model || options.run;
+  const merged: Raw = overrides ? { ...raw } : (raw as Raw);
   if (options.benchmark) merged.benchmark = options.benchmark;
   if (options.model) merged.model = options.model;
   if (options.run) merged.run = options.run;
-  const parsed = recordSchema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (!issue) return { field: '(record)', message: 'invalid record' };
-    if (issue.code === 'unrecognized_keys') {
-      return {
-        field: issue.keys.join(', '),
-        message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; allowed: ${CANONICAL_FIELDS.join(', ')}`,
-      };
-    }
-    return { field: issue.path.join('.') || '(record)', message: issue.message };
+  let r: z.infer<typeof recordSchema>;
+  if (plainlyValid(merged)) r = merged as z.infer<typeof recordSchema>;
+  else {
+    const parsed = recordSchema.safeParse(merged);
+    if (!parsed.success) return schemaProblem(parsed.error);
+    r = parsed.data;
   }
-  const r = parsed.data;
   const correct =
     r.correct === undefined || r.correct === null ? null : r.correct === true || r.correct === 1;
   const derived = deriveOutcome(correct, r.error, r.outcome);
@@ -198,43 +271,60 @@ export function inferCsvValue(cell: string): MetaValue {
   return cell;
 }
 
-/** Strings that are not valid are passed on unchanged, so the schema reports them with the field name. */
-function csvCell(column: string, cell: string): unknown {
-  if (column === 'correct') {
-    const v = { '': null, true: true, false: false, '1': 1, '0': 0 }[cell.trim().toLowerCase()];
-    return v === undefined ? cell : v;
-  }
-  if (column === 'sample') return cell === '' ? undefined : INTEGER.test(cell) ? Number(cell) : cell;
-  if (NUMERIC_COLUMNS.has(column)) return cell === '' ? null : NUMBER.test(cell.trim()) ? Number(cell) : cell;
-  if (column === 'item_id' || column === 'benchmark' || column === 'model') return cell;
+const CORRECT_CELL = new Map<string, unknown>([
+  ['', null],
+  ['true', true],
+  ['false', false],
+  ['1', 1],
+  ['0', 0],
+]);
+
+/**
+ * How a column's cells become the raw record's values (undefined: absent). Strings that are not valid are
+ * passed on unchanged, so the schema reports them with the field name.
+ */
+function cellReader(column: string): (cell: string) => unknown {
+  if (column === 'correct')
+    return (cell) => {
+      const v = CORRECT_CELL.get(cell.trim().toLowerCase());
+      return v === undefined ? cell : v;
+    };
+  if (column === 'sample')
+    return (cell) => (cell === '' ? undefined : INTEGER.test(cell) ? Number(cell) : cell);
+  if (NUMERIC_COLUMNS.has(column))
+    return (cell) => (cell === '' ? null : NUMBER.test(cell.trim()) ? Number(cell) : cell);
+  if (column === 'item_id' || column === 'benchmark' || column === 'model') return (cell) => cell;
   // Optional text: an empty cell means absent.
-  return cell === '' ? undefined : cell;
+  return (cell) => (cell === '' ? undefined : cell);
 }
 
-/** Turn one CSV row (all strings) into the raw object the schema checks. */
-export function csvRowToRaw(row: Record<string, string>): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  const metadata: Record<string, MetaValue> = {};
-  for (const [column, cell] of Object.entries(row)) {
-    if (column.startsWith('meta.')) metadata[column.slice(5)] = inferCsvValue(cell);
-    else {
-      const v = csvCell(column, cell);
-      if (v !== undefined) raw[column] = v;
+/** Turns a CSV header into the function from one row's cells to the raw object the schema checks. */
+export function csvRowReader(
+  header: readonly string[],
+): (cells: readonly string[]) => Record<string, unknown> {
+  const meta = header.map((c) => (c.startsWith('meta.') ? c.slice(5) : null));
+  const readers = header.map(cellReader);
+  return (cells) => {
+    const raw: Record<string, unknown> = {};
+    const metadata: Record<string, MetaValue> = {};
+    for (let c = 0; c < header.length; c++) {
+      const cell = cells[c] ?? '';
+      const m = meta[c];
+      if (m != null) metadata[m] = inferCsvValue(cell);
+      else {
+        const v = readers[c]!(cell);
+        if (v !== undefined) raw[header[c]!] = v;
+      }
     }
-  }
-  raw.metadata = metadata;
-  return raw;
-}
-
-interface CsvRow {
-  record: Record<string, string>;
-  info: { lines: number; invalid_field_length: number; columns: unknown[] };
+    raw.metadata = metadata;
+    return raw;
+  };
 }
 
 /**
- * CSV with a header row; `meta.<field>` columns become metadata. Quoted newlines are fine.
- * csv-parse stops buffering a record at maxRecordBytes characters (≥ its bytes); the exact byte
- * size is checked per record. A malformed CSV (unclosed quote) throws CORRUPT_FILE.
+ * CSV with a header row; `meta.<field>` columns become metadata. Quoted newlines are fine. A row is never
+ * buffered past maxRecordBytes characters (≥ its bytes); the exact byte size is checked per record. A
+ * malformed CSV (unclosed quote) throws CORRUPT_FILE.
  */
 export async function* readCanonicalCsv(
   path: string,
@@ -251,37 +341,27 @@ export async function* readCanonicalCsv(
       `the CSV record at line ${line} (more than ${max} bytes)`,
       bytes,
     );
-  const parser = pipeline(
-    openContent(path, { file, limits }),
-    // relax_column_count: a short or long row is reported as that record's error, not the file's.
-    parse({
-      columns: true,
-      info: true,
-      skip_empty_lines: true,
-      bom: true,
-      relax_column_count: true,
-      max_record_size: max,
-    }),
-    () => {}, // errors reach the loop below through the parser
-  );
-  let headerChecked = false;
-  let invalidSoFar = 0;
-  let crlfInCells = 0;
+  const input = openContent(path, { file, limits });
+  const rows = csvRows(input as AsyncIterable<Buffer>, {
+    maxChars: max,
+    tooLong: (line) => tooLong(line, max + 1),
+    malformed: (line, code, message) => errors.corruptFile(file, `line ${line}: ${code}: ${message}`),
+  });
+  let header: string[] | null = null;
+  let toRaw: ((cells: readonly string[]) => Record<string, unknown>) | null = null;
   try {
-    for await (const { record, info } of parser as AsyncIterable<CsvRow>) {
-      // csv-parse reports the line a record ends on, and counts a CRLF inside a quoted cell as
-      // two lines (for the rest of the file too); step back over both to the record's first line.
-      const cells = Object.values(record).join('');
-      crlfInCells += cells.match(/\r\n/g)?.length ?? 0;
-      const line = info.lines - (cells.match(/\n/g)?.length ?? 0) - crlfInCells;
-      const bytes = Buffer.byteLength(cells, 'utf8');
-      if (bytes > max) throw tooLong(line, bytes);
-      if (!headerChecked) {
-        headerChecked = true;
-        const unknown = Object.keys(record).filter(
-          (c) => !c.startsWith('meta.') && !CANONICAL_FIELDS.includes(c),
-        );
-        if (unknown.length > 0 || 'metadata' in record) {
+    for await (const { cells, line } of rows) {
+      let chars = 0;
+      for (const c of cells) chars += c.length;
+      // (a string of n UTF-16 units has at most 3n UTF-8 bytes: most rows need no counting)
+      if (chars * 3 > max) {
+        const bytes = Buffer.byteLength(cells.join(''), 'utf8');
+        if (bytes > max) throw tooLong(line, bytes);
+      }
+      if (!header) {
+        header = cells;
+        const unknown = header.filter((c) => !c.startsWith('meta.') && !CANONICAL_FIELDS.includes(c));
+        if (unknown.length > 0 || header.includes('metadata')) {
           const bad = unknown.length > 0 ? unknown : ['metadata'];
           yield item(file, 1, {
             field: bad.join(', '),
@@ -289,26 +369,22 @@ export async function* readCanonicalCsv(
           });
           return;
         }
+        toRaw = csvRowReader(header);
+        continue;
       }
-      if (info.invalid_field_length > invalidSoFar) {
-        invalidSoFar = info.invalid_field_length;
+      if (cells.length !== header.length) {
         yield item(file, line, {
           field: '(row)',
-          message: `row has a different number of cells than the header's ${info.columns.length} columns`,
+          message: `row has a different number of cells than the header's ${header.length} columns`,
         });
         continue;
       }
-      yield item(file, line, toCanonical(csvRowToRaw(record), options), limits);
+      yield item(file, line, toCanonical(toRaw!(cells), options), limits);
     }
   } catch (err) {
-    if (err instanceof CsvError) {
-      const e = err as CsvError & { lines?: number };
-      if (e.code === 'CSV_MAX_RECORD_SIZE') throw tooLong(e.lines ?? 0, max + 1);
-      throw errors.corruptFile(file, `line ${e.lines ?? '?'}: ${e.code}: ${e.message}`);
-    }
     throw asFileError(err, file);
   } finally {
-    parser.destroy();
+    input.destroy();
   }
 }
 
