@@ -7,7 +7,8 @@
  *   live    the mirror kept current (a sync a second) while (a)'s file is imported into the (b) store
  * Each import runs in its own child process, so its peak RSS is that import's alone.
  *
- *   npx tsx perf/mysql-import.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--keep]
+ *   npx tsx perf/mysql-import.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--only a,b,mirror,live] [--keep]
+ * (mirror and live need b)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     mysql: { type: 'string', default: 'mysql://root@127.0.0.1:3306' },
     keep: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'a,b,mirror,live' },
     // internal: run one import in this (child) process and print its summary as JSON
     child: { type: 'string' },
     db: { type: 'string' },
@@ -200,75 +202,88 @@ console.log(
   `  ${fileNew} (${(statSync(fileNew).size / 1e6).toFixed(0)} MB), ${fileOver} (${(statSync(fileOver).size / 1e6).toFixed(0)} MB)\n`,
 );
 
+const only = new Set(values.only.split(','));
+const duckPath = join(OUT, 'mysql-import-mirror.duckdb');
 const figures: Record<string, number> = {};
-const rawNew = await rawLoad(fileNew);
-line('raw LOAD DATA, bare table (all-new file)', N, rawNew);
-await freshDb(DBS[1]!);
-const a = await importInChild(fileNew, DBS[1]!);
-line(
-  '(a) importFile, every item new',
-  a.inserted,
-  a.seconds,
-  `${(a.seconds / rawNew).toFixed(2)}× raw (target ≤ 1.5×, ≥ 200,000 rows/s); peak RSS ${fmt(a.rssMb)} MB`,
-);
-const rawOver = await rawLoad(fileOver);
-line(`raw LOAD DATA, bare table (${fmt(N / 20)}-item file)`, N, rawOver);
-await freshDb(DBS[2]!);
-const b = await importInChild(fileOver, DBS[2]!);
-line(
-  `(b) importFile, ${fmt(N / 20)} items × 20 models`,
-  b.inserted,
-  b.seconds,
-  `${(b.seconds / rawOver).toFixed(2)}× raw (target ≤ 1.5×, ≥ 200,000 rows/s); peak RSS ${fmt(b.rssMb)} MB`,
-);
-for (const r of [a, b]) if (!r.committed || r.inserted !== N) console.log('  NOT COMMITTED', r);
-Object.assign(figures, { rawNew, a: a.seconds, aRss: a.rssMb, rawOver, b: b.seconds, bRss: b.rssMb });
+if (only.has('a')) {
+  const rawNew = await rawLoad(fileNew);
+  line('raw LOAD DATA, bare table (all-new file)', N, rawNew);
+  await freshDb(DBS[1]!);
+  const a = await importInChild(fileNew, DBS[1]!);
+  line(
+    '(a) importFile, every item new',
+    a.inserted,
+    a.seconds,
+    `${(a.seconds / rawNew).toFixed(2)}× raw (target ≤ 1.5×, ≥ 200,000 rows/s); peak RSS ${fmt(a.rssMb)} MB`,
+  );
+  if (!a.committed || a.inserted !== N) console.log('  NOT COMMITTED', a);
+  Object.assign(figures, { rawNew, a: a.seconds, aRss: a.rssMb });
+}
+if (only.has('b')) {
+  const rawOver = await rawLoad(fileOver);
+  line(`raw LOAD DATA, bare table (${fmt(N / 20)}-item file)`, N, rawOver);
+  await freshDb(DBS[2]!);
+  const b = await importInChild(fileOver, DBS[2]!);
+  line(
+    `(b) importFile, ${fmt(N / 20)} items × 20 models`,
+    b.inserted,
+    b.seconds,
+    `${(b.seconds / rawOver).toFixed(2)}× raw (target ≤ 1.5×, ≥ 200,000 rows/s); peak RSS ${fmt(b.rssMb)} MB`,
+  );
+  if (!b.committed || b.inserted !== N) console.log('  NOT COMMITTED', b);
+  Object.assign(figures, { rawOver, b: b.seconds, bRss: b.rssMb });
+}
 
 // mirror of the (b) store from empty
-const store = await MysqlStore.open(`${SERVER}/${DBS[2]}`, 4);
-const duckPath = join(OUT, 'mysql-import-mirror.duckdb');
-for (const f of [duckPath, `${duckPath}.wal`]) rmSync(f, { force: true });
-const duck = await DuckDbStore.open(duckPath);
-const mirror = new Mirror(store.pool, duck, { reconcileIntervalMs: 3_600_000 });
-let t0 = performance.now();
-const st = await mirror.syncOnce();
-const mirrorS = (performance.now() - t0) / 1000;
-line('mirror from empty (one syncOnce)', st.rows, mirrorS, 'target ≥ 500,000 rows/s (10M rows)');
-figures.mirror = mirrorS;
-
-// the mirror kept current while the all-new file is imported into the same store
-let importing = true;
-let maxLag = 0;
-let syncs = 0;
-const imp = importInChild(fileNew, DBS[2]!).finally(() => {
-  importing = false;
-});
-t0 = performance.now();
-while (importing) {
-  await mirror.syncOnce();
-  syncs++;
-  maxLag = Math.max(maxLag, (await mirror.currentLag()).rows);
-  await new Promise((r) => setTimeout(r, 1000));
+if (only.has('b') && (only.has('mirror') || only.has('live'))) {
+  const store = await MysqlStore.open(`${SERVER}/${DBS[2]}`, 4);
+  for (const f of [duckPath, `${duckPath}.wal`]) rmSync(f, { force: true });
+  const duck = await DuckDbStore.open(duckPath);
+  const mirror = new Mirror(store.pool, duck, { reconcileIntervalMs: 3_600_000 });
+  const t0 = performance.now();
+  const st = await mirror.syncOnce();
+  const mirrorS = (performance.now() - t0) / 1000;
+  line('mirror from empty (one syncOnce)', st.rows, mirrorS, 'target ≥ 500,000 rows/s (10M rows)');
+  figures.mirror = mirrorS;
+  if (only.has('live')) await live(store, mirror, duck);
+  mirror.dispose();
+  await duck.close();
+  await store.close();
 }
-const done = performance.now();
-const live = await imp;
-const caught = await mirror.syncOnce();
-const catchUp = (performance.now() - done) / 1000;
-const [[my]] = (await store.pool.query('SELECT COUNT(*) AS n FROM results')) as unknown as [[{ n: number }]];
-const [dk] = await duck.db.all<{ n: number }>('SELECT count(*) AS n FROM results');
-line(
-  'live: import while the mirror syncs each 1 s',
-  live.inserted,
-  live.seconds,
-  `${syncs} syncs, max lag ${fmt(maxLag)} rows`,
-);
-console.log(
-  `  after the import: one sync of ${fmt(caught.rows)} rows in ${catchUp.toFixed(2)} s; MySQL ${fmt(Number(my!.n))} rows, mirror ${fmt(Number(dk!.n))} rows${Number(my!.n) === Number(dk!.n) ? '' : '  MISMATCH'}`,
-);
-Object.assign(figures, { live: live.seconds, liveSyncs: syncs, liveMaxLag: maxLag, catchUp });
-mirror.dispose();
-await duck.close();
-await store.close();
+
+/** The mirror kept current (a sync a second) while the all-new file is imported into the same store. */
+async function live(store: MysqlStore, mirror: Mirror, duck: DuckDbStore) {
+  let importing = true;
+  let maxLag = 0;
+  let syncs = 0;
+  const imp = importInChild(fileNew, DBS[2]!).finally(() => {
+    importing = false;
+  });
+  while (importing) {
+    await mirror.syncOnce();
+    syncs++;
+    maxLag = Math.max(maxLag, (await mirror.currentLag()).rows);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const done = performance.now();
+  const imported = await imp;
+  const caught = await mirror.syncOnce();
+  const catchUp = (performance.now() - done) / 1000;
+  const [[my]] = (await store.pool.query('SELECT COUNT(*) AS n FROM results')) as unknown as [
+    [{ n: number }],
+  ];
+  const [dk] = await duck.db.all<{ n: number }>('SELECT count(*) AS n FROM results');
+  line(
+    'live: import while the mirror syncs each 1 s',
+    imported.inserted,
+    imported.seconds,
+    `${syncs} syncs, max lag ${fmt(maxLag)} rows`,
+  );
+  console.log(
+    `  after the import: one sync of ${fmt(caught.rows)} rows in ${catchUp.toFixed(2)} s; MySQL ${fmt(Number(my!.n))} rows, mirror ${fmt(Number(dk!.n))} rows${Number(my!.n) === Number(dk!.n) ? '' : '  MISMATCH'}`,
+  );
+  Object.assign(figures, { live: imported.seconds, liveSyncs: syncs, liveMaxLag: maxLag, catchUp });
+}
 
 if (!values.keep) {
   for (const d of DBS) await admin.query(`DROP DATABASE IF EXISTS \`${d}\``);
