@@ -436,7 +436,7 @@ export class Mirror {
       // the callback connection under the promise wrapper streams rows as they arrive
       const stream = (conn.connection as unknown as CallbackConnection)
         .query({
-          sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results IGNORE INDEX (uq_results_id) WHERE id > ? AND id <= ?`,
+          sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results IGNORE INDEX (ix_results_id) WHERE id > ? AND id <= ?`,
           values: [from, to],
           rowsAsArray: true,
         })

@@ -1,43 +1,22 @@
-import { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import { errors } from '../../core/errors.ts';
 import type { ResultRow } from '../catalog.ts';
 import { chunks, placeholders } from '../db.ts';
 import { WRITTEN_RESULT_COLUMNS } from '../schema.ts';
+import { loadData } from './load-data.ts';
 
 /** The columns written from a record (store/schema.ts), in order. */
 const COLS = WRITTEN_RESULT_COLUMNS.map((c) => c.name);
 const VALUE = WRITTEN_RESULT_COLUMNS.map((c) => c.value);
 
 /** Below this many rows a multi-row INSERT is cheaper than a LOAD DATA round trip. */
-const LOAD_DATA_MIN_ROWS = 2000;
+export const LOAD_DATA_MIN_ROWS = 2000;
 
 function values(row: ResultRow): unknown[] {
   return VALUE.map((value) => {
     const v = value(row);
     return typeof v === 'boolean' ? (v ? 1 : 0) : v; // BOOLEAN is TINYINT here, and LOAD DATA reads text
   });
-}
-
-/** LOAD DATA's text form: \N for NULL; backslash, tab, newline and CR escaped. */
-function tsvField(v: unknown): string {
-  if (v === null || v === undefined) return '\\N';
-  if (typeof v === 'number') return String(v);
-  return String(v).replace(/[\\\t\n\r\0]/g, (c) =>
-    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\0',
-  );
-}
-
-function* tsvLines(rows: ResultRow[]): Generator<Buffer> {
-  let buf = '';
-  for (const row of rows) {
-    buf += `${values(row).map(tsvField).join('\t')}\n`;
-    if (buf.length > 1 << 16) {
-      yield Buffer.from(buf, 'utf8');
-      buf = '';
-    }
-  }
-  if (buf) yield Buffer.from(buf, 'utf8');
 }
 
 /**
@@ -72,13 +51,9 @@ async function checkWarnings(
 export async function appendResults(conn: mysql.PoolConnection, rows: ResultRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   if (rows.length >= LOAD_DATA_MIN_ROWS) {
-    const [res] = await conn.query({
-      sql: `LOAD DATA LOCAL INFILE 'evalhouse-results.tsv' IGNORE INTO TABLE results CHARACTER SET utf8mb4
-            FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${COLS.join(', ')})`,
-      infileStreamFactory: () => Readable.from(tsvLines(rows), { objectMode: false }),
-    } as mysql.QueryOptions);
-    await checkWarnings(conn, res as mysql.ResultSetHeader, rows.length);
-    return (res as mysql.ResultSetHeader).affectedRows;
+    const res = await loadData(conn, 'results', COLS, rows, values);
+    await checkWarnings(conn, res, rows.length);
+    return res.affectedRows;
   }
   let inserted = 0;
   for (const part of chunks(rows, 500)) {
