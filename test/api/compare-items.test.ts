@@ -1,27 +1,10 @@
-import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
-import { loadConfig } from '../../core/config.ts';
-import { importFile } from '../../ingest/import-file.ts';
-import { SHARED_DATA, tmpDir } from '../helpers/tmp.ts';
+import { describe, expect, it } from 'vitest';
+import { mmluReduxApp, readHelmVerdicts } from '../helpers/mmlu-redux.ts';
 
 // Expected sets come from the published CSV read here (the HELM verdicts), never from the API's SQL.
 const SONNET = 'anthropic_claude-3-5-sonnet-20240620';
 const GPT4O = 'openai_gpt-4o-2024-05-13';
 
-function readCsv(): Map<string, Map<string, 0 | 1 | null>> {
-  const out = new Map<string, Map<string, 0 | 1 | null>>();
-  const lines = readFileSync(`${SHARED_DATA}mmlu_redux/results.csv`, 'utf8').trim().split(/\r?\n/);
-  for (const line of lines.slice(1)) {
-    const [model, item, , correct] = line.split(',') as [string, string, string, string];
-    const m = out.get(model) ?? new Map<string, 0 | 1 | null>();
-    out.set(model, m);
-    m.set(item, correct === '1' ? 1 : correct === '0' ? 0 : null);
-  }
-  return out;
-}
 const subjectOf = (item: string) => item.slice(0, item.lastIndexOf('/'));
 
 interface Answer {
@@ -34,24 +17,10 @@ interface Answer {
 }
 
 describe("POST /compare/items and the items analysis' split order on MMLU-Redux (real HELM answers)", () => {
-  const tmp = tmpDir();
-  let ctx: AppContext;
-  let app: FastifyInstance;
-  const csv = readCsv();
-  beforeAll(async () => {
-    ctx = await openContext(loadConfig({ DUCKDB_PATH: `${tmp.dir}/s.duckdb`, DEMO_DATA: 'off' }), {
-      mirrorLoop: false,
-    });
-    await importFile(ctx.record, 'demo/mmlu-redux.jsonl.gz', { format: 'canonical' });
-    app = await buildApp(ctx);
-  }, 120_000);
-  afterAll(async () => {
-    await app?.close();
-    await ctx?.close();
-    tmp.cleanup();
-  });
+  const csv = readHelmVerdicts();
+  const redux = mmluReduxApp();
   const post = (payload: unknown) =>
-    app.inject({ method: 'POST', url: '/compare/items', payload: payload as object });
+    redux.app.inject({ method: 'POST', url: '/compare/items', payload: payload as object });
 
   /** Items A right / B wrong (side a) and the reverse, from the CSV; `wrong`: unscored counts as 0. */
   function expected(a: string, b: string, opts: { wrong?: boolean; subject?: string } = {}) {
@@ -111,7 +80,7 @@ describe("POST /compare/items and the items analysis' split order on MMLU-Redux 
   });
 
   it("agrees with /compare's discordant pairs, and swapping A and B swaps the sides", async () => {
-    const cmp = await app.inject({
+    const cmp = await redux.app.inject({
       method: 'POST',
       url: '/compare',
       payload: { benchmark: 'mmlu-redux', models: [SONNET, GPT4O] },
@@ -178,7 +147,7 @@ describe("POST /compare/items and the items analysis' split order on MMLU-Redux 
 
   it('items analysis sort=split puts the items the models disagree on most first, unanimous ones last, every item once', async () => {
     const get = async (q: string) =>
-      (await app.inject({ method: 'GET', url: `/benchmarks/mmlu-redux/items/analysis?${q}` })).json();
+      (await redux.app.inject({ method: 'GET', url: `/benchmarks/mmlu-redux/items/analysis?${q}` })).json();
     const all = await get('sort=item&limit=5000');
     const split = [
       ...(await get('sort=split&limit=5000')).items,

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
 import { loadConfig } from '../../core/config.ts';
 import type { CanonicalRecord, Outcome } from '../../core/types.ts';
-import { importFile } from '../../ingest/import-file.ts';
-import { SHARED_DATA, tmpDir } from '../helpers/tmp.ts';
+import { mmluReduxApp, readHelmVerdicts } from '../helpers/mmlu-redux.ts';
+import { tmpDir } from '../helpers/tmp.ts';
 
 // Every expected number below is computed here from textbook definitions, never by core/stats.
 const SONNET = 'anthropic_claude-3-5-sonnet-20240620';
@@ -14,19 +13,6 @@ const GPT4O = 'openai_gpt-4o-2024-05-13';
 const OPUS = 'anthropic_claude-3-opus-20240229';
 const Z = 1.959963984540054; // Φ⁻¹(0.975)
 const Z80 = 0.8416212335729143; // Φ⁻¹(0.8)
-
-/** The published verdicts: model → item → 1 | 0 | null (blank: no gradable answer = unscored). */
-function readCsv(): Map<string, Map<string, 0 | 1 | null>> {
-  const out = new Map<string, Map<string, 0 | 1 | null>>();
-  const lines = readFileSync(`${SHARED_DATA}mmlu_redux/results.csv`, 'utf8').trim().split(/\r?\n/);
-  for (const line of lines.slice(1)) {
-    const [model, item, , correct] = line.split(',') as [string, string, string, string];
-    const m = out.get(model) ?? new Map<string, 0 | 1 | null>();
-    out.set(model, m);
-    m.set(item, correct === '1' ? 1 : correct === '0' ? 0 : null);
-  }
-  return out;
-}
 
 /** Σ_{i≤k} C(n, i) exactly. */
 function binomSum(k: number, n: number): bigint {
@@ -196,24 +182,10 @@ interface Row {
 }
 
 describe('POST /compare on MMLU-Redux (real HELM answers)', () => {
-  const tmp = tmpDir();
-  let ctx: AppContext;
-  let app: FastifyInstance;
-  const csv = readCsv();
-  beforeAll(async () => {
-    ctx = await openContext(loadConfig({ DUCKDB_PATH: `${tmp.dir}/c.duckdb`, DEMO_DATA: 'off' }), {
-      mirrorLoop: false,
-    });
-    await importFile(ctx.record, 'demo/mmlu-redux.jsonl.gz', { format: 'canonical' });
-    app = await buildApp(ctx);
-  }, 120_000);
-  afterAll(async () => {
-    await app?.close();
-    await ctx?.close();
-    tmp.cleanup();
-  });
+  const csv = readHelmVerdicts();
+  const redux = mmluReduxApp();
   const post = (payload: unknown) =>
-    app.inject({ method: 'POST', url: '/compare', payload: payload as object });
+    redux.app.inject({ method: 'POST', url: '/compare', payload: payload as object });
 
   /** b, c and the paired outcomes from the CSV, optionally for one subject. */
   function pairs(a: string, b: string, subject?: string) {

@@ -1,25 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
-import { loadConfig } from '../../core/config.ts';
+import { describe, expect, it } from 'vitest';
 import { MMLU_CATEGORY } from '../../ingest/benchmarks/mmlu-categories.ts';
-import { importFile } from '../../ingest/import-file.ts';
-import { SHARED_DATA, tmpDir } from '../helpers/tmp.ts';
+import { mmluReduxApp, readHelmVerdicts } from '../helpers/mmlu-redux.ts';
+import { SHARED_DATA } from '../helpers/tmp.ts';
 
 // Expected values come from the published CSV and textbook formulas written here, not from core/stats.
-function readCsv() {
-  const verdict = new Map<string, Map<string, 0 | 1 | null>>();
-  const lines = readFileSync(`${SHARED_DATA}mmlu_redux/results.csv`, 'utf8').trim().split(/\r?\n/);
-  for (const line of lines.slice(1)) {
-    const [model, item, , correct] = line.split(',') as [string, string, string, string];
-    const m = verdict.get(model) ?? new Map<string, 0 | 1 | null>();
-    verdict.set(model, m);
-    m.set(item, correct === '1' ? 1 : correct === '0' ? 0 : null);
-  }
-  return verdict;
-}
 const errorType = new Map<string, string>();
 for (const line of readFileSync(`${SHARED_DATA}mmlu_redux/items.jsonl`, 'utf8').trim().split('\n')) {
   const j = JSON.parse(line);
@@ -51,24 +36,10 @@ interface Item {
 }
 
 describe('items analysis and trends on MMLU-Redux', () => {
-  const tmp = tmpDir();
-  let ctx: AppContext;
-  let app: FastifyInstance;
-  const csv = readCsv();
+  const csv = readHelmVerdicts();
   const models14 = [...csv.keys()].sort();
-  beforeAll(async () => {
-    ctx = await openContext(loadConfig({ DUCKDB_PATH: `${tmp.dir}/i.duckdb`, DEMO_DATA: 'off' }), {
-      mirrorLoop: false,
-    });
-    await importFile(ctx.record, 'demo/mmlu-redux.jsonl.gz', { format: 'canonical' });
-    app = await buildApp(ctx);
-  }, 120_000);
-  afterAll(async () => {
-    await app?.close();
-    await ctx?.close();
-    tmp.cleanup();
-  });
-  const get = (url: string) => app.inject({ method: 'GET', url });
+  const redux = mmluReduxApp();
+  const get = (url: string) => redux.app.inject({ method: 'GET', url });
   const base = `/benchmarks/mmlu-redux/items/analysis?models=${encodeURIComponent(models14.join(','))}`;
 
   async function allItems(extra = ''): Promise<{ body: Record<string, unknown>; items: Item[] }> {
