@@ -2,7 +2,7 @@
  * A CSV of what a view shows, made in the page: for views whose answer no export kind of POST /exports
  * carries (trends). RFC 4180 quoting; numbers as they are (full precision), empty for null.
  */
-import { h } from './dom.ts';
+import { h, saveBlob } from './dom.ts';
 
 const cell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : String(v);
@@ -17,12 +17,7 @@ export function toCsv<T extends object>(rows: readonly T[], columns: readonly (k
 export function csvButton(name: string, csv: () => string): HTMLElement {
   const b = h('button', { type: 'button', class: 'export', 'data-format': 'csv' }, 'csv');
   b.addEventListener('click', () => {
-    const url = URL.createObjectURL(new Blob([`\uFEFF${csv()}`], { type: 'text/csv;charset=utf-8' }));
-    const a = h('a', { href: url, download: name, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveBlob(new Blob([`\uFEFF${csv()}`], { type: 'text/csv;charset=utf-8' }), name);
   });
   return h(
     'div',

@@ -3,7 +3,7 @@
  * API gives it (Content-Disposition). The same query, so the file holds what the page shows.
  */
 import { ApiError, request } from './api.ts';
-import { errorBox, h } from './dom.ts';
+import { errorBox, h, saveBlob } from './dom.ts';
 
 export type ExportKind = 'analysis' | 'compare' | 'items' | 'summary' | 'results';
 const FORMATS = ['xlsx', 'pdf', 'csv', 'parquet'] as const;
@@ -22,12 +22,7 @@ async function download(kind: ExportKind, format: string, query: unknown): Promi
     body: JSON.stringify({ kind, format, query }),
   });
   const name = fileName(res.headers.get('content-disposition'), `evalhouse-${kind}.${format}`);
-  const url = URL.createObjectURL(await res.blob());
-  const a = h('a', { href: url, download: name, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(await res.blob(), name);
   return name;
 }
 

@@ -16,8 +16,8 @@ import { exportButtons } from '../exports.ts';
 import { itemList } from '../item-links.ts';
 import { chart } from '../plot.ts';
 import { list, setParams } from '../state.ts';
+import { readUnscored, unscoredSelect } from '../unscored.ts';
 import type { View, ViewContext } from '../view.ts';
-import { UNSCORED } from './leaderboard.ts';
 
 type Row = CompareResponse['rows'][number];
 
@@ -183,7 +183,7 @@ export const compare: View = {
     const correction = CORRECTIONS.some((c) => c.value === params.get('correction'))
       ? params.get('correction')!
       : 'holm';
-    const unscored = params.get('unscored') === 'wrong' ? 'wrong' : 'exclude';
+    const unscored = readUnscored(params);
     root.append(
       h(
         'div',
@@ -229,9 +229,7 @@ export const compare: View = {
           },
         ),
         select('cmp-correction', 'Correction', CORRECTIONS, correction, (v) => setParams({ correction: v })),
-        select('cmp-unscored', 'Unscored answers', UNSCORED, unscored, (v) =>
-          setParams({ unscored: v, aoff: null, boff: null }),
-        ),
+        unscoredSelect('cmp-unscored', unscored, (v) => setParams({ unscored: v, aoff: null, boff: null })),
       ),
       h(
         'p',

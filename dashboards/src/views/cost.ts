@@ -11,8 +11,8 @@ import { empty, errorBox, h, int, interval, loading, pct, select, table } from '
 import { exportButtons } from '../exports.ts';
 import { chart } from '../plot.ts';
 import { href, setParams } from '../state.ts';
+import { readUnscored, unscoredSelect } from '../unscored.ts';
 import type { View, ViewContext } from '../view.ts';
-import { UNSCORED } from './leaderboard.ts';
 
 const MEASURES = ['n', 'n_items', 'accuracy', 'ci95', 'latency_ms_p50', 'cost_usd'] as const;
 
@@ -35,7 +35,7 @@ export const cost: View = {
       return;
     }
     const b = all.find((x) => x.benchmark === params.get('benchmark')) ?? all[0]!;
-    const unscored = params.get('unscored') === 'wrong' ? 'wrong' : 'exclude';
+    const unscored = readUnscored(params);
     root.append(
       h(
         'div',
@@ -47,7 +47,7 @@ export const cost: View = {
           b.benchmark,
           (v) => setParams({ benchmark: v }),
         ),
-        select('cost-unscored', 'Unscored answers', UNSCORED, unscored, (v) => setParams({ unscored: v })),
+        unscoredSelect('cost-unscored', unscored, (v) => setParams({ unscored: v })),
       ),
       h(
         'p',

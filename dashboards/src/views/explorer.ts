@@ -28,6 +28,7 @@ import {
 import { exportButtons } from '../exports.ts';
 import { chart } from '../plot.ts';
 import { list, setParams } from '../state.ts';
+import { readUnscored, unscoredSelect } from '../unscored.ts';
 import type { View, ViewContext } from '../view.ts';
 import {
   analysisQuery,
@@ -40,7 +41,6 @@ import {
   readKs,
   SMALL_ITEMS,
 } from './explorer-query.ts';
-import { UNSCORED } from './leaderboard.ts';
 
 type Row = AnalysisResponse['rows'][number];
 
@@ -178,7 +178,7 @@ export const explorer: View = {
     const extra = list(params, 'measure').filter((m): m is MeasureName =>
       OPTIONAL.includes(m as MeasureName),
     );
-    const unscored = params.get('unscored') === 'wrong' ? 'wrong' : 'exclude';
+    const unscored = readUnscored(params);
     const passAt = readKs(params.get('pass_at'), [1]);
     const majAt = readKs(params.get('maj_at'), [1]);
     const queryOf = (levels: string[]) =>
@@ -261,7 +261,7 @@ export const explorer: View = {
             },
           )
         : null,
-      select('ex-unscored', 'Unscored answers', UNSCORED, unscored, (v) => setParams({ unscored: v })),
+      unscoredSelect('ex-unscored', unscored, (v) => setParams({ unscored: v })),
     );
     const choices = h(
       'div',

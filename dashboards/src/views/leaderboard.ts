@@ -13,14 +13,10 @@ import { empty, errorBox, h, int, interval, loading, pct, select, table } from '
 import { exportButtons } from '../exports.ts';
 import { availableWidth, chart } from '../plot.ts';
 import { href, setParams } from '../state.ts';
+import { readUnscored, unscoredSelect } from '../unscored.ts';
 import type { View, ViewContext } from '../view.ts';
 
 type Row = AnalysisResponse['rows'][number];
-
-export const UNSCORED = [
-  { value: 'exclude', label: 'unscored answers left out' },
-  { value: 'wrong', label: 'unscored answers count as wrong' },
-];
 
 /** Rank by intervals: 1 + the models whose lower bound is above this one's upper bound. */
 export function intervalRanks(rows: readonly Row[]): Map<string, { rank: number; tie: boolean }> {
@@ -131,7 +127,7 @@ export const leaderboard: View = {
   nav: true,
   async render({ root, params }: ViewContext) {
     const only = params.get('benchmark');
-    const unscored = params.get('unscored') === 'wrong' ? 'wrong' : 'exclude';
+    const unscored = readUnscored(params);
     root.append(h('h1', {}, 'Leaderboard'));
     const status = loading();
     root.append(status);
@@ -151,7 +147,7 @@ export const leaderboard: View = {
             none: 'all benchmarks',
           },
         ),
-        select('lb-unscored', 'Unscored answers', UNSCORED, unscored, (v) => setParams({ unscored: v })),
+        unscoredSelect('lb-unscored', unscored, (v) => setParams({ unscored: v })),
       ),
       h(
         'p',
