@@ -61,11 +61,54 @@ export interface IngestOptions {
 /**
  * The system of record: MySQL, or the embedded DuckDB file. Writes are idempotent on (run, item, sample).
  */
+/**
+ * The bulk path's staged file, which `stage` creates on the store's writer connection inside the write
+ * transaction, values already in their stored form:
+ * - `bulk_rows` (a table or view), one row per record: `ord` (its order in the file), `benchmark`,
+ *   `model`, `label`, `item_key`, the written result columns by their results names (store/schema.ts:
+ *   sample, outcome code, correct, ... error) and `evaluated_at` (ISO text or NULL);
+ * - `bulk_items`, one row per (benchmark, item_key): `input`, `reference`, `metadata` (JSON text) and per
+ *   metadata field j of `metaFields` its stored value `v<j>` (text or NULL) and its type code `t<j>`
+ *   (store/field-types.ts FIELD_TYPE_CODES).
+ * A new item is its bulk_items row; a stored item gains values for fields it had none for.
+ */
+export interface StagedBulk {
+  metaFields: string[];
+  /** Further temp tables of the stage, dropped after the write. */
+  temps: string[];
+}
+
+/** What `stage` runs its SQL on: the writer connection, in the write's transaction. */
+export interface SqlRunner {
+  all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+export interface BulkStage {
+  /** Creates `bulk_rows`; null: the source is not for the bulk path (nothing was written). */
+  stage(db: SqlRunner): Promise<StagedBulk | null>;
+  /** The source of runs it creates (`import:canonical`). */
+  source: string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface BulkStats extends IngestStats {
+  rows: number;
+  runs: number;
+  benchmarks: number;
+  models: number;
+}
+
 export interface RecordStore {
   readonly kind: 'mysql' | 'duckdb';
   migrate(): Promise<void>;
   /** Registers unknown benchmarks, fields, items, models and runs, then appends results insert-if-absent. */
   ingest(records: CanonicalRecord[], opts?: IngestOptions): Promise<IngestStats>;
+  /**
+   * Writes a whole staged file in one transaction (all or nothing), registering what is new set-based;
+   * null when `stage` declined. Only stores that can read the staged file themselves have it.
+   */
+  bulkAppend?(stage: BulkStage): Promise<BulkStats | null>;
   /** Creates the run, or returns the existing one with the same (benchmark, model, label). */
   ensureRun(spec: RunSpec): Promise<RunInfo>;
   getRun(id: number): Promise<RunInfo | null>;

@@ -4,6 +4,7 @@ import { recordNameProblem } from '../core/names.ts';
 import type { RecordStore, RunInfo, RunSpec } from '../core/store.ts';
 import type { CanonicalRecord } from '../core/types.ts';
 import { tokensProblem } from '../store/result-values.ts';
+import { importBulk } from './import-bulk.ts';
 import { detectFormat, IMPORT_FORMATS, importerFor } from './importers/detect.ts';
 import type { ImportFormat, ImportOptions, RecordError } from './importers/types.ts';
 import { recordBytes } from './record-bytes.ts';
@@ -38,6 +39,11 @@ export const ImportSummarySchema = z.looseObject({
   read: z.number().int().describe('records read (valid and invalid) before the end of the file or the stop'),
   reread: z.boolean().describe('the records outgrew keepBytes and the write pass read the file again'),
   committed: z.boolean().describe('the file was written (no errors, or skipInvalid)'),
+  path: z
+    .enum(['bulk', 'records'])
+    .describe(
+      'bulk: the store read and checked the file itself in one transaction; records: record by record',
+    ),
   elapsedMs: z.number(),
 });
 export type ImportSummary = z.infer<typeof ImportSummarySchema>;
@@ -92,6 +98,8 @@ export async function importFile(
     run: opts.run,
     limits: opts.limits,
   };
+  const bulk = await importBulk(store, file, format, opts, options);
+  if (bulk) return { ...bulk, elapsedMs: performance.now() - t0 };
   const errors: RecordError[] = [];
   let errorCount = 0;
   let rows = 0;
@@ -121,8 +129,15 @@ export async function importFile(
     models.add(r.model);
     const label = r.run ?? 'default';
     const key = runKey(r.benchmark, r.model, label);
+    // a run is dated by its first record, whichever batch creates it
     if (!runs.has(key))
-      runs.set(key, { benchmark: r.benchmark, model: r.model, label, source: r.source ?? 'import' });
+      runs.set(key, {
+        benchmark: r.benchmark,
+        model: r.model,
+        label,
+        source: r.source ?? 'import',
+        evaluatedAt: r.evaluated_at,
+      });
     if (kept) {
       kept.push(r);
       keptBytes += recordBytes(r);
@@ -145,6 +160,7 @@ export async function importFile(
     read,
     reread: kept === null,
     committed: false,
+    path: 'records',
     elapsedMs: 0,
   };
   if ((errorCount > 0 && !opts.skipInvalid) || stoppedEarly) {

@@ -41,6 +41,12 @@ function resolved<T>(v: T | undefined, what: string, name: string): T {
 
 export type NewItem = Insertable<StoreTables['items']>;
 
+/** What a run the catalog registers is created with. */
+export interface RunWanted {
+  source: string;
+  evaluatedAt?: string | null | undefined;
+}
+
 /** What the catalog writes through: Kysely on the store's connection, and the engine's bulk insert of items. */
 export interface CatalogDb {
   readonly kysely: Kysely<StoreTables>;
@@ -148,6 +154,14 @@ export class Catalog {
         seen.set(name, prev == null ? t : t === null ? prev : widen(prev, t));
       }
     }
+    await this.registerFieldTypes(b, seen);
+  }
+
+  /**
+   * Registers the fields of `seen` (name → the type its values need, null: only nulls seen), in its
+   * order: a new field takes the next free positional column unless it is text; a known field widens.
+   */
+  async registerFieldTypes(b: BenchmarkEntry, seen: ReadonlyMap<string, FieldType | null>): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const missing = [...seen.keys()].filter((n) => !b.fields.has(n));
       if (missing.length === 0) break;
@@ -237,6 +251,15 @@ export class Catalog {
     return id;
   }
 
+  /**
+   * The bulk path wrote the benchmark's items itself: the cached item map is dropped (read again when
+   * next needed) and the benchmark's meta table is rebuilt with the write.
+   */
+  itemsWritten(benchmarkId: number): void {
+    this.items.delete(benchmarkId);
+    this.markChanged(benchmarkId);
+  }
+
   forgetRun(runId: number): void {
     for (const [k, v] of this.runs) if (v === runId) this.runs.delete(k);
   }
@@ -297,7 +320,7 @@ export class Catalog {
     b: BenchmarkEntry,
     recs: CanonicalRecord[],
   ): Promise<Map<string, Map<string, number>>> {
-    const wanted = new Map<string, Map<string, CanonicalRecord>>();
+    const wanted = new Map<string, Map<string, RunWanted>>();
     for (const r of recs) {
       let labels = wanted.get(r.model);
       if (!labels) {
@@ -305,8 +328,21 @@ export class Catalog {
         wanted.set(r.model, labels);
       }
       const label = r.run ?? 'default';
-      if (!labels.has(label)) labels.set(label, r);
+      if (!labels.has(label))
+        labels.set(label, { source: r.source ?? 'import', evaluatedAt: r.evaluated_at });
     }
+    return this.runIds(b, wanted);
+  }
+
+  /**
+   * Run ids by model, then label; models and runs not stored yet are registered, each kind in one
+   * statement (a new run with the given source and date).
+   */
+  async runIds(
+    b: BenchmarkEntry,
+    wanted: ReadonlyMap<string, ReadonlyMap<string, RunWanted>>,
+  ): Promise<Map<string, Map<string, number>>> {
+    for (const m of wanted.keys()) checkName('model', m);
     const newModels = [...wanted.keys()].filter((m) => !this.models.has(m));
     if (newModels.length > 0) {
       await this.k
@@ -326,15 +362,16 @@ export class Catalog {
     const missing: Insertable<StoreTables['runs']>[] = [];
     for (const [model, labels] of wanted) {
       for (const [label, r] of labels) {
+        checkName('run', label);
         const modelId = resolved(this.models.get(model), 'model', model);
         if (!this.runs.has(runKey(modelId, label)))
           missing.push({
             benchmark_id: b.id,
             model_id: modelId,
             label,
-            source: r.source ?? 'import',
+            source: r.source,
             config: null,
-            evaluated_at: sqlTimestamp(r.evaluated_at),
+            evaluated_at: sqlTimestamp(r.evaluatedAt),
           });
       }
     }
@@ -351,7 +388,10 @@ export class Catalog {
     for (const [model, labels] of wanted) {
       const ids = new Map<string, number>();
       for (const label of labels.keys())
-        ids.set(label, this.runs.get(runKey(this.models.get(model)!, label))!);
+        ids.set(
+          label,
+          resolved(this.runs.get(runKey(this.models.get(model)!, label)), 'run', `${model}/${label}`),
+        );
       out.set(model, ids);
     }
     return out;

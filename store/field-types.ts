@@ -6,6 +6,22 @@ import {
   type MetaValue,
 } from '../core/types.ts';
 
+/**
+ * A value's field type as a small code (the bulk path's staged `t<j>` columns): index into this list;
+ * 0 is a null value, which says nothing about the type.
+ */
+export const FIELD_TYPE_CODES = [null, 'boolean', 'integer', 'number', 'string', 'text'] as const;
+
+/** The type a field's values need together, from the codes its values have (inferType folded with widen). */
+export function typeOfCodes(codes: Iterable<number>): FieldType | null {
+  let t: FieldType | null = null;
+  for (const c of codes) {
+    const u = FIELD_TYPE_CODES[c] ?? null;
+    if (u !== null) t = t === null ? u : widen(t, u);
+  }
+  return t;
+}
+
 /** The narrowest field type that holds this value (null says nothing). */
 export function inferType(value: MetaValue): FieldType | null {
   if (value === null) return null;

@@ -1,6 +1,8 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Kysely } from 'kysely';
 import type {
+  BulkStage,
+  BulkStats,
   IngestOptions,
   IngestStats,
   RecordStore,
@@ -15,6 +17,7 @@ import { Mutex } from '../mutex.ts';
 import { findRun, getRun, listRuns } from '../runs.ts';
 import { ITEMS, type StoreTables } from '../schema.ts';
 import { appendResults } from './append.ts';
+import { bulkAppend } from './bulk-append.ts';
 import { applyDuckDbSchema, type BulkColumn, DuckDb, openDuckDbInstance } from './connection.ts';
 import { duckKysely } from './kysely-duckdb.ts';
 import { rebuildMetaTable } from './meta-tables.ts';
@@ -146,6 +149,14 @@ export class DuckDbStore implements RecordStore {
         return { inserted, duplicates: records.length - inserted };
       },
       () => !opts.hidden,
+    );
+  }
+
+  /** A staged file in one write: all of it or nothing (store/duckdb/bulk-append.ts). */
+  bulkAppend(stage: BulkStage): Promise<BulkStats | null> {
+    return this.write(
+      () => bulkAppend(this.db, this.catalog, stage),
+      (r) => r !== null,
     );
   }
 

@@ -1,0 +1,162 @@
+/**
+ * One streamed pass over a canonical CSV before DuckDB reads it itself (the bulk path,
+ * ingest/importers/canonical-bulk.ts): it says whether the file is plain enough that DuckDB's reader and
+ * ours (csv-rows.ts) must read the same rows, counts those rows, and gunzips a `.gz` into a plain copy
+ * DuckDB can read in parallel. Plain: LF or CRLF line ends, quotes only around whole cells, no NUL byte,
+ * no BOM, an unquoted header, every record within maxRecordBytes. Anything else is left to the record
+ * path, which reads it exactly (and words any error).
+ */
+
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { ImportLimits } from './limits.ts';
+import { isGzip, openContent } from './read.ts';
+
+export type CsvScan =
+  | {
+      plain: true;
+      /** The header's cells. */
+      header: string[];
+      /** Data rows (non-blank records after the header). */
+      rows: number;
+      /** What DuckDB should read: the file itself, or its gunzipped copy. */
+      path: string;
+    }
+  | { plain: false; why: string };
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Scans `path` (gunzipped when it ends in `.gz`: the copy goes to `scratchDir`). Never throws on the
+ * file's content: an unreadable or oversized file is `plain: false`, and the record path reports it.
+ */
+export async function scanCsv(path: string, limits: ImportLimits, scratchDir: string): Promise<CsvScan> {
+  const gz = isGzip(path);
+  const copyPath = join(scratchDir, 'bulk.csv');
+  let copy: WriteStream | null = null;
+  const maxRecord = limits.maxRecordBytes;
+  // scanner state, carried across chunks
+  let atStart = true;
+  let inQuote = false;
+  let afterQuote = false; // the last byte was a quote inside a quoted cell: closing or doubled
+  let pendingCr = false; // the last byte was a CR outside quotes: a LF must follow
+  let prev = LF; // the last byte outside quotes (LF: a record starts)
+  let content = false; // the current record has a byte other than CR
+  let recBytes = 0;
+  let records = 0;
+  let headerBytes: Buffer[] | null = [];
+  let header: string[] | null = null;
+  const fail = (why: string): CsvScan => ({ plain: false, why });
+  const input = openContent(path, { limits });
+  try {
+    if (gz) copy = createWriteStream(copyPath);
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (copy && !copy.write(chunk)) await once(copy, 'drain');
+      if (atStart) {
+        atStart = false;
+        if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+          return fail('a byte order mark');
+      }
+      if (chunk.indexOf(0) !== -1) return fail('a NUL byte');
+      const n = chunk.length;
+      let i = 0;
+      if (pendingCr) {
+        if (chunk[0] !== LF) return fail('a CR not followed by LF');
+        pendingCr = false;
+      }
+      let nextQuote = chunk.indexOf(QUOTE);
+      let nextCr = chunk.indexOf(CR);
+      while (i < n) {
+        if (inQuote) {
+          if (afterQuote) {
+            afterQuote = false;
+            if (chunk[i] === QUOTE) {
+              i++; // a doubled quote: still inside
+              recBytes++;
+              continue;
+            }
+            inQuote = false;
+            const b = chunk[i];
+            if (b !== COMMA && b !== LF && b !== CR) return fail('a closing quote inside a cell');
+            continue;
+          }
+          const q = chunk.indexOf(QUOTE, i);
+          if (q === -1) {
+            recBytes += n - i;
+            i = n;
+            break;
+          }
+          recBytes += q - i + 1;
+          i = q + 1;
+          afterQuote = true;
+          continue;
+        }
+        if (nextQuote !== -1 && nextQuote < i) nextQuote = chunk.indexOf(QUOTE, i);
+        if (nextCr !== -1 && nextCr < i) nextCr = chunk.indexOf(CR, i);
+        const lf = chunk.indexOf(LF, i);
+        const end = lf === -1 ? n : lf;
+        const stop = Math.min(end, nextQuote === -1 ? n : nextQuote, nextCr === -1 ? n : nextCr);
+        if (stop > i) {
+          content = true;
+          prev = chunk[stop - 1]!;
+        }
+        recBytes += stop - i;
+        if (headerBytes && stop > i) headerBytes.push(chunk.subarray(i, stop));
+        if (stop === n) {
+          i = n;
+          break;
+        }
+        const b = chunk[stop];
+        if (b === QUOTE) {
+          if (headerBytes) return fail('a quoted header');
+          if (prev !== COMMA && prev !== LF) return fail('a quote inside a cell');
+          inQuote = true;
+          content = true;
+          recBytes++;
+          i = stop + 1;
+          continue;
+        }
+        if (b === CR) {
+          if (stop + 1 === n) pendingCr = true;
+          else if (chunk[stop + 1] !== LF) return fail('a CR not followed by LF');
+          recBytes++;
+          i = stop + 1;
+          continue;
+        }
+        // LF outside quotes: a record ends (blank records are skipped by both readers)
+        if (recBytes > maxRecord) return fail('a record over maxRecordBytes');
+        if (headerBytes) {
+          header = Buffer.concat(headerBytes).toString('utf8').split(',');
+          headerBytes = null;
+        } else if (content) records++;
+        content = false;
+        recBytes = 0;
+        prev = LF;
+        i = stop + 1;
+      }
+    }
+    if (inQuote && !afterQuote) return fail('an unclosed quote');
+    if (pendingCr) return fail('a CR at the end');
+    if (recBytes > maxRecord) return fail('a record over maxRecordBytes');
+    if (headerBytes) {
+      if (!content) return fail('no header');
+      header = Buffer.concat(headerBytes).toString('utf8').split(',');
+      headerBytes = null;
+    } else if (content) records++;
+    if (copy) {
+      copy.end();
+      await once(copy, 'finish');
+    }
+    return { plain: true, header: header ?? [], rows: records, path: gz ? copyPath : path };
+  } catch (err) {
+    // a broken gzip, a file over maxBytes, a missing file: the record path raises the coded error
+    return fail(`unreadable: ${(err as Error).message}`);
+  } finally {
+    input.destroy();
+    if (copy && !copy.closed) copy.destroy();
+  }
+}

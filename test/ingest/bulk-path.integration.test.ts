@@ -1,0 +1,261 @@
+/**
+ * The bulk path (ingest/import-bulk.ts: DuckDB reads, checks and writes a canonical CSV itself) against
+ * the record path it accelerates: the same files imported both ways, into fresh embedded stores, must
+ * leave the same tables (compared by names and keys, not by ids) and the same summaries. Also which
+ * files the bulk path takes and which it leaves to the record path, and that an abandoned bulk import
+ * leaves nothing. TEST DATA written here: benchmarks `bp-*`, models `m-*`.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { lastDecline } from '../../ingest/import-bulk.ts';
+import { type ImportFileOptions, type ImportSummary, importFile } from '../../ingest/import-file.ts';
+import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+
+const tmp = tmpDir('evalhouse-bulk-path-');
+afterAll(() => tmp.cleanup());
+afterEach(() => {
+  delete process.env.EVALHOUSE_BULK_IMPORT;
+});
+
+let n = 0;
+function write(name: string, text: string | Buffer): string {
+  const path = join(tmp.dir, `${n++}-${name}`);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** Everything a store holds, by names: what both paths must agree on. */
+async function dump(store: DuckDbStore) {
+  const q = (sql: string) => store.db.all<Record<string, unknown>>(sql);
+  const sorted = (rows: Record<string, unknown>[]) =>
+    rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))).sort();
+  const m = Array.from({ length: 16 }, (_, i) => `i.m${i}`).join(', ');
+  return {
+    benchmarks: sorted(await q('SELECT slug, version, task FROM benchmarks')),
+    fields: sorted(
+      await q(
+        'SELECT b.slug, f.name, f.col, f.type, f.label FROM benchmark_fields f JOIN benchmarks b ON b.id = f.benchmark_id',
+      ),
+    ),
+    models: sorted(await q('SELECT name FROM models')),
+    runs: sorted(
+      await q(
+        `SELECT b.slug, m.name, r.label, r.source, r.status, r.evaluated_at::VARCHAR AS evaluated_at
+         FROM runs r JOIN benchmarks b ON b.id = r.benchmark_id JOIN models m ON m.id = r.model_id`,
+      ),
+    ),
+    items: sorted(
+      await q(
+        `SELECT b.slug, i.item_key, i.input, i.reference, i.metadata::VARCHAR AS metadata, ${m}
+         FROM items i JOIN benchmarks b ON b.id = i.benchmark_id`,
+      ),
+    ),
+    results: sorted(
+      await q(
+        `SELECT b.slug, m.name, r.label, i.item_key, x.sample, x.outcome, x.correct, x.score, x.answer,
+                x.latency_ms, x.ttft_ms, x.tokens_in, x.tokens_out, x.cost_usd, x.response, x.error
+         FROM results x JOIN runs r ON r.id = x.run_id JOIN items i ON i.id = x.item_id
+         JOIN benchmarks b ON b.id = r.benchmark_id JOIN models m ON m.id = r.model_id`,
+      ),
+    ),
+  };
+}
+
+type Outcome = {
+  summaries: Omit<ImportSummary, 'elapsedMs' | 'path' | 'file'>[];
+  paths: string[];
+  /** why the bulk path declined each file (null: it took it) */
+  declined: (string | null)[];
+};
+
+/** Imports the files in order into a fresh store, bulk path allowed or not; what it stored and answered. */
+async function importAll(files: string[], bulk: boolean, opts: ImportFileOptions = {}) {
+  process.env.EVALHOUSE_BULK_IMPORT = bulk ? 'on' : 'off';
+  const store = await DuckDbStore.open(join(tmp.dir, `${n++}.duckdb`));
+  const out: Outcome = { summaries: [], paths: [], declined: [] };
+  try {
+    for (const f of files) {
+      const { elapsedMs: _e, path, file: _f, ...s } = await importFile(store, f, opts);
+      out.summaries.push(s);
+      out.paths.push(path);
+      out.declined.push(lastDecline);
+    }
+    return { ...out, tables: await dump(store) };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Both ways; they must agree. Returns the paths the bulk-allowed import took. */
+async function same(files: string[], opts: ImportFileOptions = {}): Promise<string[]> {
+  const bulk = await importAll(files, true, opts);
+  const records = await importAll(files, false, opts);
+  expect(records.paths.every((p) => p === 'records')).toBe(true);
+  expect(records.summaries.map((s) => s.errors)).toEqual(files.map(() => []));
+  expect(bulk.summaries).toEqual(records.summaries);
+  if (bulk.paths.includes('records')) console.log('bulk path declined:', bulk.declined);
+  expect(bulk.tables).toEqual(records.tables);
+  return bulk.paths;
+}
+
+const HEADER =
+  'benchmark,model,run,item_id,sample,correct,score,outcome,response,answer,reference,input,latency_ms,ttft_ms,tokens_in,tokens_out,cost_usd,error,evaluated_at,meta.subject,meta.year,meta.level,meta.flag';
+
+describe('the bulk path stores what the record path stores', () => {
+  it('values in every accepted form: numbers, booleans, quoted cells with commas, quotes and newlines, unicode, dates', async () => {
+    const rows = [
+      'bp-a,m-1,,q1,,true,0.5,,"yes, ""quoted""",B,B,What is 2+2?,12.3456789,1.5,10,20,0.001,,2025-01-31,algebra,2021,3,true',
+      'bp-a,m-1,,q2,0,FALSE,.5,,"line one\nline two",C,B,,5.,,+7,1e2,0,,2025-01-31T12:00:00Z,geometry,2022,1.25,false',
+      'bp-a,m-1,,q3,1,0,-0,incorrect,,D,B,,0,0,0,0,,,2025-01-31,함수,2023,,',
+      'bp-a,m-1,,q3,2,,,,,,B,,,,,,,provider timeout,,함수,2023,,',
+      'bp-a,m-1,,q4,0,0,1E-3,,résumé ✓,A,A,,1000000000000,,2147483647,,,,,algebra,0,-4,',
+      'bp-a,m-2,alt,q1,0,true,,correct,,,B,What is 2+2?,,,,,,,,algebra,2021,3,true',
+      'bp-a,m-2,alt,q2,0,,,unscored,,,B,,,,,,,,,geometry,2022,1.25,false',
+      'bp-b,m-1,,x-1,0,true,,,,,,,,,,,,,,,,,',
+    ];
+    const file = write('forms.csv', `${HEADER}\n${rows.join('\n')}\n`);
+    expect(await same([file])).toEqual(['bulk']);
+  });
+
+  it('a gzipped file, several benchmarks and models, then the same file again (all duplicates)', async () => {
+    const lines = ['benchmark,model,item_id,correct,latency_ms,meta.topic,meta.level'];
+    for (const b of ['bp-g1', 'bp-g2'])
+      for (const m of ['m-a', 'm-b', 'm-c'])
+        for (let i = 0; i < 300; i++)
+          lines.push(`${b},${m},i${i},${(i * m.length) % 3 === 0},${i + 0.25},t${i % 7},${i % 5}`);
+    const file = write('g.csv.gz', gzipSync(`${lines.join('\n')}\n`));
+    expect(await same([file, file])).toEqual(['bulk', 'bulk']);
+  });
+
+  it('a file whose items are all new, then one whose items all exist (with values for fields they lacked)', async () => {
+    const first = ['benchmark,model,item_id,correct,meta.topic,meta.level'];
+    const second = ['benchmark,model,item_id,correct,meta.topic,meta.level,meta.source'];
+    for (let i = 0; i < 500; i++) {
+      first.push(`bp-e,m-a,q${i},${i % 2 === 0},${i % 3 === 0 ? '' : `t${i % 4}`},${i % 5}`);
+      second.push(`bp-e,m-b,q${i},${i % 3 === 0},t${i % 4},${i % 5},s${i % 2}`);
+      second.push(`bp-e,m-c,q${i},${i % 5 === 0},t${i % 4},${i % 5},s${i % 2}`);
+    }
+    const a = write('new.csv', `${first.join('\n')}\n`);
+    const b = write('existing.csv', `${second.join('\n')}\n`);
+    expect(await same([a, b])).toEqual(['bulk', 'bulk']);
+  });
+
+  it('a key twice in one file keeps its first record, both ways', async () => {
+    const file = write(
+      'dup.csv',
+      'benchmark,model,item_id,correct,answer\nbp-d,m-a,q1,true,first\nbp-d,m-a,q2,false,x\nbp-d,m-a,q1,false,second\n',
+    );
+    const paths = await same([file]);
+    expect(paths).toEqual(['bulk']);
+  });
+
+  it('with the benchmark, model and run given as options', async () => {
+    const file = write('o.csv', 'item_id,correct,meta.k\nq1,true,a\nq2,false,b\n');
+    expect(await same([file], { benchmark: 'bp-opt', model: 'm-opt', run: 'r1' })).toEqual(['bulk']);
+  });
+
+  it('a type widening over two files (integer, then number, then string)', async () => {
+    const a = write(
+      'w1.csv',
+      'benchmark,model,item_id,correct,meta.v\nbp-w,m-a,q1,true,1\nbp-w,m-a,q2,true,2\n',
+    );
+    const b = write('w2.csv', 'benchmark,model,item_id,correct,meta.v\nbp-w,m-a,q3,true,2.5\n');
+    const c = write('w3.csv', 'benchmark,model,item_id,correct,meta.v\nbp-w,m-a,q4,true,x\n');
+    expect(await same([a, b, c])).toEqual(['bulk', 'bulk', 'bulk']);
+  });
+});
+
+describe('what the bulk path leaves to the record path (same answers, errors included)', () => {
+  const cases: [string, string][] = [
+    ['an invalid number', 'benchmark,model,item_id,correct,score\nbp-x,m,q1,true,abc\n'],
+    ['a padded number', 'benchmark,model,item_id,correct,score\nbp-x,m,q1,true, 5\n'],
+    ['a number DuckDB alone reads', 'benchmark,model,item_id,correct,score\nbp-x,m,q1,true,+-5\n'],
+    ['a latency out of range', 'benchmark,model,item_id,correct,latency_ms\nbp-x,m,q1,true,-1\n'],
+    ['an infinite score', 'benchmark,model,item_id,correct,score\nbp-x,m,q1,true,1e400\n'],
+    ['too many tokens', 'benchmark,model,item_id,correct,tokens_in\nbp-x,m,q1,true,2147483648\n'],
+    ['a correct with spaces', 'benchmark,model,item_id,correct\nbp-x,m,q1, true\n'],
+    ['an unknown outcome', 'benchmark,model,item_id,outcome\nbp-x,m,q1,maybe\n'],
+    ['an outcome against correct', 'benchmark,model,item_id,correct,outcome\nbp-x,m,q1,true,incorrect\n'],
+    ['an empty model', 'benchmark,model,item_id,correct\nbp-x,,q1,true\n'],
+    ['a sample that is not an integer', 'benchmark,model,item_id,sample,correct\nbp-x,m,q1,1.5,true\n'],
+    ['an unknown column', 'benchmark,model,item_id,correct,colour\nbp-x,m,q1,true,red\n'],
+    ['a short row', 'benchmark,model,item_id,correct\nbp-x,m,q1\n'],
+    ['an unclosed quote', 'benchmark,model,item_id,correct,answer\nbp-x,m,q1,true,"abc\n'],
+    ['a quote inside a cell', 'benchmark,model,item_id,correct,answer\nbp-x,m,q1,true,ab"c\n'],
+    ['a bare CR', 'benchmark,model,item_id,correct\nbp-x,m,q1,true\rbp-x,m,q2,false\n'],
+    ['a byte order mark', '\ufeffbenchmark,model,item_id,correct\nbp-x,m,q1,true\n'],
+    ['a bad date', 'benchmark,model,item_id,correct,evaluated_at\nbp-x,m,q1,true,2024-02-30\n'],
+    ['an infinite metadata number', 'benchmark,model,item_id,correct,meta.v\nbp-x,m,q1,true,1e999\n'],
+    ['an array-index field name', 'benchmark,model,item_id,correct,meta.2024,meta.b\nbp-x,m,q1,true,x,y\n'],
+    [
+      'rows of one item that disagree',
+      'benchmark,model,item_id,correct,meta.v\nbp-x,m,q1,true,a\nbp-x,n,q1,true,b\n',
+    ],
+    ['a long name', `benchmark,model,item_id,correct\nbp-x,m,${'q'.repeat(192)},true\n`],
+  ];
+  for (const [what, text] of cases) {
+    it(what, async () => {
+      const file = write('case.csv', text);
+      const bulk = await importAll([file], true).catch((e: Error) => ({ error: e.message }));
+      const records = await importAll([file], false).catch((e: Error) => ({ error: e.message }));
+      // paths included: the bulk path declined, and said why
+      if ('declined' in bulk) expect(bulk.declined[0]).toEqual(expect.any(String));
+      const strip = (o: object) => ({ ...o, declined: undefined });
+      expect(strip(bulk)).toEqual(strip(records));
+    });
+  }
+
+  it('CRLF line ends', async () => {
+    const file = write(
+      'case.csv',
+      'benchmark,model,item_id,correct\r\nbp-x,m,q1,true\r\nbp-x,m,q2,false\r\n',
+    );
+    expect(await same([file])).toEqual(['bulk']);
+  });
+
+  it('a metadata number in another form', async () => {
+    const file = write('case.csv', 'benchmark,model,item_id,correct,meta.v\nbp-x,m,q1,true,1.50\n');
+    expect(await same([file])).toEqual(['bulk']);
+  });
+
+  it('a metadata code with a leading zero', async () => {
+    const file = write('case.csv', 'benchmark,model,item_id,correct,meta.v\nbp-x,m,q1,true,007\n');
+    expect(await same([file])).toEqual(['bulk']);
+  });
+
+  it('a metadata string JSON escapes', async () => {
+    const file = write('case.csv', 'benchmark,model,item_id,correct,meta.v\nbp-x,m,q1,true,"a ""b"""\n');
+    expect(await same([file])).toEqual(['bulk']);
+  });
+
+  it('blank lines, which both readers skip', async () => {
+    const file = write('blank.csv', 'benchmark,model,item_id,correct\n\nbp-x,m,q1,true\n\nbp-x,m,q2,false\n');
+    expect(await same([file])).toEqual(['bulk']);
+  });
+});
+
+describe('an abandoned bulk import', () => {
+  it('writes nothing when aborted while DuckDB works', async () => {
+    const lines = ['benchmark,model,item_id,correct,latency_ms,meta.topic'];
+    for (let i = 0; i < 200_000; i++) lines.push(`bp-k,m-a,q${i},${i % 2 === 0},${i},t${i % 9}`);
+    const file = write('abort.csv', `${lines.join('\n')}\n`);
+    const store = await DuckDbStore.open(join(tmp.dir, 'abort.duckdb'));
+    try {
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(new Error('stop')), 150);
+      await expect(importFile(store, file, { signal: ac.signal })).rejects.toThrow();
+      const tables = await dump(store);
+      expect(tables.results).toEqual([]);
+      expect(tables.items).toEqual([]);
+      expect(tables.runs).toEqual([]);
+      // and the file imports whole afterwards
+      const s = await importFile(store, file);
+      expect(s).toMatchObject({ path: 'bulk', rows: 200_000, inserted: 200_000 });
+    } finally {
+      await store.close();
+    }
+  });
+});
