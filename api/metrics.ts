@@ -67,8 +67,38 @@ export function createMetrics() {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  // A run's results as they are stored, by whichever process runs it (an in-server run here, a worker's chunk
+  // there): the dashboard sums them by run_id over all targets. Names shared with the queue workers.
+  const runItems = new Counter({
+    name: 'evalhouse_run_items_total',
+    help: 'Results stored by a run, by outcome (correct, incorrect, unscored, error)',
+    labelNames: ['run_id', 'outcome'] as const,
+    registers: [registry],
+  });
+  const runErrors = new Counter({
+    name: 'evalhouse_run_errors_total',
+    help: 'Results of a run whose provider call failed (stored as errors, asked again on resume)',
+    labelNames: ['run_id'] as const,
+    registers: [registry],
+  });
+  const runTokens = new Counter({
+    name: 'evalhouse_run_tokens_total',
+    help: 'Tokens the provider reported for a run, by direction (in, out)',
+    labelNames: ['run_id', 'direction'] as const,
+    registers: [registry],
+  });
+  const runCost = new Counter({
+    name: 'evalhouse_run_cost_usd_total',
+    help: 'Cost of a run in US dollars, from the model prices',
+    labelNames: ['run_id'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    runItems,
+    runErrors,
+    runTokens,
+    runCost,
     httpDuration,
     queryDuration,
     poolConnections,
@@ -81,3 +111,28 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** One stored result of a run, as the runner reports it (RunDeps.onResult). */
+export interface RunResultEvent {
+  runId: number;
+  outcome: string;
+  tokensIn: number | null | undefined;
+  tokensOut: number | null | undefined;
+  costUsd: number | null | undefined;
+}
+
+/**
+ * Counts one stored result in the run metrics. Every series of the run starts at 0 with its first result, so
+ * "errors per run" and the cost show a run without errors or prices too (a counter never touched is absent).
+ */
+export function countRunResult(
+  m: Pick<Metrics, 'runItems' | 'runErrors' | 'runTokens' | 'runCost'>,
+  r: RunResultEvent,
+) {
+  const run_id = String(r.runId);
+  m.runItems.inc({ run_id, outcome: r.outcome });
+  m.runErrors.inc({ run_id }, r.outcome === 'error' ? 1 : 0);
+  m.runTokens.inc({ run_id, direction: 'in' }, Math.max(0, r.tokensIn ?? 0));
+  m.runTokens.inc({ run_id, direction: 'out' }, Math.max(0, r.tokensOut ?? 0));
+  m.runCost.inc({ run_id }, Math.max(0, r.costUsd ?? 0));
+}

@@ -30,6 +30,16 @@ export interface RunDeps {
   signal?: AbortSignal | undefined;
   /** Called about every `progressIntervalMs` and once at the end. */
   onProgress?: ((p: ProgressSnapshot) => void) | undefined;
+  /** Called for each result once it is stored (the metrics count it). */
+  onResult?:
+    | ((r: {
+        runId: number;
+        outcome: CanonicalRecord['outcome'];
+        tokensIn: number | null | undefined;
+        tokensOut: number | null | undefined;
+        costUsd: number | null | undefined;
+      }) => void)
+    | undefined;
   /** Called once the run row exists (the API answers 202 with its id). */
   onStart?: ((run: { id: number; label: string }) => void) | undefined;
   progressIntervalMs?: number | undefined;
@@ -312,12 +322,14 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         fatal('failed', `could not store results: ${err instanceof Error ? err.message : String(err)}`);
         return;
       }
-      stats.add({
+      const stored = {
         outcome: rec.outcome,
         tokensIn: rec.tokens_in,
         tokensOut: rec.tokens_out,
         costUsd: rec.cost_usd,
-      });
+      };
+      stats.add(stored);
+      deps.onResult?.({ runId: run.id, ...stored });
     }
   };
 
