@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CanonicalRecord } from '../core/types.ts';
 
 /**
  * prom-client's gauges named like counters: promtool flags them ("non-counter metrics should not have
@@ -112,27 +113,20 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** One stored result of a run, as the runner reports it (RunDeps.onResult). */
-export interface RunResultEvent {
-  runId: number;
-  outcome: string;
-  tokensIn: number | null | undefined;
-  tokensOut: number | null | undefined;
-  costUsd: number | null | undefined;
-}
-
 /**
- * Counts one stored result in the run metrics. Every series of the run starts at 0 with its first result, so
- * "errors per run" and the cost show a run without errors or prices too (a counter never touched is absent).
+ * Counts one stored result of run `runId` in the run metrics. Every series of the run starts at 0 with its
+ * first result, so "errors per run" and the cost show a run without errors or prices too (a counter never
+ * touched is absent, and a dashboard's rate() would find nothing).
  */
 export function countRunResult(
   m: Pick<Metrics, 'runItems' | 'runErrors' | 'runTokens' | 'runCost'>,
-  r: RunResultEvent,
+  runId: number,
+  r: Pick<CanonicalRecord, 'outcome' | 'tokens_in' | 'tokens_out' | 'cost_usd'>,
 ) {
-  const run_id = String(r.runId);
+  const run_id = String(runId);
   m.runItems.inc({ run_id, outcome: r.outcome });
   m.runErrors.inc({ run_id }, r.outcome === 'error' ? 1 : 0);
-  m.runTokens.inc({ run_id, direction: 'in' }, Math.max(0, r.tokensIn ?? 0));
-  m.runTokens.inc({ run_id, direction: 'out' }, Math.max(0, r.tokensOut ?? 0));
-  m.runCost.inc({ run_id }, Math.max(0, r.costUsd ?? 0));
+  m.runTokens.inc({ run_id, direction: 'in' }, Math.max(0, r.tokens_in ?? 0));
+  m.runTokens.inc({ run_id, direction: 'out' }, Math.max(0, r.tokens_out ?? 0));
+  m.runCost.inc({ run_id }, Math.max(0, r.cost_usd ?? 0));
 }

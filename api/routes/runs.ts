@@ -305,16 +305,19 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
       const startedP = new Promise<number>((res) => {
         started = res;
       });
+      let runId = 0;
       const run = runBenchmark(plan, {
         store,
         provider,
         signal: controller.signal,
         logger: { info: (m) => req.log.info(m), warn: (m) => req.log.warn(m) },
         onStart: ({ id }) => {
+          runId = id;
           active.set(id, entry);
           started(id);
         },
-        onResult: metrics && ((r) => countRunResult(metrics, r)),
+        // onStart comes before the first result: the id is known by then
+        onResult: metrics && ((r) => countRunResult(metrics, runId, r)),
         onProgress: (p) => {
           entry.progress = p;
           for (const f of entry.listeners) f();

@@ -30,21 +30,13 @@ export interface RunDeps {
   signal?: AbortSignal | undefined;
   /** Called about every `progressIntervalMs` and once at the end. */
   onProgress?: ((p: ProgressSnapshot) => void) | undefined;
-  /** Called for each result once it is stored (the metrics count it). */
-  onResult?:
-    | ((r: {
-        runId: number;
-        outcome: CanonicalRecord['outcome'];
-        tokensIn: number | null | undefined;
-        tokensOut: number | null | undefined;
-        costUsd: number | null | undefined;
-      }) => void)
-    | undefined;
   /** Called once the run row exists (the API answers 202 with its id). */
   onStart?: ((run: { id: number; label: string }) => void) | undefined;
   progressIntervalMs?: number | undefined;
   /** For jitter; tests may fix it. */
   random?: (() => number) | undefined;
+  /** Told of every result once it is stored (queue workers count items, tokens and cost for /metrics). */
+  onResult?: ((r: CanonicalRecord) => void) | undefined;
 }
 
 export interface RunOutcome {
@@ -322,14 +314,13 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         fatal('failed', `could not store results: ${err instanceof Error ? err.message : String(err)}`);
         return;
       }
-      const stored = {
+      deps.onResult?.(rec);
+      stats.add({
         outcome: rec.outcome,
         tokensIn: rec.tokens_in,
         tokensOut: rec.tokens_out,
         costUsd: rec.cost_usd,
-      };
-      stats.add(stored);
-      deps.onResult?.({ runId: run.id, ...stored });
+      });
     }
   };
 

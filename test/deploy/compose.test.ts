@@ -128,6 +128,26 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('Dockerfile', () => {
+  it('builds the UI in a stage of its own and runs without devDependencies, unprivileged, with a healthcheck', () => {
+    const text = read('Dockerfile');
+    const stages = text.split(/^FROM /m).slice(1);
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const [build, runtime] = [stages[0]!, stages[stages.length - 1]!];
+    expect(build).toMatch(/^RUN npm ci\b(?!.*--omit=dev)/m);
+    expect(build).toMatch(/build-dashboards\.mjs/);
+    expect(runtime).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(runtime).toMatch(/^COPY --from=\S+ \/app\/dashboards\/dist /m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/health/m);
+    expect(dockerfileRuntime().user).toBe('node');
+    // the runtime must not need what --omit=dev leaves out: the entrypoint's loader is a dependency
+    const pkg = JSON.parse(read('package.json')) as { devDependencies: Record<string, string> };
+    for (const word of dockerfileRuntime().entrypoint) expect(pkg.devDependencies[word]).toBeUndefined();
+    const ignored = read('.dockerignore').split('\n');
+    for (const p of ['node_modules', '.git', 'data', 'dashboards/dist']) expect(ignored).toContain(p);
+  });
+});
+
 describe('deploy/: Prometheus and Grafana', () => {
   it('promtool accepts the scrape configuration, which scrapes every API replica and worker', () => {
     need('promtool', 'prometheus');
