@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -91,6 +92,16 @@ describe('Prometheus scrapes the API replicas (and a worker) and answers every d
   beforeAll(async () => {
     fake = await startFakeProvider({ latencyMs: 5, answer: () => 'The answer is \\boxed{42}' });
     db = await createTestDatabase('prom');
+    // with `evalhouse worker` (t20-queue) the topology is the team install's: the replicas enqueue runs on Redis
+    // (a key prefix of this test's own) and a worker takes them; without it the replicas run them themselves
+    const help = await evalhouse(['help'], {}).done;
+    const hasWorker = /^ {2}worker\s/m.test(help.stdout);
+    const queueEnv: Record<string, string> = hasWorker
+      ? {
+          REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+          QUEUE_PREFIX: `eh-prom-${randomBytes(4).toString('hex')}`,
+        }
+      : {};
     // one after the other: the first applies the migrations (as api-2 waits for api-1 in docker-compose.yml)
     for (const i of [1, 2]) {
       replicas.push(
@@ -99,19 +110,19 @@ describe('Prometheus scrapes the API replicas (and a worker) and answers every d
           MYSQL_URL: db.url,
           PORT: '0',
           MIRROR_INTERVAL_MS: '200',
+          ...queueEnv,
         }),
       );
     }
-    const help = await evalhouse(['help'], {}).done;
-    if (/^ {2}worker\s/m.test(help.stdout)) {
-      // after t20-queue: a worker serves /metrics and /health on WORKER_METRICS_PORT
+    if (hasWorker) {
+      // a worker serves /metrics and /health on WORKER_METRICS_PORT
       const port = await closedPort();
       const w = evalhouse(['worker'], {
         MYSQL_URL: db.url,
-        REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
         WORKER_METRICS_PORT: String(port),
         DUCKDB_PATH: `${tmp.dir}/worker.duckdb`,
         LOG_LEVEL: 'warn',
+        ...queueEnv,
       });
       worker = { child: w.child, address: `127.0.0.1:${port}` };
       await until('the worker to answer /health', async () =>
