@@ -27,8 +27,9 @@ RUN mkdir -p /app/data && chown node:node /app/data
 # the node image's unprivileged user (uid 1000); it owns only the data folder
 USER node
 EXPOSE 3000
-# liveness: /health answers 200 (ok) or 503 (degraded: a store or the mirror is failing)
-HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+# /health answers 200 (ok) or 503 (degraded: a store or the mirror is failing); the first start (migrations,
+# demo data into MySQL) may take a while, hence the start period
+HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT||3000}/health`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node --import tsx cli/main.ts: the CLI in this process (bin/evalhouse.js adds a parent that would not pass
 # SIGTERM on); compose adds `init: true` so that PID 1 forwards signals and reaps children

@@ -77,6 +77,8 @@ describe('docker-compose.yml', () => {
       expect(s.build, `${name} is built from the repository's Dockerfile`).toBeDefined();
       expect(s.environment?.MYSQL_URL).toMatch(/^mysql:\/\/[^@]+@mysql:3306\//);
       expect(s.environment?.REDIS_URL).toBe('redis://redis:6379');
+      // Prometheus scrapes from its own container: a loopback-only listener would be out of its reach
+      expect(s.environment?.HOST, `${name} listens beyond loopback`).toBe('0.0.0.0');
     }
     // every replica answers to the name Prometheus scrapes it by (api/security.ts refuses unknown Host names)
     for (const name of ['api-1', 'api-2'])
