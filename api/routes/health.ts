@@ -33,7 +33,8 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
     '/health',
     {
       schema: {
-        summary: 'Liveness and readiness: store, pools, mirror lag',
+        summary:
+          'Liveness and status: store, pools, mirror lag (GET /ready: whether to send this replica traffic)',
         response: { 200: Health, 503: Health },
       },
     },
