@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
+import { loggerOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { benchmarkRoutes } from './routes/benchmarks.ts';
 import { compareRoutes } from './routes/compare.ts';
@@ -12,6 +13,7 @@ import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { itemRoutes } from './routes/items.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { readyRoutes } from './routes/ready.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
 import { trendRoutes } from './routes/trends.ts';
@@ -29,6 +31,7 @@ export type RoutePlugin = (app: FastifyInstance, opts: { ctx: AppContext }) => P
 /** Every route of the API; buildApp registers each with the context. */
 export const ROUTES: readonly RoutePlugin[] = [
   healthRoutes,
+  readyRoutes,
   metricsRoutes,
   benchmarkRoutes,
   analysisRoutes,
@@ -44,7 +47,10 @@ export const ROUTES: readonly RoutePlugin[] = [
 /** The composition root: builds the app over an opened context, without listening. */
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ? { level: ctx.config.logLevel } : false,
+    logger: opts.logger ? loggerOptions(ctx.config) : false,
+    // x-request-id: the client's when well-formed, else a fresh UUID; in every log line and echoed back
+    requestIdHeader: false,
+    genReqId: (req) => requestIdOf(req.headers[REQUEST_ID_HEADER]),
     bodyLimit: 10 * 1024 * 1024,
     // path segments are names of up to 191 characters, percent-encoded: up to 12 bytes each (default: 100)
     routerOptions: { maxParamLength: 191 * 12 },
@@ -52,6 +58,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+  });
   // Host, Origin and CORS checks run before every route (and before the docs)
   await installSecurity(app, ctx.config);
 

@@ -6,6 +6,7 @@ import { Mirror } from '../store/mirror/mirror.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
 import { AnalysisService } from './analysis/service.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { type ReadinessCheck, storeReadiness } from './readiness.ts';
 
 /** Everything a server process owns: stores, engines, the mirror loop, metrics. */
 export interface AppContext {
@@ -19,6 +20,8 @@ export interface AppContext {
   duckEngine: DuckDbEngine;
   analysis: AnalysisService;
   metrics: Metrics;
+  /** What GET /ready checks: the store's own checks; other parts (the job queue) push theirs. */
+  readiness: ReadinessCheck[];
   /** Syncs the mirror now (no-op in embedded mode); the background loop calls it too. */
   syncMirror(): Promise<void>;
   close(): Promise<void>;
@@ -81,6 +84,7 @@ export async function openContext(config: Config, opts: { mirrorLoop?: boolean }
     duckEngine,
     analysis,
     metrics,
+    readiness: storeReadiness({ config, duckEngine, mysql, mirror }),
     syncMirror,
     async close() {
       stopped = true;

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CanonicalRecord } from '../core/types.ts';
 
 /**
  * prom-client's gauges named like counters: promtool flags them ("non-counter metrics should not have
@@ -67,8 +68,38 @@ export function createMetrics() {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  // A run's results as they are stored, by whichever process runs it (an in-server run here, a worker's chunk
+  // there): the dashboard sums them by run_id over all targets. Names shared with the queue workers.
+  const runItems = new Counter({
+    name: 'evalhouse_run_items_total',
+    help: 'Results stored by a run, by outcome (correct, incorrect, unscored, error)',
+    labelNames: ['run_id', 'outcome'] as const,
+    registers: [registry],
+  });
+  const runErrors = new Counter({
+    name: 'evalhouse_run_errors_total',
+    help: 'Results of a run whose provider call failed (stored as errors, asked again on resume)',
+    labelNames: ['run_id'] as const,
+    registers: [registry],
+  });
+  const runTokens = new Counter({
+    name: 'evalhouse_run_tokens_total',
+    help: 'Tokens the provider reported for a run, by direction (in, out)',
+    labelNames: ['run_id', 'direction'] as const,
+    registers: [registry],
+  });
+  const runCost = new Counter({
+    name: 'evalhouse_run_cost_usd_total',
+    help: 'Cost of a run in US dollars, from the model prices',
+    labelNames: ['run_id'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    runItems,
+    runErrors,
+    runTokens,
+    runCost,
     httpDuration,
     queryDuration,
     poolConnections,
@@ -81,3 +112,21 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Counts one stored result of run `runId` in the run metrics. Every series of the run starts at 0 with its
+ * first result, so "errors per run" and the cost show a run without errors or prices too (a counter never
+ * touched is absent, and a dashboard's rate() would find nothing).
+ */
+export function countRunResult(
+  m: Pick<Metrics, 'runItems' | 'runErrors' | 'runTokens' | 'runCost'>,
+  runId: number,
+  r: Pick<CanonicalRecord, 'outcome' | 'tokens_in' | 'tokens_out' | 'cost_usd'>,
+) {
+  const run_id = String(runId);
+  m.runItems.inc({ run_id, outcome: r.outcome });
+  m.runErrors.inc({ run_id }, r.outcome === 'error' ? 1 : 0);
+  m.runTokens.inc({ run_id, direction: 'in' }, Math.max(0, r.tokens_in ?? 0));
+  m.runTokens.inc({ run_id, direction: 'out' }, Math.max(0, r.tokens_out ?? 0));
+  m.runCost.inc({ run_id }, Math.max(0, r.cost_usd ?? 0));
+}

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type mysql from 'mysql2/promise';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import { mirrorLagLimitSeconds } from '../readiness.ts';
 import { VERSION } from '../version.ts';
 
 /** mysql2 keeps pool state in private fields; read them defensively. */
@@ -27,15 +28,13 @@ const Health = z.object({
   mirror: z.object({ lag_rows: z.number(), lag_seconds: z.number().nullable() }).nullable(),
 });
 
-/** Lag beyond this many sync intervals (and at least 30 s) makes the service degraded. */
-const LAG_INTERVALS = 10;
-
 export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   app.get(
     '/health',
     {
       schema: {
-        summary: 'Liveness and readiness: store, pools, mirror lag',
+        summary:
+          'Liveness and status: store, pools, mirror lag (GET /ready: whether to send this replica traffic)',
         response: { 200: Health, 503: Health },
       },
     },
@@ -59,7 +58,7 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           try {
             const lag = await ctx.mirror.currentLag();
             mirror = { lag_rows: lag.rows, lag_seconds: Number.isFinite(lag.seconds) ? lag.seconds : null };
-            const limit = Math.max(30, (LAG_INTERVALS * ctx.config.mirrorIntervalMs) / 1000);
+            const limit = mirrorLagLimitSeconds(ctx.config);
             if (!Number.isFinite(lag.seconds) || lag.seconds > limit)
               problems.push(`mirror: last sync ${lag.seconds} s ago`);
           } catch (err) {

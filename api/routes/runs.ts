@@ -22,6 +22,7 @@ import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-be
 import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
 import type { AppContext } from '../context.ts';
+import { countRunResult } from '../metrics.ts';
 import { EVENT_TIMING, type EventTiming, sendRunEvents } from './run-events.ts';
 import { problems } from './schemas.ts';
 
@@ -33,6 +34,8 @@ export type RunPolicy = Config['runs'];
  * benchmarks folder (default: models.yaml in the working directory, the bundled benchmarks).
  */
 export type RunsContext = Pick<AppContext, 'record' | 'config'> & {
+  /** the run metrics (evalhouse_run_*) count each stored result; absent in route-only tests */
+  metrics?: AppContext['metrics'];
   files?: { models?: string; benchmarks?: string };
   /** how often GET /runs/{id}/events may send (tests shorten the heartbeat) */
   events?: EventTiming;
@@ -104,6 +107,7 @@ function publicProblems(list: BenchmarkProblem[], dir: string, slug: string): Be
  */
 export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsContext }) {
   const store = ctx.record;
+  const metrics = ctx.metrics;
   const { env, runs: policy } = ctx.config;
   const root = ctx.files?.benchmarks ?? DEFAULT_BENCHMARKS_ROOT;
   const active = new Map<number, Active>();
@@ -301,15 +305,19 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
       const startedP = new Promise<number>((res) => {
         started = res;
       });
+      let runId = 0;
       const run = runBenchmark(plan, {
         store,
         provider,
         signal: controller.signal,
         logger: { info: (m) => req.log.info(m), warn: (m) => req.log.warn(m) },
         onStart: ({ id }) => {
+          runId = id;
           active.set(id, entry);
           started(id);
         },
+        // onStart comes before the first result: the id is known by then
+        onResult: metrics && ((r) => countRunResult(metrics, runId, r)),
         onProgress: (p) => {
           entry.progress = p;
           for (const f of entry.listeners) f();

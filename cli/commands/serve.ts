@@ -20,6 +20,19 @@ export const command: Command = {
     const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), server], {
       stdio: 'inherit',
     });
-    return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    // `docker stop` (SIGTERM) reaches only this process: pass it on, so the server closes gracefully (a
+    // terminal's Ctrl-C reaches both; the server ignores the second signal)
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const onTerm = forward('SIGTERM');
+    const onInt = forward('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+    return new Promise((resolve) =>
+      child.on('exit', (code) => {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+        resolve(code ?? 1);
+      }),
+    );
   },
 };

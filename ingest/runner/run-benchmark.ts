@@ -35,6 +35,8 @@ export interface RunDeps {
   progressIntervalMs?: number | undefined;
   /** For jitter; tests may fix it. */
   random?: (() => number) | undefined;
+  /** Told of every result once it is stored (queue workers count items, tokens and cost for /metrics). */
+  onResult?: ((r: CanonicalRecord) => void) | undefined;
 }
 
 export interface RunOutcome {
@@ -312,6 +314,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         fatal('failed', `could not store results: ${err instanceof Error ? err.message : String(err)}`);
         return;
       }
+      deps.onResult?.(rec);
       stats.add({
         outcome: rec.outcome,
         tokensIn: rec.tokens_in,
