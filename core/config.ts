@@ -90,6 +90,7 @@ const EnvSchema = z.object({
     .min(1024 ** 2)
     .max(2 ** 40)
     .default(64 * 1024 ** 2),
+  IMPORT_BULK: z.enum(['on', 'off']).default('on'),
   IMPORT_MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -157,6 +158,8 @@ export type Config = {
     batchBytes: number;
     /** The largest body POST /imports accepts, as sent (compressed or not); 413 beyond. */
     maxUploadBytes: number;
+    /** Canonical CSV/JSONL into the embedded store read by DuckDB itself, in one transaction (ingest/import-bulk.ts). */
+    bulk: boolean;
   };
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
@@ -221,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchRows: e.IMPORT_BATCH_ROWS,
       batchBytes: e.IMPORT_BATCH_BYTES,
       maxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
+      bulk: e.IMPORT_BULK === 'on',
     },
     env,
   };

@@ -70,12 +70,11 @@ export interface IngestOptions {
  * - `bulk_items`, one row per (benchmark, item_key): `input`, `reference`, `metadata` (JSON text) and per
  *   metadata field j of `metaFields` its stored value `v<j>` (text or NULL) and its type code `t<j>`
  *   (store/field-types.ts FIELD_TYPE_CODES).
- * A new item is its bulk_items row; a stored item gains values for fields it had none for.
+ * A new item is its bulk_items row; a stored item gains values for fields it had none for. Every temp
+ * table or view named `bulk_*` is dropped after the write, staged or not.
  */
 export interface StagedBulk {
   metaFields: string[];
-  /** Further temp tables of the stage, dropped after the write. */
-  temps: string[];
 }
 
 /** What `stage` runs its SQL on: the writer connection, in the write's transaction. */

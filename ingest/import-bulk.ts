@@ -8,8 +8,9 @@ import { rmSync } from 'node:fs';
 import { makeScratchDir } from '../core/scratch.ts';
 import type { RecordStore } from '../core/store.ts';
 import type { ImportFileOptions, ImportSummary } from './import-file.ts';
-import { canonicalCsvStage } from './importers/canonical-bulk.ts';
-import { scanCsv } from './importers/csv-scan.ts';
+import { scanCsv, scanJsonl } from './importers/bulk-scan.ts';
+import { canonicalStage } from './importers/canonical-bulk.ts';
+import { stageJsonl } from './importers/canonical-bulk-jsonl.ts';
 import { limitsOf } from './importers/limits.ts';
 import { withoutGz } from './importers/read.ts';
 import type { ImportFormat, ImportOptions } from './importers/types.ts';
@@ -31,12 +32,13 @@ export async function importBulk(
     return null;
   };
   if (!store.bulkAppend) return decline('the store has no bulk path');
-  if (format !== 'canonical' || !/\.csv$/i.test(withoutGz(file))) return decline('not a canonical CSV');
-  if (process.env.EVALHOUSE_BULK_IMPORT === 'off') return decline('EVALHOUSE_BULK_IMPORT=off');
+  const syntax = format !== 'canonical' ? null : /\.csv$/i.test(withoutGz(file)) ? 'csv' : 'jsonl';
+  if (!syntax) return decline('not a canonical file');
+  if (opts.bulk === false) return decline('bulk imports are off (IMPORT_BULK=off)');
   const limits = limitsOf(options);
   const dir = makeScratchDir('import');
   try {
-    const scan = await scanCsv(file, limits, dir);
+    const scan = await (syntax === 'csv' ? scanCsv : scanJsonl)(file, limits, dir);
     if (!scan.plain) return decline(scan.why);
     opts.signal?.throwIfAborted();
     opts.onProgress?.(0, scan.rows);
@@ -44,18 +46,21 @@ export async function importBulk(
     let why: string | null = null;
     try {
       const stats = await store.bulkAppend(
-        canonicalCsvStage({
-          path: scan.path,
-          header: scan.header,
-          rows: scan.rows,
-          options,
-          limits,
-          signal: opts.signal,
-          scratchDir: dir,
-          declined: (w) => {
-            why = w;
+        canonicalStage(
+          {
+            path: scan.path,
+            header: scan.header,
+            rows: scan.rows,
+            options,
+            limits,
+            signal: opts.signal,
+            scratchDir: dir,
+            declined: (w) => {
+              why = w;
+            },
           },
-        }),
+          syntax === 'csv' ? undefined : stageJsonl,
+        ),
       );
       if (!stats) return decline(why ?? 'declined');
       opts.onProgress?.(stats.rows, stats.rows);

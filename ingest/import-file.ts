@@ -65,6 +65,11 @@ export interface ImportFileOptions extends ImportOptions {
   keepBytes?: number | undefined;
   /** The loops give the event loop a turn after this many ms of work (a server's other requests). */
   sliceMs?: number | undefined;
+  /**
+   * Canonical CSV/JSONL into a store that reads files itself goes the bulk path (ingest/import-bulk.ts:
+   * one transaction, same answer) unless false (IMPORT_BULK=off).
+   */
+  bulk?: boolean | undefined;
 }
 
 const MAX_REPORTED_ERRORS = 100;

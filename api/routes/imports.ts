@@ -144,6 +144,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           batchSize: ctx.config.imports.batchRows,
           batchBytes: ctx.config.imports.batchBytes,
           sliceMs: SLICE_MS,
+          bulk: ctx.config.imports.bulk,
         });
         const out = { ...summary, file: q.filename ?? basename(file) };
         ctx.metrics.importedRows.inc({ result: 'inserted' }, summary.inserted);

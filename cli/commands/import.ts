@@ -114,6 +114,7 @@ export const command: Command = {
                   maxErrors: config.imports.maxErrors,
                   keepBytes: config.imports.keepBytes,
                   batchBytes: config.imports.batchBytes,
+                  bulk: config.imports.bulk,
                   onProgress: (d, t) => progress.update(d, t),
                 }),
               );

@@ -26,16 +26,16 @@ import type { ImportLimits } from './limits.ts';
 import type { ImportOptions } from './types.ts';
 
 /** Keys a JavaScript object orders before the others (array indices). */
-const INDEX_KEY = /^(0|[1-9]\d{0,9})$/;
+export const INDEX_KEY = /^(0|[1-9]\d{0,9})$/;
 
 /** canonical.ts NUMBER, in RE2 (DuckDB's regular expressions); matched whole. */
 const NUMBER = String.raw`[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?`;
 
 /** A SQL string literal of our own text (outcome names, NUMBER), never of user input. */
-const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
+export const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** The distinct values of a cell expression over the raw rows. */
-async function distinctCells(db: SqlRunner, expr: string, table: string): Promise<string[]> {
+export async function distinctCells(db: SqlRunner, expr: string, table: string): Promise<string[]> {
   return (await db.all<{ v: string }>(`SELECT DISTINCT ${expr} AS v FROM ${table} raw`)).map((r) => r.v);
 }
 
@@ -43,9 +43,25 @@ async function distinctCells(db: SqlRunner, expr: string, table: string): Promis
  * A temp lookup table (cell, then the verdict columns) from rows JSON-encoded to a scratch file: read
  * back by DuckDB, not bound as parameters (a field may have a million distinct values).
  */
-async function lookup(db: SqlRunner, dir: string, table: string, rows: unknown[][]): Promise<void> {
-  const names = rows[0]?.length === 4 ? ['cell', 't', 'v', 'frag'] : ['cell', 'v'];
-  const types: Record<string, string> = { cell: 'VARCHAR', t: 'INTEGER', v: 'VARCHAR', frag: 'VARCHAR' };
+export async function lookup(
+  db: SqlRunner,
+  dir: string,
+  table: string,
+  rows: unknown[][],
+  columns: [string, string][] = rows[0]?.length === 4
+    ? [
+        ['cell', 'VARCHAR'],
+        ['t', 'INTEGER'],
+        ['v', 'VARCHAR'],
+        ['frag', 'VARCHAR'],
+      ]
+    : [
+        ['cell', 'VARCHAR'],
+        ['v', 'VARCHAR'],
+      ],
+): Promise<void> {
+  const names = columns.map(([n]) => n);
+  const types: Record<string, string> = Object.fromEntries(columns);
   const path = join(dir, `${table}.jsonl`);
   writeFileSync(
     path,
@@ -61,7 +77,62 @@ async function lookup(db: SqlRunner, dir: string, table: string, rows: unknown[]
   );
 }
 
-export interface CsvStageInput {
+/** The numeric fields and the bounds canonical.ts gives them. */
+export const NUMBER_BOUNDS: Record<string, [number, number]> = {
+  score: [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
+  latency_ms: [0, MAX_LATENCY_MS],
+  ttft_ms: [0, MAX_LATENCY_MS],
+  tokens_in: [0, MAX_TOKENS],
+  tokens_out: [0, MAX_TOKENS],
+  cost_usd: [0, Number.POSITIVE_INFINITY],
+};
+
+/** Whether a column's extremes (null: no value) are finite and within its bounds (NaN and ±Infinity fail). */
+export function inBounds(col: string, min: unknown, max: unknown): boolean {
+  if (min === null || min === undefined || max === null || max === undefined) return true;
+  const [lo, hi] = NUMBER_BOUNDS[col]!;
+  const [a, b] = [Number(min), Number(max)];
+  return Number.isFinite(a) && Number.isFinite(b) && a >= lo && b <= hi;
+}
+
+/**
+ * The outcome code of a row (canonical.ts deriveOutcome) and the checks that an explicit outcome is
+ * known and agrees with `correct`, over SQL expressions of the row's outcome text ('' for none), correct
+ * (BOOLEAN) and error text ('' for none).
+ */
+export function outcomeSql(outcome: string, correct: string, error: string): { code: string; ok: string[] } {
+  const code = (x: keyof typeof OUTCOME_CODE) => Number(OUTCOME_CODE[x]);
+  return {
+    code: `CASE ${OUTCOMES.map((x) => `WHEN ${outcome} = ${lit(x)} THEN ${code(x)}`).join(' ')}
+      WHEN (${correct}) IS TRUE THEN ${code('correct')} WHEN (${correct}) IS FALSE THEN ${code('incorrect')}
+      WHEN ${error} <> '' THEN ${code('error')} ELSE ${code('unscored')} END`,
+    ok: [
+      `${outcome} IN ('', ${OUTCOMES.map(lit).join(', ')})`,
+      `(${outcome} = '' OR (${outcome} = 'correct' AND (${correct}) IS TRUE)
+        OR (${outcome} = 'incorrect' AND (${correct}) IS FALSE)
+        OR (${outcome} IN ('unscored', 'error') AND (${correct}) IS NULL))`,
+    ],
+  };
+}
+
+/** evaluated_at cells judged by the record path's own function: the lookup `bulk_dates` (cell → ISO). */
+export async function datesLookup(
+  db: SqlRunner,
+  dir: string,
+  expr: string,
+  table: string,
+): Promise<string | null> {
+  const rows: unknown[][] = [];
+  for (const v of await distinctCells(db, expr, table)) {
+    const iso = v === '' || v === null ? null : evaluatedAt(v);
+    if (iso === undefined) return 'an evaluated_at the record path refuses';
+    rows.push([v ?? '', iso]);
+  }
+  await lookup(db, dir, 'bulk_dates', rows);
+  return null;
+}
+
+export interface StageInput {
   /** The plain CSV DuckDB reads (the file, or its gunzipped copy). */
   path: string;
   header: string[];
@@ -92,12 +163,16 @@ function planHeader(header: string[]): { why: string } | { index: Map<string, nu
   return { index, meta };
 }
 
-export function canonicalCsvStage(input: CsvStageInput): BulkStage {
+/** The stage of a canonical file for the store's bulkAppend: declining says why through `declined`. */
+export function canonicalStage(
+  input: StageInput,
+  stageFile: (db: SqlRunner, input: StageInput) => Promise<StagedBulk | string> = stageCsv,
+): BulkStage {
   return {
     source: 'import:canonical',
     signal: input.signal,
     stage: async (db) => {
-      const why = await stageCsv(db, input);
+      const why = await stageFile(db, input);
       if (typeof why === 'string') {
         input.declined?.(why);
         return null;
@@ -107,7 +182,7 @@ export function canonicalCsvStage(input: CsvStageInput): BulkStage {
   };
 }
 
-async function stageCsv(db: SqlRunner, input: CsvStageInput): Promise<StagedBulk | string> {
+async function stageCsv(db: SqlRunner, input: StageInput): Promise<StagedBulk | string> {
   const plan = planHeader(input.header);
   if ('why' in plan) return plan.why;
   const { index, meta } = plan;
@@ -118,7 +193,7 @@ async function stageCsv(db: SqlRunner, input: CsvStageInput): Promise<StagedBulk
   // explicit dialect, no sniffing: the scan checked the file is plain in exactly this dialect
   try {
     await db.run(
-      `CREATE TEMP TABLE bulk_raw AS SELECT * FROM read_csv(?, header = true, delim = ',', quote = '"',
+      `CREATE OR REPLACE TEMP TABLE bulk_raw AS SELECT * FROM read_csv(?, header = true, delim = ',', quote = '"',
          escape = '"', auto_detect = false, strict_mode = true, null_padding = false, all_varchar = true,
          max_line_size = ?, columns = {${columns}})`,
       [input.path, Math.max(input.limits.maxRecordBytes, 2_097_152)],
@@ -156,18 +231,10 @@ async function stageCsv(db: SqlRunner, input: CsvStageInput): Promise<StagedBulk
   ok.push(`${correctWord} IN ('', 'true', 'false', '1', '0')`);
   const correct = `CASE WHEN ${correctWord} IN ('true', '1') THEN true WHEN ${correctWord} IN ('false', '0') THEN false END`;
   const numbers: Record<string, string> = {};
-  const bounds: Record<string, [number, number]> = {
-    score: [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
-    latency_ms: [0, MAX_LATENCY_MS],
-    ttft_ms: [0, MAX_LATENCY_MS],
-    tokens_in: [0, MAX_TOKENS],
-    tokens_out: [0, MAX_TOKENS],
-    cost_usd: [0, Number.POSITIVE_INFINITY],
-  };
   // numbers: the format per cell; finiteness and range from each column's extremes
-  const numberChecks: { col: string; lo: number; hi: number }[] = [];
+  const numberChecks: { col: string }[] = [];
   const aggregates: string[] = [];
-  for (const [col, [lo, hi]] of Object.entries(bounds)) {
+  for (const col of Object.keys(NUMBER_BOUNDS)) {
     if (!index.has(col)) {
       numbers[col] = 'NULL::DOUBLE';
       continue;
@@ -175,7 +242,7 @@ async function stageCsv(db: SqlRunner, input: CsvStageInput): Promise<StagedBulk
     const c = cell(col);
     const v = `TRY_CAST(${c} AS DOUBLE)`;
     const k = numberChecks.length;
-    numberChecks.push({ col, lo, hi });
+    numberChecks.push({ col });
     ok.push(`(${c} = '' OR regexp_full_match(${c}, ${lit(NUMBER)}))`);
     aggregates.push(`min(${v}) AS lo${k}`, `max(${v}) AS hi${k}`);
     numbers[col] = `CASE WHEN ${c} <> '' THEN ${v} END`;
@@ -183,15 +250,9 @@ async function stageCsv(db: SqlRunner, input: CsvStageInput): Promise<StagedBulk
   for (const t of ['input', 'response', 'answer', 'reference', 'error'])
     if (index.has(t)) ok.push(`strlen(${cell(t)}) <= ${input.limits.maxFieldBytes}`);
   const outcome = cell('outcome');
-  ok.push(`${outcome} IN ('', ${OUTCOMES.map(lit).join(', ')})`);
-  // an explicit outcome must agree with correct (canonical.ts deriveOutcome)
-  ok.push(`(${outcome} = '' OR (${outcome} = 'correct' AND (${correct}) IS TRUE)
-    OR (${outcome} = 'incorrect' AND (${correct}) IS FALSE)
-    OR (${outcome} IN ('unscored', 'error') AND (${correct}) IS NULL))`);
-  const code = (x: keyof typeof OUTCOME_CODE) => Number(OUTCOME_CODE[x]);
-  const outcomeCode = `CASE ${OUTCOMES.map((x) => `WHEN ${outcome} = ${lit(x)} THEN ${code(x)}`).join(' ')}
-    WHEN (${correct}) IS TRUE THEN ${code('correct')} WHEN (${correct}) IS FALSE THEN ${code('incorrect')}
-    WHEN ${cell('error')} <> '' THEN ${code('error')} ELSE ${code('unscored')} END`;
+  const derived = outcomeSql(outcome, correct, cell('error'));
+  ok.push(...derived.ok);
+  const outcomeCode = derived.code;
   for (const field of meta) ok.push(`strlen(${cell(`meta.${field}`)}) <= ${input.limits.maxFieldBytes}`);
   const [verdict] = await db.all<Record<string, number | null>>(
     `SELECT count(*) FILTER (WHERE NOT (${ok.join(' AND ')}))::BIGINT AS bad
@@ -199,26 +260,16 @@ async function stageCsv(db: SqlRunner, input: CsvStageInput): Promise<StagedBulk
      FROM bulk_raw raw`,
   );
   if (Number(verdict?.bad) > 0) return `${verdict?.bad} rows the record path must judge`;
-  for (const [k, { col, lo, hi }] of numberChecks.entries()) {
-    const [min, max] = [verdict?.[`lo${k}`], verdict?.[`hi${k}`]];
-    if (min === null || min === undefined || max === null || max === undefined) continue; // all empty
-    // (NaN and ±Infinity fail these too: the record path refuses a number that is not finite)
-    if (!(Number.isFinite(min) && Number.isFinite(max) && min >= lo && max <= hi))
-      return `${col} out of range`;
-  }
+  for (const [k, { col }] of numberChecks.entries())
+    if (!inBounds(col, verdict?.[`lo${k}`], verdict?.[`hi${k}`])) return `${col} out of range`;
 
   // Low-cardinality columns are judged per distinct cell by the record path's own functions, and the
   // verdicts joined back: evaluated_at, and each metadata field (type code, stored text, JSON).
   let evaluated = 'NULL::VARCHAR';
   let dates = '';
   if (index.has('evaluated_at')) {
-    const rows: unknown[][] = [];
-    for (const v of await distinctCells(db, cell('evaluated_at'), 'bulk_raw')) {
-      const iso = v === '' ? null : evaluatedAt(v);
-      if (iso === undefined) return 'an evaluated_at the record path refuses';
-      rows.push([v, iso]);
-    }
-    await lookup(db, input.scratchDir, 'bulk_dates', rows);
+    const refused = await datesLookup(db, input.scratchDir, cell('evaluated_at'), 'bulk_raw');
+    if (refused) return refused;
     dates = `LEFT JOIN bulk_dates d ON d.cell = ${cell('evaluated_at')}`;
     evaluated = 'd.v';
   }
@@ -277,8 +328,5 @@ async function stageCsv(db: SqlRunner, input: CsvStageInput): Promise<StagedBulk
     params,
   );
   await db.run('DROP TABLE temp.bulk_item_cells');
-  return {
-    metaFields: meta,
-    temps: ['bulk_raw', 'bulk_opts', 'bulk_dates', ...meta.map((_, j) => `bulk_meta${j}`)],
-  };
+  return { metaFields: meta };
 }

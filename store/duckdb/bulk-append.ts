@@ -9,11 +9,9 @@ import type { BulkStage, BulkStats } from '../../core/store.ts';
 import type { FieldType } from '../../core/types.ts';
 import { MAX_META_COLS } from '../../core/types.ts';
 import type { BenchmarkEntry, Catalog, RunWanted } from '../catalog.ts';
-import { typeOfCodes } from '../field-types.ts';
+import { FIELD_TYPE_CODES, typeOfCodes } from '../field-types.ts';
 import { WRITTEN_RESULT_COLUMNS } from '../schema.ts';
 import type { DuckDb } from './connection.ts';
-
-const TEMP_TABLES = ['bulk_items', 'bulk_items_b', 'bulk_runs', 'bulk_bench'];
 
 /** Results columns as the INSERT names them, and where each value comes from. */
 const RESULT_NAMES = WRITTEN_RESULT_COLUMNS.map((c) => c.name);
@@ -51,16 +49,23 @@ async function all<T>(db: DuckDb, sql: string, params: unknown[] = [], o: Aborta
 /** Call inside the store's write (mutex and transaction). */
 export async function bulkAppend(db: DuckDb, catalog: Catalog, stage: BulkStage): Promise<BulkStats | null> {
   const o: Abortable = { signal: stage.signal };
-  let temps: string[] = [];
   try {
     const staged = await stage.stage(db);
     if (!staged) return null;
-    temps = staged.temps;
     return await appendStaged(db, catalog, staged.metaFields, stage.source, o);
   } finally {
-    await db.run('DROP VIEW IF EXISTS temp.bulk_rows').catch(() => undefined);
-    for (const t of [...TEMP_TABLES, ...temps])
-      await db.run(`DROP TABLE IF EXISTS temp.${t}`).catch(() => undefined);
+    // every temp table and view of the stage and of this write: bulk_* (views first, they read the tables)
+    const temps = await db
+      .all<{ name: string; view: boolean }>(
+        `SELECT view_name AS name, true AS view FROM duckdb_views() WHERE temporary AND view_name LIKE 'bulk\\_%' ESCAPE '\\'
+         UNION ALL
+         SELECT table_name, false FROM duckdb_tables() WHERE temporary AND table_name LIKE 'bulk\\_%' ESCAPE '\\'`,
+      )
+      .catch(() => []);
+    for (const t of temps.sort((a, b) => Number(b.view) - Number(a.view)))
+      await db
+        .run(`DROP ${t.view ? 'VIEW' : 'TABLE'} IF EXISTS temp."${t.name.replaceAll('"', '')}"`)
+        .catch(() => undefined);
   }
 }
 
@@ -78,7 +83,8 @@ async function appendStaged(
   if (int(rows) === 0) return { rows: 0, inserted: 0, duplicates: 0, runs: 0, benchmarks: 0, models: 0 };
 
   // benchmarks and the types their fields' values need
-  const codeCols = metaFields.map((_, j) => `list(DISTINCT t${j})::INTEGER[] AS t${j}`);
+  // per field, a mask of the type codes its values have (bit c: code c; none: not in the benchmark)
+  const codeCols = metaFields.map((_, j) => `bit_or(1::INTEGER << t${j}) AS t${j}`);
   const perBench = await all<Record<string, unknown>>(
     db,
     `SELECT benchmark${codeCols.map((c) => `, ${c}`).join('')} FROM bulk_items GROUP BY benchmark ORDER BY benchmark`,
@@ -90,7 +96,10 @@ async function appendStaged(
     const b = await catalog.benchmark(String(row.benchmark));
     const seen = new Map<string, FieldType | null>();
     metaFields.forEach((name, j) => {
-      seen.set(name, typeOfCodes((row[`t${j}`] as number[] | null) ?? []));
+      // no code at all: the field is not in this benchmark's records (a null value has code 0)
+      const mask = Number(row[`t${j}`] ?? 0);
+      const codes = FIELD_TYPE_CODES.map((_, c) => c).filter((c) => mask & (1 << c));
+      if (codes.length > 0) seen.set(name, typeOfCodes(codes));
     });
     await catalog.registerFieldTypes(b, seen);
     benchmarks.push(b);
@@ -104,7 +113,7 @@ async function appendStaged(
   // models and runs (a run is dated by its first record)
   const runRows = await all<{ benchmark: string; model: string; label: string; ea: string | null }>(
     db,
-    `SELECT benchmark, model, label, arg_min(evaluated_at, ord) AS ea
+    `SELECT benchmark, model, label, arg_min_null(evaluated_at, ord) AS ea
      FROM bulk_rows GROUP BY ALL ORDER BY min(ord)`,
     [],
     o,

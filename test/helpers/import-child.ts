@@ -8,9 +8,11 @@ import { openRecordStore } from '../../store/open.ts';
 
 const file = process.argv[2]!;
 const batchSize = Number(process.argv[3] ?? 10_000);
-const store = await openRecordStore(loadConfig());
+const config = loadConfig();
+const store = await openRecordStore(config);
 const s = await importFile(store, file, {
   batchSize,
+  bulk: config.imports.bulk,
   onProgress: (done, total) => console.log(`written ${done}/${total}`),
 });
 console.log(`done ${s.inserted}`);

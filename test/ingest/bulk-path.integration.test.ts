@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { lastDecline } from '../../ingest/import-bulk.ts';
 import { type ImportFileOptions, type ImportSummary, importFile } from '../../ingest/import-file.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
@@ -16,9 +16,6 @@ import { tmpDir } from '../helpers/tmp.ts';
 
 const tmp = tmpDir('evalhouse-bulk-path-');
 afterAll(() => tmp.cleanup());
-afterEach(() => {
-  delete process.env.EVALHOUSE_BULK_IMPORT;
-});
 
 let n = 0;
 function write(name: string, text: string | Buffer): string {
@@ -73,16 +70,20 @@ type Outcome = {
 
 /** Imports the files in order into a fresh store, bulk path allowed or not; what it stored and answered. */
 async function importAll(files: string[], bulk: boolean, opts: ImportFileOptions = {}) {
-  process.env.EVALHOUSE_BULK_IMPORT = bulk ? 'on' : 'off';
   const store = await DuckDbStore.open(join(tmp.dir, `${n++}.duckdb`));
   const out: Outcome = { summaries: [], paths: [], declined: [] };
   try {
     for (const f of files) {
-      const { elapsedMs: _e, path, file: _f, ...s } = await importFile(store, f, opts);
+      const { elapsedMs: _e, path, file: _f, ...s } = await importFile(store, f, { ...opts, bulk });
       out.summaries.push(s);
       out.paths.push(path);
       out.declined.push(lastDecline);
     }
+    // nothing of the bulk path's staging outlives an import, taken or declined
+    const [left] = await store.db.all<{ n: number }>(
+      "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE temporary AND table_name LIKE 'bulk%'",
+    );
+    expect(left?.n).toBe(0);
     return { ...out, tables: await dump(store) };
   } finally {
     await store.close();
@@ -168,7 +169,7 @@ describe('the bulk path stores what the record path stores', () => {
   });
 });
 
-describe('what the bulk path leaves to the record path (same answers, errors included)', () => {
+describe('which CSV files the bulk path takes, and which it leaves to the record path (same answers, errors included)', () => {
   const cases: [string, string][] = [
     ['an invalid number', 'benchmark,model,item_id,correct,score\nbp-x,m,q1,true,abc\n'],
     ['a padded number', 'benchmark,model,item_id,correct,score\nbp-x,m,q1,true, 5\n'],
@@ -257,5 +258,123 @@ describe('an abandoned bulk import', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('canonical JSONL: the bulk path stores what the record path stores', () => {
+  const line = (o: Record<string, unknown>) => JSON.stringify(o);
+  it('the bundled demo files (real results), each as shipped', async () => {
+    for (const f of ['math-cot.jsonl.gz', 'mmlu-redux.jsonl.gz'])
+      expect(await same([join(import.meta.dirname, '../../demo', f)])).toEqual(['bulk']);
+  });
+
+  it('values in every accepted JSON form', async () => {
+    const rows = [
+      {
+        benchmark: 'bj-a',
+        model: 'm-1',
+        item_id: 'q1',
+        correct: true,
+        score: 0.5,
+        response: 'a "quoted"\nline',
+        answer: '',
+        metadata: { subject: 'algebra', year: 2021, level: 1.5, flag: true, none: null },
+      },
+      {
+        benchmark: 'bj-a',
+        model: 'm-1',
+        item_id: 'q2',
+        sample: 3,
+        correct: 0,
+        score: null,
+        latency_ms: 12.3456789,
+        tokens_in: 1e2,
+        cost_usd: 0,
+        error: null,
+        metadata: { subject: '함수 ✓', year: 2022, level: 2, flag: false, none: null },
+        evaluated_at: '2025-01-31T12:00:00Z',
+      },
+      {
+        benchmark: 'bj-a',
+        model: 'm-2',
+        run: 'alt',
+        item_id: 'q1',
+        correct: 1,
+        outcome: 'correct',
+        metadata: { subject: 'algebra', year: 2021, level: 1.5, flag: true, none: null },
+      },
+      {
+        benchmark: 'bj-a',
+        model: 'm-2',
+        run: 'alt',
+        item_id: 'q3',
+        correct: null,
+        error: 'timeout',
+        input: 'What?',
+        reference: 'B',
+      },
+      { benchmark: 'bj-a', model: 'm-2', run: 'alt', item_id: 'q4', outcome: 'unscored', error: '' },
+      { benchmark: 'bj-b', model: 'm-1', item_id: 7, correct: false, metadata: { year: 2020 } },
+      { benchmark: 'bj-b', model: 'm-1', item_id: -8, correct: true, metadata: {} },
+    ];
+    const file = write('forms.jsonl', `${rows.map(line).join('\n')}\n\n  \n`);
+    expect(await same([file])).toEqual(['bulk']);
+  });
+
+  it('gzipped, with the benchmark and model given as options, then again', async () => {
+    const rows = Array.from({ length: 400 }, (_, i) =>
+      line({ item_id: `q${i}`, correct: i % 3 === 0, metadata: { k: `v${i % 4}` } }),
+    );
+    const file = write('o.jsonl.gz', gzipSync(`${rows.join('\n')}\n`));
+    expect(await same([file, file], { benchmark: 'bj-opt', model: 'm-opt' })).toEqual(['bulk', 'bulk']);
+  });
+
+  const declined: [string, string][] = [
+    ['an unknown key', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', colour: 'red' })],
+    ['a key twice', '{"benchmark":"bj-x","model":"m","item_id":"q","correct":true,"correct":false}'],
+    ['a number as the model', line({ benchmark: 'bj-x', model: 5, item_id: 'q' })],
+    ['a fractional item id', '{"benchmark":"bj-x","model":"m","item_id":1.0}'],
+    ['an unsafe integer item id', '{"benchmark":"bj-x","model":"m","item_id":12345678901234567890}'],
+    ['a null sample', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', sample: null })],
+    ['a negative sample', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', sample: -1 })],
+    ['correct 2', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', correct: 2 })],
+    ['correct as text', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', correct: 'true' })],
+    ['a score as text', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', score: '0.5' })],
+    ['nested metadata', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', metadata: { a: { b: 1 } } })],
+    ['metadata as an array', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', metadata: [1] })],
+    ['an empty benchmark', line({ benchmark: '', model: 'm', item_id: 'q' })],
+    ['not JSON', '{"benchmark":"bj-x",'],
+    ['an array line', '[1,2,3]'],
+    ['a lone surrogate', '{"benchmark":"bj-x","model":"m","item_id":"q","answer":"\\ud800"}'],
+    ['a bad date', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', evaluated_at: '2024-02-30' })],
+    ['a negative latency', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', latency_ms: -1 })],
+    [
+      'an outcome against correct',
+      line({ benchmark: 'bj-x', model: 'm', item_id: 'q', correct: true, outcome: 'incorrect' }),
+    ],
+  ];
+  for (const [what, text] of declined) {
+    it(`declines ${what}, answering as the record path`, async () => {
+      const file = write('case.jsonl', `${text}\n`);
+      const bulk = await importAll([file], true).catch((e: Error) => ({ error: e.message }));
+      const records = await importAll([file], false).catch((e: Error) => ({ error: e.message }));
+      if ('declined' in bulk) expect(bulk.declined[0]).toEqual(expect.any(String));
+      const strip = (o: object) => ({ ...o, declined: undefined });
+      expect(strip(bulk)).toEqual(strip(records));
+    });
+  }
+
+  it('declines benchmarks that order their fields differently (the record path registers them so)', async () => {
+    const file = write(
+      'order.jsonl',
+      `${[
+        line({ benchmark: 'bj-o1', model: 'm', item_id: 'q', metadata: { a: 1, b: 2 } }),
+        line({ benchmark: 'bj-o2', model: 'm', item_id: 'q', metadata: { b: 1, a: 2 } }),
+      ].join('\n')}\n`,
+    );
+    const bulk = await importAll([file], true);
+    const records = await importAll([file], false);
+    expect(bulk.declined[0]).toMatch(/order/);
+    expect(bulk.tables).toEqual(records.tables);
   });
 });

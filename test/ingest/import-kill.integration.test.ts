@@ -155,7 +155,8 @@ describe('a killed import', () => {
   it('embedded DuckDB: the partial run is not answered from; importing again completes it exactly', async () => {
     const file = bigFile();
     const db = join(tmp.dir, 'kill.duckdb');
-    const written = await importAndKill(file, { DUCKDB_PATH: db }, 2 * BATCH);
+    // the record path: batches land one by one (the bulk path writes none until its one commit)
+    const written = await importAndKill(file, { DUCKDB_PATH: db, IMPORT_BULK: 'off' }, 2 * BATCH);
     expect(written).toBeGreaterThan(0);
     expect(written).toBeLessThan(ROWS);
     await checkServerView({ DUCKDB_PATH: db }, null);
@@ -173,6 +174,31 @@ describe('a killed import', () => {
       );
       expect(after).toEqual({ n: ROWS, keys: ROWS });
       expect((await ctx.record.findRun('killbench', 'killmodel', 'r1'))?.status).toBe('imported');
+    } finally {
+      await ctx.close();
+    }
+    await checkServerView({ DUCKDB_PATH: db }, ROWS);
+  }, 120_000);
+
+  it('embedded DuckDB, the bulk path: killed while DuckDB writes, nothing is stored; importing again stores the file once', async () => {
+    const file = bigFile();
+    const db = join(tmp.dir, 'kill-bulk.duckdb');
+    // the bulk path reports 0 rows written once its scan is done and DuckDB starts reading
+    await importAndKill(file, { DUCKDB_PATH: db, IMPORT_BULK: 'on' }, 0);
+    const ctx = await open({ DUCKDB_PATH: db });
+    try {
+      const count = async () =>
+        (
+          await ctx.duck.db.all<{ n: number; keys: number; runs: number }>(
+            `SELECT (SELECT count(*) FROM results)::INTEGER AS n,
+                  (SELECT count(DISTINCT (run_id, item_id, sample)) FROM results)::INTEGER AS keys,
+                  (SELECT count(*) FROM runs)::INTEGER AS runs`,
+          )
+        )[0];
+      expect(await count()).toEqual({ n: 0, keys: 0, runs: 0 });
+      const s = await importFile(ctx.record, file);
+      expect(s).toMatchObject({ path: 'bulk', committed: true, rows: ROWS, inserted: ROWS, duplicates: 0 });
+      expect(await count()).toEqual({ n: ROWS, keys: ROWS, runs: 1 });
     } finally {
       await ctx.close();
     }

@@ -1,5 +1,5 @@
 /**
- * One streamed pass over a canonical CSV before DuckDB reads it itself (the bulk path,
+ * One streamed pass over a canonical CSV or JSONL file before DuckDB reads it itself (the bulk path,
  * ingest/importers/canonical-bulk.ts): it says whether the file is plain enough that DuckDB's reader and
  * ours (csv-rows.ts) must read the same rows, counts those rows, and gunzips a `.gz` into a plain copy
  * DuckDB can read in parallel. Plain: LF or CRLF line ends, quotes only around whole cells, no NUL byte,
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { ImportLimits } from './limits.ts';
 import { isGzip, openContent } from './read.ts';
 
-export type CsvScan =
+export type BulkScan =
   | {
       plain: true;
       /** The header's cells. */
@@ -25,6 +25,8 @@ export type CsvScan =
     }
   | { plain: false; why: string };
 
+const SPACE = 0x20;
+const TAB = 0x09;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
@@ -34,7 +36,7 @@ const CR = 0x0d;
  * Scans `path` (gunzipped when it ends in `.gz`: the copy goes to `scratchDir`). Never throws on the
  * file's content: an unreadable or oversized file is `plain: false`, and the record path reports it.
  */
-export async function scanCsv(path: string, limits: ImportLimits, scratchDir: string): Promise<CsvScan> {
+export async function scanCsv(path: string, limits: ImportLimits, scratchDir: string): Promise<BulkScan> {
   const gz = isGzip(path);
   const copyPath = join(scratchDir, 'bulk.csv');
   let copy: WriteStream | null = null;
@@ -50,7 +52,7 @@ export async function scanCsv(path: string, limits: ImportLimits, scratchDir: st
   let records = 0;
   let headerBytes: Buffer[] | null = [];
   let header: string[] | null = null;
-  const fail = (why: string): CsvScan => ({ plain: false, why });
+  const fail = (why: string): BulkScan => ({ plain: false, why });
   const input = openContent(path, { limits });
   try {
     if (gz) copy = createWriteStream(copyPath);
@@ -154,6 +156,66 @@ export async function scanCsv(path: string, limits: ImportLimits, scratchDir: st
     return { plain: true, header: header ?? [], rows: records, path: gz ? copyPath : path };
   } catch (err) {
     // a broken gzip, a file over maxBytes, a missing file: the record path raises the coded error
+    return fail(`unreadable: ${(err as Error).message}`);
+  } finally {
+    input.destroy();
+    if (copy && !copy.closed) copy.destroy();
+  }
+}
+
+/**
+ * The JSONL scan: lines with something other than spaces, tabs and CR (what both readers skip), each
+ * within maxRecordBytes; no NUL byte, no BOM (JSON.parse refuses a BOM, DuckDB skips it).
+ */
+export async function scanJsonl(path: string, limits: ImportLimits, scratchDir: string): Promise<BulkScan> {
+  const gz = isGzip(path);
+  const copyPath = join(scratchDir, 'bulk.jsonl');
+  let copy: WriteStream | null = null;
+  const max = limits.maxRecordBytes;
+  let first = true;
+  let lineBytes = 0;
+  let content = false;
+  let rows = 0;
+  const fail = (why: string): BulkScan => ({ plain: false, why });
+  const input = openContent(path, { limits });
+  try {
+    if (gz) copy = createWriteStream(copyPath);
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (copy && !copy.write(chunk)) await once(copy, 'drain');
+      if (first) {
+        first = false;
+        if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+          return fail('a byte order mark');
+      }
+      if (chunk.indexOf(0) !== -1) return fail('a NUL byte');
+      let i = 0;
+      while (i < chunk.length) {
+        const lf = chunk.indexOf(LF, i);
+        const end = lf === -1 ? chunk.length : lf;
+        if (!content)
+          for (let k = i; k < end; k++) {
+            const b = chunk[k];
+            if (b !== SPACE && b !== TAB && b !== CR) {
+              content = true;
+              break;
+            }
+          }
+        lineBytes += end - i;
+        if (lineBytes > max) return fail('a line over maxRecordBytes');
+        if (lf === -1) break;
+        if (content) rows++;
+        content = false;
+        lineBytes = 0;
+        i = lf + 1;
+      }
+    }
+    if (content) rows++;
+    if (copy) {
+      copy.end();
+      await once(copy, 'finish');
+    }
+    return { plain: true, header: [], rows, path: gz ? copyPath : path };
+  } catch (err) {
     return fail(`unreadable: ${(err as Error).message}`);
   } finally {
     input.destroy();
