@@ -14,6 +14,7 @@ import { itemRoutes } from './routes/items.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
+import { schedulesRoutes } from './routes/schedules.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { installSecurity } from './security.ts';
@@ -37,6 +38,7 @@ export const ROUTES: readonly RoutePlugin[] = [
   itemRoutes,
   trendRoutes,
   runsRoutes,
+  schedulesRoutes,
   resultRoutes,
   exportRoutes,
 ];

@@ -1,5 +1,8 @@
 import type { Config } from '../core/config.ts';
 import type { RecordStore } from '../core/store.ts';
+import { assertQueueMode } from '../ingest/queue/open.ts';
+import { openRunQueue, type RunQueue } from '../ingest/queue/queue.ts';
+import { startReconciler } from '../ingest/queue/reconcile.ts';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { DuckDbEngine, MysqlEngine } from '../store/engines.ts';
 import { Mirror } from '../store/mirror/mirror.ts';
@@ -19,12 +22,21 @@ export interface AppContext {
   duckEngine: DuckDbEngine;
   analysis: AnalysisService;
   metrics: Metrics;
+  /**
+   * Queue mode (REDIS_URL, with MYSQL_URL): POST /runs enqueues for `evalhouse worker` processes, and
+   * /schedules works. null otherwise. `queueReady(ctx.queue)` (ingest/queue/queue.ts) is its /ready check.
+   */
+  queue: RunQueue | null;
   /** Syncs the mirror now (no-op in embedded mode); the background loop calls it too. */
   syncMirror(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openContext(config: Config, opts: { mirrorLoop?: boolean } = {}): Promise<AppContext> {
+export async function openContext(
+  config: Config,
+  opts: { mirrorLoop?: boolean; reconciler?: boolean } = {},
+): Promise<AppContext> {
+  if (config.queue.redisUrl) assertQueueMode(config, 'REDIS_URL (queue mode)');
   const metrics = createMetrics();
   const duck = await DuckDbStore.open(config.duckdbPath);
   if (config.duckdbThreads) await duck.setThreads(config.duckdbThreads);
@@ -67,6 +79,13 @@ export async function openContext(config: Config, opts: { mirrorLoop?: boolean }
     }
     if (!stopped) timer = setTimeout(loop, config.mirrorIntervalMs);
   };
+  const queue = config.queue.redisUrl ? openRunQueue(config.queue) : null;
+  // the API re-enqueues what MySQL says is unfinished too (at start, then periodically): with no worker
+  // running yet, a Redis that lost its data is refilled as soon as one replica starts
+  const reconciler =
+    queue && mysql && opts.reconciler !== false
+      ? startReconciler(mysql, queue, config.queue.reconcileMs, (m) => console.error(m))
+      : null;
   if (mirror && opts.mirrorLoop !== false) {
     loopLog = (err) => console.error(`mirror sync failed: ${(err as Error).message}`);
     await syncMirror();
@@ -81,9 +100,12 @@ export async function openContext(config: Config, opts: { mirrorLoop?: boolean }
     duckEngine,
     analysis,
     metrics,
+    queue,
     syncMirror,
     async close() {
       stopped = true;
+      await reconciler?.stop();
+      await queue?.close();
       if (timer) clearTimeout(timer);
       while (syncing) await syncing.catch(() => undefined);
       mirror?.dispose();
