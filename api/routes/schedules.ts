@@ -60,7 +60,7 @@ const Id = z.strictObject({ id: z.coerce.number().int().min(1) });
  */
 export async function schedulesRoutes(
   app: FastifyInstance,
-  { ctx }: { ctx: AppContext & Pick<RunsContext, 'files'> },
+  { ctx }: { ctx: Pick<AppContext, 'config' | 'queue' | 'mysql'> & Pick<RunsContext, 'files'> },
 ) {
   const policy = ctx.config.runs;
   const mode = () => {

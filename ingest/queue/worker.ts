@@ -76,6 +76,9 @@ export class ChunkWorker {
       maxStalledCount: 5,
     });
     this.worker.on('error', (err) => deps.logger.error(`queue worker: ${err.message}`));
+    this.worker.on('stalled', (jobId) =>
+      deps.logger.warn(`chunk ${jobId} stalled (its worker stopped): taken over`),
+    );
     this.worker.on('failed', (job, err) => {
       if (job) deps.logger.warn(`job ${job.id} failed (attempt ${job.attemptsMade}): ${err.message}`);
     });
