@@ -16,8 +16,10 @@ export async function freePort(): Promise<number> {
  * A redis-server of the test's own (Debian's binary), nothing on disk, so a test may FLUSHALL it or
  * stop it without touching the machine's shared Redis.
  */
-export async function startRedis(): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
-  const port = await freePort();
+export async function startRedis(
+  onPort?: number,
+): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
+  const port = onPort ?? (await freePort());
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

@@ -180,6 +180,27 @@ describe('queue mode', () => {
     workers.push(await startWorker(workerEnv, workerArgs));
   }, 150_000);
 
+  it('SIGTERM: a worker lets its requests finish and hands its chunk back at once (no stall, no lock wait)', async () => {
+    const out = await enqueue(spec('sigterm'));
+    await eventually(
+      async () => ((await counts(out.run.id)).rows >= 60 ? true : undefined),
+      60_000,
+      '60 results',
+    );
+    const leaving = workers.shift()!;
+    const seen = workers[0]!.output().length;
+    const t0 = Date.now();
+    leaving.child.kill('SIGTERM');
+    expect(await leaving.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(leaving.output()).toMatch(/SIGTERM: handing back chunks in flight/);
+    const run = await finished(out.run.id);
+    expect(run.status).toBe('completed');
+    expect(await counts(out.run.id)).toEqual({ rows: ITEMS, keys: ITEMS, maxPerKey: 1 });
+    expect(workers[0]!.output().slice(seen)).not.toMatch(/stalled/);
+    workers.push(await startWorker(workerEnv, workerArgs));
+  }, 150_000);
+
   it('Redis loses its data mid-run (FLUSHALL): the reconciler re-enqueues from MySQL, still exactly once', async () => {
     const out = await enqueue(spec('flushall'));
     await eventually(
@@ -270,6 +291,35 @@ describe('queue mode', () => {
       };
       expect(view).toMatchObject({ status: 'completed', active: false });
       expect(view.progress).toMatchObject({ done: 100, total: 100, correct: 50, incorrect: 50 });
+    }, 120_000);
+
+    it('POST /runs/{id}/cancel pauses a queued run in every worker; a resume finishes it exactly once', async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/runs',
+        payload: { benchmark: 'fake-mc', model: 'fake', run_id: 'api-cancel', concurrency: 2 },
+      });
+      const { id } = res.json() as { id: number };
+      await eventually(async () => ((await counts(id)).rows >= 20 ? true : undefined), 60_000, '20 results');
+      const cancel = await app.inject({ method: 'POST', url: `/runs/${id}/cancel` });
+      expect(cancel.statusCode).toBe(200);
+      expect((cancel.json() as { status: string }).status).toBe('paused');
+      // the workers notice within their progress tick (2 s): requests in flight finish, nothing more is asked
+      await new Promise((r) => setTimeout(r, 3000));
+      const stopped = (await counts(id)).rows;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await counts(id)).rows).toBe(stopped);
+      expect(stopped).toBeLessThan(ITEMS);
+      const resumed = await app.inject({
+        method: 'POST',
+        url: '/runs',
+        payload: { benchmark: 'fake-mc', model: 'fake', resume: id },
+      });
+      expect(resumed.statusCode).toBe(202);
+      expect(resumed.json()).toMatchObject({ id, status: 'queued' });
+      const run = await finished(id);
+      expect(run.status).toBe('completed');
+      expect(await counts(id)).toEqual({ rows: ITEMS, keys: ITEMS, maxPerKey: 1 });
     }, 120_000);
 
     it('schedules: create, list, fire (every second), survive a FLUSHALL, delete', async () => {
