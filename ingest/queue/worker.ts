@@ -61,6 +61,10 @@ const describe = (err: unknown) =>
 export class ChunkWorker {
   readonly worker: Worker<JobData>;
   private readonly plans = new Map<string, Promise<BuiltPlan>>();
+  /** close() was called: chunks starting now stop at once */
+  private closing = false;
+  /** how to stop each chunk in flight */
+  private readonly onClosing = new Set<() => void>();
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -151,8 +155,7 @@ export class ChunkWorker {
     const onShutdown = () => ac.abort(new AbortReason('shutdown', 'the worker is stopping'));
     if (signal?.aborted) onShutdown();
     signal?.addEventListener('abort', onShutdown, { once: true });
-    const closing = () => this.closing;
-    if (closing()) onShutdown();
+    if (this.closing) onShutdown();
     this.onClosing.add(onShutdown);
     let cancelled = false;
     const tick = setInterval(() => {
@@ -220,9 +223,6 @@ export class ChunkWorker {
     }
     return `chunk ${job.data.chunk}: ${outcome.summary.done - outcome.summary.doneBefore} asked`;
   }
-
-  private closing = false;
-  private readonly onClosing = new Set<() => void>();
 
   /** Graceful stop: chunks in flight finish their requests (the runner's grace) and are handed back. */
   async close(): Promise<void> {

@@ -10,18 +10,20 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openContext } from '../../api/context.ts';
 import { installErrorHandler } from '../../api/errors.ts';
 import { runsRoutes } from '../../api/routes/runs.ts';
 import { schedulesRoutes } from '../../api/routes/schedules.ts';
 import { loadConfig } from '../../core/config.ts';
 import { enqueueRun } from '../../ingest/queue/enqueue.ts';
-import { openRunQueue, type RunQueue } from '../../ingest/queue/queue.ts';
+import { openRunQueue, queueReady, type RunQueue } from '../../ingest/queue/queue.ts';
 import type { QueuedRunSpec } from '../../ingest/queue/spec.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { writeBenchmarkFolder } from '../fake-provider/bench-folder.ts';
 import { answerFor } from '../fake-provider/plan.ts';
 import { type FakeProvider, startFakeProvider } from '../fake-provider/server.ts';
 import { evalhouse } from '../helpers/cli.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 import { createTestDatabase } from '../helpers/mysql.ts';
 import { eventually, startRedis, startWorker, type WorkerProcess } from '../helpers/queue.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -364,6 +366,23 @@ describe('queue mode', () => {
       ).toEqual([]);
       expect(await queue.queue.getJobSchedulers(0, -1)).toEqual([]);
     }, 120_000);
+  });
+
+  it('the API context opens the queue in queue mode; queueReady() says whether Redis answers', async () => {
+    const ctx = await openContext(config, { mirrorLoop: false });
+    try {
+      expect(ctx.queue).not.toBeNull();
+      expect(await queueReady(ctx.queue)).toBe(true);
+    } finally {
+      await ctx.close();
+    }
+    expect(await queueReady(null)).toBe(true);
+    const away = openRunQueue({ ...config.queue, redisUrl: `redis://127.0.0.1:${await closedPort()}` });
+    try {
+      expect(await queueReady(away, 500)).toBe(false);
+    } finally {
+      await away.close();
+    }
   });
 
   it('`evalhouse run --queue` enqueues and follows the run; queue mode without MYSQL_URL is refused', async () => {
