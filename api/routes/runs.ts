@@ -330,6 +330,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
           ...(b.rpm !== undefined ? { rpm: b.rpm } : {}),
           ...(b.tpm !== undefined ? { tpm: b.tpm } : {}),
           ...(b.deadline_ms !== undefined ? { deadline_ms: b.deadline_ms } : {}),
+          request_id: req.id,
         };
         try {
           const out = await enqueueRun(

@@ -29,14 +29,15 @@ export const command: Command = {
       false,
     );
     const { store, queue, close } = await openQueueMode(config, 'evalhouse worker');
-    const log = (level: string, msg: string) =>
+    // one JSON object a line (as the API's pino logs), with the run, chunk and request ids where known
+    const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
       process.stderr.write(
-        `${JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, msg })}\n`,
+        `${JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, ...fields, msg })}\n`,
       );
     const logger = {
-      info: (m: string) => log('info', m),
-      warn: (m: string) => log('warn', m),
-      error: (m: string) => log('error', m),
+      info: (m: string, f?: Record<string, unknown>) => log('info', m, f),
+      warn: (m: string, f?: Record<string, unknown>) => log('warn', m, f),
+      error: (m: string, f?: Record<string, unknown>) => log('error', m, f),
     };
     const metrics = createWorkerMetrics(queue);
     const files = {

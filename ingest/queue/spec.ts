@@ -29,6 +29,8 @@ export const QueuedRunSpecSchema = z.object({
   stall_ms: z.number().int().min(1).optional(),
   max_attempts: z.number().int().min(1).optional(),
   write_behind: z.number().int().min(0).optional(),
+  /** the API request (or CLI invocation) that queued it: the workers' log lines about the run carry it */
+  request_id: z.string().max(191).optional(),
 });
 export type QueuedRunSpec = z.infer<typeof QueuedRunSpecSchema>;
 

@@ -28,12 +28,19 @@ import { settleRun } from './settle.ts';
 import { type BuiltPlan, limitKey, planForSpec, QueuedRunSpecSchema, type SpecFiles } from './spec.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
+/** Structured log lines: a message and the fields that say which run, chunk and request it is about. */
+export interface WorkerLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
 export interface WorkerDeps {
   store: MysqlStore;
   queue: RunQueue;
   files: SpecFiles;
   env: Env;
-  logger: Logger & { error(message: string): void };
+  logger: WorkerLogger;
   metrics?: WorkerMetrics | undefined;
   /** How often a running chunk saves the run's progress and looks whether it was cancelled (ms). */
   progressMs?: number | undefined;
@@ -130,11 +137,21 @@ export class ChunkWorker {
   }
 
   private async chunk(job: Job<ChunkJob>, token: string | undefined, signal?: AbortSignal): Promise<string> {
-    const { store, logger } = this.deps;
+    const { store } = this.deps;
     const { runId, items } = job.data;
     const row = await getQueuedRun(store.kysely, runId);
     const run = await store.getRun(runId);
     if (!row || !run) return 'run gone';
+    const requestId = (row.spec as { request_id?: unknown } | null)?.request_id;
+    const fields = {
+      run_id: runId,
+      job_id: job.id,
+      ...(typeof requestId === 'string' ? { request_id: requestId } : {}),
+    };
+    const logger: Logger = {
+      info: (m) => this.deps.logger.info(m, fields),
+      warn: (m) => this.deps.logger.warn(m, fields),
+    };
     if (run.status !== 'queued' && run.status !== 'running') return `run ${run.status}`;
     let built: BuiltPlan;
     try {

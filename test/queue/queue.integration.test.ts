@@ -293,6 +293,15 @@ describe('queue mode', () => {
       };
       expect(view).toMatchObject({ status: 'completed', active: false });
       expect(view.progress).toMatchObject({ done: 100, total: 100, correct: 50, incorrect: 50 });
+      // the worker that ended the run says so in a JSON line carrying the run and the API request's id
+      const line = workers
+        .flatMap((w) => w.output().split('\n'))
+        .find((l) => l.includes(`run #${id} completed`));
+      expect(JSON.parse(line!)).toMatchObject({
+        level: 'info',
+        run_id: id,
+        request_id: expect.stringMatching(/^req-/),
+      });
     }, 120_000);
 
     it('POST /runs/{id}/cancel pauses a queued run in every worker; a resume finishes it exactly once', async () => {
