@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { MISNAMED_DEFAULTS } from '../../api/metrics.ts';
 import { openQueueMode } from '../../ingest/queue/open.ts';
 import { startReconciler } from '../../ingest/queue/reconcile.ts';
 import { DEFAULT_SPEC_FILES } from '../../ingest/queue/spec.ts';
@@ -40,6 +41,8 @@ export const command: Command = {
       error: (m: string, f?: Record<string, unknown>) => log('error', m, f),
     };
     const metrics = createWorkerMetrics(queue);
+    // the same runtime metrics as the API's /metrics, without prom-client's misnamed gauges (api/metrics.ts)
+    for (const name of MISNAMED_DEFAULTS) metrics.registry.removeSingleMetric(name);
     const files = {
       models: v['models-file'],
       benchmarks: v.benchmarks ? resolve(v.benchmarks) : DEFAULT_SPEC_FILES.benchmarks,

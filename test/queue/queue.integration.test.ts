@@ -3,6 +3,7 @@
  * test's own, so FLUSHALL touches nobody else), real MariaDB, and the fake provider over HTTP. Each test
  * makes its own runs; the queue prefix and database are this file's own.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -156,6 +157,14 @@ describe('queue mode', () => {
     ])
       expect(metrics).toContain(`${name}{`);
     expect((await fetch(`${workers[0]!.url}/health`)).status).toBe(200);
+    // promtool lints the worker's exposition as it does the API's (every line it prints is a problem)
+    if (spawnSync('promtool', ['--version']).error) {
+      if (process.env.REQUIRE_PROMTOOL) throw new Error('promtool is required (apt-get install prometheus)');
+    } else {
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+      expect(`${lint.stdout}${lint.stderr}`.split('\n').filter((l) => l.trim() !== '')).toEqual([]);
+      expect(lint.status).toBe(0);
+    }
   }, 120_000);
 
   it('kill -9 of a worker mid-chunk: another takes its chunk over, still exactly once', async () => {
