@@ -164,6 +164,15 @@ export class ChunkWorker {
     }
     const wanted = new Set(items);
     const plan = { ...built.plan, items: built.plan.items.filter((it) => wanted.has(it.id)) };
+    if (plan.items.length < wanted.size) {
+      // the benchmark on this worker lacks items the run was queued with: they could never be stored
+      const have = new Set(plan.items.map((it) => it.id));
+      const lacking = items.filter((id) => !have.has(id));
+      const reason = `the benchmark on this worker lacks ${lacking.length} item(s) of the run (${lacking.slice(0, 5).join(', ')}${lacking.length > 5 ? ', …' : ''}): give every worker the same benchmarks folder`;
+      await updateQueuedRun(store.kysely, runId, { status: 'failed', statusReason: reason });
+      logger.warn(`run #${runId} failed: ${reason}`);
+      return 'failed';
+    }
     const skip = await storedKeys(store.kysely, runId, items);
     await updateQueuedRun(store.kysely, runId, { status: 'running' }, ['queued']);
 
