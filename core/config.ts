@@ -32,104 +32,101 @@ const isOrigin = (v: string) => {
 };
 
 /** The one place that reads the environment. Everything else receives a Config. */
-const EnvSchema = z
-  .object({
-    MYSQL_URL: z
-      .string()
-      .trim()
-      .optional()
-      .transform((v) => (v === '' ? undefined : v))
-      .refine(
-        (v) => v === undefined || /^mysql:\/\//.test(v),
-        'must look like mysql://user:pass@host:3306/db',
-      ),
-    REDIS_URL: z
-      .string()
-      .trim()
-      .optional()
-      .transform((v) => (v === '' ? undefined : v))
-      .refine(
-        (v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v),
-        'must look like redis://host:6379 (or rediss://, /db)',
-      ),
-    QUEUE_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
-      .default('evalhouse'),
-    QUEUE_CHUNK_ITEMS: z.coerce.number().int().min(1).max(100_000).default(50),
-    QUEUE_LOCK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
-    QUEUE_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
-    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-    DUCKDB_PATH: z.string().min(1).default('data/evalhouse.duckdb'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
-    DUCKDB_READERS: z.coerce.number().int().min(1).max(64).default(4),
-    DUCKDB_THREADS: z.coerce.number().int().min(1).max(1024).optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    EVALHOUSE_URL: z.string().url().optional(),
-    QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
-    ROW_CAP: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
-    EXPORT_PDF_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
-    MIRROR_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
-    DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
-    MIRROR_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
-    ALLOWED_HOSTS: commaList(isHostName, 'host names (e.g. evals.example.com,.lab.example)'),
-    CORS_ORIGINS: commaList(isOrigin, 'origins (e.g. https://dash.example.com,http://localhost:5173)'),
-    RUN_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
-    RUN_MAX_SAMPLES: z.coerce.number().int().min(1).max(100_000).default(64),
-    RUN_MAX_ACTIVE: z.coerce.number().int().min(1).max(1000).default(4),
-    RUN_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
-    RUN_ALLOW_LOOPBACK_URLS: z.enum(['true', 'false']).optional(),
-    RUN_KEY_ENVS: z
-      .string()
-      .default('OPENAI_API_KEY,ANTHROPIC_API_KEY,GEMINI_API_KEY,GOOGLE_API_KEY')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .refine((a) => a.every((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)), 'comma-separated variable names'),
-    IMPORT_MAX_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxBytes),
-    IMPORT_MAX_RECORD_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxRecordBytes),
-    IMPORT_MAX_FIELD_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxFieldBytes),
-    IMPORT_MAX_ZIP_ENTRIES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntries),
-    IMPORT_MAX_ZIP_ENTRY_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntryBytes),
-    IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
-    IMPORT_MAX_ERRORS: z.coerce.number().int().min(1).max(10_000_000).default(1000),
-    IMPORT_KEEP_BYTES: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 40)
-      .default(256 * 1024 ** 2),
-    IMPORT_BATCH_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
-    IMPORT_BATCH_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024 ** 2)
-      .max(2 ** 40)
-      .default(64 * 1024 ** 2),
-    IMPORT_MAX_UPLOAD_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(2 ** 40)
-      .default(2 * 1024 ** 3),
-  })
-  .superRefine((e, ctx) => {
-    // queue mode shares runs and results between processes: the embedded DuckDB file is one process's
-    if (e.REDIS_URL && !e.MYSQL_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['REDIS_URL'],
-        message:
-          'queue mode (REDIS_URL) needs MYSQL_URL too: workers and API replicas share runs and results through MySQL, and the embedded DuckDB file can be opened by one process only',
-      });
-    }
-  });
+const EnvFields = z.object({
+  MYSQL_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || /^mysql:\/\//.test(v), 'must look like mysql://user:pass@host:3306/db'),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine(
+      (v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v),
+      'must look like redis://host:6379 (or rediss://, /db)',
+    ),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
+    .default('evalhouse'),
+  QUEUE_CHUNK_ITEMS: z.coerce.number().int().min(1).max(100_000).default(50),
+  QUEUE_LOCK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  QUEUE_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  DUCKDB_PATH: z.string().min(1).default('data/evalhouse.duckdb'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DUCKDB_READERS: z.coerce.number().int().min(1).max(64).default(4),
+  DUCKDB_THREADS: z.coerce.number().int().min(1).max(1024).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  EVALHOUSE_URL: z.string().url().optional(),
+  QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
+  ROW_CAP: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  EXPORT_PDF_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
+  MIRROR_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1000),
+  DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  MIRROR_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  ALLOWED_HOSTS: commaList(isHostName, 'host names (e.g. evals.example.com,.lab.example)'),
+  CORS_ORIGINS: commaList(isOrigin, 'origins (e.g. https://dash.example.com,http://localhost:5173)'),
+  RUN_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  RUN_MAX_SAMPLES: z.coerce.number().int().min(1).max(100_000).default(64),
+  RUN_MAX_ACTIVE: z.coerce.number().int().min(1).max(1000).default(4),
+  RUN_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  RUN_ALLOW_LOOPBACK_URLS: z.enum(['true', 'false']).optional(),
+  RUN_KEY_ENVS: z
+    .string()
+    .default('OPENAI_API_KEY,ANTHROPIC_API_KEY,GEMINI_API_KEY,GOOGLE_API_KEY')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine((a) => a.every((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)), 'comma-separated variable names'),
+  IMPORT_MAX_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxBytes),
+  IMPORT_MAX_RECORD_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxRecordBytes),
+  IMPORT_MAX_FIELD_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxFieldBytes),
+  IMPORT_MAX_ZIP_ENTRIES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntries),
+  IMPORT_MAX_ZIP_ENTRY_BYTES: bound(DEFAULT_IMPORT_LIMITS.maxZipEntryBytes),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  IMPORT_MAX_ERRORS: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  IMPORT_KEEP_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .default(256 * 1024 ** 2),
+  IMPORT_BATCH_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
+  IMPORT_BATCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 ** 2)
+    .max(2 ** 40)
+    .default(64 * 1024 ** 2),
+  IMPORT_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 40)
+    .default(2 * 1024 ** 3),
+});
+
+const EnvSchema = EnvFields.superRefine((e, ctx) => {
+  // queue mode shares runs and results between processes: the embedded DuckDB file is one process's
+  if (e.REDIS_URL && !e.MYSQL_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_URL'],
+      message:
+        'queue mode (REDIS_URL) needs MYSQL_URL too: workers and API replicas share runs and results through MySQL, and the embedded DuckDB file can be opened by one process only',
+    });
+  }
+});
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
