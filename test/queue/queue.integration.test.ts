@@ -427,6 +427,52 @@ describe('queue mode', () => {
     const run = (await store.listRuns()).find((r) => r.label === 'cli-queued')!;
     expect(run.status).toBe('completed');
     expect(await counts(run.id)).toEqual({ rows: 30, keys: 30, maxPerKey: 1 });
+    // `evalhouse schedule`: add (checked like a run), list, remove
+    const add = await evalhouse(
+      [
+        'schedule',
+        'add',
+        '--benchmark',
+        'fake-mc',
+        '--model',
+        'fake',
+        '--models-file',
+        modelsFile,
+        '--cron',
+        '0 3 * * *',
+      ],
+      { ...workerEnv },
+    ).done;
+    // the bundled benchmarks have no fake-mc: refused before anything is saved
+    expect(add.code, add.stderr).toBe(2);
+    expect(add.stderr).toMatch(/fake-mc/);
+    const added = await evalhouse(
+      [
+        'schedule',
+        'add',
+        '--benchmark',
+        join(tmp.dir, 'fake-mc'),
+        '--model',
+        'fake',
+        '--models-file',
+        modelsFile,
+        '--cron',
+        '0 3 * * *',
+        '--limit',
+        '3',
+      ],
+      { ...workerEnv },
+    ).done;
+    expect(added.code, added.stderr).toBe(0);
+    const sid = Number(/schedule #(\d+)/.exec(added.stdout)![1]);
+    const listed = await evalhouse(['schedule', 'list', '--json'], { ...workerEnv }).done;
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id: sid, cron: '0 3 * * *', benchmark: 'fake-mc', model: 'fake' }),
+    ]);
+    expect((await queue.queue.getJobSchedulers(0, -1)).map((x) => x.key)).toEqual([`schedule-${sid}`]);
+    const removed = await evalhouse(['schedule', 'remove', String(sid)], { ...workerEnv }).done;
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(await queue.queue.getJobSchedulers(0, -1)).toEqual([]);
     const refused = await evalhouse(['worker'], { REDIS_URL: redis.url, MYSQL_URL: '' }).done;
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/needs MYSQL_URL/);
