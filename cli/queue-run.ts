@@ -62,6 +62,7 @@ export async function runThroughQueue(
     process.stderr.write(
       `run #${out.run.id} "${out.run.label}": ${out.total} item×samples of ${built.def.slug} against ${built.model.name} queued in ${out.chunks} chunk(s) (${out.enqueued} to ask)\n`,
     );
+    if (out.deferred) process.stderr.write(`warning: ${out.deferred}\n`);
     if (o.detach) {
       console.log(out.run.id);
       return 0;

@@ -343,7 +343,8 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
             spec,
             { plan: { ...planned, concurrency }, provider, model, def },
           );
-          req.log.info(`run #${out.run.id} queued: ${out.total} item×samples in ${out.chunks} chunk(s)`);
+          if (out.deferred) req.log.warn(`run #${out.run.id} queued in MySQL only: ${out.deferred}`);
+          else req.log.info(`run #${out.run.id} queued: ${out.total} item×samples in ${out.chunks} chunk(s)`);
           return reply
             .code(202)
             .send({ id: out.run.id, label, status: out.run.status, url: `/runs/${out.run.id}` });

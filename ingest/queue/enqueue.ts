@@ -22,6 +22,11 @@ export interface Enqueued {
   chunks: number;
   /** chunks added now (the others were all stored) */
   enqueued: number;
+  /**
+   * Redis did not take the jobs (unreachable): the run is queued in MySQL all the same, and the reconciler
+   * of any worker or API process adds its chunks once Redis answers. The reason, or null.
+   */
+  deferred: string | null;
 }
 
 /**
@@ -93,14 +98,25 @@ export async function enqueueRun(
     ]);
   }
   const fresh = (await store.getRun(run.id))!;
+  let deferred: string | null = null;
   if (missing.length === 0) {
     // nothing left to ask (a resume of a complete run): settle it now, no worker will
     await settleRun(store, fresh, { ...row, queuedAt: new Date().toISOString() });
   } else {
-    await queue.addChunks(
-      run.id,
-      missing.map((c) => ({ chunk: c.chunk, items: c.items })),
-    );
+    try {
+      await queue.addChunks(
+        run.id,
+        missing.map((c) => ({ chunk: c.chunk, items: c.items })),
+      );
+    } catch (err) {
+      deferred = `Redis did not take the chunks (${(err as Error).message}); the reconciler adds them once it answers`;
+    }
   }
-  return { run: (await store.getRun(run.id))!, total, chunks, enqueued: missing.length };
+  return {
+    run: (await store.getRun(run.id))!,
+    total,
+    chunks,
+    enqueued: deferred ? 0 : missing.length,
+    deferred,
+  };
 }

@@ -41,6 +41,8 @@ export const CHUNK_JOB_OPTIONS: JobsOptions = {
   backoff: { type: 'fixed', delay: 2000 },
 };
 
+const ADD_TIMEOUT_MS = 5000;
+
 /** A process's handle on the queue: BullMQ's Queue plus a plain Redis client (rate limits, ping). */
 export interface RunQueue {
   readonly queue: Queue<JobData>;
@@ -85,13 +87,28 @@ export function openRunQueue(settings: Config['queue']): RunQueue {
     },
     async addChunks(runId, chunks) {
       if (chunks.length === 0) return;
-      await queue.addBulk(
+      const adding = queue.addBulk(
         chunks.map((c) => ({
           name: 'chunk',
           data: { runId, chunk: c.chunk, items: c.items },
           opts: { ...CHUNK_JOB_OPTIONS, jobId: chunkJobId(runId, c.chunk) },
         })),
       );
+      // BullMQ waits for Redis as long as it takes; a caller answering a request must not. Should the
+      // add land later, it is the same jobs (same ids) the reconciler would add.
+      adding.catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Redis did not answer within ${ADD_TIMEOUT_MS} ms`)),
+          ADD_TIMEOUT_MS,
+        );
+      });
+      try {
+        await Promise.race([adding, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       await queue.close();

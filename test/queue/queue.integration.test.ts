@@ -398,6 +398,17 @@ describe('queue mode', () => {
     const away = openRunQueue({ ...config.queue, redisUrl: `redis://127.0.0.1:${await closedPort()}` });
     try {
       expect(await queueReady(away, 500)).toBe(false);
+      // Redis away when a run is asked for (no job can have reached the live Redis through this queue):
+      // MySQL has it queued, and the reconciler of the workers on the live Redis enqueues and finishes it
+      const out = await enqueueRun(
+        { store, queue: away, files: { models: modelsFile, benchmarks: tmp.dir }, env: {} },
+        spec('redis-away', { limit: 30 }),
+      );
+      expect(out.deferred).toMatch(/reconciler adds them/);
+      expect(out.enqueued).toBe(0);
+      const run = await finished(out.run.id);
+      expect(run.status).toBe('completed');
+      expect(await counts(out.run.id)).toEqual({ rows: 30, keys: 30, maxPerKey: 1 });
     } finally {
       await away.close();
     }
