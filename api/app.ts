@@ -16,6 +16,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { readyRoutes } from './routes/ready.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
+import { schedulesRoutes } from './routes/schedules.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { installSecurity } from './security.ts';
@@ -40,6 +41,7 @@ export const ROUTES: readonly RoutePlugin[] = [
   itemRoutes,
   trendRoutes,
   runsRoutes,
+  schedulesRoutes,
   resultRoutes,
   exportRoutes,
 ];

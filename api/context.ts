@@ -1,5 +1,8 @@
 import type { Config } from '../core/config.ts';
 import type { RecordStore } from '../core/store.ts';
+import { assertQueueMode } from '../ingest/queue/open.ts';
+import { openRunQueue, queueReady, type RunQueue } from '../ingest/queue/queue.ts';
+import { startReconciler } from '../ingest/queue/reconcile.ts';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { DuckDbEngine, MysqlEngine } from '../store/engines.ts';
 import { Mirror } from '../store/mirror/mirror.ts';
@@ -20,14 +23,23 @@ export interface AppContext {
   duckEngine: DuckDbEngine;
   analysis: AnalysisService;
   metrics: Metrics;
-  /** What GET /ready checks: the store's own checks; other parts (the job queue) push theirs. */
+  /** What GET /ready checks: the store's own checks and the queue's (REDIS_URL). */
   readiness: ReadinessCheck[];
+  /**
+   * Queue mode (REDIS_URL, with MYSQL_URL): POST /runs enqueues for `evalhouse worker` processes, and
+   * /schedules works. null otherwise. `queueReady(ctx.queue)` (ingest/queue/queue.ts) is its /ready check.
+   */
+  queue: RunQueue | null;
   /** Syncs the mirror now (no-op in embedded mode); the background loop calls it too. */
   syncMirror(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openContext(config: Config, opts: { mirrorLoop?: boolean } = {}): Promise<AppContext> {
+export async function openContext(
+  config: Config,
+  opts: { mirrorLoop?: boolean; reconciler?: boolean } = {},
+): Promise<AppContext> {
+  if (config.queue.redisUrl) assertQueueMode(config, 'REDIS_URL (queue mode)');
   const metrics = createMetrics();
   const duck = await DuckDbStore.open(config.duckdbPath);
   if (config.duckdbThreads) await duck.setThreads(config.duckdbThreads);
@@ -70,6 +82,13 @@ export async function openContext(config: Config, opts: { mirrorLoop?: boolean }
     }
     if (!stopped) timer = setTimeout(loop, config.mirrorIntervalMs);
   };
+  const queue = config.queue.redisUrl ? openRunQueue(config.queue) : null;
+  // the API re-enqueues what MySQL says is unfinished too (at start, then periodically): with no worker
+  // running yet, a Redis that lost its data is refilled as soon as one replica starts
+  const reconciler =
+    queue && mysql && opts.reconciler !== false
+      ? startReconciler(mysql, queue, config.queue.reconcileMs, (m) => console.error(m))
+      : null;
   if (mirror && opts.mirrorLoop !== false) {
     loopLog = (err) => console.error(`mirror sync failed: ${(err as Error).message}`);
     await syncMirror();
@@ -84,10 +103,25 @@ export async function openContext(config: Config, opts: { mirrorLoop?: boolean }
     duckEngine,
     analysis,
     metrics,
-    readiness: storeReadiness({ config, duckEngine, mysql, mirror }),
+    readiness: [
+      ...storeReadiness({ config, duckEngine, mysql, mirror }),
+      ...(queue
+        ? [
+            {
+              name: 'queue',
+              check: async () => {
+                if (!(await queueReady(queue))) throw new Error('Redis does not answer');
+              },
+            },
+          ]
+        : []),
+    ],
+    queue,
     syncMirror,
     async close() {
       stopped = true;
+      await reconciler?.stop();
+      await queue?.close();
       if (timer) clearTimeout(timer);
       while (syncing) await syncing.catch(() => undefined);
       mirror?.dispose();

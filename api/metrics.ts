@@ -6,7 +6,7 @@ import type { CanonicalRecord } from '../core/types.ts';
  * _total suffix"), prom-client's maintainers mean to drop them (prometheus/client_js#283), and each is
  * `sum without (type) (nodejs_active_handles)` (…_requests, …_resources) of a gauge we keep.
  */
-const MISNAMED_DEFAULTS = [
+export const MISNAMED_DEFAULTS = [
   'nodejs_active_handles_total',
   'nodejs_active_requests_total',
   'nodejs_active_resources_total',

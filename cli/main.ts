@@ -13,6 +13,8 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   models: () => import('./commands/models.ts'),
   run: () => import('./commands/run.ts'),
   runs: () => import('./commands/runs.ts'),
+  worker: () => import('./commands/worker.ts'),
+  schedule: () => import('./commands/schedule.ts'),
 };
 
 async function main(args: string[]): Promise<number> {

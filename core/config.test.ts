@@ -19,6 +19,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DUCKDB_READERS: '0' })).toThrow(/DUCKDB_READERS/);
   });
 
+  it('queue mode: REDIS_URL is a redis:// URL and needs MYSQL_URL', () => {
+    expect(loadConfig({}).queue).toMatchObject({ redisUrl: undefined, chunkItems: 50, metricsPort: 9465 });
+    const c = loadConfig({
+      REDIS_URL: 'redis://r:6379',
+      MYSQL_URL: 'mysql://u@h/db',
+      WORKER_METRICS_PORT: '0',
+    });
+    expect(c.queue).toMatchObject({ redisUrl: 'redis://r:6379', metricsPort: 0, prefix: 'evalhouse' });
+    expect(() => loadConfig({ REDIS_URL: 'http://r:6379', MYSQL_URL: 'mysql://u@h/db' })).toThrow(
+      /REDIS_URL.*redis:\/\//,
+    );
+    expect(() => loadConfig({ REDIS_URL: 'redis://r:6379' })).toThrow(/REDIS_URL.*needs MYSQL_URL/);
+    expect(() =>
+      loadConfig({ REDIS_URL: 'redis://r:6379', MYSQL_URL: 'mysql://u@h/db', QUEUE_PREFIX: 'a b' }),
+    ).toThrow(/QUEUE_PREFIX/);
+  });
+
   it('DUCKDB_THREADS and DUCKDB_READERS reach the server context', async () => {
     const { dir, cleanup } = tmpDir();
     const ctx = await openContext(

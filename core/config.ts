@@ -32,13 +32,31 @@ const isOrigin = (v: string) => {
 };
 
 /** The one place that reads the environment. Everything else receives a Config. */
-const EnvSchema = z.object({
+const EnvFields = z.object({
   MYSQL_URL: z
     .string()
     .trim()
     .optional()
     .transform((v) => (v === '' ? undefined : v))
     .refine((v) => v === undefined || /^mysql:\/\//.test(v), 'must look like mysql://user:pass@host:3306/db'),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine(
+      (v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v),
+      'must look like redis://host:6379 (or rediss://, /db)',
+    ),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
+    .default('evalhouse'),
+  QUEUE_CHUNK_ITEMS: z.coerce.number().int().min(1).max(100_000).default(50),
+  QUEUE_LOCK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  QUEUE_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   DUCKDB_PATH: z.string().min(1).default('data/evalhouse.duckdb'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -99,10 +117,38 @@ const EnvSchema = z.object({
     .default(2 * 1024 ** 3),
 });
 
+const EnvSchema = EnvFields.superRefine((e, ctx) => {
+  // queue mode shares runs and results between processes: the embedded DuckDB file is one process's
+  if (e.REDIS_URL && !e.MYSQL_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_URL'],
+      message:
+        'queue mode (REDIS_URL) needs MYSQL_URL too: workers and API replicas share runs and results through MySQL, and the embedded DuckDB file can be opened by one process only',
+    });
+  }
+});
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export type Config = {
   mysqlUrl: string | undefined;
+  /** Queue mode (runs spread over `evalhouse worker` processes through BullMQ): the REDIS_URL and QUEUE_* variables. */
+  queue: {
+    redisUrl: string | undefined;
+    /** Namespaces every Redis key (BullMQ's queue prefix, the shared rate limits): one per install. */
+    prefix: string;
+    /** Items per chunk: one BullMQ job, the unit a worker takes and another takes over after a crash. */
+    chunkItems: number;
+    /** A worker's lock on its chunk; once it lapses (the worker died) BullMQ's stalled check hands the chunk on. */
+    lockMs: number;
+    /** How often a worker or API process re-enqueues what MySQL says is unfinished (0: only at start). */
+    reconcileMs: number;
+    /** Where `evalhouse worker` serves /metrics and /health (0: any free port, printed). */
+    metricsPort: number;
+    /** Chunks one worker process runs at once. */
+    workerConcurrency: number;
+  };
   duckdbPath: string;
   host: string;
   port: number;
@@ -181,6 +227,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   return {
     mysqlUrl: e.MYSQL_URL,
+    queue: {
+      redisUrl: e.REDIS_URL,
+      prefix: e.QUEUE_PREFIX,
+      chunkItems: e.QUEUE_CHUNK_ITEMS,
+      lockMs: e.QUEUE_LOCK_MS,
+      reconcileMs: e.QUEUE_RECONCILE_MS,
+      metricsPort: e.WORKER_METRICS_PORT,
+      workerConcurrency: e.WORKER_CONCURRENCY,
+    },
     duckdbPath: e.DUCKDB_PATH,
     host: e.HOST,
     port: e.PORT,

@@ -7,6 +7,8 @@ import type { CanonicalRecord } from './types.ts';
 /** Every status a run can have (GET /runs and `evalhouse runs list` filter by any of them). */
 export const RUN_STATUSES = [
   'created',
+  /** waiting in the queue for workers (queue mode: REDIS_URL) */
+  'queued',
   'running',
   'paused',
   'failed',

@@ -171,6 +171,26 @@ export const CHANGES = [
   col('at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
 ] as const;
 
+/** MySQL only, queue mode: a queued run's request and its item keys in chunk order (ingest/queue/). */
+export const RUN_QUEUE = [
+  col('run_id', 'INTEGER', 'int unsigned', false),
+  col('spec', 'JSON', 'json', false),
+  col('item_keys', 'JSON', 'json', false),
+  col('total', 'INTEGER', 'int unsigned', false),
+  col('chunk_items', 'INTEGER', 'int unsigned', false),
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
+] as const;
+
+/** MySQL only, queue mode: scheduled runs (benchmark × model × cron), re-created in BullMQ from here. */
+export const SCHEDULES = [
+  col('id', 'INTEGER', 'int unsigned', false, DEF),
+  col('benchmark', 'VARCHAR', 'varchar(191)', false),
+  col('model', 'VARCHAR', 'varchar(191)', false),
+  col('cron', 'VARCHAR', 'varchar(191)', false),
+  col('spec', 'JSON', 'json', false),
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
+] as const;
+
 /** Every declared table of both engines, by name. */
 export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   benchmarks: BENCHMARKS,
@@ -182,7 +202,11 @@ export const TABLES: Readonly<Record<string, readonly Column[]>> = {
 };
 
 /** The tables only MySQL has. */
-export const MYSQL_TABLES: Readonly<Record<string, readonly Column[]>> = { changes: CHANGES };
+export const MYSQL_TABLES: Readonly<Record<string, readonly Column[]>> = {
+  changes: CHANGES,
+  run_queue: RUN_QUEUE,
+  schedules: SCHEDULES,
+};
 
 /**
  * A value as a query reads it and as a query writes it, per DuckDB type name (the MySQL types are its
@@ -219,6 +243,8 @@ export interface StoreTables {
   runs: TableOf<typeof RUNS>;
   results: TableOf<typeof RESULTS>;
   changes: TableOf<typeof CHANGES>;
+  run_queue: TableOf<typeof RUN_QUEUE>;
+  schedules: TableOf<typeof SCHEDULES>;
 }
 
 export const mirrored = (columns: readonly Column[]): Column[] => columns.filter((c) => c.mirrored);

@@ -16,11 +16,14 @@ import { AbortReason } from '../../ingest/providers/classify.ts';
 import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/providers/models.ts';
 import { createProvider, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
 import { checkBaseUrl, UrlRefusedError } from '../../ingest/providers/url-policy.ts';
+import { enqueueRun } from '../../ingest/queue/enqueue.ts';
+import type { QueuedRunSpec } from '../../ingest/queue/spec.ts';
 import { planFromBenchmark } from '../../ingest/runner/from-benchmark.ts';
 import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
 import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
+import { updateQueuedRun } from '../../store/mysql/queue-tables.ts';
 import type { AppContext } from '../context.ts';
 import { countRunResult } from '../metrics.ts';
 import { EVENT_TIMING, type EventTiming, sendRunEvents } from './run-events.ts';
@@ -38,7 +41,10 @@ export type RunsContext = Pick<AppContext, 'record' | 'config'> & {
   metrics?: AppContext['metrics'];
   files?: { models?: string; benchmarks?: string };
   /** how often GET /runs/{id}/events may send (tests shorten the heartbeat) */
-  events?: EventTiming;
+  events?: EventTiming & { pollMs?: number };
+  /** queue mode: POST /runs enqueues for the workers instead of running here */
+  queue?: AppContext['queue'];
+  mysql?: AppContext['mysql'];
 };
 
 const posInt = z.number().int().min(1);
@@ -117,7 +123,45 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
     await Promise.allSettled([...active.values()].map((a) => a.done));
   });
 
-  const view = (run: RunInfo) => runView(run, active.get(run.id));
+  const queue = ctx.queue && ctx.mysql ? { q: ctx.queue, store: ctx.mysql } : null;
+  /** A run the workers are on (or will be): any replica can follow and cancel it through MySQL. */
+  const inQueue = (run: RunInfo) =>
+    queue !== null && (run.status === 'queued' || (run.status === 'running' && run.source === 'queue'));
+  const view = (run: RunInfo) =>
+    runView(run, active.get(run.id) ?? (inQueue(run) ? { progress: null } : undefined));
+
+  /** A queued run's changes as GET /runs/{id}/events hears them: the store polled until the run stops. */
+  const pollFollow = (id: number) => {
+    const listeners = new Set<() => void>();
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => {
+      resolveDone = r;
+    });
+    const timer = setInterval(() => {
+      for (const f of listeners) f();
+      void store.getRun(id).then(
+        (r) => {
+          if (!r || !inQueue(r)) stop();
+        },
+        () => undefined,
+      );
+    }, ctx.events?.pollMs ?? 1000);
+    const stop = () => {
+      clearInterval(timer);
+      resolveDone();
+    };
+    return {
+      subscribe: (f: () => void) => {
+        listeners.add(f);
+        return () => {
+          listeners.delete(f);
+          // the client went away: stop polling for it
+          if (listeners.size === 0) stop();
+        };
+      },
+      done,
+    };
+  };
 
   const mustGet = async (id: number): Promise<RunInfo> => {
     const run = await store.getRun(id);
@@ -268,6 +312,51 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
           samples: b.samples ?? c.samples ?? 1,
         };
       }
+      if (queue) {
+        let planned: ReturnType<typeof planFromBenchmark>;
+        try {
+          planned = planFromBenchmark(def, model, { ...selection, label, concurrency: b.concurrency });
+        } catch (err) {
+          throw errors.badRequest((err as Error).message);
+        }
+        const concurrency = Math.min(planned.concurrency, policy.maxConcurrency);
+        const spec: QueuedRunSpec = {
+          benchmark: def.slug,
+          model: b.model,
+          ...(b.base_url !== undefined ? { base_url: b.base_url } : {}),
+          ...(b.api_key_env !== undefined ? { api_key_env: b.api_key_env } : {}),
+          label,
+          limit: selection.limit,
+          sample_seed: selection.sampleSeed,
+          samples: selection.samples,
+          concurrency,
+          write_behind: Math.min(planned.writeBehind, concurrency),
+          ...(b.rpm !== undefined ? { rpm: b.rpm } : {}),
+          ...(b.tpm !== undefined ? { tpm: b.tpm } : {}),
+          ...(b.deadline_ms !== undefined ? { deadline_ms: b.deadline_ms } : {}),
+          request_id: req.id,
+        };
+        try {
+          const out = await enqueueRun(
+            {
+              store: queue.store,
+              queue: queue.q,
+              files: { models: ctx.files?.models ?? 'models.yaml', benchmarks: root },
+              env,
+            },
+            spec,
+            { plan: { ...planned, concurrency }, provider, model, def },
+          );
+          if (out.deferred) req.log.warn(`run #${out.run.id} queued in MySQL only: ${out.deferred}`);
+          else req.log.info(`run #${out.run.id} queued: ${out.total} item×samples in ${out.chunks} chunk(s)`);
+          return reply
+            .code(202)
+            .send({ id: out.run.id, label, status: out.run.status, url: `/runs/${out.run.id}` });
+        } catch (err) {
+          if (err instanceof RunConfigMismatchError) throw errors.conflict(err.message);
+          throw err;
+        }
+      }
       const existing = await store.findRun(def.slug, model.name, label);
       if (existing && active.has(existing.id)) {
         throw errors.conflict(`run #${existing.id} "${label}" is already running`, { id: existing.id });
@@ -408,22 +497,23 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
     },
     async (req, reply) => {
       const id = req.params.id;
-      await mustGet(id);
-      const live = active.get(id);
+      const run = await mustGet(id);
+      const here = active.get(id);
+      // a run of this server's runner tells its listeners; a queued one (any worker) is polled in the store
+      const live = here
+        ? {
+            subscribe: (f: () => void) => {
+              here.listeners.add(f);
+              return () => here.listeners.delete(f);
+            },
+            done: here.done,
+          }
+        : inQueue(run)
+          ? pollFollow(id)
+          : null;
       return sendRunEvents(
         reply,
-        {
-          view: async () => view(await mustGet(id)),
-          live: live
-            ? {
-                subscribe: (f) => {
-                  live.listeners.add(f);
-                  return () => live.listeners.delete(f);
-                },
-                done: live.done,
-              }
-            : null,
-        },
+        { view: async () => view(await mustGet(id)), live },
         ctx.events ?? EVENT_TIMING,
       );
     },
@@ -448,6 +538,14 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
           new AbortReason('shutdown', `cancelled through the API (POST /runs/${id}/cancel)`),
         );
         await live.done;
+        return view(await mustGet(id));
+      }
+      if (queue && inQueue(run)) {
+        // the workers see it within a couple of seconds: chunks in flight stop, waiting ones are skipped
+        await updateQueuedRun(queue.store.kysely, id, {
+          status: 'paused',
+          statusReason: `cancelled through the API (POST /runs/${id}/cancel); resume it with resume: ${id}`,
+        });
         return view(await mustGet(id));
       }
       if (!(await pauseAbandoned(store, run, 'through the API'))) {

@@ -5,11 +5,14 @@ import { loadBenchmark } from '../../ingest/benchmarks/load.ts';
 import { BenchmarkError, formatProblem } from '../../ingest/benchmarks/types.ts';
 import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/providers/models.ts';
 import { createProvider, type Env, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
+import { assertQueueMode } from '../../ingest/queue/open.ts';
+import type { QueuedRunSpec } from '../../ingest/queue/spec.ts';
 import { planFromBenchmark, type RunOptions } from '../../ingest/runner/from-benchmark.ts';
 import { formatSummary, progressPrinter } from '../../ingest/runner/progress.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+import { benchmarkRef, runThroughQueue } from '../queue-run.ts';
 import { runningServer } from '../remote.ts';
 import { exitCodeFor, runThroughServer } from '../remote-run.ts';
 
@@ -17,7 +20,7 @@ const usage = `usage: evalhouse run --benchmark <slug|folder> --model <name|prov
                      [--base-url URL] [--api-key-env VAR] [--models-file models.yaml]
                      [--limit N] [--sample-seed S] [--samples N]
                      [--concurrency C] [--rpm R] [--tpm T] [--deadline-ms MS] [--stall-ms MS] [--max-attempts N] [--write-behind N]
-                     [--run-id LABEL | --resume <run id|label>] [--judge-model NAME] [--detach]
+                     [--run-id LABEL | --resume <run id|label>] [--judge-model NAME] [--detach] [--queue]
 
 Asks every item of the benchmark (or --limit N of them; with --sample-seed S a deterministic subset)
 of the model, --samples N times each, scores the answers and appends the results to the store.
@@ -31,6 +34,9 @@ out; a crash loses at most concurrency + N answers. 0 holds each request slot un
 While a server holds the DuckDB file the run goes through it: Ctrl-C cancels it there (paused, as
 locally); --detach leaves it running in the server and prints its id (see \`evalhouse runs\`).
 A base URL where nothing answers stops the run at once; a run whose every item failed is failed.
+--queue (REDIS_URL and MYSQL_URL set) enqueues the run in chunks for \`evalhouse worker\` processes instead
+of running it here, and follows its progress (Ctrl-C stops following, the run goes on; --detach prints
+its id at once). --resume takes the run's label or id there too.
 Exit code: 0 completed, 1 failed, 3 paused.`;
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -41,7 +47,7 @@ function int(name: string, v: string | undefined, min: number): number | undefin
   return n;
 }
 
-const label = () => {
+const label_ = () => {
   const d = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${d}-${randomBytes(2).toString('hex')}`;
 };
@@ -85,12 +91,14 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
       resume: { type: 'string' },
       'judge-model': { type: 'string' },
       detach: { type: 'boolean' },
+      queue: { type: 'boolean' },
     },
     false,
   );
   if (!v.benchmark) throw new UsageError('--benchmark is required');
   if (!v.model) throw new UsageError('--model is required');
   if (v.resume && v['run-id']) throw new UsageError('give --run-id or --resume, not both');
+  if (v.queue) return queueRun(v, config);
   // Embedded mode with a server running: only the server may open the DuckDB file.
   const server = await runningServer(config);
   if (server) return runThroughServer(server, v);
@@ -152,7 +160,7 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
   };
   process.on('SIGINT', onSigint);
   try {
-    let runLabel = v['run-id'] ?? label();
+    let runLabel = v['run-id'] ?? label_();
     if (v.resume) {
       const run = await findResumed(store, v.resume, def.slug, model.name);
       runLabel = run.label;
@@ -205,6 +213,69 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
     await store.close();
   }
 }
+
+/** `run --queue`: the same options as a queued run's spec; a resume takes the run's label and selection. */
+async function queueRun(v: Record<string, string | boolean | undefined>, config: Config): Promise<number> {
+  const s = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  assertQueueMode(config, 'evalhouse run --queue');
+  const benchmark = benchmarkRef(s('benchmark')!);
+  let label = s('run-id') ?? label_();
+  let selection = {
+    limit: int('limit', s('limit'), 1) ?? null,
+    sample_seed: int('sample-seed', s('sample-seed'), 0) ?? null,
+    samples: int('samples', s('samples'), 1) ?? 1,
+  };
+  const ref = s('resume');
+  if (ref) {
+    const { openRecordStore: open } = await import('../../store/open.ts');
+    const store = await open(config);
+    try {
+      const run = /^\d+$/.test(ref)
+        ? await store.getRun(Number(ref))
+        : ((await store.listRuns()).find((r) => r.label === ref) ?? null);
+      if (!run) throw new UsageError(`no run "${ref}" to resume`);
+      label = run.label;
+      const c = (run.config ?? {}) as {
+        limit?: number | null;
+        sample_seed?: number | null;
+        samples?: number;
+      };
+      selection = {
+        limit: int('limit', s('limit'), 1) ?? c.limit ?? null,
+        sample_seed: int('sample-seed', s('sample-seed'), 0) ?? c.sample_seed ?? null,
+        samples: int('samples', s('samples'), 1) ?? c.samples ?? 1,
+      };
+    } finally {
+      await store.close();
+    }
+  }
+  const opt = (k: string, min: number) => int(k, s(k), min);
+  const spec: QueuedRunSpec = {
+    benchmark,
+    model: s('model')!,
+    ...(s('base-url') ? { base_url: s('base-url') } : {}),
+    ...(s('api-key-env') ? { api_key_env: s('api-key-env') } : {}),
+    ...(s('judge-model') ? { judge_model: s('judge-model') } : {}),
+    label,
+    ...selection,
+    ...defined({
+      concurrency: opt('concurrency', 1),
+      rpm: opt('rpm', 1),
+      tpm: opt('tpm', 1),
+      deadline_ms: opt('deadline-ms', 1),
+      stall_ms: opt('stall-ms', 1),
+      max_attempts: opt('max-attempts', 1),
+      write_behind: opt('write-behind', 0),
+    }),
+  };
+  return runThroughQueue(config, spec, {
+    modelsFile: s('models-file') ?? 'models.yaml',
+    detach: v.detach === true,
+  });
+}
+
+const defined = <T extends Record<string, unknown>>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
 
 export const command: Command = {
   name: 'run',

@@ -2,6 +2,8 @@ import type { Config } from '../../core/config.ts';
 import { type RecordStore, RUN_STATUSES, type RunInfo, type RunStatus } from '../../core/store.ts';
 import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.ts';
 import { filterRuns, type RunView, runView } from '../../ingest/runner/run-view.ts';
+import { MysqlStore } from '../../store/mysql/mysql-store.ts';
+import { updateQueuedRun } from '../../store/mysql/queue-tables.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { runningServer } from '../remote.ts';
@@ -161,7 +163,14 @@ async function cancel(argv: string[], config: Config): Promise<number> {
       console.error(`evalhouse runs cancel: unknown run "${id}"`);
       return 1;
     }
-    if (!(await pauseAbandoned(s, run, 'with evalhouse runs cancel'))) {
+    // a queued run: the workers read its status, so pausing it in MySQL stops them (within their progress tick)
+    const queued = run.source === 'queue' && (run.status === 'queued' || run.status === 'running');
+    if (queued && s instanceof MysqlStore) {
+      await updateQueuedRun(s.kysely, id, {
+        status: 'paused',
+        statusReason: `cancelled with evalhouse runs cancel; resume with evalhouse run --queue --resume ${id}`,
+      });
+    } else if (!(await pauseAbandoned(s, run, 'with evalhouse runs cancel'))) {
       console.error(
         `evalhouse runs cancel: run #${id} is running in another process (updated ${Math.round(idleMs(run) / 1000)} s ago) ` +
           'and no server here runs it: stop it with Ctrl-C where `evalhouse run` was started',

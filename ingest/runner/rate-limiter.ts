@@ -1,12 +1,22 @@
 import type { Clock } from './clock.ts';
 
+/** What the runner asks of a rate limit: this process's buckets below, or Redis's shared ones (ingest/queue/). */
+export interface Limiter {
+  /** Waits for one request slot and `tokens` tokens (rejects when `signal` aborts). */
+  acquire(tokens: number, signal?: AbortSignal): Promise<void>;
+  /** Corrects the token bucket once the real usage is known (estimate → actual). */
+  settle(estimated: number, actual: number): void;
+  /** Everyone waits until `until` (the clock's time; a server said so). */
+  block(until: number): void;
+}
+
 /**
  * Requests-per-minute and tokens-per-minute token buckets, shared by all workers, served first come first served.
  * Each bucket holds at most one second of its rate (so a burst never exceeds ~1 s worth of quota) and refills
  * continuously. A request costing more tokens than a bucket holds is let through when the bucket is full, and
  * the bucket goes negative: later requests wait until it has paid that back.
  */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   private readonly buckets: { rate: number; capacity: number; level: number }[] = [];
   private last: number;
   private queue: Promise<void> = Promise.resolve();

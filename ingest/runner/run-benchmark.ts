@@ -8,7 +8,7 @@ import { backoffMs } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { idleMs, looksLive } from './liveness.ts';
 import { configDiff, type PlanItem, type RunPlan } from './plan.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { type Limiter, RateLimiter } from './rate-limiter.ts';
 import { Semaphore } from './semaphore.ts';
 import { countsFrom, type ProgressSnapshot, RunStats } from './stats.ts';
 import { ResultWriter } from './writer.ts';
@@ -35,8 +35,20 @@ export interface RunDeps {
   progressIntervalMs?: number | undefined;
   /** For jitter; tests may fix it. */
   random?: (() => number) | undefined;
+  /**
+   * The requests and tokens per minute (default: this process's own token buckets over plan.rpm / plan.tpm);
+   * queue workers share one per provider through Redis (ingest/queue/redis-limiter.ts).
+   */
+  limiter?: Limiter | undefined;
   /** Told of every result once it is stored (queue workers count items, tokens and cost for /metrics). */
   onResult?: ((r: CanonicalRecord) => void) | undefined;
+  /**
+   * A share of a run that a queue worker asks (ingest/queue/): the run's status and summary belong to the
+   * worker, which settles the run once every share is stored, so this call leaves them alone, deletes no
+   * error of other shares, and skips the keys in `skip` (every stored result, errors included: they were
+   * asked `maxAttempts` times already).
+   */
+  part?: { skip: Set<string> } | undefined;
 }
 
 export interface RunOutcome {
@@ -88,14 +100,14 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         'Resume it with its original settings, or start a new run with another --run-id.',
     );
   }
-  if (existing && looksLive(existing)) {
+  if (!deps.part && existing && looksLive(existing)) {
     // Possible with MySQL (DuckDB's file lock prevents it): two runners would ask the same items twice.
     logger.warn(
       `run #${run.id} was updated ${Math.round(idleMs(existing) / 1000)} s ago while running: is another runner working on it?`,
     );
   }
-  const reasked = await store.deleteErrors(run.id);
-  const done = await store.doneKeys(run.id);
+  const reasked = deps.part ? 0 : await store.deleteErrors(run.id);
+  const done = deps.part ? deps.part.skip : await store.doneKeys(run.id);
   const units: Unit[] = [];
   for (const item of plan.items) {
     for (let s = 0; s < plan.config.samples; s++)
@@ -110,15 +122,15 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     doneBefore > 0 ? countsFrom(run.summary) : countsFrom(null),
     startedAt,
   );
-  if (doneBefore > 0 || reasked > 0) {
+  if (!deps.part && (doneBefore > 0 || reasked > 0)) {
     logger.info(
       `resuming run #${run.id} "${plan.label}": ${doneBefore}/${total} already stored, ${reasked} errored result(s) asked again`,
     );
   }
-  await store.updateRun(run.id, { status: 'running', statusReason: null });
+  if (!deps.part) await store.updateRun(run.id, { status: 'running', statusReason: null });
   deps.onStart?.({ id: run.id, label: plan.label });
 
-  const limiter = new RateLimiter(clock, { rpm: plan.rpm, tpm: plan.tpm });
+  const limiter = deps.limiter ?? new RateLimiter(clock, { rpm: plan.rpm, tpm: plan.tpm });
   const writer = new ResultWriter(store, clock, { maxRows: plan.maxBatchRows });
   // `soft` stops taking items (Ctrl-C); `hard` aborts everything in flight (grace over, or a fatal error).
   const soft = new AbortController();
@@ -171,7 +183,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   const progressTimer = setInterval(() => {
     const snap = stats.snapshot(clock.now(), base());
     deps.onProgress?.(snap);
-    if (clock.now() - lastSaved >= 5000) {
+    if (!deps.part && clock.now() - lastSaved >= 5000) {
       lastSaved = clock.now();
       saving = saving
         .then(() => store.updateRun(run.id, { summary: snap }))
@@ -344,7 +356,8 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   });
   const complete = summary.done >= total && !finalStop;
   // Every stored result an error: nothing was evaluated, so the run did not complete (resume asks them again).
-  const allErrored = complete && summary.errors > 0 && summary.errors === summary.done;
+  // (A part's errors are the run's to judge, once every part is stored.)
+  const allErrored = !deps.part && complete && summary.errors > 0 && summary.errors === summary.done;
   const status: RunOutcome['status'] = finalStop
     ? finalStop.status
     : allErrored
@@ -360,7 +373,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         ? `${summary.errors} item(s) failed after ${plan.retry.maxAttempts} attempts; resume to ask them again`
         : null;
   summary.status = status;
-  await store.updateRun(run.id, { status, statusReason: reason, summary });
+  if (!deps.part) await store.updateRun(run.id, { status, statusReason: reason, summary });
   deps.onProgress?.(summary);
   return { runId: run.id, label: plan.label, status, reason, summary, writes: { ...writer.stats } };
 }

@@ -1,0 +1,102 @@
+import type { MysqlStore } from '../../store/mysql/mysql-store.ts';
+import {
+  deleteSchedule,
+  getSchedule,
+  insertSchedule,
+  listSchedules,
+  type ScheduleRow,
+} from '../../store/mysql/queue-tables.ts';
+import type { Env } from '../providers/registry.ts';
+import type { RunQueue } from './queue.ts';
+import { schedulerId } from './queue.ts';
+import { planForSpec, type QueuedRunSpec, QueuedRunSpecSchema, type SpecFiles } from './spec.ts';
+
+/** A schedule's run options: a queued run's spec without its label (each firing gets its own). */
+export type ScheduleSpec = Omit<QueuedRunSpec, 'label'>;
+
+/** A cron expression BullMQ's job scheduler refused (the message says why). */
+export class ScheduleCronError extends Error {}
+
+/** The run a firing at `at` starts: labelled by the schedule and the firing time, so a firing handled twice is one run. */
+export function scheduledSpec(s: ScheduleRow, at: Date): QueuedRunSpec {
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return QueuedRunSpecSchema.parse({ ...(s.spec as object), label: `schedule-${s.id}-${stamp}` });
+}
+
+export interface ScheduleDeps {
+  store: MysqlStore;
+  queue: RunQueue;
+  files: SpecFiles;
+  env: Env;
+}
+
+const upsert = (q: RunQueue, s: Pick<ScheduleRow, 'id' | 'cron'>) =>
+  q.queue.upsertJobScheduler(
+    schedulerId(s.id),
+    { pattern: s.cron },
+    { name: 'schedule', data: { scheduleId: s.id } },
+  );
+
+/**
+ * Saves the schedule in MySQL (the source of truth) and creates its BullMQ job scheduler. The benchmark
+ * and model are checked first, as a run would check them; a cron expression BullMQ refuses is not kept.
+ */
+export async function createSchedule(
+  deps: ScheduleDeps,
+  input: { cron: string; spec: ScheduleSpec },
+): Promise<ScheduleRow> {
+  const { plan } = await planForSpec({ ...input.spec, label: 'schedule-check' }, deps.files, deps.env);
+  const row = await insertSchedule(deps.store.kysely, {
+    benchmark: plan.benchmark,
+    model: plan.model,
+    cron: input.cron,
+    spec: input.spec,
+  });
+  try {
+    await upsert(deps.queue, row);
+  } catch (err) {
+    await deleteSchedule(deps.store.kysely, row.id);
+    throw new ScheduleCronError(
+      `cron expression ${JSON.stringify(input.cron)} is not valid: ${(err as Error).message} ` +
+        '(five fields, minute first, or six with seconds first: "0 3 * * *" is 03:00 every day)',
+    );
+  }
+  return row;
+}
+
+/** Removes the schedule (MySQL, then its scheduler); false when there is none. Runs it started stay. */
+export async function removeSchedule(
+  deps: Pick<ScheduleDeps, 'store' | 'queue'>,
+  id: number,
+): Promise<boolean> {
+  const had = await getSchedule(deps.store.kysely, id);
+  if (!had) return false;
+  await deleteSchedule(deps.store.kysely, id);
+  await deps.queue.queue.removeJobScheduler(schedulerId(id));
+  return true;
+}
+
+export { listSchedules };
+
+/**
+ * Makes Redis's job schedulers what MySQL says (after Redis lost its data, or a schedule removed while Redis
+ * was away): creates the missing ones, removes those without a schedule. Returns how many it created.
+ */
+export async function syncSchedulers(deps: Pick<ScheduleDeps, 'store' | 'queue'>): Promise<number> {
+  const want = await listSchedules(deps.store.kysely);
+  const have = await deps.queue.queue.getJobSchedulers(0, -1);
+  const byId = new Map(have.map((h) => [h.key, h]));
+  let created = 0;
+  for (const s of want) {
+    const h = byId.get(schedulerId(s.id));
+    if (h && h.pattern === s.cron) continue;
+    await upsert(deps.queue, s);
+    created++;
+  }
+  const ids = new Set(want.map((s) => schedulerId(s.id)));
+  for (const h of have) if (!ids.has(h.key)) await deps.queue.queue.removeJobScheduler(h.key);
+  return created;
+}
