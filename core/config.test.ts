@@ -77,6 +77,7 @@ describe('import limits', () => {
       IMPORT_BATCH_ROWS: '700',
       IMPORT_BATCH_BYTES: '5000000',
       IMPORT_MAX_UPLOAD_BYTES: '6000000',
+      IMPORT_BULK: 'off',
     });
     expect(c.imports).toEqual({
       limits: DEFAULT_IMPORT_LIMITS,
@@ -86,7 +87,10 @@ describe('import limits', () => {
       batchRows: 700,
       batchBytes: 5_000_000,
       maxUploadBytes: 6_000_000,
+      bulk: false,
     });
+    expect(loadConfig({}).imports.bulk).toBe(true);
+    expect(() => loadConfig({ IMPORT_BULK: 'yes' })).toThrow(/IMPORT_BULK/);
   });
 
   it('refuses a limit that is not a positive integer, naming it', () => {
