@@ -111,15 +111,17 @@ export interface ChildResult {
   maxRssMB: number;
   /** CPU seconds of the process (its DuckDB threads included): steadier than wall time on a loaded machine. */
   cpuSeconds: number;
+  /** Which import path ran: bulk (DuckDB reads the file) or records. */
+  path: string;
 }
 
 /** In the child: one importFile into a fresh store; prints its figures as JSON on the last line. */
-export async function childImport(file: string, db: string): Promise<void> {
+export async function childImport(file: string, db: string, bulk = true): Promise<void> {
   for (const f of [db, `${db}.wal`]) rmSync(f, { force: true });
   const store = await DuckDbStore.open(db);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const s = await importFile(store, file, { format: 'canonical' });
+  const s = await importFile(store, file, { format: 'canonical', bulk });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
   const [{ n } = { n: 0 }] = await store.db.all<{ n: number }>('SELECT count(*) AS n FROM items');
@@ -133,14 +135,20 @@ export async function childImport(file: string, db: string): Promise<void> {
     items: Number(n),
     maxRssMB: process.resourceUsage().maxRSS / 1024,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    path: s.path,
   };
   console.log(JSON.stringify(out));
 }
 
 /** Runs childImport in a fresh process (this file's CLI), so that peak RSS is the import's alone. */
-export function importInChild(file: string, db: string, extraNodeArgs: string[] = []): ChildResult {
+export function importInChild(
+  file: string,
+  db: string,
+  extraNodeArgs: string[] = [],
+  path: 'bulk' | 'records' = 'bulk',
+): ChildResult {
   const self = new URL(import.meta.url).pathname;
-  const r = spawnSync(process.execPath, [...extraNodeArgs, '--import', 'tsx', self, file, db], {
+  const r = spawnSync(process.execPath, [...extraNodeArgs, '--import', 'tsx', self, file, db, path], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 ** 2,
   });
@@ -152,5 +160,5 @@ export function importInChild(file: string, db: string, extraNodeArgs: string[] 
 export const fileMB = (p: string) => statSync(p).size / 1e6;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await childImport(process.argv[2]!, process.argv[3]!);
+  await childImport(process.argv[2]!, process.argv[3]!, process.argv[4] !== 'records');
 }

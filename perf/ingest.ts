@@ -12,6 +12,7 @@
  *   npx tsx perf/ingest.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--db evalhouse_bench_ingest]
  *                           [--only mysql,duckdb,mirror,import,e2e] [--keep]
  *                           [--e2e-syntax csv,jsonl,csv.gz,jsonl.gz] [--e2e-shape new,shared]
+ *                           [--e2e-paths bulk,records]
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '250000' },
     'e2e-syntax': { type: 'string', default: 'csv,jsonl,csv.gz,jsonl.gz' },
     'e2e-shape': { type: 'string', default: 'new,shared' },
+    'e2e-paths': { type: 'string', default: 'bulk,records' },
   },
 });
 const N = plan(Number(values.rows)).rows;
@@ -203,25 +205,28 @@ if (mysqlStore) await mysqlStore.close();
 if (only.has('e2e')) {
   console.log('\n(e) importFile end to end → embedded DuckDB, beside raw DuckDB load of the same file');
   console.log(
-    `${'file'.padEnd(28)} ${'items'.padStart(9)} ${'import s'.padStart(9)} ${'rows/s'.padStart(9)} ${'raw s'.padStart(7)} ${'raw rows/s'.padStart(10)} ${'ratio'.padStart(6)} ${'peak RSS'.padStart(9)} ${'cpu s'.padStart(6)}  verdict (≥ 300k rows/s, ≤ 5×)`,
+    `${'file'.padEnd(28)} ${'path'.padEnd(7)} ${'items'.padStart(9)} ${'import s'.padStart(9)} ${'rows/s'.padStart(9)} ${'raw s'.padStart(7)} ${'raw rows/s'.padStart(10)} ${'ratio'.padStart(6)} ${'peak RSS'.padStart(9)} ${'cpu s'.padStart(6)}  verdict (≥ 300k rows/s, ≤ 5×)`,
   );
+  const paths = values['e2e-paths'].split(',') as ('bulk' | 'records')[];
   for (const shape of values['e2e-shape'].split(',') as Shape[]) {
     for (const syntax of values['e2e-syntax'].split(',') as Syntax[]) {
       const file = await generatedFile(OUT, N, shape, syntax);
       const raw = await rawDuckLoad(file, join(OUT, 'e2e-raw.duckdb'));
-      const imp = importInChild(file, join(OUT, 'e2e-import.duckdb'));
-      const rate = imp.inserted / imp.seconds;
-      const ratio = imp.seconds / raw.seconds;
-      const ok = imp.committed && imp.inserted === N && raw.rows === N;
-      console.log(
-        `${`${shape} ${syntax} (${fileMB(file).toFixed(0)} MB)`.padEnd(28)} ${fmt(imp.items).padStart(9)} ${imp.seconds.toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${raw.seconds.toFixed(2).padStart(7)} ${fmt(raw.rows / raw.seconds).padStart(10)} ${ratio.toFixed(1).padStart(5)}× ${`${fmt(imp.maxRssMB)} MB`.padStart(9)} ${imp.cpuSeconds.toFixed(1).padStart(6)}  ${ok ? '' : `ROWS WRONG (inserted ${imp.inserted}, raw ${raw.rows}) `}${rate >= 300_000 && ratio <= 5 ? 'MET' : 'MISSED'}`,
-      );
-      figures.push({
-        path: `(e) import ${shape} ${syntax}`,
-        rows: imp.inserted,
-        seconds: imp.seconds,
-        note: `raw ${raw.seconds.toFixed(2)} s, ratio ${ratio.toFixed(2)}, peak RSS ${fmt(imp.maxRssMB)} MB, items ${imp.items}`,
-      });
+      for (const want of paths) {
+        const imp = importInChild(file, join(OUT, 'e2e-import.duckdb'), [], want);
+        const rate = imp.inserted / imp.seconds;
+        const ratio = imp.seconds / raw.seconds;
+        const ok = imp.committed && imp.inserted === N && raw.rows === N;
+        console.log(
+          `${`${shape} ${syntax} (${fileMB(file).toFixed(0)} MB)`.padEnd(28)} ${imp.path.padEnd(7)} ${fmt(imp.items).padStart(9)} ${imp.seconds.toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${raw.seconds.toFixed(2).padStart(7)} ${fmt(raw.rows / raw.seconds).padStart(10)} ${ratio.toFixed(1).padStart(5)}× ${`${fmt(imp.maxRssMB)} MB`.padStart(9)} ${imp.cpuSeconds.toFixed(1).padStart(6)}  ${ok ? '' : `ROWS WRONG (inserted ${imp.inserted}, raw ${raw.rows}) `}${rate >= 300_000 && ratio <= 5 ? 'MET' : 'MISSED'}`,
+        );
+        figures.push({
+          path: `(e) import ${shape} ${syntax} ${imp.path}`,
+          rows: imp.inserted,
+          seconds: imp.seconds,
+          note: `raw ${raw.seconds.toFixed(2)} s, ratio ${ratio.toFixed(2)}, peak RSS ${fmt(imp.maxRssMB)} MB, items ${imp.items}`,
+        });
+      }
     }
   }
 }

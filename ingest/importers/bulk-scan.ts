@@ -28,6 +28,16 @@ export type BulkScan =
 const SPACE = 0x20;
 const TAB = 0x09;
 const QUOTE = 0x22;
+
+/**
+ * The gunzipped copy's stream, with an error listener: a write still pending when the scan gives up
+ * (a truncated gzip) fails on the destroyed stream, and an 'error' nobody listens to ends the process.
+ */
+function quietCopy(path: string): WriteStream {
+  const copy = createWriteStream(path);
+  copy.on('error', () => undefined); // the scan reads the outcome from 'finish' / 'drain', or gave up
+  return copy;
+}
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -55,7 +65,7 @@ export async function scanCsv(path: string, limits: ImportLimits, scratchDir: st
   const fail = (why: string): BulkScan => ({ plain: false, why });
   const input = openContent(path, { limits });
   try {
-    if (gz) copy = createWriteStream(copyPath);
+    if (gz) copy = quietCopy(copyPath);
     for await (const chunk of input as AsyncIterable<Buffer>) {
       if (copy && !copy.write(chunk)) await once(copy, 'drain');
       if (atStart) {
@@ -151,7 +161,7 @@ export async function scanCsv(path: string, limits: ImportLimits, scratchDir: st
     } else if (content) records++;
     if (copy) {
       copy.end();
-      await once(copy, 'finish');
+      await once(copy, 'finish'); // (rejects with the copy's write error)
     }
     return { plain: true, header: header ?? [], rows: records, path: gz ? copyPath : path };
   } catch (err) {
@@ -179,7 +189,7 @@ export async function scanJsonl(path: string, limits: ImportLimits, scratchDir: 
   const fail = (why: string): BulkScan => ({ plain: false, why });
   const input = openContent(path, { limits });
   try {
-    if (gz) copy = createWriteStream(copyPath);
+    if (gz) copy = quietCopy(copyPath);
     for await (const chunk of input as AsyncIterable<Buffer>) {
       if (copy && !copy.write(chunk)) await once(copy, 'drain');
       if (first) {
@@ -212,7 +222,7 @@ export async function scanJsonl(path: string, limits: ImportLimits, scratchDir: 
     if (content) rows++;
     if (copy) {
       copy.end();
-      await once(copy, 'finish');
+      await once(copy, 'finish'); // (rejects with the copy's write error)
     }
     return { plain: true, header: [], rows, path: gz ? copyPath : path };
   } catch (err) {

@@ -139,9 +139,10 @@ export async function stageJsonl(db: SqlRunner, input: StageInput): Promise<Stag
        ${benchmark} AS benchmark, ${model} AS model, ${label} AS label,
        CASE WHEN json_type(${col('item_id')}) = 'VARCHAR' THEN ${str('item_id')}
             ELSE TRY_CAST(${col('item_id')} AS BIGINT)::VARCHAR END AS item_key,
-       ${isInt('item_id')} AND abs(${number('item_id')}) > 9007199254740991 AS item_unsafe,
+       coalesce(${isInt('item_id')} AND abs(${number('item_id')}) > 9007199254740991, false) AS item_unsafe,
        coalesce(${number('sample')}, 0) AS sample_n,
-       ${isInt('correct')} AND TRY_CAST(${col('correct')} AS BIGINT) NOT IN (0, 1) AS correct_bad,
+       coalesce(${isInt('correct')}, false)
+         AND coalesce(TRY_CAST(${col('correct')} AS BIGINT) NOT IN (0, 1), true) AS correct_bad,
        ${correct} AS correct, ${str('outcome')} AS outcome,
        ${Object.keys(NUMBER_BOUNDS)
          .map((f) => `${number(f)} AS ${f}`)
@@ -171,7 +172,7 @@ export async function stageJsonl(db: SqlRunner, input: StageInput): Promise<Stag
     `max(${f}) AS hi_${f}`,
   ]);
   const [verdict] = await db.all<Record<string, number | null>>(
-    `SELECT count(*) FILTER (WHERE NOT (${ok.join(' AND ')}))::BIGINT AS bad, ${extremes.join(', ')} FROM bulk_t`,
+    `SELECT count(*) FILTER (WHERE (${ok.join(' AND ')}) IS NOT TRUE)::BIGINT AS bad, ${extremes.join(', ')} FROM bulk_t`,
   );
   if (Number(verdict?.bad) > 0) return `${verdict?.bad} rows the record path must judge`;
   for (const f of Object.keys(NUMBER_BOUNDS))

@@ -255,7 +255,7 @@ async function stageCsv(db: SqlRunner, input: StageInput): Promise<StagedBulk | 
   const outcomeCode = derived.code;
   for (const field of meta) ok.push(`strlen(${cell(`meta.${field}`)}) <= ${input.limits.maxFieldBytes}`);
   const [verdict] = await db.all<Record<string, number | null>>(
-    `SELECT count(*) FILTER (WHERE NOT (${ok.join(' AND ')}))::BIGINT AS bad
+    `SELECT count(*) FILTER (WHERE (${ok.join(' AND ')}) IS NOT TRUE)::BIGINT AS bad
        ${aggregates.map((a) => `, ${a}`).join('')}
      FROM bulk_raw raw`,
   );

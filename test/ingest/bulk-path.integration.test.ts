@@ -338,6 +338,7 @@ describe('canonical JSONL: the bulk path stores what the record path stores', ()
     ['a null sample', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', sample: null })],
     ['a negative sample', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', sample: -1 })],
     ['correct 2', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', correct: 2 })],
+    ['a huge correct', '{"benchmark":"bj-x","model":"m","item_id":"q","correct":18446744073709551615}'],
     ['correct as text', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', correct: 'true' })],
     ['a score as text', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', score: '0.5' })],
     ['nested metadata', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', metadata: { a: { b: 1 } } })],
