@@ -1,17 +1,19 @@
 /**
- * The bulk path for canonical CSV: DuckDB reads and checks the file itself (in parallel, off the event
- * loop), and the store registers and appends it set-based in one transaction (core/store.ts BulkStage).
- * It is an accelerator, never a second definition: it accepts a row only where the record path
- * (canonical.ts toCanonical, the import gate) accepts it and would store the same values, and declines
- * the whole file on anything else (an invalid or unusual cell, a header it does not know, an item whose
- * rows disagree), so the record path reads it and words the errors.
- * test/import/bulk-path.integration.test.ts imports the same files both ways and compares what is stored.
+ * The bulk path for canonical CSV (and the rules canonical-bulk-jsonl.ts shares): DuckDB reads and
+ * checks the file itself (in parallel, off the event loop), and the store registers and appends it
+ * set-based in one transaction (core/store.ts BulkStage). It is an accelerator, never a second
+ * definition: it accepts a row only where the record path (canonical.ts toCanonical, the import gate)
+ * accepts it and would store the same values, and declines the whole file on anything else (an invalid
+ * or unusual cell, a header it does not know, an item whose rows disagree), so that the record path reads
+ * it and words the errors. test/ingest/bulk-path.integration.test.ts imports files both ways and
+ * compares every table.
  *
- * What is narrower here than in canonical.ts, so equal values are certain:
- * - numbers must match NUMBER without surrounding spaces; `correct` must be exactly one of its words;
- * - metadata: numbers only in the form JavaScript prints them back (so the stored text and JSON are the
- *   cell), strings without characters JSON escapes, field names no JavaScript object reorders;
- * - names at most 191 bytes (then surely at most 191 UTF-16 units); `sample` as plain digits.
+ * Low-cardinality values (metadata cells, evaluated_at) are judged on their distinct values by the record
+ * path's own functions (inferCsvValue, inferType, encodeValue, JSON.stringify, evaluatedAt) and joined
+ * back. Per row, in SQL, and narrower than canonical.ts where that makes equal values certain: numbers
+ * must match NUMBER with no surrounding spaces; `correct` must be exactly one of its words (any case);
+ * names at most 191 bytes (then surely at most 191 UTF-16 units); `sample` as plain digits; no metadata
+ * field name a JavaScript object would move to the front (an array index).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

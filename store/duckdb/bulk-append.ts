@@ -220,7 +220,8 @@ async function writeItems(
 ): Promise<void> {
   await run(
     db,
-    `CREATE TEMP TABLE bulk_items_b AS SELECT b.id AS benchmark_id, s.* FROM bulk_items s
+    // a view: a copy of a million new items cost half a second
+    `CREATE TEMP VIEW bulk_items_b AS SELECT b.id AS benchmark_id, s.* FROM bulk_items s
      JOIN bulk_bench b ON b.slug = s.benchmark`,
     [],
     o,
