@@ -5,6 +5,7 @@ import { cleanStaleScratch } from '../core/scratch.ts';
 import { buildApp } from './app.ts';
 import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
+import { seedFromDemoStore } from './demo-store.ts';
 import { warmRenderWorker } from './exports/render-pool.ts';
 import { localUrl, removeServerFile, writeServerFile } from './server-file.ts';
 
@@ -24,6 +25,9 @@ async function main() {
   }
   // upload and mirror scratch folders a crashed server left behind
   const removed = cleanStaleScratch();
+  // a first start of the embedded store: the demo data prebuilt at install (api/demo-store.ts)
+  if (config.demoData === 'auto' && !config.mysqlUrl && seedFromDemoStore(config.duckdbPath))
+    console.log(`demo data: the prebuilt demo store copied to ${config.duckdbPath}`);
   const ctx = await openContext(config);
   if (config.demoData === 'auto') {
     const n = await loadDemoData(ctx.record, (m) => console.log(m));
