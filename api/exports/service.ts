@@ -2,7 +2,6 @@ import { readFileSync, rmSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Table as ArrowTable, tableToIPC } from 'apache-arrow';
-import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
 import { makeScratchDir } from '../../core/scratch.ts';
 import type { AppContext } from '../context.ts';
@@ -10,41 +9,15 @@ import { arrowSchema, recordBatch, tableToArrowIpc } from './arrow.ts';
 import { buildDocument, provenance as buildProvenance, parseKindQuery } from './build.ts';
 import { copyStream, writeParquetTable } from './copy.ts';
 import { csvHead, csvRows } from './csv.ts';
-import {
-  type Cell,
-  EXPORT_FORMATS,
-  EXPORT_KINDS,
-  type ExportDocument,
-  type ExportFormat,
-  type Provenance,
-  type Table,
-} from './document.ts';
+import type { Cell, ExportDocument, ExportFormat, Provenance, Table } from './document.ts';
 import { contentDisposition, fileStem } from './file-name.ts';
 import { renderDocument } from './render-pool.ts';
+/** POST /exports: which answer, as which file. `query` is validated by the schema of the endpoint `kind` names. */
+import { ExportRequest } from './request.ts';
 import { countResults, type ResultsSelection, selectResults, streamResults } from './results.ts';
 import { writeXlsxStream } from './xlsx.ts';
 
-/** POST /exports: which answer, as which file. `query` is validated by the schema of the endpoint `kind` names. */
-export const ExportRequest = z.strictObject({
-  kind: z
-    .enum(EXPORT_KINDS)
-    .describe(
-      'analysis (POST /analysis), compare (POST /compare), items (GET /benchmarks/{b}/items/analysis, with benchmark), summary (GET /analysis/summary), results (the stored per-item rows of a selection)',
-    ),
-  format: z.enum(EXPORT_FORMATS),
-  query: z
-    .unknown()
-    .optional()
-    .describe(
-      "the body that kind's endpoint takes (same validation, same 400); results: benchmark, models, runs, filters, limit",
-    ),
-  bom: z.boolean().default(false).describe('csv: a UTF-8 byte order mark first (Excel on Windows)'),
-  provenance_line: z
-    .boolean()
-    .default(true)
-    .describe('csv: the first line is `# evalhouse {provenance JSON}` (skip 1 line when reading)'),
-});
-export type ExportRequest = z.infer<typeof ExportRequest>;
+export { ExportRequest };
 
 export const CONTENT_TYPES: Record<ExportFormat, string> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { ExportRequest, runExport } from '../exports/service.ts';
+import { ExportRequest } from '../exports/request.ts';
 import { problems } from './schemas.ts';
 
 /** POST /exports: an answer as a file (xlsx, pdf, csv, parquet, arrow, json) with its provenance. */
@@ -26,6 +26,8 @@ export async function exportRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
       },
     },
     async (req, reply) => {
+      // the writers load with the first export, not with the server (api/exports/request.ts)
+      const { runExport } = await import('../exports/service.ts');
       const file = await runExport(ctx, req.body);
       reply.raw.once('close', () => void file.release());
       reply
