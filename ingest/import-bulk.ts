@@ -1,8 +1,8 @@
 /**
- * The bulk path of an import (see ingest/importers/canonical-bulk.ts): for a canonical CSV into a store
- * that can read files itself, one scan here, then the store reads, checks and writes the whole file in
- * one transaction. It answers null whenever it declines, before anything was written, and importFile
- * goes the record path: the answer is the same either way, only faster here.
+ * The bulk path of an import (see ingest/importers/canonical-bulk.ts): for a canonical CSV or JSONL file
+ * (plain or gzipped) into a store that can read files itself, one scan here, then the store reads, checks
+ * and writes the whole file in one transaction. It answers null whenever it declines, with nothing
+ * written, and importFile goes the record path: the answer is the same either way, only faster here.
  */
 import { rmSync } from 'node:fs';
 import { makeScratchDir } from '../core/scratch.ts';
@@ -16,7 +16,7 @@ import { withoutGz } from './importers/read.ts';
 import type { ImportFormat, ImportOptions } from './importers/types.ts';
 import { lockAllRuns } from './run-locks.ts';
 
-/** Why the last import took the record path (tests and the perf script read it). */
+/** Why this process's last import took the record path (diagnostics: tests and the perf scripts read it). */
 export let lastDecline: string | null = null;
 
 export async function importBulk(
@@ -45,23 +45,30 @@ export async function importBulk(
     const unlock = await lockAllRuns(store);
     let why: string | null = null;
     try {
-      const stats = await store.bulkAppend(
-        canonicalStage(
-          {
-            path: scan.path,
-            header: scan.header,
-            rows: scan.rows,
-            options,
-            limits,
-            signal: opts.signal,
-            scratchDir: dir,
-            declined: (w) => {
-              why = w;
+      const stats = await store
+        .bulkAppend(
+          canonicalStage(
+            {
+              path: scan.path,
+              header: scan.header,
+              rows: scan.rows,
+              options,
+              limits,
+              signal: opts.signal,
+              scratchDir: dir,
+              declined: (w) => {
+                why = w;
+              },
             },
-          },
-          syntax === 'csv' ? undefined : stageJsonl,
-        ),
-      );
+            syntax === 'csv' ? undefined : stageJsonl,
+          ),
+        )
+        .catch((err: unknown) => {
+          // the write rolled back: nothing of it stays, and the record path (the reference) reads the file
+          if (opts.signal?.aborted) throw err;
+          why = `the bulk path failed: ${(err as Error).message.split('\n')[0]}`;
+          return null;
+        });
       if (!stats) return decline(why ?? 'declined');
       opts.onProgress?.(stats.rows, stats.rows);
       return {
