@@ -64,7 +64,8 @@ interface Replica {
 }
 async function startReplica(name: string): Promise<Replica> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'api/server.ts'], {
+  // node --import tsx: the server is this child itself, so its RSS is the child's
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
