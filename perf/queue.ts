@@ -5,10 +5,13 @@
  *   1. scale: one worker, then two, on an N-item run (default 2,000): both times and their ratio;
  *   2. rate: two workers under one shared --rpm limit: requests per minute measured at the provider;
  *   3. faults: kill -9 of a worker mid-run, then Redis stopped for 10 s and started empty mid-run:
- *      each run's counts (rows, distinct (item, sample), most rows of any key) and its status.
+ *      each run's counts (rows, distinct (item, sample), most rows of any key) and its status;
+ *   4. mysql (only with --mysql-restart): MariaDB itself shut down mid-run and started again 10 s later
+ *      (`mysqladmin shutdown`, then `start-stop-daemon` as .ci/run starts it): the machine's shared server,
+ *      so never while anything else uses it.
  *
  *   node node_modules/tsx/dist/cli.mjs perf/queue.ts [--items 2000] [--latency 200] [--concurrency 16]
- *        [--chunk 50] [--rpm 1200] [--rate-items 600] [--skip scale,rate,faults]
+ *        [--chunk 50] [--rpm 1200] [--rate-items 600] [--skip scale,rate,faults] [--mysql-restart]
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     rpm: { type: 'string', default: '1200' },
     'rate-items': { type: 'string', default: '600' },
     skip: { type: 'string', default: '' },
+    'mysql-restart': { type: 'boolean', default: false },
   },
 });
 const ITEMS = Number(values.items);
@@ -183,6 +187,49 @@ try {
     console.log(
       `Redis stopped at ${atStop}/${ITEMS} stored (${during} stored when it came back empty 10 s later): ${statusB} in ` +
         `${((performance.now() - t1) / 1000).toFixed(1)} s, counts ${JSON.stringify(await counts(b.run.id))}, provider requests ${fake.requests.length}`,
+    );
+  }
+  if (values['mysql-restart']) {
+    const { execFileSync } = await import('node:child_process');
+    const up = () => {
+      try {
+        execFileSync('mysqladmin', ['--host=127.0.0.1', '--user=root', 'ping'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    /** The store's reads retried while MariaDB is away (its pool reconnects once the server is back). */
+    const retry = async <T>(f: () => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await f();
+        } catch {
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    };
+    await setWorkers(2);
+    fake.reset();
+    const t2 = performance.now();
+    const c = await enqueue(spec('fault-mysql'));
+    await waitRows(c.run.id, Math.floor(ITEMS * 0.3));
+    const atStop = (await counts(c.run.id)).rows;
+    execFileSync('mysqladmin', ['--host=127.0.0.1', '--user=root', 'shutdown']);
+    while (up()) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 10_000));
+    execFileSync('start-stop-daemon', [
+      '--start',
+      '--oknodo',
+      '--background',
+      '--exec',
+      '/usr/sbin/mariadbd',
+    ]);
+    while (!up()) await new Promise((r) => setTimeout(r, 200));
+    const statusC = await retry(() => finish(c.run.id));
+    console.log(
+      `MariaDB shut down at ${atStop}/${ITEMS} stored and started again 10 s later: ${statusC} in ` +
+        `${((performance.now() - t2) / 1000).toFixed(1)} s, counts ${JSON.stringify(await retry(() => counts(c.run.id)))}, provider requests ${fake.requests.length}`,
     );
   }
 } finally {
