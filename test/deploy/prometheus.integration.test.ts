@@ -282,8 +282,15 @@ describe('Prometheus scrapes the API replicas (and a worker) and answers every d
     const pools = await evaluate('sum by (instance, pool, state) (evalhouse_pool_connections)');
     expect(new Set(pools.map((s) => s.metric.instance)).size).toBe(2);
     expect(new Set(pools.map((s) => s.metric.pool))).toEqual(new Set(['duckdb', 'mysql']));
-    const items = await evaluate('sum by (run_id, outcome) (evalhouse_run_items_total)');
-    expect(new Set(items.map((s) => s.metric.run_id)).size).toBe(2);
+    // (a series exists once the first run's counter is scraped: wait for the second run's too)
+    const runIds = async () =>
+      new Set(
+        (await evaluate('sum by (run_id, outcome) (evalhouse_run_items_total)')).map((s) => s.metric.run_id),
+      ).size;
+    await until('both runs counted', async () => ((await runIds()) >= 2 ? true : undefined), 15_000).catch(
+      () => undefined,
+    );
+    expect(await runIds()).toBe(2);
     // every stored result counted once, whoever stored it (the last scrape may still be on its way)
     const sum = async () => {
       const total = (await evaluate('sum(evalhouse_run_items_total)')) as unknown as {
