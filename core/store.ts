@@ -61,9 +61,6 @@ export interface IngestOptions {
 }
 
 /**
- * The system of record: MySQL, or the embedded DuckDB file. Writes are idempotent on (run, item, sample).
- */
-/**
  * The bulk path's staged file, which `stage` creates on the store's writer connection inside the write
  * transaction, values already in their stored form:
  * - `bulk_rows` (a table or view), one row per record: `ord` (its order in the file), `benchmark`,
@@ -100,6 +97,9 @@ export interface BulkStats extends IngestStats {
   models: number;
 }
 
+/**
+ * The system of record: MySQL, or the embedded DuckDB file. Writes are idempotent on (run, item, sample).
+ */
 export interface RecordStore {
   readonly kind: 'mysql' | 'duckdb';
   migrate(): Promise<void>;

@@ -82,8 +82,7 @@ async function appendStaged(
   );
   if (int(rows) === 0) return { rows: 0, inserted: 0, duplicates: 0, runs: 0, benchmarks: 0, models: 0 };
 
-  // benchmarks and the types their fields' values need
-  // per field, a mask of the type codes its values have (bit c: code c; none: not in the benchmark)
+  // benchmarks, and per field a mask of the type codes its values have (bit c: code c; none: not in the benchmark)
   const codeCols = metaFields.map((_, j) => `bit_or(1::INTEGER << t${j}) AS t${j}`);
   const perBench = await all<Record<string, unknown>>(
     db,
