@@ -96,6 +96,8 @@ describe('Prometheus scrapes the API replicas (and a worker) and answers every d
     // (a key prefix of this test's own) and a worker takes them; without it the replicas run them themselves
     const help = await evalhouse(['help'], {}).done;
     const hasWorker = /^ {2}worker\s/m.test(help.stdout);
+    // the queue is merged: a worker target is required, not optional (no silent smaller topology)
+    expect(hasWorker, 'evalhouse help lists no worker command').toBe(true);
     const queueEnv: Record<string, string> = hasWorker
       ? {
           REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
