@@ -28,6 +28,9 @@ export type BulkScan =
 const SPACE = 0x20;
 const TAB = 0x09;
 const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
 
 /**
  * The gunzipped copy's stream, with an error listener: a write still pending when the scan gives up
@@ -38,21 +41,62 @@ function quietCopy(path: string): WriteStream {
   copy.on('error', () => undefined); // the scan reads the outcome from 'finish' / 'drain', or gave up
   return copy;
 }
-const COMMA = 0x2c;
-const LF = 0x0a;
-const CR = 0x0d;
+
+/** One syntax's scan: fed each chunk (a reason to give up, or null), then asked for its outcome. */
+interface Scanner {
+  chunk(chunk: Buffer): string | null;
+  end(): { why: string } | { header: string[]; rows: number };
+}
 
 /**
- * Scans `path` (gunzipped when it ends in `.gz`: the copy goes to `scratchDir`). Never throws on the
- * file's content: an unreadable or oversized file is `plain: false`, and the record path reports it.
+ * The pass both syntaxes share: streams the content of `path` (gunzipped when it ends in `.gz`, the copy
+ * written to `copyPath`), refuses a BOM and NUL bytes, and feeds the scanner. Never throws on the file's
+ * content: an unreadable or oversized file is `plain: false`, and the record path reports it.
  */
-export async function scanCsv(path: string, limits: ImportLimits, scratchDir: string): Promise<BulkScan> {
+async function scanFile(
+  path: string,
+  limits: ImportLimits,
+  copyPath: string,
+  scanner: Scanner,
+): Promise<BulkScan> {
   const gz = isGzip(path);
-  const copyPath = join(scratchDir, 'bulk.csv');
   let copy: WriteStream | null = null;
+  let first = true;
+  const fail = (why: string): BulkScan => ({ plain: false, why });
+  const input = openContent(path, { limits });
+  try {
+    if (gz) copy = quietCopy(copyPath);
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (copy && !copy.write(chunk)) await once(copy, 'drain');
+      if (first) {
+        first = false;
+        if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+          return fail('a byte order mark');
+      }
+      if (chunk.indexOf(0) !== -1) return fail('a NUL byte');
+      const why = scanner.chunk(chunk);
+      if (why) return fail(why);
+    }
+    const out = scanner.end();
+    if ('why' in out) return fail(out.why);
+    if (copy) {
+      copy.end();
+      await once(copy, 'finish'); // (rejects with the copy's write error)
+    }
+    return { plain: true, ...out, path: gz ? copyPath : path };
+  } catch (err) {
+    // a broken gzip, a file over maxBytes, a missing file: the record path raises the coded error
+    return fail(`unreadable: ${(err as Error).message}`);
+  } finally {
+    input.destroy();
+    if (copy && !copy.closed) copy.destroy();
+  }
+}
+
+/** The CSV scan (see the module's note); the gunzipped copy goes to `scratchDir`. */
+export function scanCsv(path: string, limits: ImportLimits, scratchDir: string): Promise<BulkScan> {
   const maxRecord = limits.maxRecordBytes;
   // scanner state, carried across chunks
-  let atStart = true;
   let inQuote = false;
   let afterQuote = false; // the last byte was a quote inside a quoted cell: closing or doubled
   let pendingCr = false; // the last byte was a CR outside quotes: a LF must follow
@@ -62,22 +106,12 @@ export async function scanCsv(path: string, limits: ImportLimits, scratchDir: st
   let records = 0;
   let headerBytes: Buffer[] | null = [];
   let header: string[] | null = null;
-  const fail = (why: string): BulkScan => ({ plain: false, why });
-  const input = openContent(path, { limits });
-  try {
-    if (gz) copy = quietCopy(copyPath);
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      if (copy && !copy.write(chunk)) await once(copy, 'drain');
-      if (atStart) {
-        atStart = false;
-        if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
-          return fail('a byte order mark');
-      }
-      if (chunk.indexOf(0) !== -1) return fail('a NUL byte');
+  return scanFile(path, limits, join(scratchDir, 'bulk.csv'), {
+    chunk(chunk) {
       const n = chunk.length;
       let i = 0;
       if (pendingCr) {
-        if (chunk[0] !== LF) return fail('a CR not followed by LF');
+        if (chunk[0] !== LF) return 'a CR not followed by LF';
         pendingCr = false;
       }
       let nextQuote = chunk.indexOf(QUOTE);
@@ -93,7 +127,7 @@ export async function scanCsv(path: string, limits: ImportLimits, scratchDir: st
             }
             inQuote = false;
             const b = chunk[i];
-            if (b !== COMMA && b !== LF && b !== CR) return fail('a closing quote inside a cell');
+            if (b !== COMMA && b !== LF && b !== CR) return 'a closing quote inside a cell';
             continue;
           }
           const q = chunk.indexOf(QUOTE, i);
@@ -124,8 +158,8 @@ export async function scanCsv(path: string, limits: ImportLimits, scratchDir: st
         }
         const b = chunk[stop];
         if (b === QUOTE) {
-          if (headerBytes) return fail('a quoted header');
-          if (prev !== COMMA && prev !== LF) return fail('a quote inside a cell');
+          if (headerBytes) return 'a quoted header';
+          if (prev !== COMMA && prev !== LF) return 'a quote inside a cell';
           inQuote = true;
           content = true;
           recBytes++;
@@ -134,13 +168,13 @@ export async function scanCsv(path: string, limits: ImportLimits, scratchDir: st
         }
         if (b === CR) {
           if (stop + 1 === n) pendingCr = true;
-          else if (chunk[stop + 1] !== LF) return fail('a CR not followed by LF');
+          else if (chunk[stop + 1] !== LF) return 'a CR not followed by LF';
           recBytes++;
           i = stop + 1;
           continue;
         }
         // LF outside quotes: a record ends (blank records are skipped by both readers)
-        if (recBytes > maxRecord) return fail('a record over maxRecordBytes');
+        if (recBytes > maxRecord) return 'a record over maxRecordBytes';
         if (headerBytes) {
           header = Buffer.concat(headerBytes).toString('utf8').split(',');
           headerBytes = null;
@@ -150,54 +184,33 @@ export async function scanCsv(path: string, limits: ImportLimits, scratchDir: st
         prev = LF;
         i = stop + 1;
       }
-    }
-    if (inQuote && !afterQuote) return fail('an unclosed quote');
-    if (pendingCr) return fail('a CR at the end');
-    if (recBytes > maxRecord) return fail('a record over maxRecordBytes');
-    if (headerBytes) {
-      if (!content) return fail('no header');
-      header = Buffer.concat(headerBytes).toString('utf8').split(',');
-      headerBytes = null;
-    } else if (content) records++;
-    if (copy) {
-      copy.end();
-      await once(copy, 'finish'); // (rejects with the copy's write error)
-    }
-    return { plain: true, header: header ?? [], rows: records, path: gz ? copyPath : path };
-  } catch (err) {
-    // a broken gzip, a file over maxBytes, a missing file: the record path raises the coded error
-    return fail(`unreadable: ${(err as Error).message}`);
-  } finally {
-    input.destroy();
-    if (copy && !copy.closed) copy.destroy();
-  }
+      return null;
+    },
+    end() {
+      if (inQuote && !afterQuote) return { why: 'an unclosed quote' };
+      if (pendingCr) return { why: 'a CR at the end' };
+      if (recBytes > maxRecord) return { why: 'a record over maxRecordBytes' };
+      if (headerBytes) {
+        if (!content) return { why: 'no header' };
+        header = Buffer.concat(headerBytes).toString('utf8').split(',');
+        headerBytes = null;
+      } else if (content) records++;
+      return { header: header ?? [], rows: records };
+    },
+  });
 }
 
 /**
  * The JSONL scan: lines with something other than spaces, tabs and CR (what both readers skip), each
  * within maxRecordBytes; no NUL byte, no BOM (JSON.parse refuses a BOM, DuckDB skips it).
  */
-export async function scanJsonl(path: string, limits: ImportLimits, scratchDir: string): Promise<BulkScan> {
-  const gz = isGzip(path);
-  const copyPath = join(scratchDir, 'bulk.jsonl');
-  let copy: WriteStream | null = null;
+export function scanJsonl(path: string, limits: ImportLimits, scratchDir: string): Promise<BulkScan> {
   const max = limits.maxRecordBytes;
-  let first = true;
   let lineBytes = 0;
   let content = false;
   let rows = 0;
-  const fail = (why: string): BulkScan => ({ plain: false, why });
-  const input = openContent(path, { limits });
-  try {
-    if (gz) copy = quietCopy(copyPath);
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      if (copy && !copy.write(chunk)) await once(copy, 'drain');
-      if (first) {
-        first = false;
-        if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
-          return fail('a byte order mark');
-      }
-      if (chunk.indexOf(0) !== -1) return fail('a NUL byte');
+  return scanFile(path, limits, join(scratchDir, 'bulk.jsonl'), {
+    chunk(chunk) {
       let i = 0;
       while (i < chunk.length) {
         const lf = chunk.indexOf(LF, i);
@@ -211,24 +224,18 @@ export async function scanJsonl(path: string, limits: ImportLimits, scratchDir: 
             }
           }
         lineBytes += end - i;
-        if (lineBytes > max) return fail('a line over maxRecordBytes');
+        if (lineBytes > max) return 'a line over maxRecordBytes';
         if (lf === -1) break;
         if (content) rows++;
         content = false;
         lineBytes = 0;
         i = lf + 1;
       }
-    }
-    if (content) rows++;
-    if (copy) {
-      copy.end();
-      await once(copy, 'finish'); // (rejects with the copy's write error)
-    }
-    return { plain: true, header: [], rows, path: gz ? copyPath : path };
-  } catch (err) {
-    return fail(`unreadable: ${(err as Error).message}`);
-  } finally {
-    input.destroy();
-    if (copy && !copy.closed) copy.destroy();
-  }
+      return null;
+    },
+    end() {
+      if (content) rows++;
+      return { header: [], rows };
+    },
+  });
 }
