@@ -50,10 +50,25 @@ export type RunsContext = Pick<AppContext, 'record' | 'config'> & {
 const posInt = z.number().int().min(1);
 const SLUG = /^[a-z0-9][a-z0-9._-]*$/;
 
-/** The same options as `evalhouse run`, in snake_case. Benchmarks are named by slug only (no server paths). */
-const StartRun = z.strictObject({
+/** What a run is of: a benchmark by slug (no server paths) and a model. POST /schedules names the same. */
+export const RUN_TARGET = {
   benchmark: z.string().regex(SLUG, 'a benchmark slug (see GET /benchmarks)').max(191),
   model: z.string().min(1).max(191).describe('a name from models.yaml, or provider:model-id'),
+};
+
+/** The options of a run that a schedule may also fix. */
+export const RUN_OPTIONS = {
+  limit: posInt.optional(),
+  sample_seed: z.number().int().min(0).optional(),
+  samples: posInt.optional().describe('at most RUN_MAX_SAMPLES'),
+  concurrency: posInt.optional().describe('at most RUN_MAX_CONCURRENCY'),
+  rpm: posInt.optional(),
+  tpm: posInt.optional(),
+};
+
+/** The same options as `evalhouse run`, in snake_case. Benchmarks are named by slug only (no server paths). */
+const StartRun = z.strictObject({
+  ...RUN_TARGET,
   base_url: z
     .string()
     .max(2048)
@@ -64,12 +79,7 @@ const StartRun = z.strictObject({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
     .optional()
     .describe('one of RUN_KEY_ENVS or a variable models.yaml names'),
-  limit: posInt.optional(),
-  sample_seed: z.number().int().min(0).optional(),
-  samples: posInt.optional().describe('at most RUN_MAX_SAMPLES'),
-  concurrency: posInt.optional().describe('at most RUN_MAX_CONCURRENCY'),
-  rpm: posInt.optional(),
-  tpm: posInt.optional(),
+  ...RUN_OPTIONS,
   deadline_ms: z.number().int().min(100).max(3_600_000).optional(),
   run_id: z.string().min(1).max(191).optional().describe('run label; the same label again resumes the run'),
   resume: z

@@ -17,29 +17,21 @@ import {
 import type { ScheduleRow } from '../../store/mysql/queue-tables.ts';
 import type { AppContext } from '../context.ts';
 import type { RunsContext } from './runs.ts';
+import { RUN_OPTIONS, RUN_TARGET } from './runs.ts';
 import { problems } from './schemas.ts';
-
-const posInt = z.number().int().min(1);
-const SLUG = /^[a-z0-9][a-z0-9._-]*$/;
 
 /**
  * A schedule names a model of models.yaml or an ad hoc provider:model-id with its default URL: no base URL
  * or key variable of the caller's choosing runs unattended on the server's keys.
  */
 const NewSchedule = z.strictObject({
-  benchmark: z.string().regex(SLUG, 'a benchmark slug (see GET /benchmarks)').max(191),
-  model: z.string().min(1).max(191).describe('a name from models.yaml, or provider:model-id'),
+  ...RUN_TARGET,
   cron: z
     .string()
     .min(1)
     .max(191)
     .describe('five fields (minute first) or six (seconds first), UTC: "0 3 * * *" is 03:00 every day'),
-  limit: posInt.optional(),
-  sample_seed: z.number().int().min(0).optional(),
-  samples: posInt.optional().describe('at most RUN_MAX_SAMPLES'),
-  concurrency: posInt.optional().describe('at most RUN_MAX_CONCURRENCY'),
-  rpm: posInt.optional(),
-  tpm: posInt.optional(),
+  ...RUN_OPTIONS,
 });
 
 const ScheduleView = z.object({
