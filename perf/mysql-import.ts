@@ -7,8 +7,11 @@
  *   live    the mirror kept current (a sync a second) while (a)'s file is imported into the (b) store
  * Each import runs in its own child process, so its peak RSS is that import's alone.
  *
- *   npx tsx perf/mysql-import.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--only a,b,again,mirror,live] [--keep]
- * (again, mirror and live need b)
+ *   npx tsx perf/mysql-import.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--only a,b,again,mirror,live]
+ *                                [--paths bulk,records] [--keep]
+ * (again, mirror and live need b). --paths: the import paths (a) and (b) take, each into a fresh database
+ * (bulk: DuckDB stages the file, MySQL LOAD DATAs it, ingest/import-bulk.ts; records: IMPORT_BULK=off);
+ * again, mirror and live use the first.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -33,8 +36,12 @@ const { values } = parseArgs({
     child: { type: 'string' },
     db: { type: 'string' },
     trace: { type: 'boolean', default: false },
+    paths: { type: 'string', default: 'bulk,records' },
+    // internal: the child's import path
+    bulk: { type: 'string', default: 'on' },
   },
 });
+const PATHS = values.paths.split(',') as ('bulk' | 'records')[];
 const SERVER = values.mysql.replace(/\/$/, '');
 
 if (values.child) {
@@ -43,13 +50,20 @@ if (values.child) {
   const trace = values.trace ? createTrace() : null;
   if (trace) traceMysql(store.pool, trace);
   const t0 = performance.now();
-  const s = await importFile(store, values.child, { format: 'canonical' });
+  const s = await importFile(store, values.child, { format: 'canonical', bulk: values.bulk === 'on' });
   const seconds = (performance.now() - t0) / 1000;
   trace?.print('importFile → MySQL', seconds * 1000);
   await store.close();
   const rssMb = process.resourceUsage().maxRSS / 1024;
   console.log(
-    JSON.stringify({ seconds, rssMb, inserted: s.inserted, committed: s.committed, errors: s.errors }),
+    JSON.stringify({
+      seconds,
+      rssMb,
+      inserted: s.inserted,
+      committed: s.committed,
+      errors: s.errors,
+      path: s.path,
+    }),
   );
   process.exit(0);
 }
@@ -165,13 +179,17 @@ interface ChildResult {
   inserted: number;
   committed: boolean;
   errors: unknown[];
+  path: string;
 }
 /** importFile in a child process (its own peak RSS); resolves with its summary. */
-function importInChild(file: string, db: string): Promise<ChildResult> {
+function importInChild(file: string, db: string, path: 'bulk' | 'records' = PATHS[0]!): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', file, '--db', db, '--mysql', SERVER],
+      [
+        ...['--import', 'tsx', new URL(import.meta.url).pathname, '--child', file, '--db', db],
+        ...['--mysql', SERVER, '--bulk', path === 'bulk' ? 'on' : 'off'],
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
@@ -208,30 +226,35 @@ const figures: Record<string, number> = {};
 if (only.has('a')) {
   const rawNew = await rawLoad(fileNew);
   line('raw LOAD DATA, bare table (all-new file)', N, rawNew);
-  await freshDb(DBS[1]!);
-  const a = await importInChild(fileNew, DBS[1]!);
-  line(
-    '(a) importFile, every item new',
-    a.inserted,
-    a.seconds,
-    `${(a.seconds / rawNew).toFixed(2)}× raw (target ≤ 1.5×, ≥ 200,000 rows/s); peak RSS ${fmt(a.rssMb)} MB`,
-  );
-  if (!a.committed || a.inserted !== N) console.log('  NOT COMMITTED', a);
-  Object.assign(figures, { rawNew, a: a.seconds, aRss: a.rssMb });
+  for (const path of PATHS) {
+    await freshDb(DBS[1]!);
+    const a = await importInChild(fileNew, DBS[1]!, path);
+    line(
+      `(a) importFile, every item new [${a.path}]`,
+      a.inserted,
+      a.seconds,
+      `${(a.seconds / rawNew).toFixed(2)}× raw (target ≤ 1.5×, ≥ 200,000 rows/s); peak RSS ${fmt(a.rssMb)} MB`,
+    );
+    if (!a.committed || a.inserted !== N || a.path !== path) console.log('  NOT AS ASKED', a);
+    Object.assign(figures, { rawNew, [`a-${path}`]: a.seconds, [`aRss-${path}`]: a.rssMb });
+  }
 }
 if (only.has('b')) {
   const rawOver = await rawLoad(fileOver);
   line(`raw LOAD DATA, bare table (${fmt(N / 20)}-item file)`, N, rawOver);
-  await freshDb(DBS[2]!);
-  const b = await importInChild(fileOver, DBS[2]!);
-  line(
-    `(b) importFile, ${fmt(N / 20)} items × 20 models`,
-    b.inserted,
-    b.seconds,
-    `${(b.seconds / rawOver).toFixed(2)}× raw (target ≤ 1.5×, ≥ 200,000 rows/s); peak RSS ${fmt(b.rssMb)} MB`,
-  );
-  if (!b.committed || b.inserted !== N) console.log('  NOT COMMITTED', b);
-  Object.assign(figures, { rawOver, b: b.seconds, bRss: b.rssMb });
+  // the first path last, so that its database stays for again, mirror and live
+  for (const path of [...PATHS].reverse()) {
+    await freshDb(DBS[2]!);
+    const b = await importInChild(fileOver, DBS[2]!, path);
+    line(
+      `(b) importFile, ${fmt(N / 20)} items × 20 models [${b.path}]`,
+      b.inserted,
+      b.seconds,
+      `${(b.seconds / rawOver).toFixed(2)}× raw (target ≤ 1.5×, ≥ 200,000 rows/s); peak RSS ${fmt(b.rssMb)} MB`,
+    );
+    if (!b.committed || b.inserted !== N || b.path !== path) console.log('  NOT AS ASKED', b);
+    Object.assign(figures, { rawOver, [`b-${path}`]: b.seconds, [`bRss-${path}`]: b.rssMb });
+  }
   if (only.has('again')) {
     // idempotence: every row of the file is stored already
     const again = await importInChild(fileOver, DBS[2]!);

@@ -72,7 +72,7 @@ function newItem(benchmarkId: number, r: CanonicalRecord): NewItem {
   };
 }
 /** Bit i set where m<i> holds a value. WARNING: raw SQL of our own column names and integers only. */
-const MASK_SQL = `(${Array.from({ length: MAX_META_COLS }, (_, i) => `(CASE WHEN m${i} IS NULL THEN 0 ELSE ${1 << i} END)`).join(' + ')})`;
+export const MASK_SQL = `(${Array.from({ length: MAX_META_COLS }, (_, i) => `(CASE WHEN m${i} IS NULL THEN 0 ELSE ${1 << i} END)`).join(' + ')})`;
 
 /**
  * Maps names (benchmark slugs, model names, run labels, item keys, metadata fields) to ids,

@@ -25,7 +25,7 @@ function values(row: ResultRow): unknown[] {
  * warning, so more warnings than duplicates mean a value was altered: that is an error, and the caller's
  * transaction rolls back, instead of a row stored other than it was given.
  */
-async function checkWarnings(
+export async function checkWarnings(
   conn: mysql.PoolConnection,
   res: mysql.ResultSetHeader,
   rows: number,

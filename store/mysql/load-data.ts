@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 
@@ -47,6 +48,36 @@ export async function loadData<T>(
     sql: `LOAD DATA LOCAL INFILE 'evalhouse-${table}.tsv' IGNORE INTO TABLE ${table} CHARACTER SET utf8mb4
           FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns.join(', ')})`,
     infileStreamFactory: () => Readable.from(tsvChunks(rows, fields), { objectMode: false }),
+  } as mysql.QueryOptions);
+  return res as mysql.ResultSetHeader;
+}
+
+/**
+ * Files DuckDB writes for LOAD DATA (the bulk path): tab-separated, text quoted with doubled quotes,
+ * NULL as the bare word. `quoted` names the columns always quoted (the text ones), so a text "NULL"
+ * stays text. The two halves of the one dialect are here: this and `loadFile`.
+ */
+export function duckdbCopyOptions(quoted: readonly string[]): string {
+  const force = quoted.length > 0 ? `, FORCE_QUOTE (${quoted.join(', ')})` : '';
+  return `(FORMAT csv, HEADER false, DELIMITER '\t', QUOTE '"', ESCAPE '"', NULLSTR 'NULL'${force})`;
+}
+
+/**
+ * LOAD DATA LOCAL INFILE of a file DuckDB wrote with `duckdbCopyOptions`, streamed from disk, into
+ * `table`'s `columns` (ours, never input); `ignore`: insert-if-absent on its unique keys.
+ */
+export async function loadFile(
+  conn: mysql.PoolConnection,
+  table: string,
+  columns: readonly string[],
+  path: string,
+  ignore: boolean,
+): Promise<mysql.ResultSetHeader> {
+  const [res] = await conn.query({
+    sql: `LOAD DATA LOCAL INFILE 'evalhouse-${table}.tsv' ${ignore ? 'IGNORE ' : ''}INTO TABLE ${table}
+          CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' OPTIONALLY ENCLOSED BY '"' ESCAPED BY ''
+          LINES TERMINATED BY '\\n' (${columns.join(', ')})`,
+    infileStreamFactory: () => createReadStream(path, { highWaterMark: 1 << 20 }),
   } as mysql.QueryOptions);
   return res as mysql.ResultSetHeader;
 }

@@ -1,6 +1,14 @@
 import type { Kysely } from 'kysely';
 import type mysql from 'mysql2/promise';
-import type { IngestStats, RecordStore, RunInfo, RunSpec, RunStatus } from '../../core/store.ts';
+import type {
+  BulkStage,
+  BulkStats,
+  IngestStats,
+  RecordStore,
+  RunInfo,
+  RunSpec,
+  RunStatus,
+} from '../../core/store.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import { Catalog, type NewItem } from '../catalog.ts';
@@ -9,6 +17,7 @@ import { mysqlKysely } from '../kysely-mysql.ts';
 import { findRun, getRun, listRuns } from '../runs.ts';
 import { ITEMS, type StoreTables } from '../schema.ts';
 import { appendResults, LOAD_DATA_MIN_ROWS } from './append.ts';
+import { mysqlBulkAppend } from './bulk-append.ts';
 import { createMysqlPool, MysqlDb, migrateMysql } from './connection.ts';
 import { loadData } from './load-data.ts';
 
@@ -91,6 +100,14 @@ export class MysqlStore implements RecordStore {
     } finally {
       conn.release();
     }
+  }
+
+  /** A staged file: items registered, then its results in one LOAD DATA and transaction (store/mysql/bulk-append.ts). */
+  bulkAppend(stage: BulkStage): Promise<BulkStats | null> {
+    return mysqlBulkAppend(
+      { pool: this.pool, catalog: this.catalog, logCatalogChange: () => this.logChange('catalog') },
+      stage,
+    );
   }
 
   async ensureRun(spec: RunSpec): Promise<RunInfo> {

@@ -12,7 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lastDecline } from '../../ingest/import-bulk.ts';
 import { type ImportFileOptions, type ImportSummary, importFile } from '../../ingest/import-file.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
-import { dump } from '../helpers/store-dump.ts';
+import { MysqlStore } from '../../store/mysql/mysql-store.ts';
+import { createTestDatabase } from '../helpers/mysql.ts';
+import { dump, dumpMysql } from '../helpers/store-dump.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 const tmp = tmpDir('evalhouse-bulk-path-');
@@ -32,8 +34,17 @@ type Outcome = {
   declined: (string | null)[];
 };
 
+type Engine = 'duckdb' | 'mysql';
+const ENGINES: Engine[] = ['duckdb', 'mysql'];
+
 /** Imports the files in order into a fresh store, bulk path allowed or not; what it stored and answered. */
-async function importAll(files: string[], bulk: boolean, opts: ImportFileOptions = {}) {
+async function importAll(
+  files: string[],
+  bulk: boolean,
+  opts: ImportFileOptions = {},
+  engine: Engine = 'duckdb',
+) {
+  if (engine === 'mysql') return importAllMysql(files, bulk, opts);
   const store = await DuckDbStore.open(join(tmp.dir, `${n++}.duckdb`));
   const out: Outcome = { summaries: [], paths: [], declined: [] };
   try {
@@ -54,10 +65,32 @@ async function importAll(files: string[], bulk: boolean, opts: ImportFileOptions
   }
 }
 
+/** Both ways on the embedded store. */
+const same = (files: string[], opts: ImportFileOptions = {}) => bothWays(files, opts, 'duckdb');
+
+/** The same into a fresh MySQL database (dropped afterwards). */
+async function importAllMysql(files: string[], bulk: boolean, opts: ImportFileOptions) {
+  const db = await createTestDatabase('bulkpath');
+  const store = await MysqlStore.open(db.url);
+  const out: Outcome = { summaries: [], paths: [], declined: [] };
+  try {
+    for (const f of files) {
+      const { elapsedMs: _e, path, file: _f, ...s } = await importFile(store, f, { ...opts, bulk });
+      out.summaries.push(s);
+      out.paths.push(path);
+      out.declined.push(lastDecline);
+    }
+    return { ...out, tables: await dumpMysql(store) };
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+}
+
 /** Both ways; they must agree. Returns the paths the bulk-allowed import took. */
-async function same(files: string[], opts: ImportFileOptions = {}): Promise<string[]> {
-  const bulk = await importAll(files, true, opts);
-  const records = await importAll(files, false, opts);
+async function bothWays(files: string[], opts: ImportFileOptions, engine: Engine): Promise<string[]> {
+  const bulk = await importAll(files, true, opts, engine);
+  const records = await importAll(files, false, opts, engine);
   expect(records.paths.every((p) => p === 'records')).toBe(true);
   expect(records.summaries.map((s) => s.errors)).toEqual(files.map(() => []));
   expect(bulk.summaries).toEqual(records.summaries);
@@ -69,7 +102,8 @@ async function same(files: string[], opts: ImportFileOptions = {}): Promise<stri
 const HEADER =
   'benchmark,model,run,item_id,sample,correct,score,outcome,response,answer,reference,input,latency_ms,ttft_ms,tokens_in,tokens_out,cost_usd,error,evaluated_at,meta.subject,meta.year,meta.level,meta.flag';
 
-describe('the bulk path stores what the record path stores', () => {
+describe.each(ENGINES)('the bulk path stores what the record path stores (%s)', (engine) => {
+  const same = (files: string[], opts: ImportFileOptions = {}) => bothWays(files, opts, engine);
   it('values in every accepted form: numbers, booleans, quoted cells with commas, quotes and newlines, unicode, dates', async () => {
     const rows = [
       'bp-a,m-1,,q1,,true,0.5,,"yes, ""quoted""",B,B,What is 2+2?,12.3456789,1.5,10,20,0.001,,2025-01-31,algebra,2021,3,true',
@@ -225,8 +259,10 @@ describe('an abandoned bulk import', () => {
   });
 });
 
-describe('canonical JSONL: the bulk path stores what the record path stores', () => {
-  const line = (o: Record<string, unknown>) => JSON.stringify(o);
+const line = (o: Record<string, unknown>) => JSON.stringify(o);
+
+describe.each(ENGINES)('canonical JSONL: the bulk path stores what the record path stores (%s)', (engine) => {
+  const same = (files: string[], opts: ImportFileOptions = {}) => bothWays(files, opts, engine);
   it('the bundled demo files (real results), each as shipped', async () => {
     for (const f of ['math-cot.jsonl.gz', 'mmlu-redux.jsonl.gz'])
       expect(await same([join(import.meta.dirname, '../../demo', f)])).toEqual(['bulk']);
@@ -292,7 +328,9 @@ describe('canonical JSONL: the bulk path stores what the record path stores', ()
     const file = write('o.jsonl.gz', gzipSync(`${rows.join('\n')}\n`));
     expect(await same([file, file], { benchmark: 'bj-opt', model: 'm-opt' })).toEqual(['bulk', 'bulk']);
   });
+});
 
+describe('canonical JSONL: which files the bulk path declines (same answers, errors included)', () => {
   const declined: [string, string][] = [
     ['an unknown key', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', colour: 'red' })],
     ['a key twice', '{"benchmark":"bj-x","model":"m","item_id":"q","correct":true,"correct":false}'],

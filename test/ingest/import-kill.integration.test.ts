@@ -6,12 +6,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { openContext } from '../../api/context.ts';
 import { loadConfig } from '../../core/config.ts';
 import { importFile } from '../../ingest/import-file.ts';
-import { createTestDatabase } from '../helpers/mysql.ts';
+import { createTestDatabase, TEST_MYSQL_SERVER } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -55,8 +56,16 @@ function groupAlive(pgid: number): boolean {
   return false;
 }
 
-/** Starts the import child, waits until it wrote `atLeast` rows, then kill -9s its process group. */
-async function importAndKill(file: string, env: Record<string, string>, atLeast: number): Promise<number> {
+/**
+ * Starts the import child, waits until it wrote `atLeast` rows (and then until `ready` says so, when
+ * given), then kill -9s its process group.
+ */
+async function importAndKill(
+  file: string,
+  env: Record<string, string>,
+  atLeast: number,
+  ready?: () => Promise<boolean>,
+): Promise<number> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['node_modules/tsx/dist/cli.mjs', 'test/helpers/import-child.ts', file, String(BATCH)],
@@ -82,6 +91,15 @@ async function importAndKill(file: string, env: Record<string, string>, atLeast:
     child.on('exit', () => reject(new Error(`the import ended before it was killed:\n${out}`)));
   });
   await landed;
+  if (ready) {
+    const ended = new Promise<boolean>((res) => child.on('exit', () => res(true)));
+    let exited = false;
+    void ended.then(() => {
+      exited = true;
+    });
+    while (!exited && !(await ready())) await new Promise((res) => setTimeout(res, 5));
+    if (exited) throw new Error(`the import ended before it was killed:\n${out}`);
+  }
   process.kill(-child.pid!, 'SIGKILL');
   while (groupAlive(child.pid!)) await new Promise((res) => setTimeout(res, 5));
   expect(out).not.toMatch(/^done/m);
@@ -210,7 +228,8 @@ describe('a killed import', () => {
     const database = await createTestDatabase('kill');
     try {
       const env = { MYSQL_URL: database.url, DUCKDB_PATH: join(tmp.dir, 'mirror.duckdb') };
-      const written = await importAndKill(file, env, 2 * BATCH);
+      // the record path (the bulk path writes no result until its one commit: next test)
+      const written = await importAndKill(file, { ...env, IMPORT_BULK: 'off' }, 2 * BATCH);
       expect(written).toBeLessThan(ROWS);
       await checkServerView(env, null);
       const ctx = await open(env);
@@ -231,6 +250,45 @@ describe('a killed import', () => {
       }
       await checkServerView(env, ROWS);
     } finally {
+      await database.drop();
+    }
+  }, 180_000);
+
+  it('MariaDB, the bulk path: killed while MariaDB loads the results, none is stored; importing again stores the file once', async () => {
+    const file = bigFile();
+    const database = await createTestDatabase('killbulk');
+    const watch = await mysql.createConnection(TEST_MYSQL_SERVER);
+    try {
+      const env = { MYSQL_URL: database.url, DUCKDB_PATH: join(tmp.dir, 'mirror-bulk.duckdb') };
+      // killed in the middle of the results' LOAD DATA, the one statement that writes them
+      await importAndKill(file, { ...env, IMPORT_BULK: 'on' }, 0, async () => {
+        const [[row]] = (await watch.query(
+          `SELECT count(*) AS n FROM information_schema.processlist
+           WHERE db = ? AND info LIKE 'LOAD DATA%INTO TABLE results%'`,
+          [database.name],
+        )) as unknown as [[{ n: number }]];
+        return Number(row!.n) > 0;
+      });
+      const ctx = await open(env);
+      try {
+        const count = async () => {
+          const [[r]] = (await ctx.mysql!.pool.query(
+            'SELECT count(*) AS n, count(DISTINCT run_id, item_id, sample) AS k FROM results',
+          )) as unknown as [[{ n: number; k: number }]];
+          return [Number(r.n), Number(r.k)];
+        };
+        // the server rolls the killed connection's transaction back (it may take a moment to see the kill)
+        for (let i = 0; i < 200 && (await count())[0]! > 0; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await count()).toEqual([0, 0]);
+        const s = await importFile(ctx.record, file);
+        expect(s).toMatchObject({ path: 'bulk', committed: true, rows: ROWS, inserted: ROWS, duplicates: 0 });
+        expect(await count()).toEqual([ROWS, ROWS]);
+      } finally {
+        await ctx.close();
+      }
+      await checkServerView(env, ROWS);
+    } finally {
+      await watch.end();
       await database.drop();
     }
   }, 180_000);
