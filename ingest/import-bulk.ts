@@ -52,6 +52,7 @@ export async function importBulk(
               path: scan.path,
               header: scan.header,
               rows: scan.rows,
+              longest: scan.longest,
               options,
               limits,
               signal: opts.signal,

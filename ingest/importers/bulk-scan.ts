@@ -20,6 +20,8 @@ export type BulkScan =
       header: string[];
       /** Data rows (non-blank records after the header). */
       rows: number;
+      /** Bytes of the longest record: DuckDB's line buffers are sized by it, not by the limit. */
+      longest: number;
       /** What DuckDB should read: the file itself, or its gunzipped copy. */
       path: string;
     }
@@ -45,7 +47,7 @@ function quietCopy(path: string): WriteStream {
 /** One syntax's scan: fed each chunk (a reason to give up, or null), then asked for its outcome. */
 interface Scanner {
   chunk(chunk: Buffer): string | null;
-  end(): { why: string } | { header: string[]; rows: number };
+  end(): { why: string } | { header: string[]; rows: number; longest: number };
 }
 
 /**
@@ -103,6 +105,7 @@ export function scanCsv(path: string, limits: ImportLimits, scratchDir: string):
   let prev = LF; // the last byte outside quotes (LF: a record starts)
   let content = false; // the current record has a byte other than CR
   let recBytes = 0;
+  let longest = 0;
   let records = 0;
   let headerBytes: Buffer[] | null = [];
   let header: string[] | null = null;
@@ -175,6 +178,7 @@ export function scanCsv(path: string, limits: ImportLimits, scratchDir: string):
         }
         // LF outside quotes: a record ends (blank records are skipped by both readers)
         if (recBytes > maxRecord) return 'a record over maxRecordBytes';
+        if (recBytes > longest) longest = recBytes;
         if (headerBytes) {
           header = Buffer.concat(headerBytes).toString('utf8').split(',');
           headerBytes = null;
@@ -190,12 +194,13 @@ export function scanCsv(path: string, limits: ImportLimits, scratchDir: string):
       if (inQuote && !afterQuote) return { why: 'an unclosed quote' };
       if (pendingCr) return { why: 'a CR at the end' };
       if (recBytes > maxRecord) return { why: 'a record over maxRecordBytes' };
+      if (recBytes > longest) longest = recBytes;
       if (headerBytes) {
         if (!content) return { why: 'no header' };
         header = Buffer.concat(headerBytes).toString('utf8').split(',');
         headerBytes = null;
       } else if (content) records++;
-      return { header: header ?? [], rows: records };
+      return { header: header ?? [], rows: records, longest };
     },
   });
 }
@@ -207,6 +212,7 @@ export function scanCsv(path: string, limits: ImportLimits, scratchDir: string):
 export function scanJsonl(path: string, limits: ImportLimits, scratchDir: string): Promise<BulkScan> {
   const max = limits.maxRecordBytes;
   let lineBytes = 0;
+  let longest = 0;
   let content = false;
   let rows = 0;
   return scanFile(path, limits, join(scratchDir, 'bulk.jsonl'), {
@@ -226,6 +232,7 @@ export function scanJsonl(path: string, limits: ImportLimits, scratchDir: string
         lineBytes += end - i;
         if (lineBytes > max) return 'a line over maxRecordBytes';
         if (lf === -1) break;
+        if (lineBytes > longest) longest = lineBytes;
         if (content) rows++;
         content = false;
         lineBytes = 0;
@@ -235,7 +242,8 @@ export function scanJsonl(path: string, limits: ImportLimits, scratchDir: string
     },
     end() {
       if (content) rows++;
-      return { header: [], rows };
+      if (lineBytes > longest) longest = lineBytes;
+      return { header: [], rows, longest };
     },
   });
 }

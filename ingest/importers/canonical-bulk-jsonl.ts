@@ -15,6 +15,7 @@ import {
   lookup,
   NUMBER_BOUNDS,
   outcomeSql,
+  readerLineBytes,
   type StageInput,
 } from './canonical-bulk.ts';
 
@@ -70,7 +71,7 @@ function metaProblem(m: unknown, maxFieldBytes: number): string | null {
 export async function stageJsonl(db: SqlRunner, input: StageInput): Promise<StagedBulk | string> {
   const o = input.options;
   for (const v of [o.benchmark, o.model, o.run]) if (v && nameProblem(v)) return 'an override name';
-  const max = Math.max(input.limits.maxRecordBytes, 16_777_216);
+  const max = readerLineBytes(input.longest, 16_777_216);
   const overridden = new Set(
     [o.benchmark && 'benchmark', o.model && 'model', o.run && 'run'].filter(Boolean) as string[],
   );

@@ -27,6 +27,13 @@ import { evaluatedAt } from './evaluated-at.ts';
 import type { ImportLimits } from './limits.ts';
 import type { ImportOptions } from './types.ts';
 
+/**
+ * The line (object) size DuckDB's readers are given: the file's longest record with some slack, at
+ * least `floor`. They allocate buffers by it, so the import limit (64 MiB by default) would cost a
+ * gigabyte of buffers for a file of short lines.
+ */
+export const readerLineBytes = (longest: number, floor: number) => Math.max(longest + 4096, floor);
+
 /** Keys a JavaScript object orders before the others (array indices). */
 export const INDEX_KEY = /^(0|[1-9]\d{0,9})$/;
 
@@ -138,8 +145,10 @@ export interface StageInput {
   /** The plain CSV DuckDB reads (the file, or its gunzipped copy). */
   path: string;
   header: string[];
-  /** Data rows counted by the scan (csv-scan.ts): DuckDB must read exactly as many. */
+  /** Data rows counted by the scan (bulk-scan.ts): DuckDB must read exactly as many. */
   rows: number;
+  /** Bytes of the file's longest record (the scan's). */
+  longest: number;
   options: ImportOptions;
   limits: ImportLimits;
   signal?: AbortSignal | undefined;
@@ -198,7 +207,7 @@ async function stageCsv(db: SqlRunner, input: StageInput): Promise<StagedBulk | 
       `CREATE OR REPLACE TEMP TABLE bulk_raw AS SELECT * FROM read_csv(?, header = true, delim = ',', quote = '"',
          escape = '"', auto_detect = false, strict_mode = true, null_padding = false, all_varchar = true,
          max_line_size = ?, columns = {${columns}})`,
-      [input.path, Math.max(input.limits.maxRecordBytes, 2_097_152)],
+      [input.path, readerLineBytes(input.longest, 2_097_152)],
     );
   } catch (err) {
     return `DuckDB could not read it: ${(err as Error).message.split('\n')[0]}`;

@@ -142,6 +142,16 @@ describe.each(ENGINES)('the bulk path stores what the record path stores (%s)', 
     expect(await same([a, b])).toEqual(['bulk', 'bulk']);
   });
 
+  it('a record longer than the readers are given by default (their line size follows the longest record)', async () => {
+    // four cells of 700 KB (each within IMPORT_MAX_FIELD_BYTES): a 2.8 MB line
+    const cell = (c: string) => c.repeat(700 * 1024);
+    const file = write(
+      'long.csv',
+      `benchmark,model,item_id,correct,response,input,reference,error\nbp-l,m-a,q1,true,${cell('r')},${cell('i')},${cell('f')},${cell('e')}\nbp-l,m-a,q2,false,short,,,\n`,
+    );
+    expect(await same([file])).toEqual(['bulk']);
+  });
+
   it('a key twice in one file keeps its first record, both ways', async () => {
     const file = write(
       'dup.csv',
