@@ -5,17 +5,30 @@
  *   (b)   importFile into a fresh MysqlStore, N rows over N/20 items (20 models each); again: the same file re-imported
  *   mirror  the (b) store mirrored from empty into a fresh DuckDB file (one syncOnce)
  *   live    the mirror kept current (a sync a second) while (a)'s file is imported into the (b) store
+ *   http    (b)'s file sent to POST /imports of a server in MySQL mode (upload, import, mirror sync)
  * Each import runs in its own child process, so its peak RSS is that import's alone.
  *
- *   npx tsx perf/mysql-import.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--only a,b,again,mirror,live]
+ *   npx tsx perf/mysql-import.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--only a,b,again,mirror,live,http]
  *                                [--paths bulk,records] [--keep]
  * (again, mirror and live need b). --paths: the import paths (a) and (b) take, each into a fresh database
  * (bulk: DuckDB stages the file, MySQL LOAD DATAs it, ingest/import-bulk.ts; records: IMPORT_BULK=off);
  * again, mirror and live use the first.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import type { CanonicalRecord } from '../core/types.ts';
@@ -317,6 +330,67 @@ async function live(store: MysqlStore, mirror: Mirror, duck: DuckDbStore) {
     `  after the import: one sync of ${fmt(caught.rows)} rows in ${catchUp.toFixed(2)} s; MySQL ${fmt(Number(my!.n))} rows, mirror ${fmt(Number(dk!.n))} rows${Number(my!.n) === Number(dk!.n) ? '' : '  MISMATCH'}`,
   );
   Object.assign(figures, { live: imported.seconds, liveSyncs: syncs, liveMaxLag: maxLag, catchUp });
+}
+
+// (b)'s file sent to POST /imports of a server in MySQL mode, as a new user would: upload, import, and the
+// server's mirror sync that makes it visible (the response comes after all three)
+if (only.has('http')) {
+  await freshDb(DBS[2]!);
+  const dir = mkdtempSync(join(tmpdir(), 'evalhouse-mysql-import-http-'));
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+  const server = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: {
+      ...process.env,
+      MYSQL_URL: `${SERVER}/${DBS[2]}`,
+      DUCKDB_PATH: join(dir, 'mirror.duckdb'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DEMO_DATA: 'off',
+      LOG_LEVEL: 'warn',
+      IMPORT_BULK: PATHS[0] === 'bulk' ? 'on' : 'off',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    for (;;) {
+      if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
+      if (
+        await fetch(`${url}/ready`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const t0 = performance.now();
+    const res = await fetch(`${url}/imports?filename=${encodeURIComponent(fileOver.split('/').pop()!)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: Readable.toWeb(createReadStream(fileOver)) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    const body = (await res.json()) as { inserted?: number; path?: string; elapsedMs?: number };
+    const seconds = (performance.now() - t0) / 1000;
+    line(
+      `POST /imports, MySQL mode [${body.path}]`,
+      body.inserted ?? 0,
+      seconds,
+      `HTTP ${res.status}; the import itself ${((body.elapsedMs ?? 0) / 1000).toFixed(2)} s; upload and mirror sync the rest`,
+    );
+    figures.http = seconds;
+  } finally {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (!values.keep) {
