@@ -104,18 +104,24 @@ async function write(
     conn.destroy();
   };
   o.signal?.addEventListener('abort', stop, { once: true });
+  // told at once, whatever happens next: the registered names stay even if the write fails
+  const logChanged = async () => {
+    if (!target.catalog.changed) return;
+    await target.logCatalogChange();
+    target.catalog.changed = false;
+    target.catalog.changedBenchmarks.clear();
+  };
   try {
+    await logChanged();
     const changedItems = await writeItems(duck, conn, reg, dir, o);
     if (changedItems) for (const b of reg.benchmarks) target.catalog.itemsWritten(b.id);
-    if (target.catalog.changed) {
-      await target.logCatalogChange();
-      target.catalog.changed = false;
-      target.catalog.changedBenchmarks.clear();
-    }
+    await logChanged();
     o.signal?.throwIfAborted();
     return await writeResults(duck, conn, reg, dir, o);
   } catch (err) {
     if (!destroyed) await conn.query('ROLLBACK').catch(() => undefined);
+    // items may have committed before the failure: the mirror reads the catalog again either way
+    await target.logCatalogChange().catch(() => undefined);
     throw o.signal?.aborted ? (o.signal.reason ?? err) : err;
   } finally {
     o.signal?.removeEventListener('abort', stop);

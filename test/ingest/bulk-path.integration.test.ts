@@ -246,6 +246,31 @@ describe('which CSV files the bulk path takes, and which it leaves to the record
   });
 });
 
+describe('MariaDB: three bulk imports at once over the same new items', () => {
+  it("each stores its results, the shared items once (one of them finds the other's items stored meanwhile)", async () => {
+    const files = ['m-a', 'm-b', 'm-c'].map((m) => {
+      const lines = ['benchmark,model,item_id,correct,meta.topic'];
+      for (let i = 0; i < 20_000; i++) lines.push(`bp-race,${m},q${i},${i % 3 === 0},t${i % 5}`);
+      return write(`race-${m}.csv`, `${lines.join('\n')}\n`);
+    });
+    const db = await createTestDatabase('bulkrace');
+    const stores = await Promise.all(files.map(() => MysqlStore.open(db.url)));
+    try {
+      const out = await Promise.all(files.map((f, k) => importFile(stores[k]!, f)));
+      expect(out.map((s) => [s.path, s.inserted])).toEqual(files.map(() => ['bulk', 20_000]));
+      const [[row]] = (await stores[0]!.pool.query(
+        `SELECT (SELECT count(*) FROM items) AS items, (SELECT count(DISTINCT item_key) FROM items) AS keys_,
+                (SELECT count(*) FROM results) AS results,
+                (SELECT count(DISTINCT item_id) FROM results) AS resultItems`,
+      )) as unknown as [[Record<string, number>]];
+      expect(Object.values(row!).map(Number)).toEqual([20_000, 20_000, 60_000, 20_000]);
+    } finally {
+      for (const s of stores) await s.close();
+      await db.drop();
+    }
+  });
+});
+
 describe('an abandoned bulk import', () => {
   it('writes nothing when aborted while DuckDB works', async () => {
     const lines = ['benchmark,model,item_id,correct,latency_ms,meta.topic'];
