@@ -247,7 +247,7 @@ describe('which CSV files the bulk path takes, and which it leaves to the record
 });
 
 describe('MariaDB: three bulk imports at once over the same new items', () => {
-  it("each stores its results, the shared items once (one of them finds the other's items stored meanwhile)", async () => {
+  it('each stores its results, and the shared items are stored once', async () => {
     const files = ['m-a', 'm-b', 'm-c'].map((m) => {
       const lines = ['benchmark,model,item_id,correct,meta.topic'];
       for (let i = 0; i < 20_000; i++) lines.push(`bp-race,${m},q${i},${i % 3 === 0},t${i % 5}`);
