@@ -70,14 +70,16 @@ export async function loadFile(
   conn: mysql.PoolConnection,
   table: string,
   columns: readonly string[],
-  path: string,
+  /** the file, or a stream of such files' bytes */
+  source: string | (() => Readable),
   ignore: boolean,
 ): Promise<mysql.ResultSetHeader> {
   const [res] = await conn.query({
     sql: `LOAD DATA LOCAL INFILE 'evalhouse-${table}.tsv' ${ignore ? 'IGNORE ' : ''}INTO TABLE ${table}
           CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' OPTIONALLY ENCLOSED BY '"' ESCAPED BY ''
           LINES TERMINATED BY '\\n' (${columns.join(', ')})`,
-    infileStreamFactory: () => createReadStream(path, { highWaterMark: 1 << 20 }),
+    infileStreamFactory:
+      typeof source === 'string' ? () => createReadStream(source, { highWaterMark: 1 << 20 }) : source,
   } as mysql.QueryOptions);
   return res as mysql.ResultSetHeader;
 }

@@ -271,6 +271,43 @@ describe('MariaDB: three bulk imports at once over the same new items', () => {
   });
 });
 
+describe('MariaDB: a file of several load chunks', () => {
+  it('arrives whole and in key order (ids ascend with the key), with the values of its rows', async () => {
+    // 3 models × 110,000 items: 330,000 rows, more than one chunk of the sorted results (CHUNK_ROWS)
+    const lines = ['benchmark,model,item_id,correct,latency_ms'];
+    let correct = 0;
+    let latency = 0;
+    for (const m of ['m-c', 'm-a', 'm-b'])
+      for (let i = 0; i < 110_000; i++) {
+        const ok = (i * m.charCodeAt(2)) % 7 < 3;
+        correct += ok ? 1 : 0;
+        latency += i % 1000;
+        lines.push(`bp-chunks,${m},q${(i * 7919) % 110_000},${ok},${i % 1000}`);
+      }
+    const file = write('chunks.csv', `${lines.join('\n')}\n`);
+    const db = await createTestDatabase('bulkchunks');
+    const store = await MysqlStore.open(db.url);
+    try {
+      const s = await importFile(store, file);
+      expect(s).toMatchObject({ path: 'bulk', rows: 330_000, inserted: 330_000 });
+      const [[row]] = (await store.pool.query(
+        `SELECT count(*) AS n, count(DISTINCT run_id, item_id, sample) AS k, sum(correct) AS c, sum(latency_ms) AS l
+         FROM results`,
+      )) as unknown as [[Record<string, number>]];
+      expect(Object.values(row!).map(Number)).toEqual([330_000, 330_000, correct, latency]);
+      // the next id never holds a smaller key: the chunks were loaded in order, each sorted
+      const [[order]] = (await store.pool.query(
+        `SELECT count(*) AS n FROM results a JOIN results b ON b.id = a.id + 1
+         WHERE (b.run_id, b.item_id, b.sample) < (a.run_id, a.item_id, a.sample)`,
+      )) as unknown as [[{ n: number }]];
+      expect(Number(order!.n)).toBe(0);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  }, 120_000);
+});
+
 describe('an abandoned bulk import', () => {
   it('writes nothing when aborted while DuckDB works', async () => {
     const lines = ['benchmark,model,item_id,correct,latency_ms,meta.topic'];
