@@ -3,12 +3,13 @@
  *   raw   LOAD DATA LOCAL INFILE of the same CSV into a bare table (no keys): what the server itself costs
  *   (a)   importFile into a fresh MysqlStore, every item new (one model over N items)
  *   (b)   importFile into a fresh MysqlStore, N rows over N/20 items (20 models each); again: the same file re-imported
+ *   (c)   the same, N rows over 50k items (N/50k models; only with --only c)
  *   mirror  the (b) store mirrored from empty into a fresh DuckDB file (one syncOnce)
  *   live    the mirror kept current (a sync a second) while (a)'s file is imported into the (b) store
  *   http    (b)'s file sent to POST /imports of a server in MySQL mode (upload, import, mirror sync)
  * Each import runs in its own child process, so its peak RSS is that import's alone.
  *
- *   npx tsx perf/mysql-import.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--only a,b,again,mirror,live,http]
+ *   npx tsx perf/mysql-import.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--only a,b,c,again,mirror,live,http]
  *                                [--paths bulk,records] [--keep]
  * (again, mirror and live need b). --paths: the import paths (a) and (b) take, each into a fresh database
  * (bulk: DuckDB stages the file, MySQL LOAD DATAs it, ingest/import-bulk.ts; records: IMPORT_BULK=off);
@@ -133,22 +134,32 @@ function csvLine(r: CanonicalRecord): string {
     .join(',');
 }
 
-/** Canonical CSV of generated records; `allNew` gives each (model, item) its own item under one model. */
-async function writeCsv(path: string, allNew: boolean): Promise<void> {
+/**
+ * Canonical CSV of generated records. `new`: each (model, item) its own item under one model; `over`:
+ * N/20 items × 20 models; `fixed`: SHARED_ITEMS items × N/SHARED_ITEMS models (the 20 generated models
+ * over SHARED_ITEMS × 20 rows, repeated under suffixed model names).
+ */
+async function writeCsv(path: string, shape: 'new' | 'over' | 'fixed'): Promise<void> {
   if (existsSync(path)) return;
   const out = createWriteStream(`${path}.tmp`);
   const modelIndex = new Map(MODEL_NAMES.map((m, i) => [m, i]));
   out.write(`${HEADER.join(',')}\n`);
-  for (const batch of generateBatches(N, 50_000)) {
-    const text = batch
-      .map((r) =>
-        csvLine(
-          allNew ? { ...r, model: MODEL_NAMES[0]!, item_id: `${r.item_id}.${modelIndex.get(r.model)}` } : r,
-        ),
-      )
-      .join('\n');
-    if (!out.write(`${text}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
+  const base = shape === 'fixed' ? Math.min(N, SHARED_ITEMS * MODEL_NAMES.length) : N;
+  for (let rep = 0; rep < Math.max(1, Math.round(N / base)); rep++)
+    for (const batch of generateBatches(base, 50_000)) {
+      const text = batch
+        .map((r) =>
+          csvLine(
+            shape === 'new'
+              ? { ...r, model: MODEL_NAMES[0]!, item_id: `${r.item_id}.${modelIndex.get(r.model)}` }
+              : shape === 'fixed' && rep > 0
+                ? { ...r, model: `${r.model}-${rep}` }
+                : r,
+          ),
+        )
+        .join('\n');
+      if (!out.write(`${text}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
   await new Promise<void>((resolve, reject) =>
     out.end((err?: Error | null) => (err ? reject(err) : resolve())),
   );
@@ -224,11 +235,13 @@ function line(label: string, rows: number, seconds: number, extra = '') {
   );
 }
 
+/** The items of the (c) file, whatever its rows. */
+const SHARED_ITEMS = 50_000;
 const fileNew = join(OUT, `mysql-import-new-${N}.csv`);
 const fileOver = join(OUT, `mysql-import-over-${N}.csv`);
 console.log(`writing ${fmt(N)}-row canonical CSVs (GENERATED data, not measured) ...`);
-await writeCsv(fileNew, true);
-await writeCsv(fileOver, false);
+await writeCsv(fileNew, 'new');
+await writeCsv(fileOver, 'over');
 console.log(
   `  ${fileNew} (${(statSync(fileNew).size / 1e6).toFixed(0)} MB), ${fileOver} (${(statSync(fileOver).size / 1e6).toFixed(0)} MB)\n`,
 );
@@ -278,6 +291,26 @@ if (only.has('b')) {
       `${again.inserted} inserted; ${(again.seconds / rawOver).toFixed(2)}× raw`,
     );
     figures.again = again.seconds;
+  }
+}
+
+// (c) N rows over SHARED_ITEMS items (N/SHARED_ITEMS models): with N = 4M, 80 models over 50k items
+if (only.has('c')) {
+  const fileFixed = join(OUT, `mysql-import-fixed-${N}.csv`);
+  await writeCsv(fileFixed, 'fixed');
+  const rawFixed = await rawLoad(fileFixed);
+  line(`raw LOAD DATA, bare table (${fmt(SHARED_ITEMS)}-item file)`, N, rawFixed);
+  for (const path of PATHS) {
+    await freshDb(DBS[1]!);
+    const c = await importInChild(fileFixed, DBS[1]!, path);
+    line(
+      `(c) importFile, ${fmt(SHARED_ITEMS)} items × ${fmt(N / SHARED_ITEMS)} models [${c.path}]`,
+      c.inserted,
+      c.seconds,
+      `${(c.seconds / rawFixed).toFixed(2)}× raw (target ≤ 1.5×, ≥ 200,000 rows/s); peak RSS ${fmt(c.rssMb)} MB`,
+    );
+    if (!c.committed || c.inserted !== N || c.path !== path) console.log('  NOT AS ASKED', c);
+    Object.assign(figures, { rawFixed, [`c-${path}`]: c.seconds, [`cRss-${path}`]: c.rssMb });
   }
 }
 
