@@ -37,6 +37,35 @@ type Outcome = {
 type Engine = 'duckdb' | 'mysql';
 const ENGINES: Engine[] = ['duckdb', 'mysql'];
 
+/** A fresh store of the engine (a MySQL database is dropped on close), and what it holds. */
+async function freshStore(engine: Engine) {
+  if (engine === 'duckdb') {
+    const store = await DuckDbStore.open(join(tmp.dir, `${n++}.duckdb`));
+    return {
+      store,
+      tables: async () => {
+        // nothing of the bulk path's staging outlives an import, taken or declined
+        const [left] = await store.db.all<{ n: number }>(
+          "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE temporary AND table_name LIKE 'bulk%'",
+        );
+        expect(left?.n).toBe(0);
+        return dump(store);
+      },
+      close: () => store.close(),
+    };
+  }
+  const db = await createTestDatabase('bulkpath');
+  const store = await MysqlStore.open(db.url);
+  return {
+    store,
+    tables: () => dumpMysql(store),
+    close: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
+}
+
 /** Imports the files in order into a fresh store, bulk path allowed or not; what it stored and answered. */
 async function importAll(
   files: string[],
@@ -44,46 +73,18 @@ async function importAll(
   opts: ImportFileOptions = {},
   engine: Engine = 'duckdb',
 ) {
-  if (engine === 'mysql') return importAllMysql(files, bulk, opts);
-  const store = await DuckDbStore.open(join(tmp.dir, `${n++}.duckdb`));
+  const fresh = await freshStore(engine);
   const out: Outcome = { summaries: [], paths: [], declined: [] };
   try {
     for (const f of files) {
-      const { elapsedMs: _e, path, file: _f, ...s } = await importFile(store, f, { ...opts, bulk });
+      const { elapsedMs: _e, path, file: _f, ...s } = await importFile(fresh.store, f, { ...opts, bulk });
       out.summaries.push(s);
       out.paths.push(path);
       out.declined.push(lastDecline);
     }
-    // nothing of the bulk path's staging outlives an import, taken or declined
-    const [left] = await store.db.all<{ n: number }>(
-      "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE temporary AND table_name LIKE 'bulk%'",
-    );
-    expect(left?.n).toBe(0);
-    return { ...out, tables: await dump(store) };
+    return { ...out, tables: await fresh.tables() };
   } finally {
-    await store.close();
-  }
-}
-
-/** Both ways on the embedded store. */
-const same = (files: string[], opts: ImportFileOptions = {}) => bothWays(files, opts, 'duckdb');
-
-/** The same into a fresh MySQL database (dropped afterwards). */
-async function importAllMysql(files: string[], bulk: boolean, opts: ImportFileOptions) {
-  const db = await createTestDatabase('bulkpath');
-  const store = await MysqlStore.open(db.url);
-  const out: Outcome = { summaries: [], paths: [], declined: [] };
-  try {
-    for (const f of files) {
-      const { elapsedMs: _e, path, file: _f, ...s } = await importFile(store, f, { ...opts, bulk });
-      out.summaries.push(s);
-      out.paths.push(path);
-      out.declined.push(lastDecline);
-    }
-    return { ...out, tables: await dumpMysql(store) };
-  } finally {
-    await store.close();
-    await db.drop();
+    await fresh.close();
   }
 }
 
@@ -98,6 +99,9 @@ async function bothWays(files: string[], opts: ImportFileOptions, engine: Engine
   expect(bulk.tables).toEqual(records.tables);
   return bulk.paths;
 }
+
+/** Both ways on the embedded store. */
+const same = (files: string[], opts: ImportFileOptions = {}) => bothWays(files, opts, 'duckdb');
 
 const HEADER =
   'benchmark,model,run,item_id,sample,correct,score,outcome,response,answer,reference,input,latency_ms,ttft_ms,tokens_in,tokens_out,cost_usd,error,evaluated_at,meta.subject,meta.year,meta.level,meta.flag';
