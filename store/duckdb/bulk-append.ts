@@ -6,24 +6,22 @@
  */
 import type { BulkStage, BulkStats } from '../../core/store.ts';
 import type { Catalog } from '../catalog.ts';
-import { WRITTEN_RESULT_COLUMNS } from '../schema.ts';
 import {
   type Abortable,
   all,
   dropBulkTemps,
   firstOfKey,
   int,
+  RESULT_NAMES,
   type Registered,
   registerStaged,
+  resultValues,
   run,
+  statsOf,
 } from './bulk-register.ts';
 import type { DuckDb } from './connection.ts';
 
-/** Results columns as the INSERT names them, and where each value comes from. */
-const RESULT_NAMES = WRITTEN_RESULT_COLUMNS.map((c) => c.name);
-const RESULT_VALUES = RESULT_NAMES.map((n) =>
-  n === 'run_id' ? 'r.run_id' : n === 'item_id' ? 'i.id' : `s.${n}`,
-);
+const RESULT_VALUES = resultValues();
 
 /** Call inside the store's write (mutex and transaction). */
 export async function bulkAppend(db: DuckDb, catalog: Catalog, stage: BulkStage): Promise<BulkStats | null> {
@@ -77,14 +75,7 @@ async function writeResults(db: DuckDb, reg: Registered, o: Abortable): Promise<
     `UPDATE runs SET status = 'imported' WHERE status = 'importing' AND id IN (${runIds.map(() => '?').join(', ')})`,
     runIds,
   );
-  return {
-    rows: reg.rows,
-    inserted,
-    duplicates: reg.rows - inserted,
-    runs: reg.runs.length,
-    benchmarks: reg.benchmarks.length,
-    models: reg.models,
-  };
+  return statsOf(reg, inserted);
 }
 
 /** New items from their first row; known items gain values for positional columns they had none for. */

@@ -7,10 +7,12 @@
  * Every name and value reaches SQL as a parameter or through a staged table; the SQL text holds only
  * our column names and integer ids.
  */
+import type { BulkStats } from '../../core/store.ts';
 import type { FieldType } from '../../core/types.ts';
 import { MAX_META_COLS } from '../../core/types.ts';
 import type { BenchmarkEntry, Catalog, RunWanted } from '../catalog.ts';
 import { FIELD_TYPE_CODES, typeOfCodes } from '../field-types.ts';
+import { WRITTEN_RESULT_COLUMNS } from '../schema.ts';
 import type { DuckDb } from './connection.ts';
 
 export type Abortable = { signal?: AbortSignal | undefined };
@@ -214,4 +216,30 @@ export async function firstOfKey(db: DuckDb, itemId: string, o: Abortable): Prom
   return int(dup?.n ?? 0) > 0
     ? `QUALIFY row_number() OVER (PARTITION BY r.run_id, ${itemId}, s.sample ORDER BY s.ord) = 1`
     : '';
+}
+
+/** The results columns a bulk write gives, in store/schema.ts order. */
+export const RESULT_NAMES = WRITTEN_RESULT_COLUMNS.map((c) => c.name);
+
+/**
+ * Each of RESULT_NAMES's value in a query over `bulk_rows s`, `bulk_runs r` and items `i`; `casts`: a
+ * column's type where the target stores it otherwise (MySQL's BOOLEAN is TINYINT).
+ */
+export function resultValues(casts: Readonly<Record<string, string>> = {}): string[] {
+  return RESULT_NAMES.map((n) => {
+    const v = n === 'run_id' ? 'r.run_id' : n === 'item_id' ? 'i.id' : `s.${n}`;
+    return casts[n] ? `${v}::${casts[n]}` : v;
+  });
+}
+
+/** What a bulk write answers, `inserted` of the registered file's rows written. */
+export function statsOf(reg: Registered, inserted: number): BulkStats {
+  return {
+    rows: reg.rows,
+    inserted,
+    duplicates: reg.rows - inserted,
+    runs: reg.runs.length,
+    benchmarks: reg.benchmarks.length,
+    models: reg.models,
+  };
 }

@@ -26,9 +26,12 @@ import {
   all,
   firstOfKey,
   int,
+  RESULT_NAMES,
   type Registered,
   registerStaged,
+  resultValues,
   run,
+  statsOf,
 } from '../duckdb/bulk-register.ts';
 import { DuckDb } from '../duckdb/connection.ts';
 import { type CsvColumn, csvLineExpr, readCsvExpr } from '../mirror/csv.ts';
@@ -36,11 +39,8 @@ import { WRITTEN_RESULT_COLUMNS } from '../schema.ts';
 import { checkWarnings } from './append.ts';
 import { duckdbCopyOptions, loadFile } from './load-data.ts';
 
-/** Results columns in the file, and their staged values (a BOOLEAN is TINYINT here). */
-const RESULT_NAMES = WRITTEN_RESULT_COLUMNS.map((c) => c.name);
-const RESULT_VALUES = RESULT_NAMES.map((n) =>
-  n === 'run_id' ? 'r.run_id' : n === 'item_id' ? 'i.id' : n === 'correct' ? 's.correct::TINYINT' : `s.${n}`,
-);
+/** The results' staged values (a BOOLEAN is TINYINT here). */
+const RESULT_VALUES = resultValues({ correct: 'TINYINT' });
 const RESULT_TEXT = WRITTEN_RESULT_COLUMNS.filter((c) => c.duckdb === 'VARCHAR').map((c) => c.name);
 
 /** The keys of stored results of the file's runs. */
@@ -338,14 +338,7 @@ async function writeResults(
     runIds,
   );
   await conn.commit();
-  return {
-    rows: reg.rows,
-    inserted,
-    duplicates: reg.rows - inserted,
-    runs: reg.runs.length,
-    benchmarks: reg.benchmarks.length,
-    models: reg.models,
-  };
+  return statsOf(reg, inserted);
 }
 
 /** Rows a chunk of the sorted results file holds (about): DuckDB writes one while MySQL reads the last. */
