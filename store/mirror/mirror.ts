@@ -4,22 +4,27 @@ import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { makeScratchDir } from '../../core/scratch.ts';
 import { MAX_META_COLS } from '../../core/types.ts';
-import type { Db } from '../db.ts';
+import type { DuckDb } from '../duckdb/connection.ts';
 import type { DuckDbStore } from '../duckdb/duckdb-store.ts';
 import { BENCHMARK_FIELDS, BENCHMARKS, ITEMS, MODELS, mirrored, RESULTS, RUNS } from '../schema.ts';
-import { type CsvColumn, csvLineExpr, readCsvExpr, replaceFromCsv, writeLines } from './csv.ts';
+import { ChunkAppender, streamRows } from './binary.ts';
+import { type CsvColumn, csvLineExpr, replaceFromCsv, writeLines } from './csv.ts';
 
 /** The analytics columns copied per result (response and error text stay in MySQL). */
 const RESULT_COLS = mirrored(RESULTS);
 const RESULT_NAMES = RESULT_COLS.map((c) => c.name);
+/** The SELECT list of a result row, in RESULT_NAMES order (columns from the schema module, never input). */
+const RESULT_LIST = RESULT_NAMES.join(', ');
+const ITEM_NAMES = mirrored(ITEMS).map((c) => c.name);
 
-/** Small tables copied whole when the catalog changed: [table, columns]. */
+/** Small tables copied whole (as CSV) when the catalog changed: [table, columns]. Items go binary. */
 const CATALOG_TABLES: [string, CsvColumn[]][] = [
   ['benchmarks', mirrored(BENCHMARKS)],
   ['benchmark_fields', mirrored(BENCHMARK_FIELDS)],
   ['models', mirrored(MODELS)],
-  ['items', mirrored(ITEMS)],
 ];
+/** The temp table a page is staged in when some of its ids may be mirrored already. */
+const STAGE = 'mirror_stage';
 const RUN_COLS = mirrored(RUNS);
 
 export interface MirrorStats {
@@ -60,7 +65,7 @@ const LOOKBACK_SECONDS = 10;
 const RECONCILE_INTERVAL_MS = 60_000;
 /** Ids per statement when the reconciliation copies or removes rows. */
 const REPAIR_CHUNK = 10_000;
-/** Rows per CSV chunk when a large backlog is copied in one scan. */
+/** Rows between progress reports while a large backlog is copied in one scan. */
 const SCAN_CHUNK = 250_000;
 
 /**
@@ -98,7 +103,7 @@ export class Mirror {
   }
 
   /** The DuckDB store's writer: only inside `this.duck.write`, which serializes and commits it. */
-  private get conn(): Db {
+  private get conn(): DuckDb {
     return this.duck.db;
   }
 
@@ -149,6 +154,7 @@ export class Mirror {
       await this.duck.write(async () => {
         if (catalogChanged) {
           for (const [table, cols] of CATALOG_TABLES) await this.copyTable(table, cols);
+          await this.copyItems();
           await this.duck.rebuildAllMetaTables();
           await this.setState('catalog_copied', 1);
           stats.catalogCopied = true;
@@ -166,13 +172,9 @@ export class Mirror {
           // everything the mirror has passed: later ids arrive with the incremental copy below
           const copied = Math.max(await this.state('results_wm'), await this.state('results_seen'));
           for (const runId of invalidated) {
-            const [rows] = await this.pool.query({
-              sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results WHERE run_id = ? AND id <= ?`,
-              values: [runId, copied],
-              rowsAsArray: true,
-            });
-            stats.rows += await this.appendCsv(
-              (rows as [string][]).map((r) => r[0]),
+            stats.rows += await this.appendSelect(
+              `SELECT ${RESULT_LIST} FROM results WHERE run_id = ? AND id <= ?`,
+              [runId, copied],
               0,
             );
           }
@@ -216,30 +218,26 @@ export class Mirror {
       wm = nextWm;
     }
     while (seen < maxId) {
-      const [rows] = await this.pool.query({
-        sql: `SELECT id, ${csvLineExpr(RESULT_COLS)} AS line FROM results WHERE id > ? AND id <= ? ORDER BY id LIMIT ${PAGE}`,
-        values: [seen, maxId],
-        rowsAsArray: true,
-      });
-      const page = rows as [number, string][];
-      if (page.length === 0) break;
-      const last = Number(page[page.length - 1]![0]);
       const floor = seen;
-      const nextWm = Math.max(wm, Math.min(settled, last));
-      stats.rows += await this.duck.write(
+      // the page streams into the stage under the write lock, and commits with its watermark
+      const page = await this.duck.write(
         async () => {
-          const n = await this.appendCsv(
-            page.map((r) => r[1]),
-            floor,
+          const staged = await this.stageSelect(
+            `SELECT ${RESULT_LIST} FROM results WHERE id > ? AND id <= ? ORDER BY id LIMIT ${PAGE}`,
+            [floor, maxId],
           );
-          await this.setState('results_seen', last);
-          await this.setState('results_wm', nextWm);
-          return n;
+          if (staged.rows === 0) return { ...staged, added: 0 };
+          const added = await this.insertStaged(floor);
+          await this.setState('results_seen', staged.maxId);
+          await this.setState('results_wm', Math.max(wm, Math.min(settled, staged.maxId)));
+          return { ...staged, added };
         },
-        (n) => n > 0,
+        (p) => p.added > 0,
       );
-      seen = last;
-      wm = nextWm;
+      if (page.rows === 0) break;
+      stats.rows += page.added;
+      seen = page.maxId;
+      wm = Math.max(wm, Math.min(settled, page.maxId));
       onProgress?.(Math.min(total, stats.rows), total);
     }
     if (settled > wm && seen >= settled) {
@@ -311,13 +309,9 @@ export class Mirror {
     let n = 0;
     for (let i = 0; i < missing.length; i += REPAIR_CHUNK) {
       const part = missing.slice(i, i + REPAIR_CHUNK);
-      const [rows] = await this.pool.query({
-        sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
-        values: part,
-        rowsAsArray: true,
-      });
-      n += await this.appendCsv(
-        (rows as [string][]).map((r) => r[0]),
+      n += await this.appendSelect(
+        `SELECT ${RESULT_LIST} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
+        part,
         0,
       );
     }
@@ -403,55 +397,93 @@ export class Mirror {
     return (maxId - seen) * 2 > maxId - Number(row!.minId) + 1;
   }
 
-  /** Streams rows with ids in (from, to] in clustered order and appends them in CSV chunks. Call inside a write. */
+  /** Streams rows with ids in (from, to] in clustered order straight into DuckDB's appender. Call inside a write. */
   private async scanCopy(from: number, to: number, onRows: (done: number) => void): Promise<number> {
     // With no row above `from` in DuckDB yet (a fresh mirror, or a catch-up past everything), the scan
-    // is the only source of these ids and yields each once: no anti-join against what the scan itself
-    // appended (which made every chunk's INSERT slower than the one before). We hold the write lock.
+    // is the only source of these ids and yields each once: rows go straight into `results`, with no
+    // anti-join against what the scan itself appended. Otherwise they are staged and joined once.
     const [above] = await this.conn.all<{ n: number }>(
       'SELECT count(*) AS n FROM results WHERE id > ? AND id <= ?',
       [from, to],
     );
     const guard = Number(above?.n ?? 0) > 0;
-    const conn = await this.pool.getConnection();
-    let added = 0;
-    let read = 0;
-    let lines: string[] = [];
-    let chunk = 0;
-    // one chunk is parsed by DuckDB (in its own threads) while the next one streams in
-    let inFlight: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      const part = lines;
-      const file = join(this.tmp, `scan-${chunk++ % 2}.csv`);
-      lines = [];
-      await inFlight;
-      writeLines(file, part);
-      inFlight = this.appendCsvFile(file, from, guard).then((n) => {
-        added += n;
-        read += part.length;
-        onRows(read);
-      });
-    };
-    try {
-      // the callback connection under the promise wrapper streams rows as they arrive
-      const stream = (conn.connection as unknown as CallbackConnection)
-        .query({
-          sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results IGNORE INDEX (ix_results_id) WHERE id > ? AND id <= ?`,
-          values: [from, to],
-          rowsAsArray: true,
-        })
-        .stream({ highWaterMark: 5000 });
-      for await (const row of stream as AsyncIterable<[string]>) {
-        lines.push(row[0]);
-        if (lines.length >= SCAN_CHUNK) await flush();
-      }
-      if (lines.length > 0) await flush();
-      await inFlight;
-    } finally {
-      await inFlight.catch(() => undefined);
-      conn.release();
+    const sql = `SELECT ${RESULT_LIST} FROM results IGNORE INDEX (ix_results_id) WHERE id > ? AND id <= ?`;
+    if (guard) {
+      await this.stageSelect(sql, [from, to], onRows);
+      return this.insertStaged(from);
     }
-    return added;
+    return this.intoAppender('results', sql, [from, to], false, onRows);
+  }
+
+  /**
+   * Streams a SELECT (binary protocol) into an appender on `table` (`results`, `items` or the stage),
+   * chunk by chunk as rows arrive. Call inside a write: the rows belong to its transaction.
+   */
+  private async intoAppender(
+    table: string,
+    sql: string,
+    values: readonly unknown[],
+    temp: boolean,
+    onRows?: (done: number) => void,
+    names: readonly string[] = RESULT_NAMES,
+    onRow?: (row: unknown[]) => void,
+  ): Promise<number> {
+    const appender = await ChunkAppender.open(this.conn.conn, table, names, temp);
+    const conn = await this.pool.getConnection();
+    let n = 0;
+    try {
+      // IN lists vary in length: those statements are closed after use
+      await streamRows(
+        conn.connection as unknown as CallbackConnection,
+        sql,
+        values,
+        (row) => {
+          appender.add(row);
+          onRow?.(row);
+          if (onRows && ++n % SCAN_CHUNK === 0) onRows(n);
+        },
+        { unprepare: sql.includes(' IN (') },
+      );
+    } finally {
+      conn.release();
+      appender.close();
+    }
+    onRows?.(appender.rows);
+    return appender.rows;
+  }
+
+  /** Streams result rows into the (emptied) stage; returns how many and the highest id. Call inside a write. */
+  private async stageSelect(
+    sql: string,
+    values: readonly unknown[],
+    onRows?: (done: number) => void,
+  ): Promise<{ rows: number; maxId: number }> {
+    await this.conn.run(
+      `CREATE TEMP TABLE IF NOT EXISTS ${STAGE} AS SELECT ${RESULT_LIST} FROM results LIMIT 0`,
+    );
+    await this.conn.run(`DELETE FROM ${STAGE}`);
+    let maxId = 0;
+    const rows = await this.intoAppender(STAGE, sql, values, true, onRows, RESULT_NAMES, (row) => {
+      const id = Number(row[0]);
+      if (id > maxId) maxId = id;
+    });
+    return { rows, maxId };
+  }
+
+  /** Moves the stage into `results`, skipping ids above `floor` the mirror holds already. Call inside a write. */
+  private async insertStaged(floor: number): Promise<number> {
+    return this.conn.run(
+      `INSERT INTO results (${RESULT_LIST}, created_at)
+       SELECT ${RESULT_LIST}, current_timestamp FROM ${STAGE} s
+       WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.id > ? AND r.id = s.id)`,
+      [floor],
+    );
+  }
+
+  /** Result rows of a SELECT appended to `results`, skipping ids above `floor` already mirrored. Call inside a write. */
+  private async appendSelect(sql: string, values: readonly unknown[], floor: number): Promise<number> {
+    const { rows } = await this.stageSelect(sql, values);
+    return rows === 0 ? 0 : this.insertStaged(floor);
   }
 
   /** Copies rows with ids in (from, to] that committed after the mirror passed them. */
@@ -468,17 +500,13 @@ export class Mirror {
     );
     const missing = (idRows as [number][]).map((r) => Number(r[0])).filter((id) => !have.has(id));
     let added = 0;
-    for (let i = 0; i < missing.length; i += 10_000) {
-      const part = missing.slice(i, i + 10_000);
-      const [rows] = await this.pool.query({
-        sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
-        values: part,
-        rowsAsArray: true,
-      });
+    for (let i = 0; i < missing.length; i += REPAIR_CHUNK) {
+      const part = missing.slice(i, i + REPAIR_CHUNK);
       added += await this.duck.write(
         () =>
-          this.appendCsv(
-            (rows as [string][]).map((r) => r[0]),
+          this.appendSelect(
+            `SELECT ${RESULT_LIST} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
+            part,
             from,
           ),
         (n) => n > 0,
@@ -487,29 +515,18 @@ export class Mirror {
     return added;
   }
 
-  /** Appends result rows given as CSV lines; rows with an id above `floor` already mirrored are skipped. */
-  private async appendCsv(lines: string[], floor: number): Promise<number> {
-    if (lines.length === 0) return 0;
-    const file = join(this.tmp, 'results.csv');
-    writeLines(file, lines);
-    return this.appendCsvFile(file, floor);
-  }
-
-  private async appendCsvFile(file: string, floor: number, guard = true): Promise<number> {
-    const names = RESULT_NAMES.join(', ');
-    const r = guard
-      ? await this.conn.run(
-          `INSERT INTO results (${names}, created_at)
-           SELECT ${names}, current_timestamp FROM ${readCsvExpr(RESULT_COLS)} s
-           WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.id > ? AND r.id = s.id)`,
-          [file, floor],
-        )
-      : await this.conn.run(
-          `INSERT INTO results (${names}, created_at)
-           SELECT ${names}, current_timestamp FROM ${readCsvExpr(RESULT_COLS)} s`,
-          [file],
-        );
-    return r;
+  /** Replaces the mirror's items with MySQL's, streamed through the binary protocol. Call inside a write. */
+  private async copyItems(): Promise<void> {
+    await this.conn.run('DELETE FROM items');
+    // WARNING: column names from the schema module, never input
+    await this.intoAppender(
+      'items',
+      `SELECT ${ITEM_NAMES.join(', ')} FROM items WHERE id > ?`,
+      [0],
+      false,
+      undefined,
+      ITEM_NAMES,
+    );
   }
 
   /** Replaces a small DuckDB table with MySQL's copy. */
