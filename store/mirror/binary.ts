@@ -1,6 +1,6 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDataChunk, DuckDBTypeId } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
-import type { Connection as CallbackConnection } from 'mysql2';
+import { type Batch, CHUNK_ROWS, RowBuffer, type SlotKind, WIDTH } from './row-buffer.ts';
 
 /**
  * Moving rows from MySQL to DuckDB without text: MySQL sends them over its binary protocol (a prepared
@@ -10,59 +10,41 @@ import type { Connection as CallbackConnection } from 'mysql2';
  * No JS object per value: per row, only mysql2's array of its values.
  */
 
-/** A column of the target table: where its value comes from in the MySQL row (or NULL, or the copy time). */
-type Source = number | 'null' | 'now';
+if (duckdb.vector_size() !== CHUNK_ROWS)
+  throw new Error(`DuckDB's vector size is ${duckdb.vector_size()}, not ${CHUNK_ROWS}`);
 
-/** What one target column needs per chunk: its buffer (numbers) or strings, and validity bits. */
-interface Slot {
-  readonly src: Source;
-  readonly kind: 'u32x2' | 'i32' | 'u8' | 'f64' | 'str' | 'ts';
-  readonly bytes: Uint8Array;
-  readonly view: Uint32Array | Int32Array | Uint8Array | Float64Array | BigInt64Array | null;
-  readonly strings: (string | null)[] | null;
-  readonly valid: Uint8Array;
-  nulls: number;
-}
-
-const CAP = duckdb.vector_size();
-
-const width = (id: DuckDBTypeId): [Slot['kind'], number] => {
-  switch (id) {
-    case DuckDBTypeId.BIGINT:
-      return ['u32x2', 8];
-    case DuckDBTypeId.INTEGER:
-      return ['i32', 4];
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.UTINYINT:
-    case DuckDBTypeId.BOOLEAN:
-      return ['u8', 1];
-    case DuckDBTypeId.DOUBLE:
-      return ['f64', 8];
-    case DuckDBTypeId.VARCHAR:
-      return ['str', 0];
-    case DuckDBTypeId.TIMESTAMP:
-      return ['ts', 8];
-    default:
-      throw new Error(`the binary mirror copy has no writer for DuckDB type ${DuckDBTypeId[id]}`);
-  }
+const KIND: Partial<Record<DuckDBTypeId, [SlotKind, number]>> = {
+  [DuckDBTypeId.BIGINT]: ['u32x2', 8],
+  [DuckDBTypeId.INTEGER]: ['i32', 4],
+  [DuckDBTypeId.TINYINT]: ['u8', 1],
+  [DuckDBTypeId.UTINYINT]: ['u8', 1],
+  [DuckDBTypeId.BOOLEAN]: ['u8', 1],
+  [DuckDBTypeId.DOUBLE]: ['f64', 8],
+  [DuckDBTypeId.VARCHAR]: ['str', 0],
 };
+/** A column of the target table: its value's source column, NULL, or the copy time. */
+type Target = number | 'null' | 'now';
 
 /**
- * Appends rows (arrays of values in `sourceNames` order) to a DuckDB table through its appender: a target
- * column named in `sourceNames` takes that value, `created_at` the copy time when the source has none,
- * any other column NULL. Rows are buffered per chunk of DuckDB's vector size.
+ * Appends rows to a DuckDB table through its appender: a target column named in `sourceNames` takes that
+ * source column, `created_at` the copy time when the source has none, any other column NULL.
  */
 export class ChunkAppender {
-  private readonly slots: Slot[];
-  private n = 0;
+  /** Per source column, its layout (what a RowBuffer filling it must use). */
+  readonly kinds: SlotKind[];
+  private readonly buffer: RowBuffer;
+  private readonly noValid = new Uint8Array(CHUNK_ROWS / 8).buffer;
+  private readonly stamp = new BigInt64Array(CHUNK_ROWS);
   rows = 0;
 
   private constructor(
     private readonly appender: DuckDBAppender,
-    private readonly chunkTypes: ReturnType<DuckDBAppender['columnType']>[],
-    slots: Slot[],
+    private readonly types: ReturnType<DuckDBAppender['columnType']>[],
+    private readonly targets: Target[],
+    kinds: SlotKind[],
   ) {
-    this.slots = slots;
+    this.kinds = kinds;
+    this.buffer = new RowBuffer(kinds, CHUNK_ROWS);
   }
 
   /** WARNING: `table` is the caller's constant (`results`, `items`, a temp stage), never input. */
@@ -72,160 +54,71 @@ export class ChunkAppender {
     sourceNames: readonly string[],
     temp = false,
   ): Promise<ChunkAppender> {
-    const catalog = temp ? 'temp' : null;
     const reader = await conn.runAndReadAll(`SELECT * FROM ${temp ? 'temp.main.' : ''}${table} LIMIT 0`);
     const names = reader.columnNames();
-    const appender = await conn.createAppender(table, 'main', catalog);
+    const appender = await conn.createAppender(table, 'main', temp ? 'temp' : null);
     const types = names.map((_, i) => appender.columnType(i));
-    const slots = names.map((name, i): Slot => {
+    const kinds: SlotKind[] = new Array(sourceNames.length);
+    const targets = names.map((name, i): Target => {
       const at = sourceNames.indexOf(name);
-      const src: Source = at >= 0 ? at : name === 'created_at' ? 'now' : 'null';
-      const [kind, w] = width(types[i]!.typeId);
-      const bytes = new Uint8Array(new ArrayBuffer(Math.max(8, w * CAP)));
-      const view =
-        kind === 'u32x2'
-          ? new Uint32Array(bytes.buffer)
-          : kind === 'i32'
-            ? new Int32Array(bytes.buffer)
-            : kind === 'f64'
-              ? new Float64Array(bytes.buffer)
-              : kind === 'ts'
-                ? new BigInt64Array(bytes.buffer)
-                : kind === 'u8'
-                  ? bytes
-                  : null;
-      return {
-        src,
-        kind,
-        bytes,
-        view,
-        strings: kind === 'str' ? new Array(CAP).fill(null) : null,
-        valid: new Uint8Array(new ArrayBuffer(Math.ceil(CAP / 64) * 8)).fill(0xff),
-        nulls: 0,
-      };
+      if (at < 0) return name === 'created_at' ? 'now' : 'null';
+      const kind = KIND[types[i]!.typeId];
+      if (!kind) throw new Error(`the binary mirror copy has no layout for ${table}.${name} (${types[i]})`);
+      kinds[at] = kind[0];
+      return at;
     });
-    return new ChunkAppender(appender, types, slots);
+    if (kinds.some((k) => k === undefined)) throw new Error(`${table} lacks a column of ${sourceNames}`);
+    return new ChunkAppender(appender, types, targets, kinds);
   }
 
-  /** Buffers one row; appends a chunk when it is full. */
+  /** Buffers one row; appends a chunk when one is full. */
   add(row: readonly unknown[]): void {
-    const j = this.n;
-    for (const s of this.slots) {
-      const src = s.src;
-      if (typeof src !== 'number') continue;
-      const v = row[src];
-      if (v === null || v === undefined) {
-        s.valid[j >> 3]! &= ~(1 << (j & 7));
-        s.nulls++;
-        if (s.strings) s.strings[j] = null;
-        continue;
-      }
-      switch (s.kind) {
-        case 'f64':
-          (s.view as Float64Array)[j] = v as number;
-          break;
-        case 'i32':
-          (s.view as Int32Array)[j] = v as number;
-          break;
-        case 'u8':
-          (s.view as Uint8Array)[j] = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
-          break;
-        case 'u32x2': {
-          // ids below 2^53 without a BigInt per value: the low and high 32 bits (little-endian)
-          const x = typeof v === 'number' ? v : Number(v);
-          const u = s.view as Uint32Array;
-          u[2 * j] = x >>> 0;
-          u[2 * j + 1] = Math.floor(x / 4294967296);
-          break;
-        }
-        case 'str':
-          s.strings![j] = typeof v === 'string' ? v : String(v);
-          break;
-        default:
-          throw new Error(`no value writer for a ${s.kind} column`);
-      }
-    }
-    if (++this.n === CAP) this.flushChunk();
+    if (this.buffer.add(row)) this.append(this.buffer.take());
   }
 
-  /** Appends the buffered rows as one data chunk. */
-  private flushChunk(): void {
-    const n = this.n;
-    if (n === 0) return;
-    const chunk = DuckDBDataChunk.create(this.chunkTypes, n);
+  /** Appends a batch (from this appender's kinds), a data chunk per CHUNK_ROWS rows. */
+  append(batch: Batch): void {
     const now = BigInt(Date.now()) * 1000n;
-    this.slots.forEach((s, c) => {
-      const vec = duckdb.data_chunk_get_vector(chunk.chunk, c);
-      if (s.src === 'null') {
-        s.valid.fill(0);
-        s.nulls = n;
-      } else if (s.src === 'now') {
-        (s.view as BigInt64Array).fill(now, 0, n);
-      }
-      if (s.strings) {
-        for (let j = 0; j < n; j++) {
-          const str = s.strings[j];
-          if (str !== null && str !== undefined) duckdb.vector_assign_string_element(vec, j, str);
+    this.stamp.fill(now);
+    for (let off = 0; off < batch.n; off += CHUNK_ROWS) {
+      const n = Math.min(CHUNK_ROWS, batch.n - off);
+      const chunk = DuckDBDataChunk.create(this.types, n);
+      for (let c = 0; c < this.targets.length; c++) {
+        const t = this.targets[c]!;
+        const vec = duckdb.data_chunk_get_vector(chunk.chunk, c);
+        if (t === 'null') {
+          duckdb.vector_ensure_validity_writable(vec);
+          duckdb.copy_data_to_vector_validity(vec, 0, this.noValid, 0, this.noValid.byteLength);
+          continue;
         }
-      } else if (s.src !== 'null') {
-        const w = s.bytes.byteLength / CAP;
-        duckdb.copy_data_to_vector(vec, 0, s.bytes.buffer as ArrayBuffer, 0, n * w);
+        if (t === 'now') {
+          duckdb.copy_data_to_vector(vec, 0, this.stamp.buffer as ArrayBuffer, 0, 8 * n);
+          continue;
+        }
+        const col = batch.columns[t]!;
+        if (col.strings) {
+          for (let j = 0; j < n; j++) {
+            const s = col.strings[off + j];
+            if (s !== null && s !== undefined) duckdb.vector_assign_string_element(vec, j, s);
+          }
+        } else {
+          const w = WIDTH[this.kinds[t]!];
+          duckdb.copy_data_to_vector(vec, 0, col.data!, off * w, n * w);
+        }
+        if (col.nulls > 0) {
+          duckdb.vector_ensure_validity_writable(vec);
+          duckdb.copy_data_to_vector_validity(vec, 0, col.valid, off / 8, CHUNK_ROWS / 8);
+        }
       }
-      if (s.nulls > 0) {
-        duckdb.vector_ensure_validity_writable(vec);
-        duckdb.copy_data_to_vector_validity(vec, 0, s.valid.buffer as ArrayBuffer, 0, s.valid.byteLength);
-        s.valid.fill(0xff);
-        s.nulls = 0;
-      }
-    });
-    this.appender.appendDataChunk(chunk);
-    this.rows += n;
-    this.n = 0;
+      this.appender.appendDataChunk(chunk);
+    }
+    this.rows += batch.n;
   }
 
   /** Appends what is buffered and closes the appender (its rows then belong to the connection's transaction). */
   close(): void {
-    this.flushChunk();
+    if (this.buffer.n > 0) this.append(this.buffer.take());
     this.appender.flushSync();
     this.appender.closeSync();
   }
-}
-
-/**
- * Streams a SELECT's rows through the binary protocol into `sink`, synchronously as they arrive (no
- * buffering beyond the socket's). Resolves with the number of rows. Statements with a varying number of
- * placeholders are closed after use (`unprepare`), so the server's prepared statements do not pile up.
- */
-export function streamRows(
-  conn: CallbackConnection,
-  sql: string,
-  values: readonly unknown[],
-  sink: (row: unknown[]) => void,
-  options: { unprepare?: boolean } = {},
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let n = 0;
-    let failed: unknown = null;
-    let settled = false;
-    const settle = (err: unknown) => {
-      if (settled) return;
-      settled = true;
-      if (options.unprepare) conn.unprepare(sql);
-      if (err) reject(err);
-      else resolve(n);
-    };
-    conn
-      .execute({ sql, values: values as unknown[], rowsAsArray: true })
-      .on('result', (row) => {
-        if (failed) return;
-        try {
-          sink(row as unknown as unknown[]);
-          n++;
-        } catch (err) {
-          failed = err; // the rest of the result set is read and dropped, then the promise rejects
-        }
-      })
-      .on('error', (err) => settle(err))
-      .on('end', () => settle(failed));
-  });
 }

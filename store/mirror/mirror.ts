@@ -7,8 +7,9 @@ import { MAX_META_COLS } from '../../core/types.ts';
 import type { DuckDb } from '../duckdb/connection.ts';
 import type { DuckDbStore } from '../duckdb/duckdb-store.ts';
 import { BENCHMARK_FIELDS, BENCHMARKS, ITEMS, MODELS, mirrored, RESULTS, RUNS } from '../schema.ts';
-import { ChunkAppender, streamRows } from './binary.ts';
+import { ChunkAppender } from './binary.ts';
 import { type CsvColumn, csvLineExpr, replaceFromCsv, writeLines } from './csv.ts';
+import { streamRows } from './stream-rows.ts';
 
 /** The analytics columns copied per result (response and error text stay in MySQL). */
 const RESULT_COLS = mirrored(RESULTS);
@@ -31,6 +32,8 @@ export interface MirrorStats {
   rows: number;
   invalidatedRuns: number;
   catalogCopied: boolean;
+  /** Milliseconds this pass spent copying the catalog tables (items included), when it did. */
+  catalogMs: number;
   runsCopied: boolean;
   /** True when this pass compared per-run counts and id sums with MySQL (see Mirror.reconcile). */
   reconciled: boolean;
@@ -126,6 +129,7 @@ export class Mirror {
       rows: 0,
       invalidatedRuns: 0,
       catalogCopied: false,
+      catalogMs: 0,
       runsCopied: false,
       reconciled: false,
       repairedRows: 0,
@@ -153,9 +157,11 @@ export class Mirror {
     if (catalogChanged || invalidated.length > 0 || runsChanged || list.length > 0) {
       await this.duck.write(async () => {
         if (catalogChanged) {
+          const tc = performance.now();
           for (const [table, cols] of CATALOG_TABLES) await this.copyTable(table, cols);
           await this.copyItems();
           await this.duck.rebuildAllMetaTables();
+          stats.catalogMs = performance.now() - tc;
           await this.setState('catalog_copied', 1);
           stats.catalogCopied = true;
         }
