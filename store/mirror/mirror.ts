@@ -57,6 +57,16 @@ export interface MirrorLag {
   seconds: number;
 }
 
+/** Items with ids up to `upTo`: count, id sum and the number of metadata values filled in (`cast`: the engine's text type). */
+function itemsDigest(cast: string, upTo: number): string {
+  const filled = Array.from(
+    { length: MAX_META_COLS },
+    (_, i) => `CASE WHEN m${i} IS NULL THEN 0 ELSE 1 END`,
+  ).join(' + ');
+  // an integer from the mirror's own table, never input
+  return `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(id), 0) AS ${cast}) AS s, CAST(COALESCE(SUM(${filled}), 0) AS ${cast}) AS f FROM items WHERE id <= ${Math.trunc(upTo)}`;
+}
+
 /** Rows per page: each page commits with its watermark, so a killed sync resumes where it stopped. */
 const PAGE = 100_000;
 /**
@@ -159,7 +169,7 @@ export class Mirror {
         if (catalogChanged) {
           const tc = performance.now();
           for (const [table, cols] of CATALOG_TABLES) await this.copyTable(table, cols);
-          await this.copyItems();
+          await this.syncItems();
           await this.duck.rebuildAllMetaTables();
           stats.catalogMs = performance.now() - tc;
           await this.setState('catalog_copied', 1);
@@ -336,31 +346,28 @@ export class Mirror {
    * number of metadata values filled in.
    */
   private async catalogDiffers(): Promise<boolean> {
-    const filled = Array.from(
-      { length: MAX_META_COLS },
-      (_, i) => `CASE WHEN m${i} IS NULL THEN 0 ELSE 1 END`,
-    ).join(' + ');
-    const queries: [string, (cast: string) => string][] = [
-      ['benchmarks', () => 'SELECT id, slug, version, task, cluster_field FROM benchmarks'],
-      ['fields', () => 'SELECT benchmark_id, name, col, type, label FROM benchmark_fields'],
-      ['models', () => 'SELECT id, name, provider, model_id FROM models'],
-      [
-        'items',
-        (cast) =>
-          `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(id), 0) AS ${cast}) AS s, CAST(COALESCE(SUM(${filled}), 0) AS ${cast}) AS f FROM items`,
-      ],
+    const queries: ((cast: string) => string)[] = [
+      () => 'SELECT id, slug, version, task, cluster_field FROM benchmarks',
+      () => 'SELECT benchmark_id, name, col, type, label FROM benchmark_fields',
+      () => 'SELECT id, name, provider, model_id FROM models',
+      (cast) => itemsDigest(cast, Number.MAX_SAFE_INTEGER),
     ];
-    for (const [, sql] of queries) {
-      const [m] = await this.pool.query({ sql: sql('CHAR'), rowsAsArray: true });
-      const d = (await this.conn.all<Record<string, unknown>>(sql('VARCHAR'))).map((r) => Object.values(r));
-      const canon = (rows: unknown[][]) =>
-        rows
-          .map((r) => JSON.stringify(r.map((v) => (v === null || v === undefined ? null : String(v)))))
-          .sort()
-          .join('\n');
-      if (canon(m as unknown[][]) !== canon(d as unknown[][])) return true;
+    for (const sql of queries) {
+      if (await this.differs(sql)) return true;
     }
     return false;
+  }
+
+  /** True when a query (given the engine's text type) answers differently on the two engines, rows in any order. */
+  private async differs(sql: (cast: string) => string): Promise<boolean> {
+    const [m] = await this.pool.query({ sql: sql('CHAR'), rowsAsArray: true });
+    const d = (await this.conn.all<Record<string, unknown>>(sql('VARCHAR'))).map((r) => Object.values(r));
+    const canon = (rows: unknown[][]) =>
+      rows
+        .map((r) => JSON.stringify(r.map((v) => (v === null || v === undefined ? null : String(v)))))
+        .sort()
+        .join('\n');
+    return canon(m as unknown[][]) !== canon(d as unknown[][]);
   }
 
   /** Lag as of now: rows in MySQL beyond what the mirror holds, and seconds since the last sync. */
@@ -521,14 +528,24 @@ export class Mirror {
     return added;
   }
 
-  /** Replaces the mirror's items with MySQL's, streamed through the binary protocol. Call inside a write. */
-  private async copyItems(): Promise<void> {
-    await this.conn.run('DELETE FROM items');
+  /**
+   * Brings the mirror's items to MySQL's. Items are only inserted, or given a metadata value they lacked
+   * (store/catalog.ts), never deleted: when the items up to the mirror's highest id agree on both sides
+   * (count, id sum, values filled in), only the ids above it are copied; otherwise (an item committed
+   * after a higher one was copied, a value filled in since) all of them. Call inside a write.
+   */
+  private async syncItems(): Promise<void> {
+    const [row] = await this.conn.all<{ n: number }>('SELECT COALESCE(MAX(id), 0) AS n FROM items');
+    let above = Number(row?.n ?? 0);
+    if (above > 0 && (await this.differs((cast) => itemsDigest(cast, above)))) {
+      await this.conn.run('DELETE FROM items');
+      above = 0;
+    }
     // WARNING: column names from the schema module, never input
     await this.intoAppender(
       'items',
       `SELECT ${ITEM_NAMES.join(', ')} FROM items WHERE id > ?`,
-      [0],
+      [above],
       false,
       undefined,
       ITEM_NAMES,
