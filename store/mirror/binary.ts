@@ -18,7 +18,7 @@ const KIND: Partial<Record<DuckDBTypeId, [SlotKind, number]>> = {
   [DuckDBTypeId.INTEGER]: ['i32', 4],
   [DuckDBTypeId.TINYINT]: ['u8', 1],
   [DuckDBTypeId.UTINYINT]: ['u8', 1],
-  [DuckDBTypeId.BOOLEAN]: ['u8', 1],
+  [DuckDBTypeId.BOOLEAN]: ['bool', 1],
   [DuckDBTypeId.DOUBLE]: ['f64', 8],
   [DuckDBTypeId.VARCHAR]: ['str', 0],
 };

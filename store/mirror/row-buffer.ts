@@ -4,12 +4,12 @@
  */
 
 /** How a source column's values are laid out: DuckDB's vector layout for its type. */
-export type SlotKind = 'u32x2' | 'i32' | 'u8' | 'f64' | 'str';
+export type SlotKind = 'u32x2' | 'i32' | 'u8' | 'bool' | 'f64' | 'str';
 
 /** DuckDB's rows per vector (STANDARD_VECTOR_SIZE; binary.ts checks it): a batch is whole chunks of it. */
 export const CHUNK_ROWS = 2048;
 
-export const WIDTH: Record<SlotKind, number> = { u32x2: 8, i32: 4, u8: 1, f64: 8, str: 0 };
+export const WIDTH: Record<SlotKind, number> = { u32x2: 8, i32: 4, u8: 1, bool: 1, f64: 8, str: 0 };
 
 /** One source column of a batch: its values' bytes (numbers) or strings, and validity bits (1 = valid). */
 export interface BatchColumn {
@@ -86,7 +86,11 @@ export class RowBuffer {
           (this.views[c] as Int32Array)[j] = v as number;
           break;
         case 'u8':
-          (this.views[c] as Uint8Array)[j] = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
+          (this.views[c] as Uint8Array)[j] = v as number;
+          break;
+        case 'bool':
+          // DuckDB reads a BOOLEAN's byte as 0 or 1 only; MySQL's TINYINT may hold any value
+          (this.views[c] as Uint8Array)[j] = v ? 1 : 0;
           break;
         case 'u32x2': {
           // ids below 2^53 without a BigInt per value: the low and high 32 bits (little-endian)

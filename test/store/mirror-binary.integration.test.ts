@@ -37,6 +37,7 @@ describe('the binary copy MySQL → DuckDB', () => {
       const part = Array.from({ length: Math.min(500, N - i) }, (_, j) => row(i + j));
       await pool.query('INSERT INTO t VALUES ?', [part]);
     }
+    await pool.query('UPDATE t SET b = 7 WHERE id = 1'); // a TINYINT other than 0 and 1 is true
   }, 60_000);
   afterAll(async () => {
     await pool?.end();
@@ -74,13 +75,23 @@ describe('the binary copy MySQL → DuckDB', () => {
     for (let r = 0; r < N; r++) {
       const [id, i, u, b, d, s, extra, at] = got[r]!;
       const w = want[r]!;
-      expect([id, i, u, b === null ? null : b ? 1 : 0, d, s]).toEqual([w[0], w[1], w[2], w[3], w[4], w[5]]);
+      expect([id, i, u, b, d, s]).toEqual([w[0], w[1], w[2], w[3] === null ? null : w[3] !== 0, w[4], w[5]]);
       if (d !== null) expect(Object.is(d, w[4])).toBe(true); // -0 stays -0
       expect(extra).toBeNull();
       expect(Number(at)).toBeGreaterThanOrEqual(before - 1);
       nulls += [i, b, d, s].filter((v) => v === null).length;
     }
     expect(nulls).toBeGreaterThan(N / 2); // the NULL patterns were exercised
+    expect(got[0]![3]).toBe(true);
+    // DuckDB compares a BOOLEAN's byte: one stored as 7 would not equal true
+    const trues = (
+      await duck.runAndReadAll('SELECT count(*)::INTEGER FROM t WHERE b = true')
+    ).getRows()[0]![0];
+    const [[mysqlTrues]] = (await pool.query({
+      sql: 'SELECT COUNT(*) FROM t WHERE b <> 0',
+      rowsAsArray: true,
+    })) as unknown as [[number][]];
+    expect(trues).toBe(Number(mysqlTrues![0]));
     expect(got[N - 1]![0]).toBe(String(2 ** 53 - 1)); // the largest id, both 32-bit words set
   });
 
