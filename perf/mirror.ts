@@ -162,6 +162,7 @@ for (let rep = 0; rep < Number(values.repeat); rep++) {
   console.log(
     `  MySQL and mirror ${mine === theirs ? 'equal' : `DIFFER\n    mysql  ${theirs}\n    mirror ${mine}`}`,
   );
+  console.log(`  peak RSS of this process so far: ${fmt(process.resourceUsage().maxRSS / 1024)} MB`);
   figures.push({
     rawBinary: sb,
     rawText: st,
