@@ -11,6 +11,7 @@
  *
  *   npx tsx perf/mysql-import.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--only a,b,c,again,mirror,live,http]
  *                                [--paths bulk,records] [--keep]
+ *     [--prefix evalhouse_perf] (the databases' names: <prefix>_raw, <prefix>_new, <prefix>_over)
  * (again, mirror and live need b). --paths: the import paths (a) and (b) take, each into a fresh database
  * (bulk: DuckDB stages the file, MySQL LOAD DATAs it, ingest/import-bulk.ts; records: IMPORT_BULK=off);
  * again, mirror and live use the first.
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     mysql: { type: 'string', default: 'mysql://root@127.0.0.1:3306' },
     keep: { type: 'boolean', default: false },
+    prefix: { type: 'string', default: 'evalhouse_perf' },
     only: { type: 'string', default: 'a,b,again,mirror,live' },
     // internal: run one import in this (child) process and print its summary as JSON
     child: { type: 'string' },
@@ -86,7 +88,7 @@ const N = plan(Number(values.rows)).rows;
 const OUT = new URL('./out/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const DBS = ['evalhouse_perf_raw', 'evalhouse_perf_new', 'evalhouse_perf_over'];
+const DBS = ['raw', 'new', 'over'].map((d) => `${values.prefix}_${d}`);
 
 const META = ['subject', 'category', 'year', 'difficulty'] as const;
 const HEADER = [

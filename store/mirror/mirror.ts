@@ -4,28 +4,36 @@ import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { makeScratchDir } from '../../core/scratch.ts';
 import { MAX_META_COLS } from '../../core/types.ts';
-import type { Db } from '../db.ts';
+import type { DuckDb } from '../duckdb/connection.ts';
 import type { DuckDbStore } from '../duckdb/duckdb-store.ts';
 import { BENCHMARK_FIELDS, BENCHMARKS, ITEMS, MODELS, mirrored, RESULTS, RUNS } from '../schema.ts';
-import { type CsvColumn, csvLineExpr, readCsvExpr, replaceFromCsv, writeLines } from './csv.ts';
+import { ChunkAppender } from './binary.ts';
+import { type CsvColumn, csvLineExpr, replaceFromCsv, writeLines } from './csv.ts';
+import { streamRows } from './stream-rows.ts';
 
 /** The analytics columns copied per result (response and error text stay in MySQL). */
 const RESULT_COLS = mirrored(RESULTS);
 const RESULT_NAMES = RESULT_COLS.map((c) => c.name);
+/** The SELECT list of a result row, in RESULT_NAMES order (columns from the schema module, never input). */
+const RESULT_LIST = RESULT_NAMES.join(', ');
+const ITEM_NAMES = mirrored(ITEMS).map((c) => c.name);
 
-/** Small tables copied whole when the catalog changed: [table, columns]. */
+/** Small tables copied whole (as CSV) when the catalog changed: [table, columns]. Items go binary. */
 const CATALOG_TABLES: [string, CsvColumn[]][] = [
   ['benchmarks', mirrored(BENCHMARKS)],
   ['benchmark_fields', mirrored(BENCHMARK_FIELDS)],
   ['models', mirrored(MODELS)],
-  ['items', mirrored(ITEMS)],
 ];
+/** The temp table a page is staged in when some of its ids may be mirrored already. */
+const STAGE = 'mirror_stage';
 const RUN_COLS = mirrored(RUNS);
 
 export interface MirrorStats {
   rows: number;
   invalidatedRuns: number;
   catalogCopied: boolean;
+  /** Milliseconds this pass spent copying the catalog tables (items included), when it did. */
+  catalogMs: number;
   runsCopied: boolean;
   /** True when this pass compared per-run counts and id sums with MySQL (see Mirror.reconcile). */
   reconciled: boolean;
@@ -49,6 +57,16 @@ export interface MirrorLag {
   seconds: number;
 }
 
+/** Items with ids up to `upTo`: count, id sum and the number of metadata values filled in (`cast`: the engine's text type). */
+function itemsDigest(cast: string, upTo: number): string {
+  const filled = Array.from(
+    { length: MAX_META_COLS },
+    (_, i) => `CASE WHEN m${i} IS NULL THEN 0 ELSE 1 END`,
+  ).join(' + ');
+  // an integer from the mirror's own table, never input
+  return `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(id), 0) AS ${cast}) AS s, CAST(COALESCE(SUM(${filled}), 0) AS ${cast}) AS f FROM items WHERE id <= ${Math.trunc(upTo)}`;
+}
+
 /** Rows per page: each page commits with its watermark, so a killed sync resumes where it stopped. */
 const PAGE = 100_000;
 /**
@@ -60,7 +78,7 @@ const LOOKBACK_SECONDS = 10;
 const RECONCILE_INTERVAL_MS = 60_000;
 /** Ids per statement when the reconciliation copies or removes rows. */
 const REPAIR_CHUNK = 10_000;
-/** Rows per CSV chunk when a large backlog is copied in one scan. */
+/** Rows between progress reports while a large backlog is copied in one scan. */
 const SCAN_CHUNK = 250_000;
 
 /**
@@ -98,7 +116,7 @@ export class Mirror {
   }
 
   /** The DuckDB store's writer: only inside `this.duck.write`, which serializes and commits it. */
-  private get conn(): Db {
+  private get conn(): DuckDb {
     return this.duck.db;
   }
 
@@ -121,6 +139,7 @@ export class Mirror {
       rows: 0,
       invalidatedRuns: 0,
       catalogCopied: false,
+      catalogMs: 0,
       runsCopied: false,
       reconciled: false,
       repairedRows: 0,
@@ -148,8 +167,11 @@ export class Mirror {
     if (catalogChanged || invalidated.length > 0 || runsChanged || list.length > 0) {
       await this.duck.write(async () => {
         if (catalogChanged) {
+          const tc = performance.now();
           for (const [table, cols] of CATALOG_TABLES) await this.copyTable(table, cols);
+          await this.syncItems();
           await this.duck.rebuildAllMetaTables();
+          stats.catalogMs = performance.now() - tc;
           await this.setState('catalog_copied', 1);
           stats.catalogCopied = true;
         }
@@ -166,13 +188,9 @@ export class Mirror {
           // everything the mirror has passed: later ids arrive with the incremental copy below
           const copied = Math.max(await this.state('results_wm'), await this.state('results_seen'));
           for (const runId of invalidated) {
-            const [rows] = await this.pool.query({
-              sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results WHERE run_id = ? AND id <= ?`,
-              values: [runId, copied],
-              rowsAsArray: true,
-            });
-            stats.rows += await this.appendCsv(
-              (rows as [string][]).map((r) => r[0]),
+            stats.rows += await this.appendSelect(
+              `SELECT ${RESULT_LIST} FROM results WHERE run_id = ? AND id <= ?`,
+              [runId, copied],
               0,
             );
           }
@@ -216,30 +234,26 @@ export class Mirror {
       wm = nextWm;
     }
     while (seen < maxId) {
-      const [rows] = await this.pool.query({
-        sql: `SELECT id, ${csvLineExpr(RESULT_COLS)} AS line FROM results WHERE id > ? AND id <= ? ORDER BY id LIMIT ${PAGE}`,
-        values: [seen, maxId],
-        rowsAsArray: true,
-      });
-      const page = rows as [number, string][];
-      if (page.length === 0) break;
-      const last = Number(page[page.length - 1]![0]);
       const floor = seen;
-      const nextWm = Math.max(wm, Math.min(settled, last));
-      stats.rows += await this.duck.write(
+      // the page streams into the stage under the write lock, and commits with its watermark
+      const page = await this.duck.write(
         async () => {
-          const n = await this.appendCsv(
-            page.map((r) => r[1]),
-            floor,
+          const staged = await this.stageSelect(
+            `SELECT ${RESULT_LIST} FROM results WHERE id > ? AND id <= ? ORDER BY id LIMIT ${PAGE}`,
+            [floor, maxId],
           );
-          await this.setState('results_seen', last);
-          await this.setState('results_wm', nextWm);
-          return n;
+          if (staged.rows === 0) return { ...staged, added: 0 };
+          const added = await this.insertStaged(floor);
+          await this.setState('results_seen', staged.maxId);
+          await this.setState('results_wm', Math.max(wm, Math.min(settled, staged.maxId)));
+          return { ...staged, added };
         },
-        (n) => n > 0,
+        (p) => p.added > 0,
       );
-      seen = last;
-      wm = nextWm;
+      if (page.rows === 0) break;
+      stats.rows += page.added;
+      seen = page.maxId;
+      wm = Math.max(wm, Math.min(settled, page.maxId));
       onProgress?.(Math.min(total, stats.rows), total);
     }
     if (settled > wm && seen >= settled) {
@@ -311,13 +325,9 @@ export class Mirror {
     let n = 0;
     for (let i = 0; i < missing.length; i += REPAIR_CHUNK) {
       const part = missing.slice(i, i + REPAIR_CHUNK);
-      const [rows] = await this.pool.query({
-        sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
-        values: part,
-        rowsAsArray: true,
-      });
-      n += await this.appendCsv(
-        (rows as [string][]).map((r) => r[0]),
+      n += await this.appendSelect(
+        `SELECT ${RESULT_LIST} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
+        part,
         0,
       );
     }
@@ -336,31 +346,28 @@ export class Mirror {
    * number of metadata values filled in.
    */
   private async catalogDiffers(): Promise<boolean> {
-    const filled = Array.from(
-      { length: MAX_META_COLS },
-      (_, i) => `CASE WHEN m${i} IS NULL THEN 0 ELSE 1 END`,
-    ).join(' + ');
-    const queries: [string, (cast: string) => string][] = [
-      ['benchmarks', () => 'SELECT id, slug, version, task, cluster_field FROM benchmarks'],
-      ['fields', () => 'SELECT benchmark_id, name, col, type, label FROM benchmark_fields'],
-      ['models', () => 'SELECT id, name, provider, model_id FROM models'],
-      [
-        'items',
-        (cast) =>
-          `SELECT COUNT(*) AS n, CAST(COALESCE(SUM(id), 0) AS ${cast}) AS s, CAST(COALESCE(SUM(${filled}), 0) AS ${cast}) AS f FROM items`,
-      ],
+    const queries: ((cast: string) => string)[] = [
+      () => 'SELECT id, slug, version, task, cluster_field FROM benchmarks',
+      () => 'SELECT benchmark_id, name, col, type, label FROM benchmark_fields',
+      () => 'SELECT id, name, provider, model_id FROM models',
+      (cast) => itemsDigest(cast, Number.MAX_SAFE_INTEGER),
     ];
-    for (const [, sql] of queries) {
-      const [m] = await this.pool.query({ sql: sql('CHAR'), rowsAsArray: true });
-      const d = (await this.conn.all<Record<string, unknown>>(sql('VARCHAR'))).map((r) => Object.values(r));
-      const canon = (rows: unknown[][]) =>
-        rows
-          .map((r) => JSON.stringify(r.map((v) => (v === null || v === undefined ? null : String(v)))))
-          .sort()
-          .join('\n');
-      if (canon(m as unknown[][]) !== canon(d as unknown[][])) return true;
+    for (const sql of queries) {
+      if (await this.differs(sql)) return true;
     }
     return false;
+  }
+
+  /** True when a query (given the engine's text type) answers differently on the two engines, rows in any order. */
+  private async differs(sql: (cast: string) => string): Promise<boolean> {
+    const [m] = await this.pool.query({ sql: sql('CHAR'), rowsAsArray: true });
+    const d = (await this.conn.all<Record<string, unknown>>(sql('VARCHAR'))).map((r) => Object.values(r));
+    const canon = (rows: unknown[][]) =>
+      rows
+        .map((r) => JSON.stringify(r.map((v) => (v === null || v === undefined ? null : String(v)))))
+        .sort()
+        .join('\n');
+    return canon(m as unknown[][]) !== canon(d as unknown[][]);
   }
 
   /** Lag as of now: rows in MySQL beyond what the mirror holds, and seconds since the last sync. */
@@ -403,55 +410,93 @@ export class Mirror {
     return (maxId - seen) * 2 > maxId - Number(row!.minId) + 1;
   }
 
-  /** Streams rows with ids in (from, to] in clustered order and appends them in CSV chunks. Call inside a write. */
+  /** Streams rows with ids in (from, to] in clustered order straight into DuckDB's appender. Call inside a write. */
   private async scanCopy(from: number, to: number, onRows: (done: number) => void): Promise<number> {
     // With no row above `from` in DuckDB yet (a fresh mirror, or a catch-up past everything), the scan
-    // is the only source of these ids and yields each once: no anti-join against what the scan itself
-    // appended (which made every chunk's INSERT slower than the one before). We hold the write lock.
+    // is the only source of these ids and yields each once: rows go straight into `results`, with no
+    // anti-join against what the scan itself appended. Otherwise they are staged and joined once.
     const [above] = await this.conn.all<{ n: number }>(
       'SELECT count(*) AS n FROM results WHERE id > ? AND id <= ?',
       [from, to],
     );
     const guard = Number(above?.n ?? 0) > 0;
-    const conn = await this.pool.getConnection();
-    let added = 0;
-    let read = 0;
-    let lines: string[] = [];
-    let chunk = 0;
-    // one chunk is parsed by DuckDB (in its own threads) while the next one streams in
-    let inFlight: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      const part = lines;
-      const file = join(this.tmp, `scan-${chunk++ % 2}.csv`);
-      lines = [];
-      await inFlight;
-      writeLines(file, part);
-      inFlight = this.appendCsvFile(file, from, guard).then((n) => {
-        added += n;
-        read += part.length;
-        onRows(read);
-      });
-    };
-    try {
-      // the callback connection under the promise wrapper streams rows as they arrive
-      const stream = (conn.connection as unknown as CallbackConnection)
-        .query({
-          sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results IGNORE INDEX (ix_results_id) WHERE id > ? AND id <= ?`,
-          values: [from, to],
-          rowsAsArray: true,
-        })
-        .stream({ highWaterMark: 5000 });
-      for await (const row of stream as AsyncIterable<[string]>) {
-        lines.push(row[0]);
-        if (lines.length >= SCAN_CHUNK) await flush();
-      }
-      if (lines.length > 0) await flush();
-      await inFlight;
-    } finally {
-      await inFlight.catch(() => undefined);
-      conn.release();
+    const sql = `SELECT ${RESULT_LIST} FROM results IGNORE INDEX (ix_results_id) WHERE id > ? AND id <= ?`;
+    if (guard) {
+      await this.stageSelect(sql, [from, to], onRows);
+      return this.insertStaged(from);
     }
-    return added;
+    return this.intoAppender('results', sql, [from, to], false, onRows);
+  }
+
+  /**
+   * Streams a SELECT (binary protocol) into an appender on `table` (`results`, `items` or the stage),
+   * chunk by chunk as rows arrive. Call inside a write: the rows belong to its transaction.
+   */
+  private async intoAppender(
+    table: string,
+    sql: string,
+    values: readonly unknown[],
+    temp: boolean,
+    onRows?: (done: number) => void,
+    names: readonly string[] = RESULT_NAMES,
+    onRow?: (row: unknown[]) => void,
+  ): Promise<number> {
+    const appender = await ChunkAppender.open(this.conn.conn, table, names, temp);
+    const conn = await this.pool.getConnection();
+    let n = 0;
+    try {
+      // IN lists vary in length: those statements are closed after use
+      await streamRows(
+        conn.connection as unknown as CallbackConnection,
+        sql,
+        values,
+        (row) => {
+          appender.add(row);
+          onRow?.(row);
+          if (onRows && ++n % SCAN_CHUNK === 0) onRows(n);
+        },
+        { unprepare: sql.includes(' IN (') },
+      );
+    } finally {
+      conn.release();
+      appender.close();
+    }
+    onRows?.(appender.rows);
+    return appender.rows;
+  }
+
+  /** Streams result rows into the (emptied) stage; returns how many and the highest id. Call inside a write. */
+  private async stageSelect(
+    sql: string,
+    values: readonly unknown[],
+    onRows?: (done: number) => void,
+  ): Promise<{ rows: number; maxId: number }> {
+    await this.conn.run(
+      `CREATE TEMP TABLE IF NOT EXISTS ${STAGE} AS SELECT ${RESULT_LIST} FROM results LIMIT 0`,
+    );
+    await this.conn.run(`DELETE FROM ${STAGE}`);
+    let maxId = 0;
+    const rows = await this.intoAppender(STAGE, sql, values, true, onRows, RESULT_NAMES, (row) => {
+      const id = Number(row[0]);
+      if (id > maxId) maxId = id;
+    });
+    return { rows, maxId };
+  }
+
+  /** Moves the stage into `results`, skipping ids above `floor` the mirror holds already. Call inside a write. */
+  private async insertStaged(floor: number): Promise<number> {
+    return this.conn.run(
+      `INSERT INTO results (${RESULT_LIST}, created_at)
+       SELECT ${RESULT_LIST}, current_timestamp FROM ${STAGE} s
+       WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.id > ? AND r.id = s.id)`,
+      [floor],
+    );
+  }
+
+  /** Result rows of a SELECT appended to `results`, skipping ids above `floor` already mirrored. Call inside a write. */
+  private async appendSelect(sql: string, values: readonly unknown[], floor: number): Promise<number> {
+    const { rows } = await this.stageSelect(sql, values);
+    return rows === 0 ? 0 : this.insertStaged(floor);
   }
 
   /** Copies rows with ids in (from, to] that committed after the mirror passed them. */
@@ -468,17 +513,13 @@ export class Mirror {
     );
     const missing = (idRows as [number][]).map((r) => Number(r[0])).filter((id) => !have.has(id));
     let added = 0;
-    for (let i = 0; i < missing.length; i += 10_000) {
-      const part = missing.slice(i, i + 10_000);
-      const [rows] = await this.pool.query({
-        sql: `SELECT ${csvLineExpr(RESULT_COLS)} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
-        values: part,
-        rowsAsArray: true,
-      });
+    for (let i = 0; i < missing.length; i += REPAIR_CHUNK) {
+      const part = missing.slice(i, i + REPAIR_CHUNK);
       added += await this.duck.write(
         () =>
-          this.appendCsv(
-            (rows as [string][]).map((r) => r[0]),
+          this.appendSelect(
+            `SELECT ${RESULT_LIST} FROM results WHERE id IN (${part.map(() => '?').join(', ')})`,
+            part,
             from,
           ),
         (n) => n > 0,
@@ -487,29 +528,28 @@ export class Mirror {
     return added;
   }
 
-  /** Appends result rows given as CSV lines; rows with an id above `floor` already mirrored are skipped. */
-  private async appendCsv(lines: string[], floor: number): Promise<number> {
-    if (lines.length === 0) return 0;
-    const file = join(this.tmp, 'results.csv');
-    writeLines(file, lines);
-    return this.appendCsvFile(file, floor);
-  }
-
-  private async appendCsvFile(file: string, floor: number, guard = true): Promise<number> {
-    const names = RESULT_NAMES.join(', ');
-    const r = guard
-      ? await this.conn.run(
-          `INSERT INTO results (${names}, created_at)
-           SELECT ${names}, current_timestamp FROM ${readCsvExpr(RESULT_COLS)} s
-           WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.id > ? AND r.id = s.id)`,
-          [file, floor],
-        )
-      : await this.conn.run(
-          `INSERT INTO results (${names}, created_at)
-           SELECT ${names}, current_timestamp FROM ${readCsvExpr(RESULT_COLS)} s`,
-          [file],
-        );
-    return r;
+  /**
+   * Brings the mirror's items to MySQL's. Items are only inserted, or given a metadata value they lacked
+   * (store/catalog.ts), never deleted: when the items up to the mirror's highest id agree on both sides
+   * (count, id sum, values filled in), only the ids above it are copied; otherwise (an item committed
+   * after a higher one was copied, a value filled in since) all of them. Call inside a write.
+   */
+  private async syncItems(): Promise<void> {
+    const [row] = await this.conn.all<{ n: number }>('SELECT COALESCE(MAX(id), 0) AS n FROM items');
+    let above = Number(row?.n ?? 0);
+    if (above > 0 && (await this.differs((cast) => itemsDigest(cast, above)))) {
+      await this.conn.run('DELETE FROM items');
+      above = 0;
+    }
+    // WARNING: column names from the schema module, never input
+    await this.intoAppender(
+      'items',
+      `SELECT ${ITEM_NAMES.join(', ')} FROM items WHERE id > ?`,
+      [above],
+      false,
+      undefined,
+      ITEM_NAMES,
+    );
   }
 
   /** Replaces a small DuckDB table with MySQL's copy. */
