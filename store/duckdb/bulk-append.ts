@@ -54,19 +54,25 @@ export async function bulkAppend(db: DuckDb, catalog: Catalog, stage: BulkStage)
     if (!staged) return null;
     return await appendStaged(db, catalog, staged.metaFields, stage.source, o);
   } finally {
-    // every temp table and view of the stage and of this write: bulk_* (views first, they read the tables)
-    const temps = await db
-      .all<{ name: string; view: boolean }>(
-        `SELECT view_name AS name, true AS view FROM duckdb_views() WHERE temporary AND view_name LIKE 'bulk\\_%' ESCAPE '\\'
-         UNION ALL
-         SELECT table_name, false FROM duckdb_tables() WHERE temporary AND table_name LIKE 'bulk\\_%' ESCAPE '\\'`,
-      )
-      .catch(() => []);
-    for (const t of temps.sort((a, b) => Number(b.view) - Number(a.view)))
-      await db
-        .run(`DROP ${t.view ? 'VIEW' : 'TABLE'} IF EXISTS temp."${t.name.replaceAll('"', '')}"`)
-        .catch(() => undefined);
+    // every temp table and view of the stage and of this write: bulk_*
+    await dropTemps(db, 'bulk\\_%');
   }
+}
+
+/** Drops the temp tables and views whose names are LIKE `like` (our constant), views first (they read the tables). */
+async function dropTemps(db: DuckDb, like: string): Promise<void> {
+  const temps = await db
+    .all<{ name: string; view: boolean }>(
+      `SELECT view_name AS name, true AS view FROM duckdb_views() WHERE temporary AND view_name LIKE ? ESCAPE '\\'
+       UNION ALL
+       SELECT table_name, false FROM duckdb_tables() WHERE temporary AND table_name LIKE ? ESCAPE '\\'`,
+      [like, like],
+    )
+    .catch(() => []);
+  for (const t of temps.sort((a, b) => Number(b.view) - Number(a.view)))
+    await db
+      .run(`DROP ${t.view ? 'VIEW' : 'TABLE'} IF EXISTS temp."${t.name.replaceAll('"', '')}"`)
+      .catch(() => undefined);
 }
 
 async function appendStaged(
@@ -270,5 +276,5 @@ async function writeItems(
   );
   if (added > 0 || filled > 0) for (const b of benchmarks) catalog.itemsWritten(b.id);
   // the staged items are written: their memory goes back to the results insert (a million items ≈ 230 MB)
-  await run(db, 'DROP VIEW temp.bulk_items_b; DROP TABLE temp.bulk_items', [], o);
+  await dropTemps(db, 'bulk\\_item%');
 }
