@@ -3,7 +3,7 @@ import type { RecordStore } from '../core/store.ts';
 import { assertQueueMode } from '../ingest/queue/open.ts';
 import { openRunQueue, queueReady, type RunQueue } from '../ingest/queue/queue.ts';
 import { startReconciler } from '../ingest/queue/reconcile.ts';
-import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import { DuckDbStore, duckDbResources } from '../store/duckdb/duckdb-store.ts';
 import { DuckDbEngine, MysqlEngine } from '../store/engines.ts';
 import { Mirror } from '../store/mirror/mirror.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
@@ -41,9 +41,11 @@ export async function openContext(
 ): Promise<AppContext> {
   if (config.queue.redisUrl) assertQueueMode(config, 'REDIS_URL (queue mode)');
   const metrics = createMetrics();
-  const duck = await DuckDbStore.open(config.duckdbPath);
+  const duck = await DuckDbStore.open(config.duckdbPath, duckDbResources(config));
   if (config.duckdbThreads) await duck.setThreads(config.duckdbThreads);
-  const mysql = config.mysqlUrl ? await MysqlStore.open(config.mysqlUrl, config.mysqlPoolSize) : null;
+  const mysql = config.mysqlUrl
+    ? await MysqlStore.open(config.mysqlUrl, config.mysqlPoolSize, duckDbResources(config))
+    : null;
   const mirror = mysql
     ? new Mirror(mysql.pool, duck, { reconcileIntervalMs: config.mirrorReconcileMs })
     : null;

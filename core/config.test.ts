@@ -56,6 +56,34 @@ describe('loadConfig', () => {
       cleanup();
     }
   });
+
+  it('DUCKDB_MEMORY_LIMIT and DUCKDB_TEMP_DIR bound the DuckDB instance (default 2GB)', async () => {
+    expect(loadConfig({}).duckdbMemoryLimit).toBe('2GB');
+    expect(loadConfig({}).duckdbTempDir).toBeUndefined();
+    expect(loadConfig({ DUCKDB_MEMORY_LIMIT: ' 1.5 GiB ' }).duckdbMemoryLimit).toBe('1.5GiB');
+    for (const bad of ['lots', '80%', '2', "1GB'; SELECT 1", '-1GB'])
+      expect(() => loadConfig({ DUCKDB_MEMORY_LIMIT: bad })).toThrow(/DUCKDB_MEMORY_LIMIT/);
+    const { dir, cleanup } = tmpDir();
+    const ctx = await openContext(
+      loadConfig({
+        DUCKDB_PATH: `${dir}/t.duckdb`,
+        DEMO_DATA: 'off',
+        DUCKDB_MEMORY_LIMIT: '300MB',
+        DUCKDB_TEMP_DIR: `${dir}/spill`,
+      }),
+      { mirrorLoop: false },
+    );
+    try {
+      const [row] = await ctx.duck.db.all<{ m: string; t: string }>(
+        "SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS t",
+      );
+      // DuckDB shows 300 MB (10^6 bytes each) in MiB
+      expect(row).toEqual({ m: '286.1 MiB', t: `${dir}/spill` });
+    } finally {
+      await ctx.close();
+      cleanup();
+    }
+  });
 });
 
 describe('import limits', () => {

@@ -31,6 +31,15 @@ const isOrigin = (v: string) => {
   }
 };
 
+/** A DuckDB memory size (its own units; DuckDB parses it again when the instance opens). */
+const DUCKDB_SIZE = /^[0-9]{1,9}(\.[0-9]{1,3})?\s?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+/**
+ * DuckDB's buffer pool for the embedded file (DUCKDB_MEMORY_LIMIT), where DuckDB's own default is 80 % of
+ * RAM: without a bound an import kept every staged page and the server grew with the file (4.6 GB at 4M
+ * rows). perf/README.md has the figures that chose it.
+ */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '2GB';
+
 /** The one place that reads the environment. Everything else receives a Config. */
 const EnvFields = z.object({
   MYSQL_URL: z
@@ -63,6 +72,16 @@ const EnvFields = z.object({
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   DUCKDB_READERS: z.coerce.number().int().min(1).max(64).default(4),
   DUCKDB_THREADS: z.coerce.number().int().min(1).max(1024).optional(),
+  DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .trim()
+    .regex(DUCKDB_SIZE, 'a size such as 2GB, 1536MB or 4GiB (KB, MB, GB, TB; KiB, MiB, GiB, TiB)')
+    .default(DEFAULT_DUCKDB_MEMORY_LIMIT),
+  DUCKDB_TEMP_DIR: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVALHOUSE_URL: z.string().url().optional(),
   QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
@@ -160,6 +179,13 @@ export type Config = {
    * (≈ 1.8× slower) for more analyses per second under concurrent load (perf/README.md).
    */
   duckdbThreads: number | undefined;
+  /**
+   * DuckDB's memory_limit (DUCKDB_MEMORY_LIMIT): the buffer pool of the file's one instance, imports and
+   * analyses together; beyond it DuckDB spills to `duckdbTempDir`.
+   */
+  duckdbMemoryLimit: string;
+  /** Where DuckDB spills (DUCKDB_TEMP_DIR); unset: DuckDB's own, the folder `<DUCKDB_PATH>.tmp` beside the file. */
+  duckdbTempDir: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /** Where CLI writing commands find a running server (embedded mode). */
   evalhouseUrl: string;
@@ -242,6 +268,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mysqlPoolSize: e.MYSQL_POOL_SIZE,
     duckdbReaders: e.DUCKDB_READERS,
     duckdbThreads: e.DUCKDB_THREADS,
+    duckdbMemoryLimit: e.DUCKDB_MEMORY_LIMIT.replace(/\s/g, ''),
+    duckdbTempDir: e.DUCKDB_TEMP_DIR,
     logLevel: e.LOG_LEVEL,
     evalhouseUrl: e.EVALHOUSE_URL ?? `http://${e.HOST}:${e.PORT}`,
     queryTimeoutMs: e.QUERY_TIMEOUT_MS,

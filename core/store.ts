@@ -66,11 +66,12 @@ export interface IngestOptions {
  * - `bulk_rows` (a table or view), one row per record: `ord` (its order in the file), `benchmark`,
  *   `model`, `label`, `item_key`, the written result columns by their results names (store/schema.ts:
  *   sample, outcome code, correct, ... error) and `evaluated_at` (ISO text or NULL);
- * - `bulk_items`, one row per (benchmark, item_key): `input`, `reference`, `metadata` (JSON text) and per
+ * - `bulk_items` (a table or view), one row per (benchmark, item_key): `input`, `reference`, `metadata` (JSON text) and per
  *   metadata field j of `metaFields` its stored value `v<j>` (text or NULL) and its type code `t<j>`
  *   (store/field-types.ts FIELD_TYPE_CODES).
- * A new item is its bulk_items row; a stored item gains values for fields it had none for. Every temp
- * table or view named `bulk_*` is dropped after the write, staged or not.
+ * A new item is its bulk_items row; a stored item gains values for fields it had none for. The temp
+ * tables and views named `bulk_item*` are dropped once the items are written (their memory goes to the
+ * results), and every one named `bulk_*` after the write, staged or not.
  */
 export interface StagedBulk {
   metaFields: string[];

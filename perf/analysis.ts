@@ -16,6 +16,7 @@
  *                             [--duration 10] [--connections 200] [--unique-share 0.1] [--rates 100,250,500,750,1000]
  *                             [--mysql mysql://root@127.0.0.1:3306] [--db evalhouse_bench] [--keep-mysql]
  *                             [--duckdb-threads N]   (the servers' DUCKDB_THREADS; default DuckDB's, one per core)
+ *                             [--duckdb-memory-limit 2GB]   (the servers' DUCKDB_MEMORY_LIMIT; default the product's)
  *
  *   (v)   issue 19's broad query (perf/broad.ts): category × year × difficulty with 9 of the 10 years kept, through
  *         the API beside a user's own DuckDB group-by on the same records loaded from a CSV into a plain table,
@@ -24,7 +25,7 @@
  *         after it.
  *
  *   npx tsx perf/analysis.ts --broad-only [--broad-rows 4000000,10000000] [--uncached-rows 10000000,100000000]
- *                             [--broad-reps 10]
+ *                             [--broad-reps 10] [--duckdb-memory-limit 2GB] [--duckdb-threads N]
  *
  * The N-row DuckDB file is cached as perf/out/analysis-<N>.duckdb (reruns skip loading). It is loaded with
  * DuckDbStore.ingest in batches of 50k, after the items have been registered in bulk (perf/duck-file.ts).
@@ -62,6 +63,7 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'evalhouse_bench' },
     'keep-mysql': { type: 'boolean', default: false },
     'duckdb-threads': { type: 'string' },
+    'duckdb-memory-limit': { type: 'string' },
     'broad-rows': { type: 'string', default: '4000000,10000000' },
     'uncached-rows': { type: 'string', default: '10000000' },
     'broad-reps': { type: 'string', default: '10' },
@@ -172,6 +174,11 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
 
 // ---------------------------------------------------------------------------------------------- (v)
 const tStart = t();
+/** The servers' DuckDB settings from the command line (the product's defaults otherwise). */
+const duckEnv: Record<string, string> = {
+  ...(values['duckdb-threads'] ? { DUCKDB_THREADS: values['duckdb-threads'] } : {}),
+  ...(values['duckdb-memory-limit'] ? { DUCKDB_MEMORY_LIMIT: values['duckdb-memory-limit'] } : {}),
+};
 const sizes = (list: string) =>
   list
     .split(',')
@@ -182,12 +189,12 @@ for (const rows of sizes(values['broad-rows'])) {
   console.log(
     `(v) broad query on ${fmt(rows)} rows, ${values['broad-reps']} repetitions, API and raw interleaved`,
   );
-  broad.push(await broadFigures(rows, OUT, Number(values['broad-reps']), true));
+  broad.push(await broadFigures(rows, OUT, Number(values['broad-reps']), true, duckEnv));
 }
 const uncached = [];
 for (const rows of sizes(values['uncached-rows'])) {
   console.log(`(v) uncached 3-level /analysis on ${fmt(rows)} rows (no target)`);
-  uncached.push(await uncachedFigure(rows, OUT, Math.min(5, Number(values['broad-reps']))));
+  uncached.push(await uncachedFigure(rows, OUT, Math.min(5, Number(values['broad-reps'])), duckEnv));
 }
 if (values['broad-only']) {
   console.log(`\n${JSON.stringify({ date: new Date().toISOString(), broad, uncached })}`);
@@ -203,7 +210,7 @@ const baseEnv = {
   DEMO_DATA: 'off',
   LOG_LEVEL: 'silent',
   QUERY_TIMEOUT_MS: '600000',
-  ...(values['duckdb-threads'] ? { DUCKDB_THREADS: values['duckdb-threads'] } : {}),
+  ...duckEnv,
 };
 const ctxBig = await openContext(loadConfig({ ...baseEnv, DUCKDB_PATH: bigPath }), { mirrorLoop: false });
 const ctxMy = await openContext(

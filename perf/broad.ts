@@ -93,22 +93,30 @@ export interface BroadFigures {
 }
 
 /** The broad query's uncached API time alone on the cached (or newly built) `rows`-row file. */
-export const uncachedFigure = (rows: number, out: string, reps: number) =>
-  broadFigures(rows, out, reps, false);
+export const uncachedFigure = (rows: number, out: string, reps: number, env: Record<string, string> = {}) =>
+  broadFigures(rows, out, reps, false, env);
 
 /**
  * Times the broad query on the cached `rows`-row DuckDB file: through the API (HTTP, to the last byte), and,
- * when `raw` is set, the user's query on the CSV's table beside it.
+ * when `raw` is set, the user's query on the CSV's table beside it. `env`: more of the server's settings
+ * (DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS).
  */
 export async function broadFigures(
   rows: number,
   out: string,
   reps: number,
   raw: boolean,
+  env: Record<string, string> = {},
 ): Promise<BroadFigures> {
   const path = await ensureDuckFile(rows, out);
   const ctx = await openContext(
-    loadConfig({ DUCKDB_PATH: path, DEMO_DATA: 'off', LOG_LEVEL: 'silent', QUERY_TIMEOUT_MS: '600000' }),
+    loadConfig({
+      ...env,
+      DUCKDB_PATH: path,
+      DEMO_DATA: 'off',
+      LOG_LEVEL: 'silent',
+      QUERY_TIMEOUT_MS: '600000',
+    }),
     { mirrorLoop: false },
   );
   const app = await buildApp(ctx);

@@ -1,4 +1,4 @@
-import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import { DuckDbStore, duckDbResources } from '../../store/duckdb/duckdb-store.ts';
 import { Mirror } from '../../store/mirror/mirror.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
@@ -25,7 +25,7 @@ export const command: Command = {
       );
     }
     // DuckDB first: a held file fails here, before a MySQL pool exists to keep the process alive
-    const duck = await DuckDbStore.open(config.duckdbPath);
+    const duck = await DuckDbStore.open(config.duckdbPath, duckDbResources(config));
     let mysql: MysqlStore | undefined;
     let mirror: Mirror | undefined;
     try {

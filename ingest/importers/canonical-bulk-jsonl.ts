@@ -249,12 +249,12 @@ export async function stageJsonl(db: SqlRunner, input: StageInput): Promise<Stag
       [`t${j}`, 'INTEGER'],
     ]),
   ]);
+  // a view (see canonical-bulk.ts)
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE bulk_items AS
+    `CREATE OR REPLACE TEMP VIEW bulk_items AS
      SELECT s.benchmark, s.item_key, s.input, s.reference, m.json AS metadata
        ${fields.map((_, j) => `, m.v${j} AS v${j}, m.t${j}::TINYINT AS t${j}`).join('')}
      FROM bulk_item_cells s JOIN bulk_metas m ON m.cell = s.meta_text`,
   );
-  await db.run('DROP TABLE temp.bulk_item_cells');
   return { metaFields: fields };
 }

@@ -1,4 +1,5 @@
 import { type Config, ConfigError } from '../../core/config.ts';
+import { duckDbResources } from '../../store/duckdb/duckdb-store.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { openRunQueue, type RunQueue } from './queue.ts';
 
@@ -29,7 +30,7 @@ export async function openQueueMode(
   what: string,
 ): Promise<{ store: MysqlStore; queue: RunQueue; close: () => Promise<void> }> {
   assertQueueMode(config, what);
-  const store = await MysqlStore.open(config.mysqlUrl!, config.mysqlPoolSize);
+  const store = await MysqlStore.open(config.mysqlUrl!, config.mysqlPoolSize, duckDbResources(config));
   const queue = openRunQueue(config.queue);
   return {
     store,

@@ -119,11 +119,29 @@ export class DuckDb implements Db {
   }
 }
 
+/**
+ * What one DuckDB instance may hold in memory, and where it spills beyond (core/config.ts
+ * DUCKDB_MEMORY_LIMIT, DUCKDB_TEMP_DIR). Unset: DuckDB's own defaults (80 % of RAM; `<file>.tmp`).
+ */
+export interface DuckDbResources {
+  /** DuckDB's memory_limit, e.g. `2GB`: its buffer pool (tables' pages, hash tables, sorts, temp tables). */
+  memoryLimit?: string | undefined;
+  /** DuckDB's temp_directory: where operators and temp tables spill once the limit is reached. */
+  tempDirectory?: string | undefined;
+}
+
 /** Opens (creating its folder) the DuckDB file and applies the schema. */
-export async function openDuckDbInstance(path: string): Promise<DuckDBInstance> {
+export async function openDuckDbInstance(
+  path: string,
+  resources: DuckDbResources = {},
+): Promise<DuckDBInstance> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // options of the instance, never SQL text (config.ts checked their form)
+  const options: Record<string, string> = {};
+  if (resources.memoryLimit) options.memory_limit = resources.memoryLimit;
+  if (resources.tempDirectory) options.temp_directory = resources.tempDirectory;
   try {
-    return await DuckDBInstance.create(path);
+    return await DuckDBInstance.create(path, options);
   } catch (err) {
     const msg = (err as Error).message;
     // DuckDB's node API gives a held file lock no code of its own, only its text ("Could not set lock on

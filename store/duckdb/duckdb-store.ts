@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Kysely } from 'kysely';
+import { type Config, DEFAULT_DUCKDB_MEMORY_LIMIT } from '../../core/config.ts';
 import type {
   BulkStage,
   BulkStats,
@@ -18,7 +19,13 @@ import { findRun, getRun, listRuns } from '../runs.ts';
 import { ITEMS, type StoreTables } from '../schema.ts';
 import { appendResults } from './append.ts';
 import { bulkAppend } from './bulk-append.ts';
-import { applyDuckDbSchema, type BulkColumn, DuckDb, openDuckDbInstance } from './connection.ts';
+import {
+  applyDuckDbSchema,
+  type BulkColumn,
+  DuckDb,
+  type DuckDbResources,
+  openDuckDbInstance,
+} from './connection.ts';
 import { duckKysely } from './kysely-duckdb.ts';
 import { rebuildMetaTable } from './meta-tables.ts';
 
@@ -59,8 +66,12 @@ export class DuckDbStore implements RecordStore {
     });
   }
 
-  static async open(path: string): Promise<DuckDbStore> {
-    const instance = await openDuckDbInstance(path);
+  /** `resources`: from the configuration (duckDbResources); by default the product's memory limit. */
+  static async open(
+    path: string,
+    resources: DuckDbResources = { memoryLimit: DEFAULT_DUCKDB_MEMORY_LIMIT },
+  ): Promise<DuckDbStore> {
+    const instance = await openDuckDbInstance(path, resources);
     const conn = await instance.connect();
     const store = new DuckDbStore(instance, new DuckDb(conn), path);
     await store.migrate();
@@ -245,6 +256,13 @@ export class DuckDbStore implements RecordStore {
   }
 }
 
-export function openDuckDbStore(path: string): Promise<DuckDbStore> {
-  return DuckDbStore.open(path);
+export function openDuckDbStore(path: string, resources?: DuckDbResources): Promise<DuckDbStore> {
+  return DuckDbStore.open(path, resources);
+}
+
+/** The configured memory limit and spill folder of the DuckDB file (DUCKDB_MEMORY_LIMIT, DUCKDB_TEMP_DIR). */
+export function duckDbResources(
+  config: Pick<Config, 'duckdbMemoryLimit' | 'duckdbTempDir'>,
+): DuckDbResources {
+  return { memoryLimit: config.duckdbMemoryLimit, tempDirectory: config.duckdbTempDir };
 }

@@ -15,7 +15,6 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { makeScratchDir } from '../../core/scratch.ts';
@@ -33,7 +32,7 @@ import {
   run,
   statsOf,
 } from '../duckdb/bulk-register.ts';
-import { DuckDb } from '../duckdb/connection.ts';
+import { DuckDb, openDuckDbInstance } from '../duckdb/connection.ts';
 import { type CsvColumn, csvLineExpr, readCsvExpr } from '../mirror/csv.ts';
 import { WRITTEN_RESULT_COLUMNS } from '../schema.ts';
 import { checkWarnings } from './append.ts';
@@ -63,6 +62,8 @@ export interface MysqlBulkTarget {
   catalog: Catalog;
   /** Tells the mirror that the catalog changed (store/mysql/mysql-store.ts). */
   logCatalogChange(): Promise<void>;
+  /** The staging DuckDB's memory limit (DUCKDB_MEMORY_LIMIT). */
+  memoryLimit?: string | undefined;
 }
 
 /** A path of our own scratch folder as a SQL literal (COPY takes no parameter for it). */
@@ -72,7 +73,10 @@ export async function mysqlBulkAppend(target: MysqlBulkTarget, stage: BulkStage)
   const o: Abortable = { signal: stage.signal };
   const dir = makeScratchDir('import');
   // the staging database spills to the scratch folder rather than growing with the file
-  const instance = await DuckDBInstance.create(':memory:', { temp_directory: join(dir, 'spill') });
+  const instance = await openDuckDbInstance(':memory:', {
+    memoryLimit: target.memoryLimit,
+    tempDirectory: join(dir, 'spill'),
+  });
   const duck = new DuckDb(await instance.connect());
   try {
     const staged = await stage.stage(duck);

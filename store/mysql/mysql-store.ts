@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type mysql from 'mysql2/promise';
+import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../../core/config.ts';
 import type {
   BulkStage,
   BulkStats,
@@ -13,6 +14,7 @@ import type { CanonicalRecord } from '../../core/types.ts';
 import { OUTCOME_CODE } from '../../core/types.ts';
 import { Catalog, type NewItem } from '../catalog.ts';
 import { chunks } from '../db.ts';
+import type { DuckDbResources } from '../duckdb/connection.ts';
 import { mysqlKysely } from '../kysely-mysql.ts';
 import { findRun, getRun, listRuns } from '../runs.ts';
 import { ITEMS, type StoreTables } from '../schema.ts';
@@ -36,7 +38,14 @@ export class MysqlStore implements RecordStore {
   readonly kysely: Kysely<StoreTables>;
   readonly catalog: Catalog;
 
-  constructor(readonly pool: mysql.Pool) {
+  /**
+   * `staging`: the memory limit of the in-process DuckDB that stages a bulk import (it spills to the
+   * import's scratch folder beyond it).
+   */
+  constructor(
+    readonly pool: mysql.Pool,
+    private readonly staging: DuckDbResources = { memoryLimit: DEFAULT_DUCKDB_MEMORY_LIMIT },
+  ) {
     this.db = new MysqlDb(pool);
     this.kysely = mysqlKysely(pool);
     const k = this.kysely;
@@ -55,8 +64,8 @@ export class MysqlStore implements RecordStore {
     });
   }
 
-  static async open(url: string, poolSize = 10): Promise<MysqlStore> {
-    const store = new MysqlStore(createMysqlPool(url, poolSize));
+  static async open(url: string, poolSize = 10, staging?: DuckDbResources): Promise<MysqlStore> {
+    const store = new MysqlStore(createMysqlPool(url, poolSize), staging);
     await store.migrate();
     return store;
   }
@@ -105,7 +114,12 @@ export class MysqlStore implements RecordStore {
   /** A staged file: items registered, then its results in one LOAD DATA and transaction (store/mysql/bulk-append.ts). */
   bulkAppend(stage: BulkStage): Promise<BulkStats | null> {
     return mysqlBulkAppend(
-      { pool: this.pool, catalog: this.catalog, logCatalogChange: () => this.logChange('catalog') },
+      {
+        pool: this.pool,
+        catalog: this.catalog,
+        logCatalogChange: () => this.logChange('catalog'),
+        memoryLimit: this.staging.memoryLimit,
+      },
       stage,
     );
   }
@@ -213,6 +227,10 @@ export class MysqlStore implements RecordStore {
   }
 }
 
-export function openMysqlStore(url: string, poolSize?: number): Promise<MysqlStore> {
-  return MysqlStore.open(url, poolSize);
+export function openMysqlStore(
+  url: string,
+  poolSize?: number,
+  staging?: DuckDbResources,
+): Promise<MysqlStore> {
+  return MysqlStore.open(url, poolSize, staging);
 }
