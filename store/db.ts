@@ -20,3 +20,9 @@ export function chunks<T>(arr: readonly T[], size: number): T[][] {
   for (let i = 0; i < arr.length; i += size) out.push(arr.slice(i, i + size));
   return out;
 }
+
+/**
+ * A SQL string literal of our own text (outcome names, patterns, scratch paths where a statement takes
+ * no parameter, as DuckDB's COPY), never of user input.
+ */
+export const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { MAX_NAME_LENGTH, nameProblem } from '../../core/names.ts';
 import type { BulkStage, SqlRunner, StagedBulk } from '../../core/store.ts';
 import { OUTCOME_CODE, OUTCOMES } from '../../core/types.ts';
+import { lit } from '../../store/db.ts';
 import { encodeValue, FIELD_TYPE_CODES, inferType } from '../../store/field-types.ts';
 import { MAX_LATENCY_MS, MAX_TOKENS } from '../../store/result-values.ts';
 import { CANONICAL_FIELDS, inferCsvValue } from './canonical.ts';
@@ -39,9 +40,6 @@ export const INDEX_KEY = /^(0|[1-9]\d{0,9})$/;
 
 /** canonical.ts NUMBER, in RE2 (DuckDB's regular expressions); matched whole. */
 const NUMBER = String.raw`[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?`;
-
-/** A SQL string literal of our own text (outcome names, NUMBER), never of user input. */
-export const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** The distinct values of a cell expression over the raw rows. */
 export async function distinctCells(db: SqlRunner, expr: string, table: string): Promise<string[]> {

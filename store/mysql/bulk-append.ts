@@ -20,6 +20,7 @@ import type mysql from 'mysql2/promise';
 import { makeScratchDir } from '../../core/scratch.ts';
 import type { BulkStage, BulkStats } from '../../core/store.ts';
 import { type Catalog, MASK_SQL } from '../catalog.ts';
+import { lit } from '../db.ts';
 import {
   type Abortable,
   all,
@@ -65,9 +66,6 @@ export interface MysqlBulkTarget {
   /** The staging DuckDB's memory limit (DUCKDB_MEMORY_LIMIT). */
   memoryLimit?: string | undefined;
 }
-
-/** A path of our own scratch folder as a SQL literal (COPY takes no parameter for it). */
-const pathLit = (p: string) => `'${p.replaceAll("'", "''")}'`;
 
 export async function mysqlBulkAppend(target: MysqlBulkTarget, stage: BulkStage): Promise<BulkStats | null> {
   const o: Abortable = { signal: stage.signal };
@@ -170,7 +168,7 @@ async function writeItems(
     duck,
     `COPY (SELECT s.benchmark_id, s.item_key, s.input, s.reference, s.metadata${positional.map((p) => `, ${p.expr} AS m${p.col}`).join('')}
            FROM bulk_items_b s ANTI JOIN bulk_known k ON ${onKnown} ORDER BY s.benchmark_id, s.item_key)
-     TO ${pathLit(newFile)} ${duckdbCopyOptions(cols.slice(1))}`,
+     TO ${lit(newFile)} ${duckdbCopyOptions(cols.slice(1))}`,
     [],
     o,
   );
@@ -183,7 +181,7 @@ async function writeItems(
           `COPY (SELECT k.id${positional.map((p) => `, ${p.expr} AS m${p.col}`).join('')}
                  FROM bulk_items_b s JOIN bulk_known k ON ${onKnown}
                  WHERE ${positional.map((p) => `(k.mask & ${1 << p.col} = 0 AND ${p.expr} IS NOT NULL)`).join(' OR ')})
-           TO ${pathLit(fillFile)} ${duckdbCopyOptions(metaCols)}`,
+           TO ${lit(fillFile)} ${duckdbCopyOptions(metaCols)}`,
           [],
           o,
         );
@@ -366,7 +364,7 @@ function sortedChunks(duck: DuckDb, rows: number, dir: string, o: Abortable): ()
         duck,
         `COPY (SELECT ${RESULT_NAMES.join(', ')} FROM bulk_out ${where ? `WHERE ${where}` : ''}
                ORDER BY run_id, item_id, sample)
-         TO ${pathLit(file)} ${duckdbCopyOptions(RESULT_TEXT)}`,
+         TO ${lit(file)} ${duckdbCopyOptions(RESULT_TEXT)}`,
         [],
         o,
       );
