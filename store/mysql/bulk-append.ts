@@ -11,10 +11,8 @@
  * the file). Items, like the record path's, are registered in a transaction of their own before.
  */
 
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { makeScratchDir } from '../../core/scratch.ts';
@@ -35,6 +33,7 @@ import {
 } from '../duckdb/bulk-register.ts';
 import { DuckDb, openDuckDbInstance } from '../duckdb/connection.ts';
 import { type CsvColumn, csvLineExpr, readCsvExpr } from '../mirror/csv.ts';
+import { streamRows } from '../mirror/stream-rows.ts';
 import { WRITTEN_RESULT_COLUMNS } from '../schema.ts';
 import { checkWarnings } from './append.ts';
 import { duckdbCopyOptions, loadFile } from './load-data.ts';
@@ -251,21 +250,26 @@ async function linesInto(
   o: Abortable,
   append = false,
 ): Promise<void> {
-  const out = createWriteStream(file);
-  // the callback connection under the promise wrapper streams rows as they arrive
-  const rows = (conn.connection as unknown as CallbackConnection)
-    .query({ sql, values: params, rowsAsArray: true })
-    .stream({ highWaterMark: 10_000 });
-  let buf = '';
-  for await (const row of rows as AsyncIterable<[string]>) {
-    buf += `${row[0]}\n`;
-    if (buf.length > 1 << 20) {
-      const full = buf;
-      buf = '';
-      if (!out.write(full)) await once(out, 'drain');
-    }
+  const fd = openSync(file, 'w');
+  try {
+    let buf = '';
+    await streamRows(
+      conn.connection as unknown as CallbackConnection,
+      sql,
+      params,
+      (row) => {
+        buf += `${row[0]}\n`;
+        if (buf.length > 1 << 20) {
+          writeSync(fd, buf);
+          buf = '';
+        }
+      },
+      { unprepare: true },
+    );
+    writeSync(fd, buf);
+  } finally {
+    closeSync(fd);
   }
-  await new Promise<void>((resolve, reject) => out.end(buf, () => resolve()).on('error', reject));
   const read = `SELECT * FROM ${readCsvExpr(columns)}`;
   await run(
     duck,
@@ -309,29 +313,25 @@ async function writeResults(
     );
     skip = 'ANTI JOIN bulk_stored x ON x.run_id = r.run_id AND x.item_id = i.id AND x.sample = s.sample';
   }
-  // the rows to write, joined once; k: their key's leading part (run, item), which orders them
-  await run(
+  const file = join(dir, 'results.tsv');
+  const rows = await run(
     duck,
-    `CREATE TEMP TABLE bulk_out AS
-     SELECT ${RESULT_VALUES.map((v, k) => `${v} AS ${RESULT_NAMES[k]}`).join(', ')},
-            (r.run_id::BIGINT << 32) | i.id AS k
-     FROM bulk_rows s
-     JOIN bulk_runs r ON r.benchmark = s.benchmark AND r.model = s.model AND r.label = s.label
-     JOIN bulk_known i ON i.benchmark_id = r.benchmark_id AND i.item_key = s.item_key
-     ${skip}
-     ${await firstOfKey(duck, 'i.id', o)}`,
+    `COPY (SELECT ${RESULT_VALUES.map((v, k) => `${v} AS ${RESULT_NAMES[k]}`).join(', ')}
+           FROM bulk_rows s
+           JOIN bulk_runs r ON r.benchmark = s.benchmark AND r.model = s.model AND r.label = s.label
+           JOIN bulk_known i ON i.benchmark_id = r.benchmark_id AND i.item_key = s.item_key
+           ${skip}
+           ${await firstOfKey(duck, 'i.id', o)}
+           ORDER BY r.run_id, i.id, s.sample)
+     TO ${lit(file)} ${duckdbCopyOptions(RESULT_TEXT)}`,
     [],
     o,
   );
-  const [{ rows } = { rows: 0 }] = await all<{ rows: number }>(
-    duck,
-    'SELECT count(*)::INTEGER AS rows FROM bulk_out',
-  );
   await conn.beginTransaction();
   let inserted = 0;
-  if (int(rows) > 0) {
-    const res = await loadFile(conn, 'results', RESULT_NAMES, sortedChunks(duck, int(rows), dir, o), true);
-    await checkWarnings(conn, res, int(rows));
+  if (rows > 0) {
+    const res = await loadFile(conn, 'results', RESULT_NAMES, file, true);
+    await checkWarnings(conn, res, rows);
     inserted = res.affectedRows;
   }
   // runs a killed import left `importing` are complete now (a runner's statuses stay)
@@ -341,57 +341,4 @@ async function writeResults(
   );
   await conn.commit();
   return statsOf(reg, inserted);
-}
-
-/** Rows a chunk of the sorted results file holds (about): DuckDB writes one while MySQL reads the last. */
-const CHUNK_ROWS = 250_000;
-
-/**
- * `bulk_out` sorted by key, as LOAD DATA text: cut into key ranges of about CHUNK_ROWS rows, each
- * sorted and written by DuckDB while MySQL reads the one before, so the sort and the formatting overlap
- * the load instead of preceding it.
- */
-function sortedChunks(duck: DuckDb, rows: number, dir: string, o: Abortable): () => Readable {
-  return () => {
-    const parts = Math.ceil(rows / CHUNK_ROWS);
-    const write = async (j: number, bounds: bigint[]): Promise<string> => {
-      const file = join(dir, `results-${j}.tsv`);
-      // the bounds are DuckDB's own integers: as literals (COPY binds no parameter)
-      const lo = j === 0 ? '' : `k > ${bounds[j - 1]}`;
-      const hi = j === parts - 1 ? '' : `k <= ${bounds[j]}`;
-      const where = [lo, hi].filter(Boolean).join(' AND ');
-      await run(
-        duck,
-        `COPY (SELECT ${RESULT_NAMES.join(', ')} FROM bulk_out ${where ? `WHERE ${where}` : ''}
-               ORDER BY run_id, item_id, sample)
-         TO ${lit(file)} ${duckdbCopyOptions(RESULT_TEXT)}`,
-        [],
-        o,
-      );
-      return file;
-    };
-    async function* bytes(): AsyncGenerator<Buffer> {
-      const bounds =
-        parts === 1
-          ? []
-          : (
-              await all<{ b: bigint }>(
-                duck,
-                `SELECT unnest(quantile_disc(k, [${Array.from({ length: parts - 1 }, (_, j) => (j + 1) / parts).join(', ')}])) AS b FROM bulk_out`,
-              )
-            ).map((r) => BigInt(r.b));
-      let next = write(0, bounds);
-      try {
-        for (let j = 0; j < parts; j++) {
-          const file = await next;
-          if (j + 1 < parts) next = write(j + 1, bounds);
-          for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
-          rmSync(file, { force: true });
-        }
-      } finally {
-        await next.catch(() => undefined); // a write still running when the load stopped
-      }
-    }
-    return Readable.from(bytes(), { objectMode: false });
-  };
 }

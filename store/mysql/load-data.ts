@@ -70,16 +70,14 @@ export async function loadFile(
   conn: mysql.PoolConnection,
   table: string,
   columns: readonly string[],
-  /** the file, or a stream of such files' bytes */
-  source: string | (() => Readable),
+  path: string,
   ignore: boolean,
 ): Promise<mysql.ResultSetHeader> {
   const [res] = await conn.query({
     sql: `LOAD DATA LOCAL INFILE 'evalhouse-${table}.tsv' ${ignore ? 'IGNORE ' : ''}INTO TABLE ${table}
           CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' OPTIONALLY ENCLOSED BY '"' ESCAPED BY ''
           LINES TERMINATED BY '\\n' (${columns.join(', ')})`,
-    infileStreamFactory:
-      typeof source === 'string' ? () => createReadStream(source, { highWaterMark: 1 << 20 }) : source,
+    infileStreamFactory: () => createReadStream(path, { highWaterMark: 1 << 20 }),
   } as mysql.QueryOptions);
   return res as mysql.ResultSetHeader;
 }

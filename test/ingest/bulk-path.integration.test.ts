@@ -275,9 +275,9 @@ describe('MariaDB: three bulk imports at once over the same new items', () => {
   });
 });
 
-describe('MariaDB: a file of several load chunks', () => {
+describe('MariaDB: a large file', () => {
   it('arrives whole and in key order (ids ascend with the key), with the values of its rows', async () => {
-    // 3 models × 110,000 items: 330,000 rows, more than one chunk of the sorted results (CHUNK_ROWS)
+    // 3 models × 110,000 items, in an order that is not the key's: 330,000 rows
     const lines = ['benchmark,model,item_id,correct,latency_ms'];
     let correct = 0;
     let latency = 0;
@@ -299,7 +299,7 @@ describe('MariaDB: a file of several load chunks', () => {
          FROM results`,
       )) as unknown as [[Record<string, number>]];
       expect(Object.values(row!).map(Number)).toEqual([330_000, 330_000, correct, latency]);
-      // the next id never holds a smaller key: the chunks were loaded in order, each sorted
+      // the next id never holds a smaller key: the results were loaded sorted by key
       const [[order]] = (await store.pool.query(
         `SELECT count(*) AS n FROM results a JOIN results b ON b.id = a.id + 1
          WHERE (b.run_id, b.item_id, b.sample) < (a.run_id, a.item_id, a.sample)`,
