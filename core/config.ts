@@ -40,6 +40,13 @@ const DUCKDB_SIZE = /^[0-9]{1,9}(\.[0-9]{1,3})?\s?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$
  */
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '2GB';
 
+/** An optional text variable, where an empty value means unset. */
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
 /** The one place that reads the environment. Everything else receives a Config. */
 const EnvFields = z.object({
   MYSQL_URL: z
@@ -128,6 +135,34 @@ const EnvFields = z.object({
     .max(2 ** 40)
     .default(64 * 1024 ** 2),
   IMPORT_BULK: z.enum(['on', 'off']).default('on'),
+  AUTH: z.enum(['auto', 'on', 'off']).default('auto'),
+  AUTH_SECRET: optionalText.refine(
+    (v) => v === undefined || v.length >= 32,
+    'at least 32 characters (e.g. `openssl rand -hex 32`)',
+  ),
+  PUBLIC_URL: optionalText.refine(
+    (v) => v === undefined || isOrigin(v),
+    'an origin such as https://evals.example.com',
+  ),
+  AUTH_PASSWORD: z.enum(['on', 'off']).default('on'),
+  GOOGLE_CLIENT_ID: optionalText,
+  GOOGLE_CLIENT_SECRET: optionalText,
+  GOOGLE_ISSUER: z.string().url().default('https://accounts.google.com'),
+  GITHUB_CLIENT_ID: optionalText,
+  GITHUB_CLIENT_SECRET: optionalText,
+  GITHUB_URL: z.string().url().default('https://github.com'),
+  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  AUTH_ACCESS_TTL_S: z.coerce.number().int().min(10).max(86_400).default(3600),
+  AUTH_REFRESH_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 86_400)
+    .default(7 * 86_400),
+  RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  LOGIN_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(900),
+  RETENTION_CHECK_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
   IMPORT_MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -138,6 +173,20 @@ const EnvFields = z.object({
 
 const EnvSchema = EnvFields.superRefine((e, ctx) => {
   // queue mode shares runs and results between processes: the embedded DuckDB file is one process's
+  if ((e.GOOGLE_CLIENT_ID === undefined) !== (e.GOOGLE_CLIENT_SECRET === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GOOGLE_CLIENT_ID'],
+      message: 'Google sign-in needs GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET together',
+    });
+  }
+  if ((e.GITHUB_CLIENT_ID === undefined) !== (e.GITHUB_CLIENT_SECRET === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GITHUB_CLIENT_ID'],
+      message: 'GitHub sign-in needs GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET together',
+    });
+  }
   if (e.REDIS_URL && !e.MYSQL_URL) {
     ctx.addIssue({
       code: 'custom',
@@ -233,12 +282,40 @@ export type Config = {
     /** Canonical CSV/JSONL into the embedded store read by DuckDB itself, in one transaction (ingest/import-bulk.ts). */
     bulk: boolean;
   };
+  /** Sign-in, sessions, roles and rate limits (the AUTH_* variables; accounts/ and api/auth/). */
+  auth: AuthConfig;
+  /** How often the server deletes results past their workspace's retention (0: never). */
+  retentionCheckMs: number;
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
    */
   env: Record<string, string | undefined>;
 };
+
+export interface AuthConfig {
+  /**
+   * Whether requests must carry credentials. AUTH=auto is off only for the embedded store on a loopback
+   * HOST (the local user is admin of `default`), on with MYSQL_URL or beyond loopback.
+   */
+  enabled: boolean;
+  /** AUTH=off given explicitly (the only way to listen beyond loopback without sign-in). */
+  explicitOff: boolean;
+  /** Keys the API-key hashes and signs tokens; unset: one is generated once and kept in the store. */
+  secret: string | undefined;
+  /** Where browsers reach the server (OAuth redirect URIs); unset: taken from the request. */
+  publicUrl: string | undefined;
+  password: boolean;
+  google: { clientId: string; clientSecret: string; issuer: string } | null;
+  github: { clientId: string; clientSecret: string; url: string; apiUrl: string } | null;
+  accessTtlS: number;
+  refreshTtlS: number;
+  /** Requests per minute per API key or user (shared through Redis when REDIS_URL is set). */
+  rateLimitPerMin: number;
+  /** Failed sign-ins allowed per account and per address within `loginWindowS`. */
+  loginMaxAttempts: number;
+  loginWindowS: number;
+}
 
 export class ConfigError extends Error {}
 
@@ -309,6 +386,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxUploadBytes: e.IMPORT_MAX_UPLOAD_BYTES,
       bulk: e.IMPORT_BULK === 'on',
     },
+    auth: {
+      enabled:
+        e.AUTH === 'on' || (e.AUTH === 'auto' && (e.MYSQL_URL !== undefined || !LOOPBACK_HOSTS.has(e.HOST))),
+      explicitOff: e.AUTH === 'off',
+      secret: e.AUTH_SECRET,
+      publicUrl: e.PUBLIC_URL,
+      password: e.AUTH_PASSWORD === 'on',
+      google:
+        e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET
+          ? { clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET, issuer: e.GOOGLE_ISSUER }
+          : null,
+      github:
+        e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
+          ? {
+              clientId: e.GITHUB_CLIENT_ID,
+              clientSecret: e.GITHUB_CLIENT_SECRET,
+              url: e.GITHUB_URL.replace(/\/$/, ''),
+              apiUrl: e.GITHUB_API_URL.replace(/\/$/, ''),
+            }
+          : null,
+      accessTtlS: e.AUTH_ACCESS_TTL_S,
+      refreshTtlS: e.AUTH_REFRESH_TTL_S,
+      rateLimitPerMin: e.RATE_LIMIT_PER_MIN,
+      loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
+      loginWindowS: e.LOGIN_WINDOW_S,
+    },
+    retentionCheckMs: e.RETENTION_CHECK_MS,
     env,
   };
 }

@@ -27,6 +27,9 @@ const SAMPLES: { [K in keyof typeof errors]: Parameters<(typeof errors)[K]> } = 
   undetectedFormat: ['f', ['a'], '(hint)'],
   unknownFormat: ['x', ['a']],
   noRoute: ['GET', '/x'],
+  unauthenticated: [],
+  forbidden: ['m'],
+  rateLimited: ['m', 1],
   internal: [],
 };
 

@@ -25,6 +25,12 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: 400,
   /** A file whose import format is not known or cannot be told from its name and first bytes. */
   UNKNOWN_FORMAT: 400,
+  /** No credentials, or credentials that are expired, revoked or forged. */
+  UNAUTHENTICATED: 401,
+  /** Credentials that are valid but whose role does not allow the action. */
+  FORBIDDEN: 403,
+  /** Too many requests (rate limit or failed sign-ins); Retry-After says when to try again. */
+  RATE_LIMITED: 429,
   /** A bug: the answer says only that it was logged. */
   INTERNAL: 500,
 } as const satisfies Record<string, number>;
@@ -161,5 +167,10 @@ export const errors = {
       },
     ),
   noRoute: (method: string, url: string) => new AppError('NOT_FOUND', `no route ${method} ${url}; see /docs`),
+  unauthenticated: (message = 'sign in, or send an API key as Authorization: Bearer <key>') =>
+    new AppError('UNAUTHENTICATED', message),
+  forbidden: (message: string, details?: unknown) => new AppError('FORBIDDEN', message, details),
+  rateLimited: (message: string, retryAfterS: number) =>
+    new AppError('RATE_LIMITED', message, { retryAfterS }),
   internal: () => new AppError('INTERNAL', 'internal error (logged on the server)'),
 };
