@@ -1,3 +1,5 @@
+import { accountDb } from '../accounts/account-db.ts';
+import { KyselyAccountStore } from '../accounts/account-store.ts';
 import type { AccountStore } from '../accounts/types.ts';
 import type { Config } from '../core/config.ts';
 import type { RecordStore } from '../core/store.ts';
@@ -49,11 +51,14 @@ export interface OpenOptions {
 /** The server's root context: the configured stores (the `default` workspace and the control database). */
 export async function openContext(config: Config, opts: OpenOptions = {}): Promise<AppContext> {
   if (config.queue.redisUrl) assertQueueMode(config, 'REDIS_URL (queue mode)');
-  return openStoreContext(
+  const ctx = await openStoreContext(
     config,
     { duckdbPath: config.duckdbPath, mysqlUrl: config.mysqlUrl },
     { ...opts, metrics: createMetrics(), queue: config.queue.redisUrl ? openRunQueue(config.queue) : null },
   );
+  // the root's database is the control database: the accounts live there, and only there
+  ctx.accounts = new KyselyAccountStore(accountDb(ctx.mysql ?? ctx.duck), { auth: config.auth });
+  return ctx;
 }
 
 /**

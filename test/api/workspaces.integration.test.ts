@@ -1,22 +1,27 @@
 /**
- * Database per workspace, through HTTP with API keys (AUTH=on): the same benchmark slug imported into two
- * workspaces with different results; every read (analysis, summary, compare, items, item results, runs,
- * benchmarks, exports) of one shows its own rows only; a key of one workspace gets 404 for the other, a
- * viewer 403 on writes and deletes, no credentials 401. Embedded DuckDB and MariaDB.
+ * Database per workspace, through HTTP with API keys of the account store (AUTH=on): the same benchmark
+ * slug imported into two workspaces with different results; every read (analysis, summary, compare,
+ * items, item results, runs, benchmarks, exports) of one shows its own rows only; a key of one workspace
+ * gets 404 for the other, a viewer 403 on writes and deletes, no credentials 401; imports and deletes
+ * are audited in the workspace's own database, in the change's transaction (a refused import writes no
+ * entry; an entry that cannot be written undoes its import). Embedded DuckDB and MariaDB.
  */
 
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountDb } from '../../accounts/account-db.ts';
+import { KyselyAuditLog } from '../../accounts/audit-log.ts';
+import type { AuditActor, Workspace } from '../../accounts/types.ts';
 import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
 import { Workspaces, workspaceDuckdbPath } from '../../api/tenancy.ts';
 import { loadConfig } from '../../core/config.ts';
+import { importFile } from '../../ingest/import-file.ts';
 import { TEST_MYSQL_SERVER } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { workspaceAccounts } from '../helpers/workspace-accounts.ts';
 
 const KEYS = {
   'admin-default': { workspace: 'default', role: 'admin' },
@@ -25,6 +30,11 @@ const KEYS = {
   'viewer-other': { workspace: 'other', role: 'viewer' },
 } as const;
 type Key = keyof typeof KEYS;
+const BY: AuditActor = {
+  actor: { userId: null, email: null, role: null, keyId: null },
+  requestId: null,
+  address: null,
+};
 
 /** `n` items of benchmark `shared`, the first `right` of them correct, topics by workspace. */
 const lines = (model: string, n: number, right: number, topic: string) =>
@@ -52,6 +62,13 @@ describe.each([
   let ctx: AppContext;
   let workspaces: Workspaces;
   let app: FastifyInstance;
+  let other: Workspace;
+  const tokens = new Map<Key, string>();
+  /** The audit log of a workspace's own database. */
+  const auditOf = async (slug: 'default' | 'other') => {
+    const w = await workspaces.context(slug === 'default' ? { id: 1, slug } : other);
+    return new KyselyAuditLog(accountDb(w.mysql ?? w.duck));
+  };
 
   const call = (
     key: Key | null,
@@ -63,7 +80,7 @@ describe.each([
       method,
       url,
       headers: {
-        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(key ? { authorization: `Bearer ${tokens.get(key)}` } : {}),
         ...(opts.workspace ? { 'x-evalhouse-workspace': opts.workspace } : {}),
         ...(opts.raw !== undefined ? { 'content-type': 'application/x-ndjson' } : {}),
       },
@@ -87,7 +104,19 @@ describe.each([
       { mirrorLoop: false },
     );
     workspaces = new Workspaces(ctx, { mirrorLoop: false });
-    app = await buildApp(ctx, { workspaces, accounts: workspaceAccounts(['default', 'other'], KEYS) });
+    const accounts = ctx.accounts!;
+    other = await accounts.createWorkspace('other', 'Other', BY);
+    const user = await accounts.createUser({ email: 'tester@example.com' }, BY);
+    for (const [name, k] of Object.entries(KEYS) as [Key, (typeof KEYS)[Key]][]) {
+      const ws = (await accounts.getWorkspace(k.workspace))!;
+      await accounts.setMembership(user.id, ws.id, 'admin', BY);
+      const made = await accounts.createKey(
+        { userId: user.id, workspaceId: ws.id, role: k.role, name, expiresAt: null },
+        BY,
+      );
+      tokens.set(name, made.token);
+    }
+    app = await buildApp(ctx, { workspaces });
     const a = await call('admin-default', 'POST', '/imports?filename=d.jsonl', { raw: DEFAULT_FILE });
     expect(a.statusCode, a.body).toBe(200);
     const b = await call('editor-other', 'POST', '/imports?filename=o.jsonl', {
@@ -105,17 +134,17 @@ describe.each([
     if (useMysql) {
       const c = await mysql.createConnection(TEST_MYSQL_SERVER);
       await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-      await c.query(`DROP DATABASE IF EXISTS \`${dbName}_ws2\``);
+      await c.query(`DROP DATABASE IF EXISTS \`${dbName}_ws${other?.id ?? 2}\``);
       await c.end();
     }
     tmp.cleanup();
   });
 
   it('keeps the other workspace in a database of its own', async () => {
-    expect(existsSync(workspaceDuckdbPath(`${tmp.dir}/w.duckdb`, 2))).toBe(true);
+    expect(existsSync(workspaceDuckdbPath(`${tmp.dir}/w.duckdb`, other.id))).toBe(true);
     expect(workspaceDuckdbPath('/x/evalhouse.duckdb', 2)).toBe('/x/evalhouse.ws-2.duckdb');
     if (useMysql) {
-      const [rows] = await ctx.mysql!.pool.query('SHOW DATABASES LIKE ?', [`${dbName}_ws2`]);
+      const [rows] = await ctx.mysql!.pool.query('SHOW DATABASES LIKE ?', [`${dbName}_ws${other.id}`]);
       expect(rows).toHaveLength(1);
     }
   });
@@ -225,6 +254,9 @@ describe.each([
       (await app.inject({ method: 'GET', url: '/runs', headers: { authorization: 'Bearer nope' } }))
         .statusCode,
     ).toBe(401);
+    // nothing of the refused writes was audited
+    const actions = (await (await auditOf('other')).list({})).map((e) => e.action);
+    expect(actions).toEqual(['import.create']);
     expect((await call(null, 'GET', '/health')).statusCode).toBe(200);
   });
 
@@ -236,5 +268,73 @@ describe.each([
     expect((await call('admin-other', 'GET', '/runs')).json().total).toBe(1);
     // the same run id in default is another run, still there
     expect((await call('admin-default', 'GET', '/runs')).json().total).toBe(2);
+  });
+
+  it("audits each workspace's imports in its own database, with the import", async () => {
+    const theirs = await (await auditOf('other')).list({ action: 'import.create' });
+    expect(theirs).toHaveLength(1);
+    expect(theirs[0]).toMatchObject({
+      workspaceId: other.id,
+      resource: 'import:o.jsonl',
+      actor: { role: 'editor', keyId: expect.any(Number) },
+      after: { file: 'o.jsonl', inserted: 8, duplicates: 0, runs: 2 },
+    });
+    const ours = await (await auditOf('default')).list({ action: 'import.create' });
+    expect(ours.map((e) => e.resource)).toEqual(['import:d.jsonl']);
+    expect((await (await auditOf('other')).verify()).ok).toBe(true);
+
+    // a refused import (an invalid record) writes no entry
+    const bad = await call('editor-other', 'POST', '/imports?filename=bad.jsonl', {
+      raw: '{"benchmark":"shared","model":"m1"}\n',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(await (await auditOf('other')).list({ action: 'import.create' })).toHaveLength(1);
+  });
+
+  it.each([
+    { path: 'one batch', bulk: false, batchSize: 1000 },
+    { path: 'several batches', bulk: false, batchSize: 3 },
+    { path: 'bulk', bulk: true, batchSize: 1000 },
+  ])('commits the import with its hook, and undoes it when the hook fails ($path)', async (o) => {
+    const w = await workspaces.context(other);
+    const file = `${tmp.dir}/hook-${o.batchSize}-${o.bulk}.jsonl`;
+    writeFileSync(file, lines(`hook-${o.batchSize}-${o.bulk}`, 5, 2, 'h'));
+    const results = async () => {
+      await w.syncMirror();
+      const [r] = await w.analysis.run<{ n: number }>(w.duckEngine, 'SELECT count(*) AS n FROM results', []);
+      return Number(r!.n);
+    };
+    const before = await results();
+    await expect(
+      importFile(w.record, file, {
+        bulk: o.bulk,
+        batchSize: o.batchSize,
+        onCommit: async () => {
+          throw new Error('no audit today');
+        },
+      }),
+    ).rejects.toThrow('no audit today');
+    // nothing of the import stayed
+    expect(await results()).toBe(before);
+    const seen: unknown[] = [];
+    const summary = await importFile(w.record, file, {
+      bulk: o.bulk,
+      batchSize: o.batchSize,
+      onCommit: async (_trx, c) => {
+        seen.push(c);
+      },
+    });
+    expect(summary).toMatchObject({ committed: true, path: o.bulk ? 'bulk' : 'records' });
+    expect(seen).toEqual([expect.objectContaining({ inserted: 5, duplicates: 0, runs: 1 })]);
+    expect(await results()).toBe(before + 5);
+  });
+
+  it('deletes a run of one workspace without touching the other, and audits it there', async () => {
+    const theirs = (await call('admin-other', 'GET', '/runs')).json().runs as { id: number; model: string }[];
+    const m3 = theirs.find((r) => r.model === 'm3')!;
+    expect((await call('admin-other', 'DELETE', `/runs/${m3.id}`)).statusCode).toBe(200);
+    const [entry] = await (await auditOf('other')).list({ action: 'run.delete' });
+    expect(entry).toMatchObject({ resource: `run:${m3.id}`, before: { id: m3.id, model: 'm3' } });
+    expect(await (await auditOf('default')).list({ action: 'run.delete' })).toHaveLength(0);
   });
 });
