@@ -151,6 +151,20 @@ describe.each(ENGINES)('KyselyAccountStore on %s', (engine) => {
     ]);
   });
 
+  it('two admins demoting each other at once leave one admin', async () => {
+    const ws = await s.createWorkspace('pair', 'Pair', BY);
+    const a = await s.createUser({ email: 'a@pair.org' }, BY);
+    const b = await s.createUser({ email: 'b@pair.org' }, BY);
+    await s.setMembership(a.id, ws.id, 'admin', BY);
+    await s.setMembership(b.id, ws.id, 'admin', BY);
+    const got = await Promise.all([
+      code(s.setMembership(a.id, ws.id, 'viewer', BY)),
+      code(s.setMembership(b.id, ws.id, 'viewer', BY)),
+    ]);
+    expect(got.sort()).toEqual(['CONFLICT', 'ok']);
+    expect((await s.members(ws.id)).filter((m) => m.role === 'admin')).toHaveLength(1);
+  });
+
   it('API keys: created → authenticated, last use stamped; wrong, expired and revoked keys refused; never stored', async () => {
     const ws = (await s.getWorkspace('team-a'))!;
     const ada = (await s.findUserByEmail('ada@example.org'))!;
