@@ -1,5 +1,4 @@
-import { Kysely, MysqlDialect, type MysqlPoolConnection } from 'kysely';
-import type { PoolConnection } from 'mysql2/promise';
+import type { Kysely } from 'kysely';
 import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import type { MysqlStore } from '../store/mysql/mysql-store.ts';
 import type { StoreTables } from '../store/schema.ts';
@@ -37,25 +36,4 @@ export function accountDb(store: DuckDbStore | MysqlStore): AccountDb {
         () => false,
       ),
   };
-}
-
-/**
- * A Kysely on one mysql2 connection already inside a transaction the caller opened itself (the record
- * store's raw mysql2 paths, e.g. MysqlStore.ingest), so `appendAudit(kyselyOnConnection(conn), 'mysql',
- * event)` commits or rolls back with that transaction. The caller keeps the connection: releasing
- * the Kysely's connection does nothing, and it opens no transaction of its own.
- */
-export function kyselyOnConnection(conn: PoolConnection): StoreKysely {
-  // the callback connection under the promise wrapper: what Kysely's MysqlDialect drives
-  const raw = conn.connection as unknown as MysqlPoolConnection;
-  const one: MysqlPoolConnection = {
-    query: ((...args: unknown[]) =>
-      (raw.query as (...a: unknown[]) => unknown).apply(raw, args)) as MysqlPoolConnection['query'],
-    release: () => undefined,
-  };
-  return new Kysely<StoreTables>({
-    dialect: new MysqlDialect({
-      pool: { getConnection: (cb) => cb(null, one), end: (cb) => cb(null) },
-    }),
-  });
 }

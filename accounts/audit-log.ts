@@ -85,7 +85,8 @@ function toEntry(r: Row): AuditEntry {
  * it, inserts it and moves the head. What other parts call to audit a data change, e.g.
  * `db.transaction(async (trx) => { …change…; await appendAudit(trx, db.dialect, event) })`; on DuckDB,
  * inside DuckDbStore.write with the store's `kysely` (never outside it: the writer connection would
- * put the entry in whichever transaction is open); on a raw mysql2 transaction, kyselyOnConnection.
+ * put the entry in whichever transaction is open); on a raw mysql2 transaction, a Kysely on its
+ * connection.
  * before/after are plain objects of what changed, never a hash, token or password.
  */
 export async function appendAudit(

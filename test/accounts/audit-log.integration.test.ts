@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kyselyOnConnection } from '../../accounts/account-db.ts';
 import { KyselyAccountStore } from '../../accounts/account-store.ts';
 import { appendAudit, GENESIS, KyselyAuditLog } from '../../accounts/audit-log.ts';
 import type { AuditActor, AuditEvent } from '../../accounts/types.ts';
-import type { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { ENGINES, openEngine, type TestEngine } from './engines.ts';
 
 const BY: AuditActor = {
@@ -170,48 +168,5 @@ describe('the audit log on MariaDB: triggers and concurrency', () => {
       checked: 4,
       firstBad: { id: entries[4]!.id, reason: expect.stringMatching(/content/) },
     });
-  });
-});
-
-describe('an audit entry inside a raw mysql2 transaction (kyselyOnConnection)', () => {
-  it('commits and rolls back with it', async () => {
-    const e = await openEngine('mysql');
-    try {
-      const store = e.store as MysqlStore;
-      const log = new KyselyAuditLog(e.db);
-      const inTx = async (fail: boolean, i: number) => {
-        const conn = await store.pool.getConnection();
-        try {
-          await conn.beginTransaction();
-          await conn.query('INSERT INTO models (name) VALUES (?)', [`m${i}`]);
-          await appendAudit(kyselyOnConnection(conn), 'mysql', event(i));
-          if (fail) throw new Error('the change failed');
-          await conn.commit();
-        } catch (err) {
-          await conn.rollback();
-          if (!fail) throw err;
-        } finally {
-          conn.release();
-        }
-      };
-      await inTx(false, 1);
-      await inTx(true, 2);
-      await Promise.all([3, 4, 5].map((i) => inTx(false, i)));
-      expect((await log.list({})).map((x) => x.resource).sort()).toEqual([
-        'run:1',
-        'run:3',
-        'run:4',
-        'run:5',
-      ]);
-      expect((await e.raw('SELECT name FROM models ORDER BY name')).map((r) => r.name)).toEqual([
-        'm1',
-        'm3',
-        'm4',
-        'm5',
-      ]);
-      expect(await log.verify()).toMatchObject({ ok: true, checked: 4 });
-    } finally {
-      await e.close();
-    }
   });
 });
