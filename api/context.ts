@@ -22,6 +22,8 @@ export interface AppContext {
   /** The analytics store (the mirror in MySQL mode). */
   duck: DuckDbStore;
   mysql: MysqlStore | null;
+  /** Workspaces, users, keys, sessions and their audit log, in the control database (`record`'s). */
+  accounts: AccountStore;
   mirror: Mirror | null;
   duckEngine: DuckDbEngine;
   analysis: AnalysisService;
@@ -137,6 +139,7 @@ export async function openStoreContext(
     record: mysql ?? duck,
     duck,
     mysql,
+    accounts: new KyselyAccountStore(accountDb(mysql ?? duck), { auth: config.auth }),
     mirror,
     duckEngine,
     analysis,
