@@ -22,8 +22,6 @@ export interface AppContext {
   /** The analytics store (the mirror in MySQL mode). */
   duck: DuckDbStore;
   mysql: MysqlStore | null;
-  /** Workspaces, users, keys, sessions and their audit log, in the control database (`record`'s). */
-  accounts: AccountStore;
   mirror: Mirror | null;
   duckEngine: DuckDbEngine;
   analysis: AnalysisService;
@@ -36,8 +34,8 @@ export interface AppContext {
    */
   queue: RunQueue | null;
   /**
-   * The accounts in the control database (accounts/): on the root context only; null where none is
-   * open (a workspace's context, and tests that build the app over a bare store).
+   * Workspaces, users, keys, sessions and their audit log, in the control database (the root's
+   * `record`): set on the root context only (openContext); absent on a workspace's context.
    */
   accounts?: AccountStore | null;
   /** Syncs the mirror now (no-op in embedded mode); the background loop calls it too. */
@@ -139,7 +137,6 @@ export async function openStoreContext(
     record: mysql ?? duck,
     duck,
     mysql,
-    accounts: new KyselyAccountStore(accountDb(mysql ?? duck), { auth: config.auth }),
     mirror,
     duckEngine,
     analysis,
