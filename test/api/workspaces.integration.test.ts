@@ -17,6 +17,7 @@ import { KyselyAuditLog } from '../../accounts/audit-log.ts';
 import type { AuditActor, Workspace } from '../../accounts/types.ts';
 import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
+import { startRetention } from '../../api/retention-schedule.ts';
 import { Workspaces, workspaceDuckdbPath } from '../../api/tenancy.ts';
 import { loadConfig } from '../../core/config.ts';
 import { importFile } from '../../ingest/import-file.ts';
@@ -336,5 +337,25 @@ describe.each([
     const [entry] = await (await auditOf('other')).list({ action: 'run.delete' });
     expect(entry).toMatchObject({ resource: `run:${m3.id}`, before: { id: m3.id, model: 'm3' } });
     expect(await (await auditOf('default')).list({ action: 'run.delete' })).toHaveLength(0);
+  });
+
+  it("applies each workspace's retention to its own database only", async () => {
+    const w = await workspaces.context(other);
+    const kysely = (w.mysql ?? w.duck).kysely;
+    // every run of both workspaces dated long ago: only `other` has retention
+    for (const k of [kysely, (ctx.mysql ?? ctx.duck).kysely])
+      await k.updateTable('runs').set({ created_at: '2000-01-01 00:00:00' }).execute();
+    await ctx.accounts!.setRetention(other.id, 30, BY);
+    const defaultRuns = (await ctx.record.listRuns()).length;
+    const logged: string[] = [];
+    const retention = startRetention(ctx.accounts!, workspaces, 0, (m) => logged.push(m));
+    await retention.runOnce();
+    await retention.stop();
+    expect(logged.join('\n')).toMatch(/workspace other older than 30 day/);
+    expect(await w.record.listRuns()).toEqual([]);
+    expect((await ctx.record.listRuns()).length).toBe(defaultRuns);
+    const [entry] = await (await auditOf('other')).list({ action: 'retention.delete' });
+    expect(entry).toMatchObject({ resource: 'workspace:other', workspaceId: other.id });
+    expect(await (await auditOf('default')).list({ action: 'retention.delete' })).toHaveLength(0);
   });
 });
