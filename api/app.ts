@@ -2,10 +2,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { installSession } from './auth/install.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.ts';
 import { analysisRoutes } from './routes/analysis.ts';
+import { authRoutes } from './routes/auth.ts';
 import { benchmarkRoutes } from './routes/benchmarks.ts';
 import { compareRoutes } from './routes/compare.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -32,6 +34,7 @@ export type RoutePlugin = (app: FastifyInstance, opts: { ctx: AppContext }) => P
 /** Every route of the API; buildApp registers each with the context. */
 export const ROUTES: readonly RoutePlugin[] = [
   healthRoutes,
+  authRoutes,
   readyRoutes,
   metricsRoutes,
   benchmarkRoutes,
@@ -65,6 +68,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   });
   // Host, Origin and CORS checks run before every route (and before the docs)
   await installSecurity(app, ctx.config);
+  // cookies, the principal (key or session), CSRF, helmet, rate limits (api/auth/install.ts)
+  await installSession(app, ctx);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

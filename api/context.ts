@@ -1,3 +1,6 @@
+import { accountDb } from '../accounts/account-db.ts';
+import { KyselyAccountStore } from '../accounts/account-store.ts';
+import type { AccountStore } from '../accounts/types.ts';
 import type { Config } from '../core/config.ts';
 import type { RecordStore } from '../core/store.ts';
 import { assertQueueMode } from '../ingest/queue/open.ts';
@@ -19,6 +22,8 @@ export interface AppContext {
   /** The analytics store (the mirror in MySQL mode). */
   duck: DuckDbStore;
   mysql: MysqlStore | null;
+  /** Workspaces, users, keys, sessions and their audit log, in the control database (`record`'s). */
+  accounts: AccountStore;
   mirror: Mirror | null;
   duckEngine: DuckDbEngine;
   analysis: AnalysisService;
@@ -101,6 +106,7 @@ export async function openContext(
     record: mysql ?? duck,
     duck,
     mysql,
+    accounts: new KyselyAccountStore(accountDb(mysql ?? duck), { auth: config.auth }),
     mirror,
     duckEngine,
     analysis,
