@@ -262,6 +262,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AuthRoute
       setSessionCookies(reply, auth, {
         accessToken,
         refreshToken: rotated.refreshToken,
+        refreshExpiresAt: rotated.expiresAt,
         csrf: cookieOf(req, CSRF_COOKIE),
       });
       return { user: userView(user) };
