@@ -3,25 +3,32 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AccountStore } from '../accounts/types.ts';
-import { installAuthenticate } from './auth/authenticate.ts';
 import { accessOf, installGuard } from './auth/guard.ts';
+import { installSession } from './auth/install.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.ts';
 import { analysisRoutes } from './routes/analysis.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
 import { benchmarkRoutes } from './routes/benchmarks.ts';
 import { compareRoutes } from './routes/compare.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { itemRoutes } from './routes/items.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { meRoutes } from './routes/me.ts';
+import { memberRoutes } from './routes/members.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { readyRoutes } from './routes/ready.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
 import { schedulesRoutes } from './routes/schedules.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { uiRoutes } from './routes/ui.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
 import { installSecurity } from './security.ts';
 import { defaultOnlyAccounts } from './single-workspace.ts';
 import { Workspaces } from './tenancy.ts';
@@ -51,6 +58,9 @@ export type RoutePlugin = (app: FastifyInstance, opts: RouteOptions) => Promise<
 /** Every route of the API; buildApp registers each with the context. */
 export const ROUTES: readonly RoutePlugin[] = [
   healthRoutes,
+  // (merge of auth-session and tenancy) the sign-in routes need the store; a bare context has the default alone
+  (app, { ctx }) =>
+    authRoutes(app, { ctx: { config: ctx.config, accounts: ctx.accounts ?? defaultOnlyAccounts() } }),
   readyRoutes,
   metricsRoutes,
   benchmarkRoutes,
@@ -63,6 +73,13 @@ export const ROUTES: readonly RoutePlugin[] = [
   schedulesRoutes,
   resultRoutes,
   exportRoutes,
+  // accounts (#21): who asks, workspaces, members, keys, the audit log, settings
+  meRoutes,
+  workspaceRoutes,
+  memberRoutes,
+  keyRoutes,
+  auditRoutes,
+  settingsRoutes,
 ];
 
 /** The composition root: builds the app over an opened context, without listening. */
@@ -97,7 +114,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const accounts = opts.accounts ?? ctx.accounts ?? defaultOnlyAccounts();
   const workspaces = opts.workspaces ?? new Workspaces(ctx);
   if (!opts.workspaces) app.addHook('onClose', () => workspaces.close());
-  await installAuthenticate(app, { config: ctx.config, accounts });
+  // cookies, the principal (key or session), CSRF, helmet, rate limits (api/auth/install.ts)
+  await installSession(app, { config: ctx.config, accounts });
   // the web UI's files (@fastify/static takes no route config): public, as the page itself signs in
   app.addHook('onRoute', (route) => {
     if (route.url === '/' || route.url === '/*')

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { cleanStaleScratch } from '../core/scratch.ts';
 import { buildApp } from './app.ts';
+import { authModeLine } from './auth/mode.ts';
 import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
 import { seedFromDemoStore } from './demo-store.ts';
@@ -37,6 +38,8 @@ async function main() {
   }
   const workspaces = new Workspaces(ctx);
   const app = await buildApp(ctx, { logger: true, workspaces });
+  const mode = authModeLine(config);
+  app.log[mode.level](mode.message);
   const retention = ctx.accounts
     ? startRetention(ctx.accounts, workspaces, config.retentionCheckMs, (m) => app.log.info(m))
     : null;
