@@ -1,0 +1,122 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type Role, roleAtMost } from '../../accounts/roles.ts';
+import type { AccountStore, AuditActor } from '../../accounts/types.ts';
+import { errors } from '../../core/errors.ts';
+import { actorOf } from '../auth/actor.ts';
+import { accessOf } from '../auth/guard.ts';
+import { MemberView, RoleSchema, userView } from './account-views.ts';
+import type { AccountsContext } from './me.ts';
+import { problems } from './schemas.ts';
+
+export const EMAIL = z.string().trim().toLowerCase().max(254).email();
+
+const PutMember = z.strictObject({
+  email: EMAIL,
+  role: RoleSchema,
+  name: z.string().trim().min(1).max(191).optional().describe("the user's name, when they are new"),
+});
+const UserId = z.strictObject({ userId: z.coerce.number().int().min(1) });
+
+/** 409 when the change would leave the workspace without an admin (nobody could manage it any more). */
+async function keepAnAdmin(accounts: AccountStore, workspaceId: number, userId: number, next: Role | null) {
+  const members = await accounts.members(workspaceId);
+  const admins = members.filter((m) => m.role === 'admin');
+  if (next !== 'admin' && admins.length === 1 && admins[0]?.user.id === userId) {
+    throw errors.conflict('the workspace would have no admin left: make another member admin first', {
+      user: userId,
+    });
+  }
+}
+
+/**
+ * A member's keys of the workspace may not outlive their membership or exceed their role: a key's principal
+ * carries its own role, so a removed or demoted member's keys above the new role are revoked with the change.
+ */
+async function revokeKeysAbove(
+  accounts: AccountStore,
+  workspaceId: number,
+  userId: number,
+  role: Role | null,
+  by: AuditActor,
+) {
+  for (const k of await accounts.listKeys({ workspaceId, userId })) {
+    if (k.revokedAt === null && (role === null || !roleAtMost(k.role, role)))
+      await accounts.revokeKey(k.id, by);
+  }
+}
+
+/** GET /members, PUT /members (add by email or change a role), DELETE /members/{userId}: admins only. */
+export async function memberRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsContext }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/members',
+    {
+      config: { permission: 'admin' },
+      schema: {
+        summary: "The members of the request's workspace and their roles",
+        querystring: z.strictObject({ workspace: z.string().optional() }),
+        response: { 200: z.object({ members: z.array(MemberView) }), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const { workspace } = accessOf(req);
+      const members = await ctx.accounts.members(workspace.id);
+      return { members: members.map((m) => ({ user: userView(m.user), role: m.role })) };
+    },
+  );
+
+  r.put(
+    '/members',
+    {
+      config: { permission: 'admin' },
+      schema: {
+        summary:
+          'Adds a member by email (creating the user, without a password, when unknown) or changes their role; 409 for the last admin',
+        querystring: z.strictObject({ workspace: z.string().optional() }),
+        body: PutMember,
+        response: { 200: MemberView, 201: MemberView, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const { workspace } = accessOf(req);
+      const { email, role, name } = req.body;
+      const by = actorOf(req);
+      let user = await ctx.accounts.findUserByEmail(email);
+      const isNew = !user;
+      if (!user) user = await ctx.accounts.createUser({ email, name: name ?? null }, by);
+      const current = (await ctx.accounts.members(workspace.id)).find((m) => m.user.id === user.id);
+      if (current?.role !== role) {
+        if (current) await keepAnAdmin(ctx.accounts, workspace.id, user.id, role);
+        await ctx.accounts.setMembership(user.id, workspace.id, role, by);
+        if (current) await revokeKeysAbove(ctx.accounts, workspace.id, user.id, role, by);
+      }
+      return reply.code(isNew || !current ? 201 : 200).send({ user: userView(user), role });
+    },
+  );
+
+  r.delete(
+    '/members/:userId',
+    {
+      config: { permission: 'admin' },
+      schema: {
+        summary: 'Removes a member from the workspace (their keys of it are revoked); 409 for the last admin',
+        params: UserId,
+        querystring: z.strictObject({ workspace: z.string().optional() }),
+        response: { 204: z.null().describe('removed'), ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const { workspace } = accessOf(req);
+      const { userId } = req.params;
+      const member = (await ctx.accounts.members(workspace.id)).find((m) => m.user.id === userId);
+      if (!member) throw errors.notFound('member', String(userId));
+      await keepAnAdmin(ctx.accounts, workspace.id, userId, null);
+      const by = actorOf(req);
+      await ctx.accounts.setMembership(userId, workspace.id, null, by);
+      await revokeKeysAbove(ctx.accounts, workspace.id, userId, null, by);
+      return reply.code(204).send(null);
+    },
+  );
+}
