@@ -191,6 +191,104 @@ export const SCHEDULES = [
   col('created_at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
 ] as const;
 
+// The accounts (accounts/): in the control database only (the embedded file, or MYSQL_URL's database),
+// never copied by the mirror (store/mirror/mirror.ts names the tables it copies). Instants an insert
+// gives are DATETIME(3) in UTC in MySQL (MariaDB would give a NOT NULL TIMESTAMP a default of its own).
+const ACCOUNT = { mirrored: false } as const;
+const ACCOUNT_DEF = { mirrored: false, defaulted: true } as const;
+
+/** Workspaces: `default` (seeded by the migration) holds the data the control database holds. */
+export const WORKSPACES = [
+  col('id', 'INTEGER', 'int unsigned', false, ACCOUNT_DEF),
+  col('slug', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+  col('name', 'VARCHAR', 'varchar(191)', false, ACCOUNT),
+  col('retention_days', 'INTEGER', 'int unsigned', true, ACCOUNT),
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, ACCOUNT_DEF),
+] as const;
+
+/** Users: the email lower-cased (unique); no password for those who sign in with Google or GitHub only. */
+export const USERS = [
+  col('id', 'INTEGER', 'int unsigned', false, ACCOUNT_DEF),
+  col('email', 'VARCHAR', 'varchar(191)', false, ACCOUNT),
+  col('name', 'VARCHAR', 'varchar(191)', true, ACCOUNT),
+  col('password_hash', 'VARCHAR', 'varchar(255)', true, ACCOUNT),
+  col('disabled', 'BOOLEAN', 'tinyint', false, ACCOUNT_DEF),
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, ACCOUNT_DEF),
+] as const;
+
+/** External identities (Google `sub`, GitHub id) linked to a user; (provider, subject) unique. */
+export const IDENTITIES = [
+  col('provider', 'VARCHAR', 'varchar(16)', false, ACCOUNT),
+  col('subject', 'VARCHAR', 'varchar(191)', false, ACCOUNT),
+  col('user_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
+] as const;
+
+/** A user's role in a workspace; (user_id, workspace_id) unique. */
+export const MEMBERSHIPS = [
+  col('user_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
+  col('workspace_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
+  col('role', 'VARCHAR', 'varchar(16)', false, ACCOUNT),
+] as const;
+
+/** API keys: the token's HMAC only (token_hash, unique), and its first characters to recognise it. */
+export const API_KEYS = [
+  col('id', 'INTEGER', 'int unsigned', false, ACCOUNT_DEF),
+  col('name', 'VARCHAR', 'varchar(191)', false, ACCOUNT),
+  col('prefix', 'VARCHAR', 'varchar(16)', false, ACCOUNT),
+  col('token_hash', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+  col('workspace_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
+  col('user_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
+  col('role', 'VARCHAR', 'varchar(16)', false, ACCOUNT),
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, ACCOUNT_DEF),
+  col('expires_at', 'TIMESTAMP', 'datetime(3)', true, ACCOUNT),
+  col('last_used_at', 'TIMESTAMP', 'datetime(3)', true, ACCOUNT),
+  col('revoked_at', 'TIMESTAMP', 'datetime(3)', true, ACCOUNT),
+] as const;
+
+/** A sign-in: the family of refresh tokens it rotates through (a replayed token revokes it). */
+export const SESSION_FAMILIES = [
+  col('family', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+  col('user_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
+  col('address', 'VARCHAR', 'varchar(191)', true, ACCOUNT),
+  col('user_agent', 'VARCHAR', 'varchar(512)', true, ACCOUNT),
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, ACCOUNT_DEF),
+  col('expires_at', 'TIMESTAMP', 'datetime(3)', false, ACCOUNT),
+  col('revoked_at', 'TIMESTAMP', 'datetime(3)', true, ACCOUNT),
+] as const;
+
+/** Refresh tokens (their HMAC): each is used once, then its successor in the family is. */
+export const REFRESH_TOKENS = [
+  col('token_hash', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+  col('family', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, ACCOUNT_DEF),
+  col('used_at', 'TIMESTAMP', 'datetime(3)', true, ACCOUNT),
+] as const;
+
+/** Named values the server keeps: the generated secret, the audit chain's head (its append lock). */
+export const SETTINGS = [
+  col('name', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+  col('value', 'VARCHAR', 'text', false, ACCOUNT),
+] as const;
+
+/** The append-only, hash-chained audit log (accounts/audit-log.ts); every database has its own. */
+export const AUDIT_LOG = [
+  col('id', 'BIGINT', 'bigint unsigned', false, ACCOUNT_DEF),
+  col('at', 'TIMESTAMP', 'datetime(3)', false, ACCOUNT),
+  col('workspace_id', 'INTEGER', 'int unsigned', true, ACCOUNT),
+  col('action', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+  col('resource', 'VARCHAR', 'varchar(191)', false, ACCOUNT),
+  col('actor_user_id', 'INTEGER', 'int unsigned', true, ACCOUNT),
+  col('actor_email', 'VARCHAR', 'varchar(191)', true, ACCOUNT),
+  col('actor_role', 'VARCHAR', 'varchar(16)', true, ACCOUNT),
+  col('actor_key_id', 'INTEGER', 'int unsigned', true, ACCOUNT),
+  col('before', 'JSON', 'json', true, ACCOUNT),
+  col('after', 'JSON', 'json', true, ACCOUNT),
+  col('request_id', 'VARCHAR', 'varchar(191)', true, ACCOUNT),
+  col('address', 'VARCHAR', 'varchar(191)', true, ACCOUNT),
+  col('prev_hash', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+  col('hash', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+] as const;
+
 /** Every declared table of both engines, by name. */
 export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   benchmarks: BENCHMARKS,
@@ -199,6 +297,15 @@ export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   models: MODELS,
   runs: RUNS,
   results: RESULTS,
+  workspaces: WORKSPACES,
+  users: USERS,
+  identities: IDENTITIES,
+  memberships: MEMBERSHIPS,
+  api_keys: API_KEYS,
+  session_families: SESSION_FAMILIES,
+  refresh_tokens: REFRESH_TOKENS,
+  settings: SETTINGS,
+  audit_log: AUDIT_LOG,
 };
 
 /** The tables only MySQL has. */
@@ -245,6 +352,15 @@ export interface StoreTables {
   changes: TableOf<typeof CHANGES>;
   run_queue: TableOf<typeof RUN_QUEUE>;
   schedules: TableOf<typeof SCHEDULES>;
+  workspaces: TableOf<typeof WORKSPACES>;
+  users: TableOf<typeof USERS>;
+  identities: TableOf<typeof IDENTITIES>;
+  memberships: TableOf<typeof MEMBERSHIPS>;
+  api_keys: TableOf<typeof API_KEYS>;
+  session_families: TableOf<typeof SESSION_FAMILIES>;
+  refresh_tokens: TableOf<typeof REFRESH_TOKENS>;
+  settings: TableOf<typeof SETTINGS>;
+  audit_log: TableOf<typeof AUDIT_LOG>;
 }
 
 export const mirrored = (columns: readonly Column[]): Column[] => columns.filter((c) => c.mirrored);

@@ -1,0 +1,696 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
+import type { Selectable } from 'kysely';
+import type { AuthConfig } from '../core/config.ts';
+import { errors } from '../core/errors.ts';
+import { iso, sqlTimestamp } from '../store/runs.ts';
+import type { StoreTables } from '../store/schema.ts';
+import type { AccountDb, StoreKysely } from './account-db.ts';
+import { appendAudit, KyselyAuditLog } from './audit-log.ts';
+import { ROLES, type Role } from './roles.ts';
+import { KEY_PREFIX, newToken, REFRESH_PREFIX, SHOWN_CHARS, tokenHash } from './tokens.ts';
+import type {
+  AccountStore,
+  ApiKeyInfo,
+  AuditActor,
+  AuditEvent,
+  AuditLog,
+  Membership,
+  RefreshResult,
+  User,
+  Workspace,
+} from './types.ts';
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 1024;
+const MAX_NAME = 191;
+/** A key's last use is stamped at most this often (a write per request would serialize requests on DuckDB). */
+const LAST_USED_EVERY_MS = 60_000;
+
+const instant = (v: unknown): string => new Date(iso(v)).toISOString();
+const instantOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : instant(v));
+
+function toWorkspace(r: Selectable<StoreTables['workspaces']>): Workspace {
+  return {
+    id: Number(r.id),
+    slug: r.slug,
+    name: r.name,
+    retentionDays: r.retention_days === null ? null : Number(r.retention_days),
+    createdAt: instant(r.created_at),
+  };
+}
+
+type UserRow = Pick<Selectable<StoreTables['users']>, 'id' | 'email' | 'name' | 'disabled' | 'created_at'>;
+function toUser(r: UserRow): User {
+  return {
+    id: Number(r.id),
+    email: r.email,
+    name: r.name,
+    createdAt: instant(r.created_at),
+    disabled: Boolean(r.disabled), // MySQL's tinyint reads 0/1
+  };
+}
+
+function toRole(v: string): Role {
+  if (!(ROLES as readonly string[]).includes(v)) throw new Error(`a stored role is unknown: ${v}`);
+  return v as Role;
+}
+
+/** The engines' unique-key violation: MySQL errno 1062; DuckDB names it only in its message. */
+function isDuplicate(err: unknown): boolean {
+  const e = err as { errno?: number; message?: string };
+  return e.errno === 1062 || /duplicate key|violates (unique|primary key)/i.test(e.message ?? '');
+}
+
+function checkName(what: string, name: string): string {
+  const n = name.trim();
+  if (n.length === 0 || n.length > MAX_NAME)
+    throw errors.badRequest(`${what} is 1 to ${MAX_NAME} characters`);
+  return n;
+}
+
+function checkRole(role: string): Role {
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw errors.badRequest(`unknown role ${JSON.stringify(role)}; roles: ${ROLES.join(', ')}`);
+  }
+  return role as Role;
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
+    throw errors.badRequest(`a password is ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`);
+  }
+}
+
+/** An email as stored: trimmed and lower-cased (users.email is unique on that form). */
+export function normalEmail(email: string): string {
+  const e = email.trim().toLowerCase();
+  if (e.length > MAX_NAME || !EMAIL.test(e)) throw errors.badRequest('not an email address');
+  return e;
+}
+
+const keySelect = (k: StoreKysely) =>
+  k
+    .selectFrom('api_keys as k')
+    .innerJoin('workspaces as w', 'w.id', 'k.workspace_id')
+    .select([
+      'k.id',
+      'k.name',
+      'k.prefix',
+      'k.workspace_id',
+      'w.slug as workspace_slug',
+      'k.role',
+      'k.user_id',
+      'k.created_at',
+      'k.expires_at',
+      'k.last_used_at',
+      'k.revoked_at',
+    ]);
+type KeyRow = Awaited<ReturnType<ReturnType<typeof keySelect>['executeTakeFirstOrThrow']>>;
+
+function toKey(r: KeyRow): ApiKeyInfo {
+  return {
+    id: Number(r.id),
+    name: r.name,
+    prefix: r.prefix,
+    workspace: { id: Number(r.workspace_id), slug: r.workspace_slug },
+    role: toRole(r.role),
+    createdBy: Number(r.user_id),
+    createdAt: instant(r.created_at),
+    expiresAt: instantOrNull(r.expires_at),
+    lastUsedAt: instantOrNull(r.last_used_at),
+    revokedAt: instantOrNull(r.revoked_at),
+  };
+}
+
+/** What an audit entry says of a key: never its token or hash. */
+const keyAudit = (k: ApiKeyInfo) => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  workspaceId: k.workspace.id,
+  role: k.role,
+  userId: k.createdBy,
+  expiresAt: k.expiresAt,
+  revokedAt: k.revokedAt,
+});
+
+export interface AccountStoreOptions {
+  auth: Pick<AuthConfig, 'secret' | 'refreshTtlS'>;
+  /** The time (tests move it). */
+  clock?: () => Date;
+}
+
+/**
+ * The accounts of the control database, over its Kysely: one implementation for MySQL and DuckDB
+ * (their one difference, how a transaction opens, is AccountDb's). Every mutation that takes an actor
+ * writes its audit entry in the same transaction, so a change and its record commit or fail together.
+ */
+export class KyselyAccountStore implements AccountStore {
+  readonly audit: AuditLog;
+  private readonly clock: () => Date;
+  private secretValue: Promise<string> | null = null;
+  /** A hash no password matches: an unknown email costs one verification too (no timing oracle). */
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(
+    private readonly db: AccountDb,
+    private readonly opts: AccountStoreOptions,
+  ) {
+    this.audit = new KyselyAuditLog(db);
+    this.clock = opts.clock ?? (() => new Date());
+  }
+
+  private nowIso(): string {
+    return this.clock().toISOString();
+  }
+
+  private now(): string {
+    return sqlTimestamp(this.nowIso())!;
+  }
+
+  private record(trx: StoreKysely, by: AuditActor, e: Omit<AuditEvent, keyof AuditActor>) {
+    return appendAudit(trx, this.db.dialect, { ...e, ...by }, this.clock());
+  }
+
+  secret(): Promise<string> {
+    if (this.opts.auth.secret) return Promise.resolve(this.opts.auth.secret);
+    this.secretValue ??= this.loadSecret().catch((err) => {
+      this.secretValue = null;
+      throw err;
+    });
+    return this.secretValue;
+  }
+
+  /** The generated secret: inserted if absent (two processes racing keep the first), then read. */
+  private async loadSecret(): Promise<string> {
+    const read = () =>
+      this.db.kysely.selectFrom('settings').select('value').where('name', '=', 'secret').executeTakeFirst();
+    const have = await read();
+    if (have) return have.value;
+    await this.db.transaction((trx) =>
+      trx
+        .insertInto('settings')
+        .orIgnore()
+        .values({ name: 'secret', value: randomBytes(32).toString('hex') })
+        .execute(),
+    );
+    const row = await read();
+    if (!row) throw new Error('the generated secret was not stored');
+    return row.value;
+  }
+
+  // --- workspaces
+
+  async createWorkspace(slug: string, name: string, by: AuditActor): Promise<Workspace> {
+    if (!SLUG.test(slug)) {
+      throw errors.badRequest(
+        'a workspace slug is 1 to 63 lower-case letters, digits and dashes, starting with a letter or digit',
+      );
+    }
+    const n = checkName('a workspace name', name);
+    try {
+      return await this.db.transaction(async (trx) => {
+        const taken = await trx
+          .selectFrom('workspaces')
+          .select('id')
+          .where('slug', '=', slug)
+          .executeTakeFirst();
+        if (taken) throw errors.conflict(`the workspace ${slug} exists`);
+        await trx.insertInto('workspaces').values({ slug, name: n }).execute();
+        const w = toWorkspace(
+          await trx.selectFrom('workspaces').selectAll().where('slug', '=', slug).executeTakeFirstOrThrow(),
+        );
+        await this.record(trx, by, {
+          action: 'workspace.create',
+          resource: `workspace:${slug}`,
+          workspaceId: w.id,
+          after: { id: w.id, slug: w.slug, name: w.name, retentionDays: w.retentionDays },
+        });
+        return w;
+      });
+    } catch (err) {
+      if (isDuplicate(err)) throw errors.conflict(`the workspace ${slug} exists`);
+      throw err;
+    }
+  }
+
+  async getWorkspace(slug: string): Promise<Workspace | null> {
+    const r = await this.db.kysely
+      .selectFrom('workspaces')
+      .selectAll()
+      .where('slug', '=', slug)
+      .executeTakeFirst();
+    return r ? toWorkspace(r) : null;
+  }
+
+  async getWorkspaceById(id: number): Promise<Workspace | null> {
+    const r = await this.db.kysely
+      .selectFrom('workspaces')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r ? toWorkspace(r) : null;
+  }
+
+  async listWorkspaces(): Promise<Workspace[]> {
+    const rows = await this.db.kysely.selectFrom('workspaces').selectAll().orderBy('id').execute();
+    return rows.map(toWorkspace);
+  }
+
+  async setRetention(workspaceId: number, days: number | null, by: AuditActor): Promise<Workspace> {
+    if (days !== null && (!Number.isInteger(days) || days < 1 || days > 100_000)) {
+      throw errors.badRequest(
+        'retention_days is a whole number of days from 1 to 100000, or null (kept forever)',
+      );
+    }
+    return this.db.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom('workspaces')
+        .selectAll()
+        .where('id', '=', workspaceId)
+        .executeTakeFirst();
+      if (!row) throw errors.notFound('workspace', String(workspaceId));
+      const before = toWorkspace(row);
+      if (before.retentionDays === days) return before;
+      await trx
+        .updateTable('workspaces')
+        .set({ retention_days: days })
+        .where('id', '=', workspaceId)
+        .execute();
+      await this.record(trx, by, {
+        action: 'workspace.retention',
+        resource: `workspace:${before.slug}`,
+        workspaceId,
+        before: { retentionDays: before.retentionDays },
+        after: { retentionDays: days },
+      });
+      return { ...before, retentionDays: days };
+    });
+  }
+
+  // --- users
+
+  async createUser(
+    u: { email: string; name?: string | null; password?: string | null },
+    by: AuditActor,
+  ): Promise<User> {
+    const email = normalEmail(u.email);
+    const name = u.name == null || u.name.trim() === '' ? null : checkName('a user name', u.name);
+    if (u.password != null) checkPassword(u.password);
+    // hashed before the transaction: argon2 takes tens of milliseconds, the writer need not wait
+    const passwordHash = u.password == null ? null : await argonHash(u.password); // argon2id: the default
+    try {
+      return await this.db.transaction(async (trx) => {
+        const taken = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('email', '=', email)
+          .executeTakeFirst();
+        if (taken) throw errors.conflict('a user with this email exists');
+        await trx.insertInto('users').values({ email, name, password_hash: passwordHash }).execute();
+        const user = toUser(
+          await trx.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow(),
+        );
+        await this.record(trx, by, {
+          action: 'user.create',
+          resource: `user:${user.id}`,
+          workspaceId: null,
+          after: { id: user.id, email: user.email, name: user.name, password: passwordHash !== null },
+        });
+        return user;
+      });
+    } catch (err) {
+      if (isDuplicate(err)) throw errors.conflict('a user with this email exists');
+      throw err;
+    }
+  }
+
+  async getUser(id: number): Promise<User | null> {
+    const r = await this.db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+
+  async findUserByEmail(email: string): Promise<User | null> {
+    const e = email.trim().toLowerCase();
+    const r = await this.db.kysely.selectFrom('users').selectAll().where('email', '=', e).executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+
+  async setPassword(userId: number, password: string, by: AuditActor): Promise<void> {
+    checkPassword(password);
+    const h = await argonHash(password);
+    await this.db.transaction(async (trx) => {
+      const r = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+      if (!r) throw errors.notFound('user', String(userId));
+      await trx.updateTable('users').set({ password_hash: h }).where('id', '=', userId).execute();
+      await this.record(trx, by, {
+        action: 'user.password',
+        resource: `user:${userId}`,
+        workspaceId: null,
+        after: { password: true },
+      });
+    });
+  }
+
+  async verifyPassword(email: string, password: string): Promise<User | null> {
+    const e = email.trim().toLowerCase();
+    const r = await this.db.kysely.selectFrom('users').selectAll().where('email', '=', e).executeTakeFirst();
+    if (!r || r.password_hash === null || r.disabled || password.length > MAX_PASSWORD) {
+      this.dummyHash ??= argonHash(randomBytes(16).toString('hex'));
+      await argonVerify(await this.dummyHash, password.slice(0, MAX_PASSWORD)).catch(() => false);
+      return null;
+    }
+    const ok = await argonVerify(r.password_hash, password).catch(() => false);
+    return ok ? toUser(r) : null;
+  }
+
+  async findUserByIdentity(provider: 'google' | 'github', subject: string): Promise<User | null> {
+    const r = await this.db.kysely
+      .selectFrom('identities as i')
+      .innerJoin('users as u', 'u.id', 'i.user_id')
+      .select(['u.id', 'u.email', 'u.name', 'u.disabled', 'u.created_at'])
+      .where('i.provider', '=', provider)
+      .where('i.subject', '=', subject)
+      .executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+
+  async linkIdentity(provider: 'google' | 'github', subject: string, userId: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const have = await trx
+        .selectFrom('identities')
+        .select('user_id')
+        .where('provider', '=', provider)
+        .where('subject', '=', subject)
+        .executeTakeFirst();
+      if (have) {
+        if (Number(have.user_id) !== userId)
+          throw errors.conflict(`this ${provider} account is linked to another user`);
+        return;
+      }
+      await trx.insertInto('identities').values({ provider, subject, user_id: userId }).execute();
+    });
+  }
+
+  // --- memberships
+
+  async memberships(userId: number): Promise<Membership[]> {
+    const rows = await this.db.kysely
+      .selectFrom('memberships as m')
+      .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+      .select(['w.id', 'w.slug', 'w.name', 'm.role'])
+      .where('m.user_id', '=', userId)
+      .orderBy('w.id')
+      .execute();
+    return rows.map((r) => ({
+      workspace: { id: Number(r.id), slug: r.slug, name: r.name },
+      role: toRole(r.role),
+    }));
+  }
+
+  async members(workspaceId: number): Promise<{ user: User; role: Role }[]> {
+    const rows = await this.db.kysely
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.id', 'u.email', 'u.name', 'u.disabled', 'u.created_at', 'm.role'])
+      .where('m.workspace_id', '=', workspaceId)
+      .orderBy('u.email')
+      .execute();
+    return rows.map((r) => ({ user: toUser(r), role: toRole(r.role) }));
+  }
+
+  /**
+   * Adds, changes or (null) removes a membership. Demoting or removing a workspace's last admin is
+   * refused (409): the check runs in the change's transaction.
+   */
+  async setMembership(userId: number, workspaceId: number, role: Role | null, by: AuditActor): Promise<void> {
+    const want = role === null ? null : checkRole(role);
+    await this.db.transaction(async (trx) => {
+      const user = await trx
+        .selectFrom('users')
+        .select(['id', 'email'])
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      if (!user) throw errors.notFound('user', String(userId));
+      const ws = await trx
+        .selectFrom('workspaces')
+        .select('id')
+        .where('id', '=', workspaceId)
+        .executeTakeFirst();
+      if (!ws) throw errors.notFound('workspace', String(workspaceId));
+      const have = await trx
+        .selectFrom('memberships')
+        .select('role')
+        .where('user_id', '=', userId)
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirst();
+      const was = have ? toRole(have.role) : null;
+      if (was === want) return;
+      if (was === 'admin') {
+        const admins = await trx
+          .selectFrom('memberships')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', workspaceId)
+          .where('role', '=', 'admin')
+          .executeTakeFirstOrThrow();
+        if (Number(admins.n) <= 1) throw errors.conflict('a workspace keeps at least one admin');
+      }
+      const member = (r: Role | null) => (r === null ? null : { userId, email: user.email, role: r });
+      const common = { resource: `user:${userId}`, workspaceId, before: member(was), after: member(want) };
+      if (want === null) {
+        await trx
+          .deleteFrom('memberships')
+          .where('user_id', '=', userId)
+          .where('workspace_id', '=', workspaceId)
+          .execute();
+        await this.record(trx, by, { action: 'member.remove', ...common });
+      } else if (was === null) {
+        await trx
+          .insertInto('memberships')
+          .values({ user_id: userId, workspace_id: workspaceId, role: want })
+          .execute();
+        await this.record(trx, by, { action: 'member.add', ...common });
+      } else {
+        await trx
+          .updateTable('memberships')
+          .set({ role: want })
+          .where('user_id', '=', userId)
+          .where('workspace_id', '=', workspaceId)
+          .execute();
+        await this.record(trx, by, { action: 'member.role', ...common });
+      }
+    });
+  }
+
+  // --- API keys
+
+  async createKey(
+    k: { userId: number; workspaceId: number; role: Role; name: string; expiresAt: string | null },
+    by: AuditActor,
+  ): Promise<{ key: ApiKeyInfo; token: string }> {
+    const role = checkRole(k.role);
+    const name = checkName('a key name', k.name);
+    if (k.expiresAt !== null && Number.isNaN(Date.parse(k.expiresAt))) {
+      throw errors.badRequest('expires_at is an ISO 8601 instant');
+    }
+    const secret = await this.secret();
+    const token = newToken(KEY_PREFIX);
+    const hash = tokenHash(secret, token);
+    const key = await this.db.transaction(async (trx) => {
+      const user = await trx.selectFrom('users').select('id').where('id', '=', k.userId).executeTakeFirst();
+      if (!user) throw errors.notFound('user', String(k.userId));
+      const ws = await trx
+        .selectFrom('workspaces')
+        .select('id')
+        .where('id', '=', k.workspaceId)
+        .executeTakeFirst();
+      if (!ws) throw errors.notFound('workspace', String(k.workspaceId));
+      await trx
+        .insertInto('api_keys')
+        .values({
+          name,
+          prefix: token.slice(0, SHOWN_CHARS),
+          token_hash: hash,
+          workspace_id: k.workspaceId,
+          user_id: k.userId,
+          role,
+          expires_at: sqlTimestamp(k.expiresAt),
+        })
+        .execute();
+      const info = toKey(await keySelect(trx).where('k.token_hash', '=', hash).executeTakeFirstOrThrow());
+      await this.record(trx, by, {
+        action: 'key.create',
+        resource: `key:${info.id}`,
+        workspaceId: info.workspace.id,
+        after: keyAudit(info),
+      });
+      return info;
+    });
+    return { key, token };
+  }
+
+  async authenticateKey(token: string): Promise<{ key: ApiKeyInfo; user: User } | null> {
+    if (!token.startsWith(KEY_PREFIX) || token.length > 200) return null;
+    const hash = tokenHash(await this.secret(), token);
+    const row = await keySelect(this.db.kysely).where('k.token_hash', '=', hash).executeTakeFirst();
+    if (!row) return null;
+    const key = toKey(row);
+    const now = this.clock();
+    if (key.revokedAt !== null) return null;
+    if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime()) return null;
+    const user = await this.getUser(key.createdBy);
+    if (!user || user.disabled) return null;
+    if (key.lastUsedAt === null || now.getTime() - Date.parse(key.lastUsedAt) >= LAST_USED_EVERY_MS) {
+      await this.db.transaction((trx) =>
+        trx
+          .updateTable('api_keys')
+          .set({ last_used_at: sqlTimestamp(now.toISOString()) })
+          .where('id', '=', key.id)
+          .execute(),
+      );
+      key.lastUsedAt = now.toISOString();
+    }
+    return { key, user };
+  }
+
+  async listKeys(filter: { workspaceId?: number; userId?: number }): Promise<ApiKeyInfo[]> {
+    let q = keySelect(this.db.kysely);
+    if (filter.workspaceId !== undefined) q = q.where('k.workspace_id', '=', filter.workspaceId);
+    if (filter.userId !== undefined) q = q.where('k.user_id', '=', filter.userId);
+    return (await q.orderBy('k.id').execute()).map(toKey);
+  }
+
+  async revokeKey(id: number, by: AuditActor): Promise<ApiKeyInfo | null> {
+    return this.db.transaction(async (trx) => {
+      const row = await keySelect(trx).where('k.id', '=', id).executeTakeFirst();
+      if (!row) return null;
+      const before = toKey(row);
+      if (before.revokedAt !== null) return before;
+      const at = this.nowIso();
+      await trx
+        .updateTable('api_keys')
+        .set({ revoked_at: sqlTimestamp(at) })
+        .where('id', '=', id)
+        .execute();
+      const after = { ...before, revokedAt: at };
+      await this.record(trx, by, {
+        action: 'key.revoke',
+        resource: `key:${id}`,
+        workspaceId: before.workspace.id,
+        before: keyAudit(before),
+        after: keyAudit(after),
+      });
+      return after;
+    });
+  }
+
+  // --- sessions
+
+  async createSession(
+    userId: number,
+    meta: { address: string | null; userAgent: string | null },
+  ): Promise<{ family: string; refreshToken: string; expiresAt: string }> {
+    const secret = await this.secret();
+    const family = randomUUID();
+    const refreshToken = newToken(REFRESH_PREFIX);
+    const expiresAt = new Date(this.clock().getTime() + this.opts.auth.refreshTtlS * 1000).toISOString();
+    await this.db.transaction(async (trx) => {
+      await trx
+        .insertInto('session_families')
+        .values({
+          family,
+          user_id: userId,
+          address: meta.address?.slice(0, MAX_NAME) ?? null,
+          user_agent: meta.userAgent?.slice(0, 512) ?? null,
+          expires_at: sqlTimestamp(expiresAt)!,
+        })
+        .execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ token_hash: tokenHash(secret, refreshToken), family })
+        .execute();
+    });
+    return { family, refreshToken, expiresAt };
+  }
+
+  /**
+   * Uses a refresh token once: marks it used and issues its successor in the same family, in one
+   * transaction. A token used before (a replay, or a stolen copy) revokes the whole family.
+   */
+  async rotateRefresh(refreshToken: string): Promise<RefreshResult> {
+    if (!refreshToken.startsWith(REFRESH_PREFIX) || refreshToken.length > 200)
+      return { ok: false, reason: 'unknown' };
+    const secret = await this.secret();
+    const hash = tokenHash(secret, refreshToken);
+    const next = newToken(REFRESH_PREFIX);
+    return this.db.transaction(async (trx): Promise<RefreshResult> => {
+      const t = await trx
+        .selectFrom('refresh_tokens')
+        .selectAll()
+        .where('token_hash', '=', hash)
+        .executeTakeFirst();
+      if (!t) return { ok: false, reason: 'unknown' };
+      const f = await trx
+        .selectFrom('session_families')
+        .selectAll()
+        .where('family', '=', t.family)
+        .executeTakeFirst();
+      if (!f) return { ok: false, reason: 'unknown' };
+      if (f.revoked_at !== null) return { ok: false, reason: 'revoked' };
+      const now = this.now();
+      const revoke = () =>
+        trx.updateTable('session_families').set({ revoked_at: now }).where('family', '=', t.family).execute();
+      if (t.used_at !== null) {
+        await revoke();
+        return { ok: false, reason: 'reused' };
+      }
+      if (Date.parse(instant(f.expires_at)) <= this.clock().getTime())
+        return { ok: false, reason: 'expired' };
+      // the used_at condition decides between two rotations of one token racing (MySQL: the row lock)
+      const used = await trx
+        .updateTable('refresh_tokens')
+        .set({ used_at: now })
+        .where('token_hash', '=', hash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(used.numUpdatedRows) !== 1) {
+        await revoke();
+        return { ok: false, reason: 'reused' };
+      }
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ token_hash: tokenHash(secret, next), family: t.family })
+        .execute();
+      return {
+        ok: true,
+        userId: Number(f.user_id),
+        family: t.family,
+        refreshToken: next,
+        expiresAt: instant(f.expires_at),
+      };
+    });
+  }
+
+  async sessionAlive(family: string): Promise<boolean> {
+    const f = await this.db.kysely
+      .selectFrom('session_families')
+      .select(['revoked_at', 'expires_at'])
+      .where('family', '=', family)
+      .executeTakeFirst();
+    return !!f && f.revoked_at === null && Date.parse(instant(f.expires_at)) > this.clock().getTime();
+  }
+
+  async revokeFamily(family: string): Promise<void> {
+    await this.db.transaction((trx) =>
+      trx
+        .updateTable('session_families')
+        .set({ revoked_at: this.now() })
+        .where('family', '=', family)
+        .where('revoked_at', 'is', null)
+        .execute(),
+    );
+  }
+}
