@@ -1,7 +1,10 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { AccountStore } from '../accounts/types.ts';
+import { installAuthenticate } from './auth/authenticate.ts';
+import { accessOf, installGuard } from './auth/guard.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.ts';
@@ -20,14 +23,30 @@ import { schedulesRoutes } from './routes/schedules.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { installSecurity } from './security.ts';
+import { defaultOnlyAccounts } from './single-workspace.ts';
+import { Workspaces } from './tenancy.ts';
 import { VERSION } from './version.ts';
 
 export interface BuildOptions {
   logger?: boolean;
+  /** The workspaces' contexts (default: opened here over `ctx`, closed with the app). */
+  workspaces?: Workspaces;
+  /** The account store (default: `ctx.accounts`; without one, the `default` workspace alone). */
+  accounts?: AccountStore;
 }
 
-/** A route plugin: every one takes the server's context, and nothing else. */
-export type RoutePlugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>;
+/**
+ * What a route plugin gets: the root context (config, metrics: what is the server's, not a
+ * workspace's), and `scope`, the only road to a workspace's stores: the context of the workspace the
+ * guard resolved for the request (api/auth/scope.ts).
+ */
+export interface RouteOptions {
+  ctx: AppContext;
+  scope: (req: FastifyRequest) => Promise<AppContext>;
+}
+
+/** A route plugin: every one takes the server's context and the request scope, and nothing else. */
+export type RoutePlugin = (app: FastifyInstance, opts: RouteOptions) => Promise<void>;
 
 /** Every route of the API; buildApp registers each with the context. */
 export const ROUTES: readonly RoutePlugin[] = [
@@ -74,6 +93,19 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     );
   });
 
+  // who asks (onRequest), then whether the route's declared permission lets them, in which workspace
+  const accounts = opts.accounts ?? ctx.accounts ?? defaultOnlyAccounts();
+  const workspaces = opts.workspaces ?? new Workspaces(ctx);
+  if (!opts.workspaces) app.addHook('onClose', () => workspaces.close());
+  await installAuthenticate(app, { config: ctx.config, accounts });
+  // the web UI's files (@fastify/static takes no route config): public, as the page itself signs in
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/' || route.url === '/*')
+      route.config = { ...route.config, permission: route.config?.permission ?? 'public' };
+  });
+  installGuard(app, accounts);
+  const scope = (req: FastifyRequest) => workspaces.context(accessOf(req).workspace);
+
   await app.register(swagger, {
     openapi: {
       info: {
@@ -85,9 +117,11 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { permission: 'public' } }, async () =>
+    app.swagger(),
+  );
 
-  for (const plugin of ROUTES) await app.register(plugin, { ctx });
+  for (const plugin of ROUTES) await app.register(plugin, { ctx, scope });
   // the web UI at `/` (dashboards/), under the same Host/Origin guards as the API
   await app.register(uiRoutes);
   return app;

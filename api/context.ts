@@ -1,3 +1,4 @@
+import type { AccountStore } from '../accounts/types.ts';
 import type { Config } from '../core/config.ts';
 import type { RecordStore } from '../core/store.ts';
 import { assertQueueMode } from '../ingest/queue/open.ts';
@@ -30,21 +31,51 @@ export interface AppContext {
    * /schedules works. null otherwise. `queueReady(ctx.queue)` (ingest/queue/queue.ts) is its /ready check.
    */
   queue: RunQueue | null;
+  /**
+   * The accounts in the control database (accounts/): on the root context only; null where none is
+   * open (a workspace's context, and tests that build the app over a bare store).
+   */
+  accounts?: AccountStore | null;
   /** Syncs the mirror now (no-op in embedded mode); the background loop calls it too. */
   syncMirror(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openContext(
-  config: Config,
-  opts: { mirrorLoop?: boolean; reconciler?: boolean } = {},
-): Promise<AppContext> {
+export interface OpenOptions {
+  mirrorLoop?: boolean;
+  reconciler?: boolean;
+}
+
+/** The server's root context: the configured stores (the `default` workspace and the control database). */
+export async function openContext(config: Config, opts: OpenOptions = {}): Promise<AppContext> {
   if (config.queue.redisUrl) assertQueueMode(config, 'REDIS_URL (queue mode)');
-  const metrics = createMetrics();
-  const duck = await DuckDbStore.open(config.duckdbPath, duckDbResources(config));
+  return openStoreContext(
+    config,
+    { duckdbPath: config.duckdbPath, mysqlUrl: config.mysqlUrl },
+    { ...opts, metrics: createMetrics(), queue: config.queue.redisUrl ? openRunQueue(config.queue) : null },
+  );
+}
+
+/**
+ * A context over one (DuckDB path, MySQL URL) pair, migrated: the root's, or a workspace's
+ * (api/tenancy.ts), which shares the root's metrics and gets no queue of its own. `close()` leaves the
+ * shared metrics alone and closes the queue it was given.
+ */
+export async function openStoreContext(
+  config: Config,
+  at: { duckdbPath: string; mysqlUrl: string | undefined },
+  opts: OpenOptions & { metrics: Metrics; queue: RunQueue | null },
+): Promise<AppContext> {
+  const metrics = opts.metrics;
+  const duck = await DuckDbStore.open(at.duckdbPath, duckDbResources(config));
   if (config.duckdbThreads) await duck.setThreads(config.duckdbThreads);
-  const mysql = config.mysqlUrl
-    ? await MysqlStore.open(config.mysqlUrl, config.mysqlPoolSize, duckDbResources(config))
+  const mysql = at.mysqlUrl
+    ? await MysqlStore.open(at.mysqlUrl, config.mysqlPoolSize, duckDbResources(config)).catch(
+        async (err: unknown) => {
+          await duck.close();
+          throw err;
+        },
+      )
     : null;
   const mirror = mysql
     ? new Mirror(mysql.pool, duck, { reconcileIntervalMs: config.mirrorReconcileMs })
@@ -84,7 +115,7 @@ export async function openContext(
     }
     if (!stopped) timer = setTimeout(loop, config.mirrorIntervalMs);
   };
-  const queue = config.queue.redisUrl ? openRunQueue(config.queue) : null;
+  const queue = opts.queue;
   // the API re-enqueues what MySQL says is unfinished too (at start, then periodically): with no worker
   // running yet, a Redis that lost its data is refilled as soon as one replica starts
   const reconciler =

@@ -6,7 +6,7 @@ import { AnalysisResponseSchema } from '../analysis/measures.ts';
 import { AnalysisRequest } from '../analysis/request.ts';
 import { resolveMeasures } from '../analysis/resolve.ts';
 import { summarize } from '../analysis/service.ts';
-import type { AppContext } from '../context.ts';
+import type { RouteOptions } from '../app.ts';
 import { problems } from './schemas.ts';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
@@ -33,11 +33,12 @@ const Summary = z.looseObject({
   data_version: z.string(),
 });
 
-export async function analysisRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+export async function analysisRoutes(app: FastifyInstance, { ctx, scope }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/analysis',
     {
+      config: { permission: 'read' },
       schema: {
         summary:
           'Per model and group: accuracy with stderr and Wilson interval, scores, latency, tokens, cost',
@@ -50,7 +51,8 @@ export async function analysisRoutes(app: FastifyInstance, { ctx }: { ctx: AppCo
       },
     },
     async (req, reply) => {
-      const { response: res, json } = await ctx.analysis.analyzeJson(req.body);
+      const ws = await scope(req);
+      const { response: res, json } = await ws.analysis.analyzeJson(req.body);
       ctx.metrics.cacheRequests.inc({ result: res.meta.cached ? 'hit' : 'miss' });
       if ((req.headers.accept ?? '').includes(ARROW_STREAM)) {
         reply.header('content-type', ARROW_STREAM);
@@ -65,17 +67,21 @@ export async function analysisRoutes(app: FastifyInstance, { ctx }: { ctx: AppCo
   r.get(
     '/analysis/summary',
     {
+      config: { permission: 'read' },
       schema: {
         summary: "Per benchmark: totals and each model's accuracy with stderr",
         response: { 200: Summary },
       },
     },
-    async () => ({
-      // Rows keep every measure they have: the schema names those this summary promises (loose, not
-      // stripped). AnalysisRow's pass@k index signature is not comparable to a loose object's, so the type
-      // is asserted here; the response serializer checks the value against Summary on every answer.
-      benchmarks: (await summarize(ctx.analysis)) as unknown as z.infer<typeof Summary>['benchmarks'],
-      data_version: ctx.analysis.dataVersion,
-    }),
+    async (req) => {
+      const ws = await scope(req);
+      return {
+        // Rows keep every measure they have: the schema names those this summary promises (loose, not
+        // stripped). AnalysisRow's pass@k index signature is not comparable to a loose object's, so the type
+        // is asserted here; the response serializer checks the value against Summary on every answer.
+        benchmarks: (await summarize(ws.analysis)) as unknown as z.infer<typeof Summary>['benchmarks'],
+        data_version: ws.analysis.dataVersion,
+      };
+    },
   );
 }

@@ -8,6 +8,7 @@ import { notGroupableReason } from '../../store/field-types.ts';
 import { allFieldValues, nextLevelOptions } from '../analysis/metadata.ts';
 import { FIELD_NAME } from '../analysis/request.ts';
 import { resolveBenchmark, resolveField, resolveFilters } from '../analysis/resolve.ts';
+import type { RouteOptions } from '../app.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from './schemas.ts';
 
@@ -71,25 +72,31 @@ const Options = z.looseObject({
   fields: z.array(FieldValues),
 });
 
-export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+export async function benchmarkRoutes(app: FastifyInstance, { scope }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const q = <T>(sql: string, params: unknown[]) => ctx.analysis.run<T>(ctx.duckEngine, sql, params);
-  // the read endpoints' one data-version cache (with its in-flight sharing), keyed by endpoint and request
-  const cached = async <T>(kind: string, req: unknown, fn: () => Promise<T>): Promise<T> =>
+  const reader =
+    (ctx: AppContext) =>
+    <T>(sql: string, params: unknown[]) =>
+      ctx.analysis.run<T>(ctx.duckEngine, sql, params);
+  // the read endpoints' one data-version cache (with its in-flight sharing), keyed by endpoint and
+  // request: the workspace's, as its analysis service is
+  const cached = async <T>(ctx: AppContext, kind: string, req: unknown, fn: () => Promise<T>): Promise<T> =>
     (await ctx.analysis.cached(kind, req, fn)).value;
 
   r.get(
     '/benchmarks',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'Benchmarks with item, model, run and result counts and metadata fields',
         response: { 200: BenchmarkList },
       },
     },
-    async () =>
-      cached('benchmarks', {}, async () => {
+    async (req) => {
+      const ctx = await scope(req);
+      return cached(ctx, 'benchmarks', {}, async () => {
         const view = await ctx.analysis.catalog();
-        const items = await q<{ benchmark_id: number; n: number }>(
+        const items = await reader(ctx)<{ benchmark_id: number; n: number }>(
           'SELECT benchmark_id, count(*) AS n FROM items GROUP BY benchmark_id',
           [],
         );
@@ -120,29 +127,34 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
             };
           }),
         };
-      }),
+      });
+    },
   );
 
   r.get(
     '/benchmarks/:benchmark/metadata',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'Every metadata field with type, distinct and null counts, and its values with item counts',
         params: Params,
         response: { 200: Metadata, ...problems(400, 404) },
       },
     },
-    async (req) =>
-      cached('benchmark-metadata', req.params, async () => {
+    async (req) => {
+      const ctx = await scope(req);
+      return cached(ctx, 'benchmark-metadata', req.params, async () => {
         const view = await ctx.analysis.catalog();
         const b = resolveBenchmark(view, req.params.benchmark);
-        return { benchmark: b.slug, fields: await allFieldValues(q, b) };
-      }),
+        return { benchmark: b.slug, fields: await allFieldValues(reader(ctx), b) };
+      });
+    },
   );
 
   r.post(
     '/benchmarks/:benchmark/metadata/options',
     {
+      config: { permission: 'read' },
       schema: {
         summary:
           'Fields usable at the next level once level1 (and optionally its values, and level2) are chosen',
@@ -153,7 +165,8 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
     },
     async (req) => {
       const body = req.body;
-      return cached('benchmark-options', { ...req.params, body }, async () => {
+      const ctx = await scope(req);
+      return cached(ctx, 'benchmark-options', { ...req.params, body }, async () => {
         const view = await ctx.analysis.catalog();
         const b = resolveBenchmark(view, req.params.benchmark);
         const chosen = [
@@ -173,7 +186,7 @@ export async function benchmarkRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
           benchmark: b.slug,
           level: chosen.length + 1,
           chosen: chosen.map((c) => ({ field: c.field.name, values: c.values ?? null })),
-          fields: await nextLevelOptions(q, b, chosen),
+          fields: await nextLevelOptions(reader(ctx), b, chosen),
         };
       });
     },

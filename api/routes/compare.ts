@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { RouteOptions } from '../app.ts';
 import { CompareRequest, SeparatingRequest } from '../compare/request.ts';
 import { SeparatingResponseSchema, separatingItems } from '../compare/separating.ts';
 import { CompareResponseSchema, compare } from '../compare/service.ts';
-import type { AppContext } from '../context.ts';
 import { problems } from './schemas.ts';
 
-export async function compareRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+export async function compareRoutes(app: FastifyInstance, { scope }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/compare',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'Paired comparison of models per group: difference, interval, p-values, Bayes, power',
         description:
@@ -23,11 +24,12 @@ export async function compareRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
         response: { 200: CompareResponseSchema, ...problems(400, 404, 503) },
       },
     },
-    async (req) => compare(ctx.analysis, req.body),
+    async (req) => compare((await scope(req)).analysis, req.body),
   );
   r.post(
     '/compare/items',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'The items that separate two models: A right and B wrong, or the reverse (paged)',
         description:
@@ -38,6 +40,6 @@ export async function compareRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
         response: { 200: SeparatingResponseSchema, ...problems(400, 404, 503) },
       },
     },
-    async (req) => separatingItems(ctx.analysis, req.body),
+    async (req) => separatingItems((await scope(req)).analysis, req.body),
   );
 }

@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { RouteOptions } from '../app.ts';
 import { ExportRequest } from '../exports/request.ts';
 import { problems } from './schemas.ts';
 
 /** POST /exports: an answer as a file (xlsx, pdf, csv, parquet, arrow, json) with its provenance. */
-export async function exportRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+export async function exportRoutes(app: FastifyInstance, { scope }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/exports',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'An analysis, comparison, item analysis, summary or the raw results as a file',
         description:
@@ -28,7 +29,7 @@ export async function exportRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
     async (req, reply) => {
       // the writers load with the first export, not with the server (api/exports/request.ts)
       const { runExport } = await import('../exports/service.ts');
-      const file = await runExport(ctx, req.body);
+      const file = await runExport(await scope(req), req.body);
       reply.raw.once('close', () => void file.release());
       reply
         .header('content-type', file.contentType)

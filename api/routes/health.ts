@@ -32,6 +32,8 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
   app.get(
     '/health',
     {
+      // public: probes and scrapers carry no credentials; the answers hold no workspace's rows
+      config: { permission: 'public' },
       schema: {
         summary:
           'Liveness and status: store, pools, mirror lag (GET /ready: whether to send this replica traffic)',

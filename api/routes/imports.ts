@@ -10,7 +10,7 @@ import { makeScratchDir } from '../../core/scratch.ts';
 import { ImportSummarySchema, importFile } from '../../ingest/import-file.ts';
 import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
-import type { AppContext } from '../context.ts';
+import type { RouteOptions } from '../app.ts';
 import { problems } from './schemas.ts';
 import { fileNameFor, UPLOAD_TYPES } from './upload-name.ts';
 
@@ -84,11 +84,12 @@ function importSlots(limit: number) {
   };
 }
 
-export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+export async function importRoutes(app: FastifyInstance, { ctx, scope }: RouteOptions) {
   // Import bodies reach the route as the raw stream, whatever their type (JSON too: it is streamed to the
   // temporary file within the same limit as the others); the route answers 415 for types it does not read.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  // one set of slots for the server, whatever the workspace: they bound its memory and disk
   const slots = importSlots(ctx.config.imports.concurrency);
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
@@ -96,6 +97,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
     {
       // bodies are streamed to a temporary file, not held in memory: the route counts their bytes itself
       bodyLimit: ctx.config.imports.maxUploadBytes,
+      config: { permission: 'write' },
       schema: {
         summary: 'Import a results file (canonical JSONL/CSV, lm-eval samples, Inspect log, promptfoo JSON)',
         description:
@@ -110,6 +112,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
     },
     async (req, reply) => {
       const q = req.query;
+      const ws = await scope(req);
       const name = fileNameFor(req.headers['content-type'], req.headers['content-encoding'], q.filename);
       if (!(await slots.acquire(QUEUE_WAIT_MS))) {
         reply.header('retry-after', String(RETRY_AFTER_S));
@@ -131,7 +134,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           signal: abandon.signal,
         });
         // format detection refuses a file it cannot tell with a coded error (UNKNOWN_FORMAT): the caller's input
-        const summary = await importFile(ctx.record, file, {
+        const summary = await importFile(ws.record, file, {
           format: q.format,
           skipInvalid: q.skip_invalid === 'true',
           benchmark: q.benchmark,
@@ -161,7 +164,7 @@ export async function importRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
           });
         }
         ctx.metrics.imports.inc({ status: 'committed' });
-        await ctx.syncMirror(); // make the import visible to the next analysis at once
+        await ws.syncMirror(); // make the import visible to the next analysis at once
         return reply.send(out);
       } catch (err) {
         if (abandon.signal.aborted && !(err instanceof AppError)) {

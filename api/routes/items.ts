@@ -3,8 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MetaValueSchema } from '../../core/types.ts';
 import { FIELD_NAME } from '../analysis/request.ts';
+import type { RouteOptions } from '../app.ts';
 import { analyzeItems } from '../compare/items.ts';
-import type { AppContext } from '../context.ts';
 import { modelList, modelsParam, problems } from './schemas.ts';
 
 const Params = z.strictObject({ benchmark: z.string().min(1).max(191) });
@@ -88,11 +88,12 @@ const ItemsAnswer = z.looseObject({
   }),
 });
 
-export async function itemRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+export async function itemRoutes(app: FastifyInstance, { scope }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/benchmarks/:benchmark/items/analysis',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'Per item: difficulty, discrimination, flags and metadata; Rasch abilities per model',
         params: Params,
@@ -101,7 +102,7 @@ export async function itemRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       },
     },
     async (req) =>
-      analyzeItems(ctx.analysis, {
+      analyzeItems((await scope(req)).analysis, {
         ...req.query,
         benchmark: req.params.benchmark,
         models: modelList(req.query.models),

@@ -7,6 +7,8 @@ export async function metricsRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   app.get(
     '/metrics',
     {
+      // public: probes and scrapers carry no credentials; the answers hold no workspace's rows
+      config: { permission: 'public' },
       schema: {
         summary: 'Prometheus metrics (text exposition format)',
         response: { 200: z.string().describe('Prometheus text exposition format 0.0.4') },

@@ -19,6 +19,8 @@ export async function readyRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   app.get(
     '/ready',
     {
+      // public: probes and scrapers carry no credentials; the answers hold no workspace's rows
+      config: { permission: 'public' },
       schema: {
         summary: 'Readiness: the store, the mirror (MySQL mode) and the job queue (REDIS_URL) answer',
         response: { 200: Ready, 503: Ready },

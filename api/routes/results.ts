@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { MetaValueSchema, OUTCOMES } from '../../core/types.ts';
 import { ANSWER_COLUMNS, readItemResults } from '../../store/item-results.ts';
 import type { Column } from '../../store/schema.ts';
-import type { AppContext } from '../context.ts';
+import type { RouteOptions } from '../app.ts';
 import { modelList, modelsParam, problems } from './schemas.ts';
 
 const Params = z.strictObject({
@@ -76,13 +76,12 @@ const ItemResultsResponse = z.strictObject({
 });
 
 /** GET /benchmarks/:benchmark/items/:item/results: what a dashboard's item view shows, from the store of record. */
-export async function resultRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+export async function resultRoutes(app: FastifyInstance, { scope }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  // MySQL mode: the response text is only in MySQL (the DuckDB mirror does not copy it)
-  const engine = ctx.analysis.engines.mysql ?? ctx.duckEngine;
   r.get(
     '/benchmarks/:benchmark/items/:item/results',
     {
+      config: { permission: 'read' },
       schema: {
         summary:
           "One item's stored results: every model, run and sample, with response, answer, outcome, score, latency, tokens, error",
@@ -94,8 +93,11 @@ export async function resultRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
         response: { 200: ItemResultsResponse, ...problems(400, 404) },
       },
     },
-    async (req) =>
-      readItemResults((sql, params) => ctx.analysis.run(engine, sql, params), {
+    async (req) => {
+      const ws = await scope(req);
+      // MySQL mode: the response text is only in MySQL (the DuckDB mirror does not copy it)
+      const engine = ws.analysis.engines.mysql ?? ws.duckEngine;
+      return readItemResults((sql, params) => ws.analysis.run(engine, sql, params), {
         benchmark: req.params.benchmark,
         item: req.params.item,
         models: modelList(req.query.models),
@@ -103,6 +105,7 @@ export async function resultRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
         limit: req.query.limit,
         offset: req.query.offset,
         maxChars: req.query.max_chars,
-      }),
+      });
+    },
   );
 }

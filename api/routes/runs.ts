@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../core/config.ts';
@@ -121,84 +121,107 @@ function publicProblems(list: BenchmarkProblem[], dir: string, slug: string): Be
  * GET /runs/:id reports one; POST /runs/:id/cancel stops one (paused, resumable); DELETE removes a run
  * or a benchmark's runs with their results. Runs in flight are paused cleanly when the server closes.
  */
-export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsContext }) {
-  const store = ctx.record;
+export async function runsRoutes(
+  app: FastifyInstance,
+  { ctx, scope }: { ctx: RunsContext; scope?: (req: FastifyRequest) => Promise<RunsContext> },
+) {
   const metrics = ctx.metrics;
   const { env, runs: policy } = ctx.config;
   const root = ctx.files?.benchmarks ?? DEFAULT_BENCHMARKS_ROOT;
-  const active = new Map<number, Active>();
+  /** Each workspace's runs (its run ids are its own), by its store; RUN_MAX_ACTIVE counts them all. */
+  const spaces = new Map<RunsContext['record'], ReturnType<typeof workspaceRuns>>();
+  const allActive = () => [...spaces.values()].flatMap((w) => [...w.active.values()]);
+  /** The request's workspace (the one the guard resolved); a bare registration (tests) has `ctx` alone. */
+  const at = async (req: FastifyRequest) => {
+    const w = scope ? await scope(req) : ctx;
+    let space = spaces.get(w.record);
+    if (!space) {
+      space = workspaceRuns(w, ctx.queue ?? null);
+      spaces.set(w.record, space);
+    }
+    return space;
+  };
 
   app.addHook('onClose', async () => {
-    for (const a of active.values()) a.controller.abort(new AbortReason('shutdown', 'the server closed'));
-    await Promise.allSettled([...active.values()].map((a) => a.done));
+    const all = allActive();
+    for (const a of all) a.controller.abort(new AbortReason('shutdown', 'the server closed'));
+    await Promise.allSettled(all.map((a) => a.done));
   });
 
-  const queue = ctx.queue && ctx.mysql ? { q: ctx.queue, store: ctx.mysql } : null;
-  /** A run the workers are on (or will be): any replica can follow and cancel it through MySQL. */
-  const inQueue = (run: RunInfo) =>
-    queue !== null && (run.status === 'queued' || (run.status === 'running' && run.source === 'queue'));
-  const view = (run: RunInfo) =>
-    runView(run, active.get(run.id) ?? (inQueue(run) ? { progress: null } : undefined));
+  function workspaceRuns(w: RunsContext, rootQueue: RunsContext['queue'] | null) {
+    const store = w.record;
+    const active = new Map<number, Active>();
+    const queue = w.queue && w.mysql ? { q: w.queue, store: w.mysql } : null;
+    /** Queue mode serves the `default` workspace only: another one's runs would go to its workers' database. */
+    const queueRefused = rootQueue !== null && queue === null;
+    /** A run the workers are on (or will be): any replica can follow and cancel it through MySQL. */
+    const inQueue = (run: RunInfo) =>
+      queue !== null && (run.status === 'queued' || (run.status === 'running' && run.source === 'queue'));
+    const view = (run: RunInfo) =>
+      runView(run, active.get(run.id) ?? (inQueue(run) ? { progress: null } : undefined));
 
-  /** A queued run's changes as GET /runs/{id}/events hears them: the store polled until the run stops. */
-  const pollFollow = (id: number) => {
-    const listeners = new Set<() => void>();
-    let resolveDone!: () => void;
-    const done = new Promise<void>((r) => {
-      resolveDone = r;
-    });
-    const timer = setInterval(() => {
-      for (const f of listeners) f();
-      void store.getRun(id).then(
-        (r) => {
-          if (!r || !inQueue(r)) stop();
-        },
-        () => undefined,
-      );
-    }, ctx.events?.pollMs ?? 1000);
-    const stop = () => {
-      clearInterval(timer);
-      resolveDone();
-    };
-    return {
-      subscribe: (f: () => void) => {
-        listeners.add(f);
-        return () => {
-          listeners.delete(f);
-          // the client went away: stop polling for it
-          if (listeners.size === 0) stop();
-        };
-      },
-      done,
-    };
-  };
-
-  const mustGet = async (id: number): Promise<RunInfo> => {
-    const run = await store.getRun(id);
-    if (!run) throw errors.notFound('run', String(id));
-    return run;
-  };
-
-  /** 409 unless the run may be deleted: not running here, nor (by its recent updates) in another process. */
-  const assertStopped = (run: RunInfo) => {
-    if (active.has(run.id)) {
-      throw errors.conflict(`run #${run.id} is running; cancel it first (POST /runs/${run.id}/cancel)`, {
-        id: run.id,
+    /** A queued run's changes as GET /runs/{id}/events hears them: the store polled until the run stops. */
+    const pollFollow = (id: number) => {
+      const listeners = new Set<() => void>();
+      let resolveDone!: () => void;
+      const done = new Promise<void>((r) => {
+        resolveDone = r;
       });
-    }
-    if (looksLive(run)) {
-      throw errors.conflict(
-        `run #${run.id} is running in another process (updated ${Math.round(idleMs(run) / 1000)} s ago); stop it there first`,
-        { id: run.id },
-      );
-    }
-  };
+      const timer = setInterval(() => {
+        for (const f of listeners) f();
+        void store.getRun(id).then(
+          (r) => {
+            if (!r || !inQueue(r)) stop();
+          },
+          () => undefined,
+        );
+      }, ctx.events?.pollMs ?? 1000);
+      const stop = () => {
+        clearInterval(timer);
+        resolveDone();
+      };
+      return {
+        subscribe: (f: () => void) => {
+          listeners.add(f);
+          return () => {
+            listeners.delete(f);
+            // the client went away: stop polling for it
+            if (listeners.size === 0) stop();
+          };
+        },
+        done,
+      };
+    };
+
+    const mustGet = async (id: number): Promise<RunInfo> => {
+      const run = await store.getRun(id);
+      if (!run) throw errors.notFound('run', String(id));
+      return run;
+    };
+
+    /** 409 unless the run may be deleted: not running here, nor (by its recent updates) in another process. */
+    const assertStopped = (run: RunInfo) => {
+      if (active.has(run.id)) {
+        throw errors.conflict(`run #${run.id} is running; cancel it first (POST /runs/${run.id}/cancel)`, {
+          id: run.id,
+        });
+      }
+      if (looksLive(run)) {
+        throw errors.conflict(
+          `run #${run.id} is running in another process (updated ${Math.round(idleMs(run) / 1000)} s ago); stop it there first`,
+          { id: run.id },
+        );
+      }
+    };
+    return { store, active, queue, queueRefused, inQueue, view, pollFollow, mustGet, assertStopped };
+  }
 
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
     '/runs',
     {
+      config: { permission: 'write' },
       schema: {
         summary: 'Start (or resume) a benchmark run against a model; answers 202 with the run id',
         body: StartRun,
@@ -210,6 +233,12 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
     },
     async (req, reply) => {
       const b = req.body;
+      const { store, active, queue, queueRefused } = await at(req);
+      if (queueRefused) {
+        throw errors.badRequest(
+          'this server runs in queue mode (REDIS_URL), which serves the default workspace only: start runs there, or from a server without REDIS_URL',
+        );
+      }
       if (b.resume !== undefined && b.run_id !== undefined)
         throw errors.badRequest('give run_id or resume, not both');
       // The server's resources and keys are not a relay: caps, allowed key variables, allowed URLs.
@@ -371,9 +400,10 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
       if (existing && active.has(existing.id)) {
         throw errors.conflict(`run #${existing.id} "${label}" is already running`, { id: existing.id });
       }
-      if (active.size >= policy.maxActive) {
+      const running = allActive().length;
+      if (running >= policy.maxActive) {
         throw errors.unavailable(
-          `this server already runs ${active.size} run(s), its cap (RUN_MAX_ACTIVE); wait for one to end or cancel one (POST /runs/{id}/cancel)`,
+          `this server already runs ${running} run(s), its cap (RUN_MAX_ACTIVE); wait for one to end or cancel one (POST /runs/{id}/cancel)`,
         );
       }
       let plan: ReturnType<typeof planFromBenchmark>;
@@ -445,6 +475,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
   r.get(
     '/runs',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'Runs, newest first, with status and progress counts; filters by benchmark, model, status',
         querystring: ListQuery,
@@ -461,6 +492,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
     },
     async (req) => {
       const q = req.query;
+      const { store, view } = await at(req);
       const all = filterRuns(await store.listRuns(), q);
       return {
         runs: all.slice(q.offset, q.offset + q.limit).map(view),
@@ -474,6 +506,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
   r.get(
     '/runs/:id',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'A run: status, progress counts, accuracy so far, and the reason it stopped',
         params: RunId,
@@ -481,6 +514,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
       },
     },
     async (req) => {
+      const { mustGet, view } = await at(req);
       const run = await mustGet(req.params.id);
       return { ...view(run), config: run.config };
     },
@@ -489,6 +523,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
   r.get(
     '/runs/:id/events',
     {
+      config: { permission: 'read' },
       schema: {
         summary:
           "A run's progress as server-sent events (text/event-stream): `progress` with the run's view at once and on each change (at most every 250 ms), `end` with its stored view once it stopped (at once if it is not running here), then the stream ends; heartbeat comments meanwhile",
@@ -507,6 +542,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
     },
     async (req, reply) => {
       const id = req.params.id;
+      const { mustGet, view, active, inQueue, pollFollow } = await at(req);
       const run = await mustGet(id);
       const here = active.get(id);
       // a run of this server's runner tells its listeners; a queued one (any worker) is polled in the store
@@ -532,6 +568,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
   r.post(
     '/runs/:id/cancel',
     {
+      config: { permission: 'write' },
       schema: {
         summary:
           'Stops a run this server is running: requests in flight finish (up to the grace period), then the run is paused (resume it with resume: id); answers once it has stopped',
@@ -541,6 +578,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
     },
     async (req) => {
       const id = req.params.id;
+      const { store, mustGet, view, active, queue, inQueue } = await at(req);
       const run = await mustGet(id);
       const live = active.get(id);
       if (live) {
@@ -572,6 +610,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
   r.delete(
     '/runs/:id',
     {
+      config: { permission: 'admin' },
       schema: {
         summary: 'Deletes a stopped run and all its results (409 while it runs: cancel it first)',
         params: RunId,
@@ -589,6 +628,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
       },
     },
     async (req) => {
+      const { store, mustGet, assertStopped } = await at(req);
       const run = await mustGet(req.params.id);
       assertStopped(run);
       await store.deleteRun(run.id);
@@ -599,6 +639,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
   r.delete(
     '/benchmarks/:benchmark/data',
     {
+      config: { permission: 'admin' },
       schema: {
         summary:
           "Deletes every run of a benchmark and their results (409 if one is running); the benchmark's definition and catalog stay",
@@ -611,6 +652,7 @@ export async function runsRoutes(app: FastifyInstance, { ctx }: { ctx: RunsConte
     },
     async (req) => {
       const { benchmark } = req.params;
+      const { store, assertStopped } = await at(req);
       const runs = await store.listRuns();
       const mine = runs.filter((run) => run.benchmark === benchmark);
       if (mine.length === 0) {

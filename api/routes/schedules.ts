@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errors } from '../../core/errors.ts';
@@ -44,6 +44,8 @@ const ScheduleView = z.object({
   next_run_at: z.string().nullable().describe('when the job scheduler fires next (null: not in Redis now)'),
 });
 
+type ScheduleContext = Pick<AppContext, 'config' | 'queue' | 'mysql'> & Pick<RunsContext, 'files'>;
+
 const Id = z.strictObject({ id: z.coerce.number().int().min(1) });
 
 /**
@@ -52,16 +54,29 @@ const Id = z.strictObject({ id: z.coerce.number().int().min(1) });
  */
 export async function schedulesRoutes(
   app: FastifyInstance,
-  { ctx }: { ctx: Pick<AppContext, 'config' | 'queue' | 'mysql'> & Pick<RunsContext, 'files'> },
+  {
+    ctx,
+    scope,
+  }: {
+    ctx: ScheduleContext;
+    scope?: (req: FastifyRequest) => Promise<ScheduleContext>;
+  },
 ) {
   const policy = ctx.config.runs;
-  const mode = () => {
-    if (!ctx.queue || !ctx.mysql) {
+  /** The request's workspace's queue and store; queue mode serves the `default` workspace only. */
+  const mode = async (req: FastifyRequest) => {
+    const w = scope ? await scope(req) : ctx;
+    if (ctx.queue && !w.queue) {
+      throw errors.badRequest(
+        'schedules run in queue mode (REDIS_URL), which serves the default workspace only: schedule runs there',
+      );
+    }
+    if (!w.queue || !w.mysql) {
       throw errors.unavailable(
         'schedules need queue mode: start the server with REDIS_URL and MYSQL_URL set',
       );
     }
-    return { store: ctx.mysql, queue: ctx.queue };
+    return { store: w.mysql, queue: w.queue };
   };
   const nextRuns = async (q: NonNullable<AppContext['queue']>) =>
     new Map((await q.queue.getJobSchedulers(0, -1)).map((s) => [s.key, s.next ?? null]));
@@ -82,6 +97,7 @@ export async function schedulesRoutes(
   r.post(
     '/schedules',
     {
+      config: { permission: 'write' },
       schema: {
         summary:
           'Schedule runs of a benchmark against a model on a cron expression (queue mode); 201 with the schedule',
@@ -90,7 +106,7 @@ export async function schedulesRoutes(
       },
     },
     async (req, reply) => {
-      const m = mode();
+      const m = await mode(req);
       const b = req.body;
       if (b.concurrency !== undefined && b.concurrency > policy.maxConcurrency) {
         throw errors.badRequest(
@@ -148,13 +164,14 @@ export async function schedulesRoutes(
   r.get(
     '/schedules',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'Scheduled runs (queue mode), oldest first, with when each fires next',
         response: { 200: z.object({ schedules: z.array(ScheduleView) }), ...problems(503) },
       },
     },
-    async () => {
-      const m = mode();
+    async (req) => {
+      const m = await mode(req);
       const next = await nextRuns(m.queue);
       return { schedules: (await listSchedules(m.store.kysely)).map((s) => viewOf(s, next)) };
     },
@@ -163,6 +180,7 @@ export async function schedulesRoutes(
   r.delete(
     '/schedules/:id',
     {
+      config: { permission: 'admin' },
       schema: {
         summary: 'Removes a schedule and its job scheduler; the runs it started stay',
         params: Id,
@@ -170,7 +188,7 @@ export async function schedulesRoutes(
       },
     },
     async (req) => {
-      const m = mode();
+      const m = await mode(req);
       if (!(await removeSchedule(m, req.params.id))) throw errors.notFound('schedule', String(req.params.id));
       return { deleted: { id: req.params.id } };
     },

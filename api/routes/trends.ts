@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { RouteOptions } from '../app.ts';
 import { TRENDS_DATE, trends } from '../compare/trends.ts';
-import type { AppContext } from '../context.ts';
 import { modelList, modelsParam, problems } from './schemas.ts';
 
 const Query = z.strictObject({
@@ -37,11 +37,12 @@ const Trends = z.looseObject({
   }),
 });
 
-export async function trendRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+export async function trendRoutes(app: FastifyInstance, { scope }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/trends',
     {
+      config: { permission: 'read' },
       schema: {
         summary: 'Accuracy per run over time with stderr, for a model family or list',
         description: `Each point has date, date_source, evaluated_at and created_at: ${TRENDS_DATE}.`,
@@ -50,7 +51,7 @@ export async function trendRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
       },
     },
     async (req) =>
-      trends(ctx.analysis, {
+      trends((await scope(req)).analysis, {
         ...req.query,
         models: modelList(req.query.models),
       }),
