@@ -9,19 +9,25 @@ import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.ts';
 import { analysisRoutes } from './routes/analysis.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { benchmarkRoutes } from './routes/benchmarks.ts';
 import { compareRoutes } from './routes/compare.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { itemRoutes } from './routes/items.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { meRoutes } from './routes/me.ts';
+import { memberRoutes } from './routes/members.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { readyRoutes } from './routes/ready.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
 import { schedulesRoutes } from './routes/schedules.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { uiRoutes } from './routes/ui.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
 import { installSecurity } from './security.ts';
 import { defaultOnlyAccounts } from './single-workspace.ts';
 import { Workspaces } from './tenancy.ts';
@@ -63,6 +69,13 @@ export const ROUTES: readonly RoutePlugin[] = [
   schedulesRoutes,
   resultRoutes,
   exportRoutes,
+  // accounts (#21): who asks, workspaces, members, keys, the audit log, settings
+  meRoutes,
+  workspaceRoutes,
+  memberRoutes,
+  keyRoutes,
+  auditRoutes,
+  settingsRoutes,
 ];
 
 /** The composition root: builds the app over an opened context, without listening. */

@@ -1,11 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AuditFilter, AuditLog, Workspace } from '../../accounts/types.ts';
+import { accountDb } from '../../accounts/account-db.ts';
+import { KyselyAuditLog } from '../../accounts/audit-log.ts';
+import type { AuditFilter, Workspace } from '../../accounts/types.ts';
+import type { RouteOptions } from '../app.ts';
+import { accountsOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
 import { AuditDatabase, AuditEntryView, auditEntryView } from './account-views.ts';
 import { auditPage, type Chain, CURSOR } from './audit-pages.ts';
-import type { AccountsContext } from './me.ts';
 import { problems } from './schemas.ts';
 
 /** A date (`2026-12-01`) or an instant; a date as `to` means the end of that day (UTC). */
@@ -42,25 +45,24 @@ const Verify = z.object({
   ),
 });
 
-/** Where a workspace's data changes are audited: its own database's log (api/tenancy), when it has one. */
-export interface AuditContext extends AccountsContext {
-  /** The workspace database's log, or null when it is the control database (`default`) or not separate. */
-  workspaceAudit?: (workspace: Workspace) => Promise<AuditLog | null>;
-}
-
 /** GET /audit (both chains of the workspace, merged newest first, filtered and paged), GET /audit/verify. */
-export async function auditRoutes(app: FastifyInstance, { ctx }: { ctx: AuditContext }) {
+export async function auditRoutes(app: FastifyInstance, { ctx, scope }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const chainsOf = async (workspace: Workspace): Promise<Chain[]> => {
-    const own = (await ctx.workspaceAudit?.(workspace)) ?? null;
+  const accounts = () => accountsOf(ctx);
+  /**
+   * The control database's entries of the workspace, and its own database's log: `default`'s data lives in
+   * the control database (scope gives the root context), so it has the one chain.
+   */
+  const chainsOf = async (req: FastifyRequest, workspace: Workspace): Promise<Chain[]> => {
     const control: Chain = {
       database: 'control',
-      log: ctx.accounts.audit,
+      log: accounts().audit,
       scope: { workspaceId: workspace.id },
     };
-    return own && own !== ctx.accounts.audit
-      ? [control, { database: 'workspace', log: own, scope: {} }]
-      : [control];
+    const own = await scope(req);
+    if (own === ctx) return [control];
+    const log = new KyselyAuditLog(accountDb(own.mysql ?? own.duck));
+    return [control, { database: 'workspace', log, scope: {} }];
   };
 
   r.get(
@@ -92,12 +94,12 @@ export async function auditRoutes(app: FastifyInstance, { ctx }: { ctx: AuditCon
       if (q.user !== undefined) {
         const id = /^\d+$/.test(q.user)
           ? Number(q.user)
-          : (await ctx.accounts.findUserByEmail(q.user.toLowerCase()))?.id;
+          : (await accounts().findUserByEmail(q.user.toLowerCase()))?.id;
         // an unknown email acted on nothing
         if (id === undefined) return { entries: [], next: null };
         filter.userId = id;
       }
-      const page = await auditPage(await chainsOf(workspace), filter, q.before, q.limit);
+      const page = await auditPage(await chainsOf(req, workspace), filter, q.before, q.limit);
       return { entries: page.entries.map((e) => auditEntryView(e.entry, e.database)), next: page.next };
     },
   );
@@ -116,7 +118,10 @@ export async function auditRoutes(app: FastifyInstance, { ctx }: { ctx: AuditCon
     async (req) => {
       const { workspace } = accessOf(req);
       const chains = await Promise.all(
-        (await chainsOf(workspace)).map(async (c) => ({ database: c.database, ...(await c.log.verify()) })),
+        (await chainsOf(req, workspace)).map(async (c) => ({
+          database: c.database,
+          ...(await c.log.verify()),
+        })),
       );
       return {
         ok: chains.every((c) => c.ok),

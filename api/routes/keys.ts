@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { allows, roleAtMost } from '../../accounts/roles.ts';
 import type { ApiKeyInfo, User } from '../../accounts/types.ts';
 import { errors } from '../../core/errors.ts';
-import { actorOf, userOf } from '../auth/actor.ts';
+import type { RouteOptions } from '../app.ts';
+import { accountsOf, actorOf, userOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
 import { KeyView, keyView, RoleSchema } from './account-views.ts';
-import type { AccountsContext } from './me.ts';
 import { problems } from './schemas.ts';
 
 const NewKey = z.strictObject({
@@ -23,11 +23,12 @@ const WorkspaceQuery = z.strictObject({ workspace: z.string().optional() });
  * their own keys (of a role up to theirs); admins see and revoke all of the workspace's. The token is in the
  * answer of POST once, and nowhere else.
  */
-export async function keyRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsContext }) {
+export async function keyRoutes(app: FastifyInstance, { ctx }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const accounts = () => accountsOf(ctx);
   const owners = async (keys: ApiKeyInfo[]) => {
     const found = new Map<number, User | null>();
-    for (const id of new Set(keys.map((k) => k.createdBy))) found.set(id, await ctx.accounts.getUser(id));
+    for (const id of new Set(keys.map((k) => k.createdBy))) found.set(id, await accounts().getUser(id));
     return found;
   };
 
@@ -45,7 +46,7 @@ export async function keyRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsCo
     async (req) => {
       const { workspace, role } = accessOf(req);
       const user = userOf(req);
-      const keys = await ctx.accounts.listKeys(
+      const keys = await accounts().listKeys(
         allows(role, 'admin') || !user
           ? { workspaceId: workspace.id }
           : { workspaceId: workspace.id, userId: user.id },
@@ -99,7 +100,7 @@ export async function keyRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsCo
         b.expires_in_days === undefined
           ? null
           : new Date(Date.now() + b.expires_in_days * 86_400_000).toISOString();
-      const made = await ctx.accounts.createKey(
+      const made = await accounts().createKey(
         { userId: user.id, workspaceId: workspace.id, role: b.role, name: b.name, expiresAt },
         actorOf(req),
       );
@@ -120,7 +121,7 @@ export async function keyRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsCo
     },
     async (req) => {
       const { workspace, role } = accessOf(req);
-      const key = (await ctx.accounts.listKeys({ workspaceId: workspace.id })).find(
+      const key = (await accounts().listKeys({ workspaceId: workspace.id })).find(
         (k) => k.id === req.params.id,
       );
       // a key of another workspace is not revealed
@@ -129,8 +130,8 @@ export async function keyRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsCo
       if (!allows(role, 'admin') && key.createdBy !== user?.id) {
         throw errors.forbidden("only admins revoke other members' keys", { key: key.id });
       }
-      const revoked = (await ctx.accounts.revokeKey(key.id, actorOf(req))) ?? key;
-      return keyView(revoked, await ctx.accounts.getUser(revoked.createdBy));
+      const revoked = (await accounts().revokeKey(key.id, actorOf(req))) ?? key;
+      return keyView(revoked, await accounts().getUser(revoked.createdBy));
     },
   );
 }

@@ -2,17 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLE_PERMISSIONS } from '../../accounts/roles.ts';
-import type { AccountStore } from '../../accounts/types.ts';
-import type { Config } from '../../core/config.ts';
 import { errors } from '../../core/errors.ts';
+import type { RouteOptions } from '../app.ts';
+import { accountsOf } from '../auth/actor.ts';
 import { PermissionSchema, RoleSchema, RolesView, rolesView, UserView, userView } from './account-views.ts';
 import { problems } from './schemas.ts';
-
-/** What the account routes need of the server: whether auth is on, and the account store. */
-export interface AccountsContext {
-  config: Pick<Config, 'auth'>;
-  accounts: AccountStore;
-}
 
 const Me = z.object({
   auth: z.boolean().describe('whether requests need credentials (false: the local user is admin of all)'),
@@ -31,7 +25,7 @@ const Me = z.object({
 });
 
 /** GET /me: who the caller is, their workspaces and role in each, and what each role allows. */
-export async function meRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsContext }) {
+export async function meRoutes(app: FastifyInstance, { ctx }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/me',
@@ -46,7 +40,7 @@ export async function meRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsCon
       const p = req.principal;
       if (!p) throw errors.unauthenticated();
       // a key's membership names its workspace by slug only: the names come from the store
-      const names = new Map((await ctx.accounts.listWorkspaces()).map((w) => [w.id, w.name]));
+      const names = new Map((await accountsOf(ctx).listWorkspaces()).map((w) => [w.id, w.name]));
       return {
         auth: ctx.config.auth.enabled,
         principal: p.kind,

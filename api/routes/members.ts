@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { type Role, roleAtMost } from '../../accounts/roles.ts';
 import type { AccountStore, AuditActor } from '../../accounts/types.ts';
 import { errors } from '../../core/errors.ts';
-import { actorOf } from '../auth/actor.ts';
+import type { RouteOptions } from '../app.ts';
+import { accountsOf, actorOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
 import { MemberView, RoleSchema, userView } from './account-views.ts';
-import type { AccountsContext } from './me.ts';
 import { problems } from './schemas.ts';
 
 export const EMAIL = z.string().trim().toLowerCase().max(254).email();
@@ -18,17 +18,6 @@ const PutMember = z.strictObject({
   name: z.string().trim().min(1).max(191).optional().describe("the user's name, when they are new"),
 });
 const UserId = z.strictObject({ userId: z.coerce.number().int().min(1) });
-
-/** 409 when the change would leave the workspace without an admin (nobody could manage it any more). */
-async function keepAnAdmin(accounts: AccountStore, workspaceId: number, userId: number, next: Role | null) {
-  const members = await accounts.members(workspaceId);
-  const admins = members.filter((m) => m.role === 'admin');
-  if (next !== 'admin' && admins.length === 1 && admins[0]?.user.id === userId) {
-    throw errors.conflict('the workspace would have no admin left: make another member admin first', {
-      user: userId,
-    });
-  }
-}
 
 /**
  * A member's keys of the workspace may not outlive their membership or exceed their role: a key's principal
@@ -48,8 +37,9 @@ async function revokeKeysAbove(
 }
 
 /** GET /members, PUT /members (add by email or change a role), DELETE /members/{userId}: admins only. */
-export async function memberRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsContext }) {
+export async function memberRoutes(app: FastifyInstance, { ctx }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const accounts = () => accountsOf(ctx);
   r.get(
     '/members',
     {
@@ -62,7 +52,7 @@ export async function memberRoutes(app: FastifyInstance, { ctx }: { ctx: Account
     },
     async (req) => {
       const { workspace } = accessOf(req);
-      const members = await ctx.accounts.members(workspace.id);
+      const members = await accounts().members(workspace.id);
       return { members: members.map((m) => ({ user: userView(m.user), role: m.role })) };
     },
   );
@@ -83,14 +73,14 @@ export async function memberRoutes(app: FastifyInstance, { ctx }: { ctx: Account
       const { workspace } = accessOf(req);
       const { email, role, name } = req.body;
       const by = actorOf(req);
-      let user = await ctx.accounts.findUserByEmail(email);
+      let user = await accounts().findUserByEmail(email);
       const isNew = !user;
-      if (!user) user = await ctx.accounts.createUser({ email, name: name ?? null }, by);
-      const current = (await ctx.accounts.members(workspace.id)).find((m) => m.user.id === user.id);
+      if (!user) user = await accounts().createUser({ email, name: name ?? null }, by);
+      const current = (await accounts().members(workspace.id)).find((m) => m.user.id === user.id);
       if (current?.role !== role) {
-        if (current) await keepAnAdmin(ctx.accounts, workspace.id, user.id, role);
-        await ctx.accounts.setMembership(user.id, workspace.id, role, by);
-        if (current) await revokeKeysAbove(ctx.accounts, workspace.id, user.id, role, by);
+        // the store refuses (409) to demote the last admin, in the change's transaction
+        await accounts().setMembership(user.id, workspace.id, role, by);
+        if (current) await revokeKeysAbove(accounts(), workspace.id, user.id, role, by);
       }
       return reply.code(isNew || !current ? 201 : 200).send({ user: userView(user), role });
     },
@@ -110,12 +100,11 @@ export async function memberRoutes(app: FastifyInstance, { ctx }: { ctx: Account
     async (req, reply) => {
       const { workspace } = accessOf(req);
       const { userId } = req.params;
-      const member = (await ctx.accounts.members(workspace.id)).find((m) => m.user.id === userId);
+      const member = (await accounts().members(workspace.id)).find((m) => m.user.id === userId);
       if (!member) throw errors.notFound('member', String(userId));
-      await keepAnAdmin(ctx.accounts, workspace.id, userId, null);
       const by = actorOf(req);
-      await ctx.accounts.setMembership(userId, workspace.id, null, by);
-      await revokeKeysAbove(ctx.accounts, workspace.id, userId, null, by);
+      await accounts().setMembership(userId, workspace.id, null, by);
+      await revokeKeysAbove(accounts(), workspace.id, userId, null, by);
       return reply.code(204).send(null);
     },
   );

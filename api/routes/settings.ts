@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../auth/actor.ts';
+import type { RouteOptions } from '../app.ts';
+import { accountsOf, actorOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
 import { WorkspaceView, workspaceView } from './account-views.ts';
-import type { AccountsContext } from './me.ts';
 import { problems } from './schemas.ts';
 
 const Settings = z.strictObject({
@@ -18,8 +18,9 @@ const Settings = z.strictObject({
 });
 
 /** PUT /settings: the request's workspace's settings (retention), by its admins; answers the workspace. */
-export async function settingsRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsContext }) {
+export async function settingsRoutes(app: FastifyInstance, { ctx }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const accounts = () => accountsOf(ctx);
   r.put(
     '/settings',
     {
@@ -33,7 +34,7 @@ export async function settingsRoutes(app: FastifyInstance, { ctx }: { ctx: Accou
     },
     async (req) => {
       const { workspace } = accessOf(req);
-      const changed = await ctx.accounts.setRetention(workspace.id, req.body.retention_days, actorOf(req));
+      const changed = await accounts().setRetention(workspace.id, req.body.retention_days, actorOf(req));
       return workspaceView(changed);
     },
   );

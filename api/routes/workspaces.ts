@@ -3,10 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DEFAULT_WORKSPACE } from '../../accounts/roles.ts';
 import { errors } from '../../core/errors.ts';
-import { actorOf, userOf } from '../auth/actor.ts';
+import type { RouteOptions } from '../app.ts';
+import { accountsOf, actorOf, userOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
 import { RoleSchema, WorkspaceView, workspaceView } from './account-views.ts';
-import type { AccountsContext } from './me.ts';
 import { problems } from './schemas.ts';
 
 /** A workspace's slug: it names a database (`<db>_ws<id>` uses the id, but the slug goes in URLs and headers). */
@@ -26,8 +26,9 @@ const NewWorkspace = z.strictObject({
  * GET /workspaces: the caller's workspaces and role in each. POST /workspaces: a new workspace, created by an
  * admin of `default` (the install's own workspace), who becomes its admin.
  */
-export async function workspaceRoutes(app: FastifyInstance, { ctx }: { ctx: AccountsContext }) {
+export async function workspaceRoutes(app: FastifyInstance, { ctx }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const accounts = () => accountsOf(ctx);
   r.get(
     '/workspaces',
     {
@@ -42,7 +43,7 @@ export async function workspaceRoutes(app: FastifyInstance, { ctx }: { ctx: Acco
     },
     async (req) => {
       const mine = new Map((req.principal?.memberships ?? []).map((m) => [m.workspace.id, m.role]));
-      const all = await ctx.accounts.listWorkspaces();
+      const all = await accounts().listWorkspaces();
       return {
         workspaces: all.flatMap((w) => {
           const role = mine.get(w.id);
@@ -72,13 +73,13 @@ export async function workspaceRoutes(app: FastifyInstance, { ctx }: { ctx: Acco
       }
       if (req.principal?.kind === 'key') throw errors.forbidden('API keys cannot create workspaces: sign in');
       const { slug, name } = req.body;
-      if (await ctx.accounts.getWorkspace(slug))
+      if (await accounts().getWorkspace(slug))
         throw errors.conflict(`workspace ${JSON.stringify(slug)} exists`, { slug });
       const by = actorOf(req);
-      const created = await ctx.accounts.createWorkspace(slug, name, by);
+      const created = await accounts().createWorkspace(slug, name, by);
       const user = userOf(req);
       // the local user of auth off is admin of every workspace already
-      if (user) await ctx.accounts.setMembership(user.id, created.id, 'admin', by);
+      if (user) await accounts().setMembership(user.id, created.id, 'admin', by);
       return reply.code(201).send(workspaceView(created));
     },
   );
