@@ -1,3 +1,5 @@
+import { accountDb } from '../accounts/account-db.ts';
+import { KyselyAccountStore } from '../accounts/account-store.ts';
 import type { AccountStore } from '../accounts/types.ts';
 import type { Config } from '../core/config.ts';
 import type { RecordStore } from '../core/store.ts';
@@ -32,8 +34,9 @@ export interface AppContext {
    */
   queue: RunQueue | null;
   /**
-   * The accounts in the control database (accounts/): on the root context only; null where none is
-   * open (a workspace's context, and tests that build the app over a bare store).
+   * Workspaces, users, keys, sessions and their audit log, in the control database (`record`'s): on the
+   * root context only; null where none is open (a workspace's context, and tests that build the app over a
+   * bare store).
    */
   accounts?: AccountStore | null;
   /** Syncs the mirror now (no-op in embedded mode); the background loop calls it too. */
@@ -49,11 +52,13 @@ export interface OpenOptions {
 /** The server's root context: the configured stores (the `default` workspace and the control database). */
 export async function openContext(config: Config, opts: OpenOptions = {}): Promise<AppContext> {
   if (config.queue.redisUrl) assertQueueMode(config, 'REDIS_URL (queue mode)');
-  return openStoreContext(
+  const root = await openStoreContext(
     config,
     { duckdbPath: config.duckdbPath, mysqlUrl: config.mysqlUrl },
     { ...opts, metrics: createMetrics(), queue: config.queue.redisUrl ? openRunQueue(config.queue) : null },
   );
+  root.accounts = new KyselyAccountStore(accountDb(root.mysql ?? root.duck), { auth: config.auth });
+  return root;
 }
 
 /**

@@ -15,6 +15,9 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   runs: () => import('./commands/runs.ts'),
   worker: () => import('./commands/worker.ts'),
   schedule: () => import('./commands/schedule.ts'),
+  workspaces: () => import('./commands/workspaces.ts'),
+  users: () => import('./commands/users.ts'),
+  keys: () => import('./commands/keys.ts'),
 };
 
 async function main(args: string[]): Promise<number> {

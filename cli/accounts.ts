@@ -1,0 +1,74 @@
+import { accountDb } from '../accounts/account-db.ts';
+import { KyselyAccountStore } from '../accounts/account-store.ts';
+import { DEFAULT_WORKSPACE } from '../accounts/roles.ts';
+import type { AuditActor, Workspace } from '../accounts/types.ts';
+import { readServerFile } from '../api/server-file.ts';
+import type { Config } from '../core/config.ts';
+import { AppError } from '../core/errors.ts';
+import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import { MysqlStore } from '../store/mysql/mysql-store.ts';
+import { openRecordStore } from '../store/open.ts';
+import { CliError } from './errors.ts';
+
+/** Who the account commands act as in the audit log: the machine's operator, admin of everything. */
+export const CLI_ACTOR: AuditActor = {
+  actor: { userId: null, email: null, role: 'admin', keyId: null },
+  requestId: null,
+  address: 'cli',
+};
+
+/**
+ * Runs `f` on the accounts of the control database, opened directly (these commands have no API of
+ * their own to go through: they make the first admin). An embedded file a server holds is refused
+ * with the server named.
+ */
+export async function withAccounts<T>(
+  config: Config,
+  f: (accounts: KyselyAccountStore) => Promise<T>,
+): Promise<T> {
+  let store: Awaited<ReturnType<typeof openRecordStore>>;
+  try {
+    store = await openRecordStore(config);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'DUCKDB_LOCKED') {
+      const holder = readServerFile(config.duckdbPath);
+      throw new CliError(
+        `the DuckDB file ${config.duckdbPath} is in use by another process${
+          holder ? ` (the evalhouse server at ${holder.url}, pid ${holder.pid})` : ''
+        }: stop it to manage accounts from the command line, or use the server's /members and /keys API`,
+      );
+    }
+    throw err;
+  }
+  try {
+    if (!(store instanceof DuckDbStore || store instanceof MysqlStore)) throw new Error('unknown store kind');
+    return await f(new KyselyAccountStore(accountDb(store), { auth: config.auth }));
+  } finally {
+    await store.close();
+  }
+}
+
+/** The workspace a command names (`--workspace`, else `default`), or a one-line refusal naming the others. */
+export async function workspaceOf(
+  accounts: KyselyAccountStore,
+  slug: string | undefined,
+): Promise<Workspace> {
+  const want = slug ?? DEFAULT_WORKSPACE;
+  const w = await accounts.getWorkspace(want);
+  if (w) return w;
+  const known = (await accounts.listWorkspaces()).map((x) => x.slug);
+  throw new CliError(`unknown workspace "${want}"; workspaces: ${known.join(', ')}`);
+}
+
+/** Prints rows as aligned columns under a header. */
+export function printTable(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [head, ...rows]) {
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  }
+}
