@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { allows, roleAtMost } from '../../accounts/roles.ts';
-import type { ApiKeyInfo, User } from '../../accounts/types.ts';
+import type { ApiKeyInfo, AuditActor, User } from '../../accounts/types.ts';
 import { errors } from '../../core/errors.ts';
 import type { RouteOptions } from '../app.ts';
 import { accountsOf, actorOf, userOf } from '../auth/actor.ts';
@@ -15,6 +15,16 @@ const NewKey = z.strictObject({
   role: RoleSchema.describe("at most the caller's role in the workspace"),
   expires_in_days: z.number().int().min(1).max(3650).optional().describe('absent: the key does not expire'),
 });
+/**
+ * The owner of keys created with auth off: a user of the server's own, member of no workspace, whose address
+ * cannot receive mail nor sign in through a provider (`.invalid` is reserved, RFC 2606).
+ */
+export const LOCAL_USER_EMAIL = 'local@evalhouse.invalid';
+const LOCAL_ACTOR: AuditActor = {
+  actor: { userId: null, email: null, role: 'admin', keyId: null },
+  requestId: null,
+  address: null,
+};
 const KeyId = z.strictObject({ id: z.coerce.number().int().min(1) });
 const WorkspaceQuery = z.strictObject({ workspace: z.string().optional() });
 
@@ -26,6 +36,10 @@ const WorkspaceQuery = z.strictObject({ workspace: z.string().optional() });
 export async function keyRoutes(app: FastifyInstance, { ctx }: RouteOptions) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const accounts = () => accountsOf(ctx);
+  // auth off: the install's own user owns the keys made in the UI (they work once auth is on)
+  const localUser = async () =>
+    (await accounts().findUserByEmail(LOCAL_USER_EMAIL)) ??
+    accounts().createUser({ email: LOCAL_USER_EMAIL, name: 'local user (auth off)' }, LOCAL_ACTOR);
   const owners = async (keys: ApiKeyInfo[]) => {
     const found = new Map<number, User | null>();
     for (const id of new Set(keys.map((k) => k.createdBy))) found.set(id, await accounts().getUser(id));
@@ -91,11 +105,7 @@ export async function keyRoutes(app: FastifyInstance, { ctx }: RouteOptions) {
           },
         );
       }
-      const user = userOf(req);
-      if (!user)
-        throw errors.badRequest(
-          'with auth off there is no user to own a key: create it with `evalhouse keys create`',
-        );
+      const user = userOf(req) ?? (await localUser());
       const expiresAt =
         b.expires_in_days === undefined
           ? null
