@@ -3,13 +3,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AccountStore } from '../accounts/types.ts';
-import { installAuthenticate } from './auth/authenticate.ts';
 import { accessOf, installGuard } from './auth/guard.ts';
+import { installSession } from './auth/install.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
 import { benchmarkRoutes } from './routes/benchmarks.ts';
 import { compareRoutes } from './routes/compare.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -57,6 +58,9 @@ export type RoutePlugin = (app: FastifyInstance, opts: RouteOptions) => Promise<
 /** Every route of the API; buildApp registers each with the context. */
 export const ROUTES: readonly RoutePlugin[] = [
   healthRoutes,
+  // (merge of auth-session and tenancy) the sign-in routes need the store; a bare context has the default alone
+  (app, { ctx }) =>
+    authRoutes(app, { ctx: { config: ctx.config, accounts: ctx.accounts ?? defaultOnlyAccounts() } }),
   readyRoutes,
   metricsRoutes,
   benchmarkRoutes,
@@ -110,7 +114,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const accounts = opts.accounts ?? ctx.accounts ?? defaultOnlyAccounts();
   const workspaces = opts.workspaces ?? new Workspaces(ctx);
   if (!opts.workspaces) app.addHook('onClose', () => workspaces.close());
-  await installAuthenticate(app, { config: ctx.config, accounts });
+  // cookies, the principal (key or session), CSRF, helmet, rate limits (api/auth/install.ts)
+  await installSession(app, { config: ctx.config, accounts });
   // the web UI's files (@fastify/static takes no route config): public, as the page itself signs in
   app.addHook('onRoute', (route) => {
     if (route.url === '/' || route.url === '/*')

@@ -20,7 +20,9 @@ export function requestIdOf(header: string | string[] | undefined): string {
 }
 
 /** Query parameters and variables whose value is a credential, by their name. */
-const SECRET_NAME = /(key|token|secret|passw|pwd|auth|session|cookie|credential|signature)/i;
+// `code` and `state`: an OAuth callback's one-time authorization code and its anti-forgery value
+const SECRET_NAME =
+  /(key|token|secret|passw|pwd|auth|session|cookie|credential|signature|nonce|^code$|^state$)/i;
 const REDACTED = '[redacted]';
 /** Shorter values are not scrubbed from text (they would blank ordinary words): such a secret is no secret. */
 const MIN_SECRET_LENGTH = 6;

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { cleanStaleScratch } from '../core/scratch.ts';
 import { buildApp } from './app.ts';
+import { authModeLine } from './auth/mode.ts';
 import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
 import { seedFromDemoStore } from './demo-store.ts';
@@ -34,6 +35,8 @@ async function main() {
     if (n > 0) await ctx.syncMirror();
   }
   const app = await buildApp(ctx, { logger: true });
+  const mode = authModeLine(config);
+  app.log[mode.level](mode.message);
   if (removed.length > 0)
     app.log.info(`removed ${removed.length} scratch folder(s) of stopped processes: ${removed.join(', ')}`);
   let closing = false;

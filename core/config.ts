@@ -197,7 +197,7 @@ const EnvSchema = EnvFields.superRefine((e, ctx) => {
   }
 });
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+export const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export type Config = {
   mysqlUrl: string | undefined;

@@ -8,18 +8,22 @@ export const DASHBOARDS_DIST = fileURLToPath(new URL('../../dashboards/dist/', i
 
 /**
  * The page may only load its own scripts and talk to its own API; Plot sets inline styles, hence style-src
- * 'unsafe-inline'; export downloads and chart images are blob:/data: URLs.
+ * 'unsafe-inline'; export downloads and chart images are blob:/data: URLs. Every other answer carries the
+ * same policy (helmet, api/auth/edges.ts).
  */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-].join('; ');
+export const CSP_DIRECTIVES: Record<string, string[]> = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:', 'blob:'],
+  'connect-src': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+};
+const CSP = Object.entries(CSP_DIRECTIVES)
+  .map(([k, v]) => `${k} ${v.join(' ')}`)
+  .join('; ');
 
 const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>evalhouse</title>
 <h1>evalhouse</h1><p>The web UI is not built in this install. Run <code>npm run build:ui</code> (it needs the

@@ -21,6 +21,9 @@ let other: Workspace;
 const users: Record<string, User> = {};
 /** Bearer tokens: `admin`, `editor`, `viewer` of default; `otherAdmin` of the other workspace. */
 const keys: Record<string, string> = {};
+/** Signed-in sessions (POST /auth/login), by the same names: their cookie header and CSRF token. */
+const sessions: Record<string, { cookie: string; csrf: string }> = {};
+const PASSWORD = 'a long enough test password';
 
 const SETUP: AuditActor = {
   actor: { userId: null, email: null, role: 'admin', keyId: null },
@@ -31,7 +34,11 @@ const SETUP: AuditActor = {
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 async function call(who: string | null, method: Method, url: string, body?: unknown, workspace?: string) {
   const headers: Record<string, string> = {};
-  if (who) headers.authorization = `Bearer ${keys[who]}`;
+  if (who?.startsWith('session:')) {
+    const s = sessions[who.slice('session:'.length)]!;
+    headers.cookie = s.cookie;
+    if (method !== 'GET') headers['x-csrf-token'] = s.csrf;
+  } else if (who) headers.authorization = `Bearer ${keys[who]}`;
   if (workspace) headers['x-evalhouse-workspace'] = workspace;
   const res = await app.inject({
     method,
@@ -47,7 +54,9 @@ async function call(who: string | null, method: Method, url: string, body?: unkn
 }
 
 async function member(email: string, ws: Workspace, role: Role): Promise<User> {
-  const u = (await accounts.findUserByEmail(email)) ?? (await accounts.createUser({ email }, SETUP));
+  const u =
+    (await accounts.findUserByEmail(email)) ??
+    (await accounts.createUser({ email, password: PASSWORD }, SETUP));
   await accounts.setMembership(u.id, ws.id, role, SETUP);
   return u;
 }
@@ -58,6 +67,7 @@ beforeAll(async () => {
     DEMO_DATA: 'off',
     AUTH: 'on',
     AUTH_SECRET: 'a-test-secret-of-at-least-32-characters!!',
+    RATE_LIMIT_PER_MIN: '100000',
   });
   ctx = await openContext(config, { mirrorLoop: false });
   accounts = ctx.accounts!;
@@ -80,7 +90,25 @@ beforeAll(async () => {
       SETUP,
     )
   ).token;
+  for (const role of ['admin', 'editor', 'viewer'] as const)
+    sessions[role] = await signIn(`${role}@example.com`);
+  sessions.otherAdmin = await signIn('boss@other.example');
 });
+
+async function signIn(email: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { email, password: PASSWORD },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  const jar = res.cookies.map((c) => [c.name, c.value] as const);
+  return {
+    cookie: jar.map(([k, v]) => `${k}=${v}`).join('; '),
+    csrf: jar.find(([k]) => k === '__Host-eh_csrf')?.[1] ?? '',
+  };
+}
+
 afterAll(async () => {
   await app?.close();
   await ctx?.close();
@@ -119,11 +147,7 @@ describe('who may call the account routes', () => {
       key: { name: 'editor' },
       workspaces: [{ slug: 'default', role: 'editor', permissions: ['read', 'write'] }],
     });
-    expect((r.body.roles as Record<string, { permissions: string[] }>).admin.permissions).toEqual([
-      'read',
-      'write',
-      'admin',
-    ]);
+    expect(r.body.roles.admin.permissions).toEqual(['read', 'write', 'admin']);
     expect(r.raw).not.toContain(keys.editor);
   });
 
@@ -223,7 +247,11 @@ describe('members', () => {
 
 describe('API keys', () => {
   it('the token appears once, in the answer of POST; GET /keys never shows it', async () => {
-    const made = await call('editor', 'POST', '/keys', { name: 'ci', role: 'viewer', expires_in_days: 30 });
+    const made = await call('session:editor', 'POST', '/keys', {
+      name: 'ci',
+      role: 'viewer',
+      expires_in_days: 30,
+    });
     expect(made.status).toBe(201);
     const token = made.body.token as string;
     expect(token).toMatch(/^ehk_/);
@@ -259,12 +287,22 @@ describe('API keys', () => {
   });
 
   it("a role above the caller's is 403; a key cannot create keys (403)", async () => {
-    const up = await call('viewer', 'POST', '/keys', { name: 'up', role: 'editor' });
+    const up = await call('session:viewer', 'POST', '/keys', { name: 'up', role: 'editor' });
     expect(up.status).toBe(403);
     expect(up.body.error).toBe('FORBIDDEN');
     expect(up.raw).not.toMatch(/ehk_/);
-    // all the above run with a key: the rule says keys never make keys, whatever their role
+    expect((await call('session:editor', 'POST', '/keys', { name: 'up', role: 'admin' })).status).toBe(403);
+    // a key never makes keys, whatever its role
     expect((await call('admin', 'POST', '/keys', { name: 'k', role: 'viewer' })).status).toBe(403);
+    // a session's write without its CSRF token is refused
+    const noCsrf = await app.inject({
+      method: 'POST',
+      url: '/keys',
+      headers: { cookie: sessions.admin!.cookie },
+      payload: { name: 'k', role: 'viewer' },
+    });
+    expect(noCsrf.statusCode).toBe(403);
+    expect((await accounts.listKeys({ workspaceId: defaultWs.id })).map((k) => k.name)).not.toContain('k');
   });
 
   it("revoke: one's own, or any of the workspace's as admin; another workspace's is 404", async () => {
@@ -298,13 +336,33 @@ describe('settings and workspaces', () => {
     ).toBeNull();
   });
 
-  it('POST /workspaces: admins of default only, and not with a key', async () => {
-    expect((await call('otherAdmin', 'POST', '/workspaces', { slug: 'third', name: 'Third' })).status).toBe(
-      403,
-    );
-    expect((await call('editor', 'POST', '/workspaces', { slug: 'third', name: 'Third' })).status).toBe(403);
+  it('POST /workspaces: admins of default only, and not with a key; the creator becomes its admin', async () => {
+    expect(
+      (await call('session:otherAdmin', 'POST', '/workspaces', { slug: 'third', name: 'Third' })).status,
+    ).toBe(403);
+    expect(
+      (await call('session:editor', 'POST', '/workspaces', { slug: 'third', name: 'Third' })).status,
+    ).toBe(403);
     expect((await call('admin', 'POST', '/workspaces', { slug: 'third', name: 'Third' })).status).toBe(403);
-    expect((await call('admin', 'POST', '/workspaces', { slug: 'Bad Slug', name: 'x' })).status).toBe(400);
+    expect((await call('session:admin', 'POST', '/workspaces', { slug: 'Bad Slug', name: 'x' })).status).toBe(
+      400,
+    );
+    const made = await call('session:admin', 'POST', '/workspaces', { slug: 'third', name: 'Third' });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({ slug: 'third', name: 'Third', retention_days: null });
+    expect(
+      (await call('session:admin', 'POST', '/workspaces', { slug: 'third', name: 'Again' })).status,
+    ).toBe(409);
+    const mine = await call('session:admin', 'GET', '/workspaces');
+    expect(mine.body.workspaces.map((w: { slug: string; role: string }) => `${w.slug}:${w.role}`)).toEqual([
+      'default:admin',
+      'third:admin',
+    ]);
+    // its members: the creator alone
+    const members = await call('session:admin', 'GET', '/members', undefined, 'third');
+    expect(members.body.members.map((m: { user: { email: string } }) => m.user.email)).toEqual([
+      'admin@example.com',
+    ]);
   });
 });
 
@@ -344,6 +402,7 @@ describe('the audit log', () => {
       actor: { email: string; role: string; key_id: number };
     }[];
     expect(made.map((e) => e.action)).toEqual(['key.create']);
+    expect(made[0]?.actor.key_id).toBeNull();
     expect(made[0]?.actor).toMatchObject({ email: 'editor@example.com', role: 'editor' });
     expect((await call('admin', 'GET', `/audit?user=${users.editor!.id}`)).body.entries).toEqual(made);
     expect((await call('admin', 'GET', '/audit?user=nobody@example.com')).body.entries).toEqual([]);
