@@ -450,13 +450,16 @@ export class KyselyAccountStore implements AccountStore {
       const was = have ? toRole(have.role) : null;
       if (was === want) return;
       if (was === 'admin') {
-        const admins = await trx
+        // MySQL: the admins' rows locked, so two admins demoting each other at once cannot leave none
+        // (DuckDB: one writer)
+        let admins = trx
           .selectFrom('memberships')
-          .select((eb) => eb.fn.countAll().as('n'))
+          .select('user_id')
           .where('workspace_id', '=', workspaceId)
-          .where('role', '=', 'admin')
-          .executeTakeFirstOrThrow();
-        if (Number(admins.n) <= 1) throw errors.conflict('a workspace keeps at least one admin');
+          .where('role', '=', 'admin');
+        if (this.db.dialect === 'mysql') admins = admins.forUpdate();
+        if ((await admins.execute()).length <= 1)
+          throw errors.conflict('a workspace keeps at least one admin');
       }
       const member = (r: Role | null) => (r === null ? null : { userId, email: user.email, role: r });
       const common = { resource: `user:${userId}`, workspaceId, before: member(was), after: member(want) };

@@ -83,7 +83,10 @@ function toEntry(r: Row): AuditEntry {
  * locks the chain's head (MySQL: SELECT … FOR UPDATE on its settings row, so concurrent appends wait
  * and the chain never forks; DuckDB: the store's one writer already serializes), links the entry to
  * it, inserts it and moves the head. What other parts call to audit a data change, e.g.
- * `db.transaction(async (trx) => { …change…; await appendAudit(trx, db.dialect, event) })`.
+ * `db.transaction(async (trx) => { …change…; await appendAudit(trx, db.dialect, event) })`; on DuckDB,
+ * inside DuckDbStore.write with the store's `kysely` (never outside it: the writer connection would
+ * put the entry in whichever transaction is open); on a raw mysql2 transaction, a Kysely on its
+ * connection.
  * before/after are plain objects of what changed, never a hash, token or password.
  */
 export async function appendAudit(

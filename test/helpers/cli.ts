@@ -9,10 +9,14 @@ const ROOT = new URL('../../', import.meta.url).pathname;
  */
 const NODE_TSX = ['--import', 'tsx'];
 
-/** Runs `evalhouse ARGS` in a child process with the given environment; resolves with its exit and output. */
+/**
+ * Runs `evalhouse ARGS` in a child process with the given environment; resolves with its exit and output.
+ * `input`: what its standard input holds (none otherwise).
+ */
 export function evalhouse(
   args: string[],
   env: Record<string, string>,
+  opts: { input?: string } = {},
 ): {
   child: ChildProcess;
   done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
@@ -20,8 +24,9 @@ export function evalhouse(
   const child = spawn(process.execPath, [...NODE_TSX, `${ROOT}cli/main.ts`, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TZ: 'UTC', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => {
