@@ -34,9 +34,8 @@ export interface AppContext {
    */
   queue: RunQueue | null;
   /**
-   * Workspaces, users, keys, sessions and their audit log, in the control database (`record`'s): on the
-   * root context only; null where none is open (a workspace's context, and tests that build the app over a
-   * bare store).
+   * Workspaces, users, keys, sessions and their audit log, in the control database (the root's
+   * `record`): set on the root context only (openContext); absent on a workspace's context.
    */
   accounts?: AccountStore | null;
   /** Syncs the mirror now (no-op in embedded mode); the background loop calls it too. */
@@ -52,13 +51,14 @@ export interface OpenOptions {
 /** The server's root context: the configured stores (the `default` workspace and the control database). */
 export async function openContext(config: Config, opts: OpenOptions = {}): Promise<AppContext> {
   if (config.queue.redisUrl) assertQueueMode(config, 'REDIS_URL (queue mode)');
-  const root = await openStoreContext(
+  const ctx = await openStoreContext(
     config,
     { duckdbPath: config.duckdbPath, mysqlUrl: config.mysqlUrl },
     { ...opts, metrics: createMetrics(), queue: config.queue.redisUrl ? openRunQueue(config.queue) : null },
   );
-  root.accounts = new KyselyAccountStore(accountDb(root.mysql ?? root.duck), { auth: config.auth });
-  return root;
+  // the root's database is the control database: the accounts live there, and only there
+  ctx.accounts = new KyselyAccountStore(accountDb(ctx.mysql ?? ctx.duck), { auth: config.auth });
+  return ctx;
 }
 
 /**

@@ -52,12 +52,22 @@ export interface IngestStats {
   duplicates: number;
 }
 
+/**
+ * Runs inside a write's transaction, after its change and before its commit, so that what it writes (a
+ * data change's audit entry, accounts/audit-log.ts appendAudit) commits or rolls back with the change.
+ * `trx`: the store's Kysely in that transaction (accounts/account-db.ts StoreKysely); `result`: what
+ * the write did.
+ */
+export type CommitHook<R = void> = (trx: unknown, result: R) => Promise<void>;
+
 export interface IngestOptions {
   /**
    * Every record belongs to a run analyses leave out (`importing`): the write changes no answer, so
    * cached answers stay (the run's completion invalidates them).
    */
   hidden?: boolean;
+  /** In the batch's transaction, with its counts. */
+  onCommit?: CommitHook<IngestStats> | undefined;
 }
 
 /**
@@ -89,6 +99,8 @@ export interface BulkStage {
   /** The source of runs it creates (`import:canonical`). */
   source: string;
   signal?: AbortSignal | undefined;
+  /** In the transaction of the file's results, with its counts. */
+  onCommit?: CommitHook<BulkStats> | undefined;
 }
 
 export interface BulkStats extends IngestStats {
@@ -124,8 +136,10 @@ export interface RecordStore {
   doneKeys(runId: number): Promise<Set<string>>;
   /** Removes the run's `error` results so a resume asks those items again. Returns how many. */
   deleteErrors(runId: number): Promise<number>;
-  /** Removes a run and its results. */
-  deleteRun(runId: number): Promise<void>;
+  /** Removes a run and its results (`onCommit`: in the same transaction). */
+  deleteRun(runId: number, onCommit?: CommitHook): Promise<void>;
+  /** Sets the status of several runs in one transaction, `onCommit` in it (an import's completion). */
+  setRunsStatus?(ids: number[], status: RunStatus, onCommit?: CommitHook): Promise<void>;
   /** The highest result id so far: rows written later have higher ids. */
   resultWatermark(): Promise<number>;
   /** Removes the run's results with an id above `afterId` (an abandoned import's rows). Returns how many. */

@@ -46,8 +46,8 @@ export async function importBulk(
     let why: string | null = null;
     try {
       const stats = await store
-        .bulkAppend(
-          canonicalStage(
+        .bulkAppend({
+          ...canonicalStage(
             {
               path: scan.path,
               header: scan.header,
@@ -63,7 +63,9 @@ export async function importBulk(
             },
             syntax === 'csv' ? undefined : stageJsonl,
           ),
-        )
+          // the import's audit entry commits with its results
+          onCommit: opts.onCommit && ((trx, s) => opts.onCommit!(trx, s)),
+        })
         .catch((err: unknown) => {
           // the write rolled back: nothing of it stays, and the record path (the reference) reads the file
           if (opts.signal?.aborted) throw err;

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { recordNameProblem } from '../core/names.ts';
-import type { RecordStore, RunInfo, RunSpec } from '../core/store.ts';
+import type { CommitHook, RecordStore, RunInfo, RunSpec } from '../core/store.ts';
 import type { CanonicalRecord } from '../core/types.ts';
 import { tokensProblem } from '../store/result-values.ts';
 import { importBulk } from './import-bulk.ts';
@@ -70,6 +70,19 @@ export interface ImportFileOptions extends ImportOptions {
    * one transaction, same answer) unless false (IMPORT_BULK=off).
    */
   bulk?: boolean | undefined;
+  /**
+   * Runs in the transaction that commits the import (its audit entry): the bulk path's one
+   * transaction, the one batch's, or, when the file took several batches, the one that completes its runs.
+   */
+  onCommit?: CommitHook<ImportCommit> | undefined;
+}
+
+/** What a committed import wrote, as its commit hook hears it. */
+export interface ImportCommit {
+  rows: number;
+  inserted: number;
+  duplicates: number;
+  runs: number;
 }
 
 const MAX_REPORTED_ERRORS = 100;
@@ -186,7 +199,12 @@ export async function importFile(
       // phase, only completing if a killed import (of other batches) left them so.
       const before = await runsNow(store, runs);
       signal?.throwIfAborted();
-      const s = await store.ingest(kept);
+      const hook = opts.onCommit;
+      const s = await store.ingest(kept, {
+        onCommit:
+          hook &&
+          ((trx, b) => hook(trx, { rows, inserted: b.inserted, duplicates: b.duplicates, runs: runs.size })),
+      });
       summary.inserted = s.inserted;
       summary.duplicates = s.duplicates;
       opts.onProgress?.(rows, rows);
@@ -220,7 +238,14 @@ export async function importFile(
       }
       if (batch.length > 0) await flush();
       signal?.throwIfAborted();
-      for (const { run } of marked) await store.updateRun(run.id, { status: 'imported' });
+      const hook = opts.onCommit;
+      const commit = { rows, inserted: summary.inserted, duplicates: summary.duplicates, runs: runs.size };
+      if (store.setRunsStatus) {
+        const ids = marked.map((m) => m.run.id);
+        await store.setRunsStatus(ids, 'imported', hook && ((trx) => hook(trx, commit)));
+      } else {
+        for (const { run } of marked) await store.updateRun(run.id, { status: 'imported' });
+      }
     }
   } catch (err) {
     // abandoned or failed: nothing of it stays (if the store itself is gone, the runs stay `importing`)

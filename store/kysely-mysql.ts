@@ -16,6 +16,24 @@ export function mysqlKysely(pool: mysql.Pool): Kysely<StoreTables> {
   return new Kysely<StoreTables>({ dialect: new MysqlDialect({ pool: pool.pool }) });
 }
 
+/**
+ * A Kysely on one connection of the pool, for statements inside a transaction the caller opened on it
+ * (mysql2's beginTransaction): Kysely never releases it, its owner does.
+ */
+export function connectionKysely(conn: mysql.PoolConnection): Kysely<StoreTables> {
+  const raw = (conn as unknown as { connection: object }).connection;
+  const held = new Proxy(raw, {
+    get(target, prop) {
+      if (prop === 'release') return () => undefined;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  type Cb = (err: unknown, c?: unknown) => void;
+  const pool = { getConnection: (cb: Cb) => cb(null, held), end: (cb: Cb) => cb(null) };
+  return new Kysely<StoreTables>({ dialect: new MysqlDialect({ pool: pool as never }) });
+}
+
 /** Splits a migration file into statements: `--` comment lines dropped, statements end with `;` + newline. */
 export function sqlStatements(text: string): string[] {
   return text

@@ -11,6 +11,7 @@ import { ImportSummarySchema, importFile } from '../../ingest/import-file.ts';
 import { IMPORT_FORMATS } from '../../ingest/importers/detect.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
 import type { RouteOptions } from '../app.ts';
+import { dataAudit } from '../data-audit.ts';
 import { problems } from './schemas.ts';
 import { fileNameFor, UPLOAD_TYPES } from './upload-name.ts';
 
@@ -133,8 +134,13 @@ export async function importRoutes(app: FastifyInstance, { ctx, scope }: RouteOp
         await pipeline(body, byteLimit(ctx.config.imports.maxUploadBytes), createWriteStream(file), {
           signal: abandon.signal,
         });
+        const fileName = q.filename ?? basename(file);
         // format detection refuses a file it cannot tell with a coded error (UNKNOWN_FORMAT): the caller's input
         const summary = await importFile(ws.record, file, {
+          // the entry commits with the import; a refused or abandoned import writes none
+          onCommit: dataAudit(ws.record, req).hook('import.create', `import:${fileName}`, (c) => ({
+            after: { file: fileName, ...c },
+          })),
           format: q.format,
           skipInvalid: q.skip_invalid === 'true',
           benchmark: q.benchmark,
@@ -149,7 +155,7 @@ export async function importRoutes(app: FastifyInstance, { ctx, scope }: RouteOp
           sliceMs: SLICE_MS,
           bulk: ctx.config.imports.bulk,
         });
-        const out = { ...summary, file: q.filename ?? basename(file) };
+        const out = { ...summary, file: fileName };
         ctx.metrics.importedRows.inc({ result: 'inserted' }, summary.inserted);
         ctx.metrics.importedRows.inc({ result: 'duplicate' }, summary.duplicates);
         ctx.metrics.importedRows.inc({ result: 'skipped' }, summary.skipped);

@@ -25,6 +25,7 @@ import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
 import { updateQueuedRun } from '../../store/mysql/queue-tables.ts';
 import type { AppContext } from '../context.ts';
+import { dataAudit } from '../data-audit.ts';
 import { countRunResult } from '../metrics.ts';
 import { EVENT_TIMING, type EventTiming, sendRunEvents } from './run-events.ts';
 import { problems } from './schemas.ts';
@@ -386,6 +387,9 @@ export async function runsRoutes(
             spec,
             { plan: { ...planned, concurrency }, provider, model, def },
           );
+          await dataAudit(store, req).append('run.create', `run:${out.run.id}`, {
+            after: { benchmark: def.slug, model: model.name, label, queued: true },
+          });
           if (out.deferred) req.log.warn(`run #${out.run.id} queued in MySQL only: ${out.deferred}`);
           else req.log.info(`run #${out.run.id} queued: ${out.total} item×samples in ${out.chunks} chunk(s)`);
           return reply
@@ -468,6 +472,12 @@ export async function runsRoutes(
         throw err;
       });
       const id = first ?? (await store.findRun(def.slug, model.name, label))?.id ?? 0;
+      // the runner created (or resumed) the run in its own write: the entry follows it
+      if (id) {
+        await dataAudit(store, req).append('run.create', `run:${id}`, {
+          after: { benchmark: def.slug, model: model.name, label, resumed: b.resume !== undefined },
+        });
+      }
       return reply.code(202).send({ id, label, status: 'running', url: `/runs/${id}` });
     },
   );
@@ -581,12 +591,23 @@ export async function runsRoutes(
       const { store, mustGet, view, active, queue, inQueue } = await at(req);
       const run = await mustGet(id);
       const live = active.get(id);
+      // the run stops in the runner's or the workers' writes: its entry follows, in its own transaction
+      const stopped = async () => {
+        const after = await mustGet(id);
+        if (after.status !== run.status) {
+          await dataAudit(store, req).append('run.stop', `run:${id}`, {
+            before: { status: run.status },
+            after: { status: after.status },
+          });
+        }
+        return view(after);
+      };
       if (live) {
         live.controller.abort(
           new AbortReason('shutdown', `cancelled through the API (POST /runs/${id}/cancel)`),
         );
         await live.done;
-        return view(await mustGet(id));
+        return stopped();
       }
       if (queue && inQueue(run)) {
         // the workers see it within a couple of seconds: chunks in flight stop, waiting ones are skipped
@@ -594,7 +615,7 @@ export async function runsRoutes(
           status: 'paused',
           statusReason: `cancelled through the API (POST /runs/${id}/cancel); resume it with resume: ${id}`,
         });
-        return view(await mustGet(id));
+        return stopped();
       }
       if (!(await pauseAbandoned(store, run, 'through the API'))) {
         throw errors.conflict(
@@ -602,8 +623,8 @@ export async function runsRoutes(
           { id },
         );
       }
-      // already stopped: cancelling again changes nothing
-      return view(await mustGet(id));
+      // already stopped: cancelling again changes nothing (and is not audited)
+      return stopped();
     },
   );
 
@@ -631,7 +652,10 @@ export async function runsRoutes(
       const { store, mustGet, assertStopped } = await at(req);
       const run = await mustGet(req.params.id);
       assertStopped(run);
-      await store.deleteRun(run.id);
+      await store.deleteRun(
+        run.id,
+        dataAudit(store, req).hook('run.delete', `run:${run.id}`, { before: run }),
+      );
       return { deleted: { id: run.id, benchmark: run.benchmark, model: run.model, label: run.label } };
     },
   );
@@ -661,7 +685,9 @@ export async function runsRoutes(
       }
       // Refuse before deleting anything: either all of the benchmark's runs go, or none.
       for (const run of mine) assertStopped(run);
-      for (const run of mine) await store.deleteRun(run.id);
+      const audit = dataAudit(store, req);
+      for (const run of mine)
+        await store.deleteRun(run.id, audit.hook('run.delete', `run:${run.id}`, { before: run }));
       return { benchmark, runs_deleted: mine.length, run_ids: mine.map((run) => run.id) };
     },
   );

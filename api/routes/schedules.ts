@@ -16,6 +16,7 @@ import {
 } from '../../ingest/queue/schedules.ts';
 import type { ScheduleRow } from '../../store/mysql/queue-tables.ts';
 import type { AppContext } from '../context.ts';
+import { dataAudit } from '../data-audit.ts';
 import type { RunsContext } from './runs.ts';
 import { RUN_OPTIONS, RUN_TARGET } from './runs.ts';
 import { problems } from './schemas.ts';
@@ -142,6 +143,10 @@ export async function schedulesRoutes(
           },
           { cron: b.cron, spec },
         );
+        // the schedule's row and its Redis scheduler are written by createSchedule: the entry follows
+        await dataAudit(m.store, req).append('schedule.create', `schedule:${s.id}`, {
+          after: { benchmark: s.benchmark, model: s.model, cron: s.cron, options: s.spec },
+        });
         return reply.code(201).send(viewOf(s, await nextRuns(m.queue)));
       } catch (err) {
         if (err instanceof BenchmarkError) {
@@ -190,6 +195,7 @@ export async function schedulesRoutes(
     async (req) => {
       const m = await mode(req);
       if (!(await removeSchedule(m, req.params.id))) throw errors.notFound('schedule', String(req.params.id));
+      await dataAudit(m.store, req).append('schedule.delete', `schedule:${req.params.id}`);
       return { deleted: { id: req.params.id } };
     },
   );

@@ -4,6 +4,7 @@ import { type Config, DEFAULT_DUCKDB_MEMORY_LIMIT } from '../../core/config.ts';
 import type {
   BulkStage,
   BulkStats,
+  CommitHook,
   IngestOptions,
   IngestStats,
   RecordStore,
@@ -157,7 +158,10 @@ export class DuckDbStore implements RecordStore {
       async () => {
         const rows = await this.catalog.resolve(records);
         const inserted = await appendResults(this.db.conn, rows);
-        return { inserted, duplicates: records.length - inserted };
+        const stats = { inserted, duplicates: records.length - inserted };
+        // the store's Kysely runs on the writer connection, inside this transaction
+        if (opts.onCommit) await opts.onCommit(this.kysely, stats);
+        return stats;
       },
       () => !opts.hidden,
     );
@@ -166,7 +170,11 @@ export class DuckDbStore implements RecordStore {
   /** A staged file in one write: all of it or nothing (store/duckdb/bulk-append.ts). */
   bulkAppend(stage: BulkStage): Promise<BulkStats | null> {
     return this.write(
-      () => bulkAppend(this.db, this.catalog, stage),
+      async () => {
+        const stats = await bulkAppend(this.db, this.catalog, stage);
+        if (stats && stage.onCommit) await stage.onCommit(this.kysely, stats);
+        return stats;
+      },
       (r) => r !== null,
     );
   }
@@ -231,11 +239,24 @@ export class DuckDbStore implements RecordStore {
     );
   }
 
-  async deleteRun(runId: number): Promise<void> {
+  async deleteRun(runId: number, onCommit?: CommitHook): Promise<void> {
     await this.write(async () => {
       await this.db.run('DELETE FROM results WHERE run_id = ?', [runId]);
       await this.db.run('DELETE FROM runs WHERE id = ?', [runId]);
+      await onCommit?.(this.kysely, undefined);
       this.catalog.forgetRun(runId);
+    });
+  }
+
+  async setRunsStatus(ids: number[], status: RunStatus, onCommit?: CommitHook): Promise<void> {
+    await this.write(async () => {
+      for (const id of ids) {
+        await this.db.run('UPDATE runs SET status = ?, updated_at = current_timestamp WHERE id = ?', [
+          status,
+          id,
+        ]);
+      }
+      await onCommit?.(this.kysely, undefined);
     });
   }
 

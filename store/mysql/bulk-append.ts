@@ -32,6 +32,7 @@ import {
   statsOf,
 } from '../duckdb/bulk-register.ts';
 import { DuckDb, openDuckDbInstance } from '../duckdb/connection.ts';
+import { connectionKysely } from '../kysely-mysql.ts';
 import { type CsvColumn, csvLineExpr, readCsvExpr } from '../mirror/csv.ts';
 import { streamRows } from '../mirror/stream-rows.ts';
 import { WRITTEN_RESULT_COLUMNS } from '../schema.ts';
@@ -80,7 +81,7 @@ export async function mysqlBulkAppend(target: MysqlBulkTarget, stage: BulkStage)
     if (!staged) return null;
     const reg = await registerStaged(duck, target.catalog, staged.metaFields, stage.source, o);
     if (!reg) return { rows: 0, inserted: 0, duplicates: 0, runs: 0, benchmarks: 0, models: 0 };
-    return await write(target, duck, reg, dir, o);
+    return await write(target, duck, reg, dir, o, stage.onCommit);
   } catch (err) {
     target.catalog.reset(); // its cache may name what a rollback removed
     throw err;
@@ -97,6 +98,7 @@ async function write(
   reg: Registered,
   dir: string,
   o: Abortable,
+  hook: BulkStage['onCommit'],
 ): Promise<BulkStats> {
   const conn = await target.pool.getConnection();
   // an abort ends the connection: the server rolls back what it was writing
@@ -119,7 +121,7 @@ async function write(
     if (changedItems) for (const b of reg.benchmarks) target.catalog.itemsWritten(b.id);
     await logChanged();
     o.signal?.throwIfAborted();
-    return await writeResults(duck, conn, reg, dir, o);
+    return await writeResults(duck, conn, reg, dir, o, hook);
   } catch (err) {
     if (!destroyed) await conn.query('ROLLBACK').catch(() => undefined);
     // items may have committed before the failure: the mirror reads the catalog again either way
@@ -290,6 +292,7 @@ async function writeResults(
   reg: Registered,
   dir: string,
   o: Abortable,
+  hook: BulkStage['onCommit'],
 ): Promise<BulkStats> {
   const runIds = reg.runs.map((r) => r.id);
   const marks = runIds.map(() => '?').join(', ');
@@ -339,6 +342,8 @@ async function writeResults(
     `UPDATE runs SET status = 'imported' WHERE status = 'importing' AND id IN (${marks})`,
     runIds,
   );
+  const stats = statsOf(reg, inserted);
+  if (hook) await hook(connectionKysely(conn), stats);
   await conn.commit();
-  return statsOf(reg, inserted);
+  return stats;
 }

@@ -4,6 +4,8 @@ import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../../core/config.ts';
 import type {
   BulkStage,
   BulkStats,
+  CommitHook,
+  IngestOptions,
   IngestStats,
   RecordStore,
   RunInfo,
@@ -15,7 +17,7 @@ import { OUTCOME_CODE } from '../../core/types.ts';
 import { Catalog, type NewItem } from '../catalog.ts';
 import { chunks } from '../db.ts';
 import type { DuckDbResources } from '../duckdb/connection.ts';
-import { mysqlKysely } from '../kysely-mysql.ts';
+import { connectionKysely, mysqlKysely } from '../kysely-mysql.ts';
 import { findRun, getRun, listRuns } from '../runs.ts';
 import { ITEMS, type StoreTables } from '../schema.ts';
 import { appendResults, LOAD_DATA_MIN_ROWS } from './append.ts';
@@ -83,7 +85,7 @@ export class MysqlStore implements RecordStore {
     await k.insertInto('changes').values({ kind, run_id: runId }).execute();
   }
 
-  async ingest(records: CanonicalRecord[]): Promise<IngestStats> {
+  async ingest(records: CanonicalRecord[], opts: IngestOptions = {}): Promise<IngestStats> {
     if (records.length === 0) return { inserted: 0, duplicates: 0 };
     let rows: Awaited<ReturnType<Catalog['resolve']>>;
     try {
@@ -101,8 +103,10 @@ export class MysqlStore implements RecordStore {
     try {
       await conn.beginTransaction();
       const inserted = await appendResults(conn, rows);
+      const stats = { inserted, duplicates: records.length - inserted };
+      if (opts.onCommit) await opts.onCommit(connectionKysely(conn), stats);
       await conn.commit();
-      return { inserted, duplicates: records.length - inserted };
+      return stats;
     } catch (err) {
       await conn.rollback().catch(() => undefined);
       throw err;
@@ -191,13 +195,21 @@ export class MysqlStore implements RecordStore {
     return n;
   }
 
-  async deleteRun(runId: number): Promise<void> {
+  async deleteRun(runId: number, onCommit?: CommitHook): Promise<void> {
     await this.kysely.transaction().execute(async (tx) => {
       await tx.deleteFrom('results').where('run_id', '=', runId).execute();
       await tx.deleteFrom('runs').where('id', '=', runId).execute();
       await this.logChange('run', runId, tx);
+      await onCommit?.(tx, undefined);
     });
     this.catalog.forgetRun(runId);
+  }
+
+  async setRunsStatus(ids: number[], status: RunStatus, onCommit?: CommitHook): Promise<void> {
+    await this.kysely.transaction().execute(async (tx) => {
+      if (ids.length > 0) await tx.updateTable('runs').set({ status }).where('id', 'in', ids).execute();
+      await onCommit?.(tx, undefined);
+    });
   }
 
   async resultWatermark(): Promise<number> {

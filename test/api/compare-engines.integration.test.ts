@@ -31,6 +31,7 @@ describe('POST /compare gives the same answer on DuckDB and MySQL', () => {
       loadConfig({
         DUCKDB_PATH: `${tmp.dir}/m.duckdb`,
         DEMO_DATA: 'off',
+        AUTH: 'off',
         MYSQL_URL: db.url,
         MYSQL_POOL_SIZE: '4',
       }),

@@ -89,6 +89,7 @@ export async function openApiFixture(
   const config = loadConfig({
     DUCKDB_PATH: `${tmp.dir}/a.duckdb`,
     DEMO_DATA: 'off',
+    AUTH: 'off',
     MYSQL_URL: db?.url,
     MYSQL_POOL_SIZE: '4',
   });

@@ -75,7 +75,10 @@ describe.each([
   let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   beforeAll(async () => {
     db = mysql ? await createTestDatabase('corrupt') : undefined;
-    server = await startServer({ DUCKDB_PATH: `${tmp.dir}/c.duckdb`, ...(db ? { MYSQL_URL: db.url } : {}) });
+    server = await startServer({
+      DUCKDB_PATH: `${tmp.dir}/c.duckdb`,
+      ...(db ? { AUTH: 'off', MYSQL_URL: db.url } : {}),
+    });
   });
   afterAll(async () => {
     server?.child.kill('SIGTERM');

@@ -36,7 +36,13 @@ async function startServer(env: Record<string, string> = {}, mysql = false): Pro
   const tmp = tmpDir('evalhouse-route-');
   const db = mysql ? await createTestDatabase('route') : null;
   const ctx = await openContext(
-    loadConfig({ DUCKDB_PATH: `${tmp.dir}/r.duckdb`, DEMO_DATA: 'off', MYSQL_URL: db?.url, ...env }),
+    loadConfig({
+      DUCKDB_PATH: `${tmp.dir}/r.duckdb`,
+      DEMO_DATA: 'off',
+      AUTH: 'off',
+      MYSQL_URL: db?.url,
+      ...env,
+    }),
     { mirrorLoop: false },
   );
   const app = await buildApp(ctx);

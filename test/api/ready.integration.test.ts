@@ -62,7 +62,12 @@ describe('GET /ready', () => {
 
   it('MySQL: not ready until the mirror has synced once, then ready; not ready when MySQL is gone', async () => {
     const db = await createTestDatabase('ready');
-    const config = loadConfig({ DUCKDB_PATH: `${tmp.dir}/m.duckdb`, MYSQL_URL: db.url, DEMO_DATA: 'off' });
+    const config = loadConfig({
+      DUCKDB_PATH: `${tmp.dir}/m.duckdb`,
+      AUTH: 'off',
+      MYSQL_URL: db.url,
+      DEMO_DATA: 'off',
+    });
     const ctx = await openContext(config, { mirrorLoop: false });
     const app = await buildApp(ctx);
     try {

@@ -51,6 +51,7 @@ describe('request logs', () => {
     });
     const server = await startServer({
       DUCKDB_PATH: `${tmp.dir}/logs.duckdb`,
+      AUTH: 'off',
       MYSQL_URL: mysqlUrl,
       PORT: '0',
       LOG_LEVEL: 'info',

@@ -109,6 +109,7 @@ describe('Prometheus scrapes the API replicas (and a worker) and answers every d
       replicas.push(
         await startServer({
           DUCKDB_PATH: `${tmp.dir}/api-${i}.duckdb`,
+          AUTH: 'off',
           MYSQL_URL: db.url,
           PORT: '0',
           MIRROR_INTERVAL_MS: '200',
@@ -120,6 +121,7 @@ describe('Prometheus scrapes the API replicas (and a worker) and answers every d
       // a worker serves /metrics and /health on WORKER_METRICS_PORT
       const port = await closedPort();
       const w = evalhouse(['worker'], {
+        AUTH: 'off',
         MYSQL_URL: db.url,
         WORKER_METRICS_PORT: String(port),
         DUCKDB_PATH: `${tmp.dir}/worker.duckdb`,

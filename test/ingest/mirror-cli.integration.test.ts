@@ -26,7 +26,7 @@ async function mirrorWithin(env: Record<string, string>, ms = 30_000) {
 describe('evalhouse mirror while the DuckDB file is held', () => {
   it('by a server in MySQL mode: fails at once naming the server, which keeps its own mirror', async () => {
     const duckdb = `${tmp.dir}/served.duckdb`;
-    const server = await startServer({ MYSQL_URL: db.url, DUCKDB_PATH: duckdb, PORT: '0' });
+    const server = await startServer({ AUTH: 'off', MYSQL_URL: db.url, DUCKDB_PATH: duckdb, PORT: '0' });
     try {
       const r = await mirrorWithin({ MYSQL_URL: db.url, DUCKDB_PATH: duckdb });
       expect(r.signal, 'mirror hung and was killed').toBeNull();

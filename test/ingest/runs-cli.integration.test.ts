@@ -31,7 +31,7 @@ describe.each(['duckdb', 'mysql'] as const)('evalhouse runs without a server (%s
     const env: Record<string, string> = {
       DUCKDB_PATH: `${tmp.dir}/${kind}.duckdb`,
       PORT: String(await closedPort()),
-      ...(mysql ? { MYSQL_URL: mysql.url } : {}),
+      ...(mysql ? { AUTH: 'off', MYSQL_URL: mysql.url } : {}),
     };
     const store = await openRecordStore(loadConfig(env));
     let ids: number[];
@@ -92,6 +92,7 @@ describe('evalhouse runs cancel with MySQL', () => {
     const mysql = await createTestDatabase('runscancel');
     const fake = await startFakeProvider({ latencyMs: 600, answer: () => 'The answer is 42' });
     const config = loadConfig({
+      AUTH: 'off',
       MYSQL_URL: mysql.url,
       DUCKDB_PATH: `${tmp.dir}/mirror.duckdb`,
       DEMO_DATA: 'off',
@@ -112,7 +113,12 @@ describe('evalhouse runs cancel with MySQL', () => {
         },
       });
       const id = res.json().id as number;
-      const env = { MYSQL_URL: mysql.url, DUCKDB_PATH: `${tmp.dir}/cli-mirror.duckdb`, PORT: String(port) };
+      const env = {
+        AUTH: 'off',
+        MYSQL_URL: mysql.url,
+        DUCKDB_PATH: `${tmp.dir}/cli-mirror.duckdb`,
+        PORT: String(port),
+      };
       const cancel = await evalhouse(['runs', 'cancel', String(id)], env).done;
       expect(cancel.code, cancel.stderr).toBe(0);
       expect(cancel.stdout).toMatch(/paused: interrupted \(cancelled through the API/);

@@ -29,7 +29,7 @@ describe.each(['duckdb', 'mysql'] as const)('deleting runs through the API (%s s
       loadConfig({
         DUCKDB_PATH: `${tmp.dir}/${kind}.duckdb`,
         DEMO_DATA: 'off',
-        ...(mysql ? { MYSQL_URL: mysql.url } : {}),
+        ...(mysql ? { AUTH: 'off', MYSQL_URL: mysql.url } : {}),
       }),
       { mirrorLoop: false },
     );

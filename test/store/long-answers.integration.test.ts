@@ -95,6 +95,7 @@ describe('answers longer than 191 characters are kept whole, and maj@k agrees on
       loadConfig({
         DUCKDB_PATH: `${tmp.dir}/l.duckdb`,
         DEMO_DATA: 'off',
+        AUTH: 'off',
         MYSQL_URL: db.url,
         MYSQL_POOL_SIZE: '4',
       }),

@@ -55,7 +55,7 @@ for (const mode of ['duckdb', 'mysql'] as const) {
         loadConfig({
           DUCKDB_PATH: `${tmp.dir}/n.duckdb`,
           DEMO_DATA: 'off',
-          ...(db ? { MYSQL_URL: db.url, MYSQL_POOL_SIZE: '4' } : {}),
+          ...(db ? { AUTH: 'off', MYSQL_URL: db.url, MYSQL_POOL_SIZE: '4' } : {}),
         }),
         { mirrorLoop: false },
       );
