@@ -124,6 +124,9 @@ export async function verifyIdToken(
       throw new SignInRefused(`the ID token is not valid (${err.code})`);
     throw err;
   }
+  // OpenID Connect Core 3.1.3.7: a token for several audiences must name us as its authorized party
+  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== client.clientId)
+    throw new SignInRefused('the ID token was issued to another client (azp)');
   if (payload.nonce !== nonce) throw new SignInRefused('the ID token is not for this sign-in (nonce)');
   if (payload.email_verified !== true || typeof payload.email !== 'string')
     throw new SignInRefused('the provider has not verified this account’s email address');

@@ -23,6 +23,7 @@ import { type LoginLimiter, memoryLoginLimiter, redisLoginLimiter } from '../aut
 import { authorizationRequest, completeSignIn, SignInRefused } from '../auth/oidc.ts';
 import { authEvent, safeReturnTo, startSession } from '../auth/sign-in.ts';
 import { signAccessToken, signOAuthState, verifyAccessToken, verifyOAuthState } from '../auth/tokens.ts';
+import { problems } from './schemas.ts';
 
 /** What the sign-in routes read of the server's context. */
 export interface AuthRoutesContext {
@@ -32,6 +33,8 @@ export interface AuthRoutesContext {
 
 const PUBLIC = { permission: 'public' } as const;
 const UserView = z.object({ id: z.number(), email: z.string(), name: z.string().nullable() });
+/** A redirect: to the provider, or back to the page after sign-in (the Location header). */
+const Redirect = z.null().describe('302 to the Location header');
 const userView = (u: User) => ({ id: u.id, email: u.email, name: u.name });
 const WRONG_PASSWORD = 'wrong email or password';
 const NOT_A_MEMBER =
@@ -85,7 +88,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AuthRoute
       schema: {
         summary: 'Sign in with email and password: sets the session cookies',
         body: z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }).strict(),
-        response: { 200: z.object({ user: UserView }) },
+        response: { 200: z.object({ user: UserView }), ...problems(400, 401, 404, 429) },
       },
     },
     async (req, reply) => {
@@ -127,6 +130,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AuthRoute
         schema: {
           summary: `Sign in with ${provider === 'google' ? 'Google' : 'GitHub'}: redirects to the provider`,
           querystring: z.object({ return_to: z.string().max(2048).optional() }),
+          response: { 302: Redirect, ...problems(400, 404, 503) },
         },
       },
       async (req, reply) => {
@@ -162,6 +166,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AuthRoute
             state: z.string().max(1024).optional(),
             error: z.string().max(256).optional(),
           }),
+          response: { 302: Redirect, ...problems(400, 401, 403, 404) },
         },
       },
       async (req, reply) => {
@@ -226,7 +231,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AuthRoute
       config: PUBLIC,
       schema: {
         summary: 'A new access cookie for the refresh cookie (which rotates); a reused one ends its session',
-        response: { 200: z.object({ user: UserView }) },
+        response: { 200: z.object({ user: UserView }), ...problems(401) },
       },
     },
     async (req, reply) => {
@@ -269,7 +274,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AuthRoute
       config: PUBLIC,
       schema: {
         summary: 'Ends the session (its refresh family) and clears the cookies',
-        response: { 204: z.null() },
+        response: { 204: z.null().describe('signed out'), ...problems(403) },
       },
     },
     async (req, reply) => {

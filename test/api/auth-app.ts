@@ -49,6 +49,7 @@ export async function authTestApp(
     DEMO_DATA: 'off',
     DUCKDB_PATH: join(tmp.dir, 'control.duckdb'),
     LOG_LEVEL: 'info',
+    ...(db ? { MYSQL_URL: db.url } : {}),
     ...env,
   });
   const store = db ? await MysqlStore.open(db.url, 10) : await DuckDbStore.open(config.duckdbPath);
