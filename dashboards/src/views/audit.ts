@@ -34,9 +34,12 @@ const FILTERS = ['from', 'to', 'user', 'action'] as const;
 const who = (e: Entry) =>
   `${e.actor.email ?? (e.actor.user_id === null ? 'local user' : `user ${e.actor.user_id}`)}${e.actor.key_id !== null ? ` (key ${e.actor.key_id})` : ''}`;
 
+/** `before → after`; a side that does not apply (a creation's before, a removal's after) is `none`. */
 const change = (e: Entry) => {
-  const short = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v));
-  const text = [short(e.before), short(e.after)].filter((s) => s !== '').join(' → ');
+  const absent = (v: unknown) => v === null || v === undefined;
+  if (absent(e.before) && absent(e.after)) return '';
+  const side = (v: unknown) => (absent(v) ? 'none' : JSON.stringify(v));
+  const text = `${side(e.before)} → ${side(e.after)}`;
   return text.length > 160 ? h('span', { title: text }, `${text.slice(0, 157)}…`) : text;
 };
 
