@@ -303,4 +303,19 @@ describe('with auth on', () => {
     expect(w.problems.filter((x) => !/status of 401/.test(x))).toEqual([]);
     await p.close();
   });
+
+  it('the sign-in page links to Google and GitHub when the server enables them', async () => {
+    const { page: p } = await newPage(browser, 1280, (status) => status === 401);
+    // this server has no OAuth client configured: the answer of GET /auth/providers as one with both would give
+    await p.route('**/auth/providers', (r) =>
+      r.fulfill({ json: { auth: true, password: false, google: true, github: true } }),
+    );
+    await open(p, on.url, '#/');
+    await p.waitForSelector('#signin-google');
+    expect(await p.locator('#signin-email').count()).toBe(0);
+    expect(await p.locator('#signin-google').getAttribute('href')).toBe('auth/google');
+    expect(await p.locator('#signin-github').textContent()).toBe('Sign in with GitHub');
+    expect(await axe(p)).toEqual([]);
+    await p.close();
+  });
 });
