@@ -8,6 +8,11 @@ import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '../../accounts/
 import type { ApiKeyInfo, AuditEntry, User, Workspace } from '../../accounts/types.ts';
 
 export const RoleSchema = z.enum(ROLES);
+
+/** The query of a route with no parameters of its own: the workspace may be named there (api/auth/scope.ts). */
+export const WorkspaceQuery = z.strictObject({
+  workspace: z.string().optional().describe('the workspace (else the x-evalhouse-workspace header)'),
+});
 export const PermissionSchema = z.enum(Object.keys(PERMISSIONS) as [keyof typeof PERMISSIONS]);
 
 export const UserView = z.object({ id: z.number().int(), email: z.string(), name: z.string().nullable() });

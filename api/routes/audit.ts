@@ -7,7 +7,7 @@ import type { AuditFilter, Workspace } from '../../accounts/types.ts';
 import type { RouteOptions } from '../app.ts';
 import { accountsOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
-import { AuditDatabase, AuditEntryView, auditEntryView } from './account-views.ts';
+import { AuditDatabase, AuditEntryView, auditEntryView, WorkspaceQuery } from './account-views.ts';
 import { auditPage, type Chain, CURSOR } from './audit-pages.ts';
 import { problems } from './schemas.ts';
 
@@ -24,7 +24,7 @@ const instant = (end: boolean) =>
     );
 
 const AuditQuery = z.strictObject({
-  workspace: z.string().optional(),
+  workspace: WorkspaceQuery.shape.workspace,
   from: instant(false).optional().describe('entries at or after (a date or date-time, UTC)'),
   to: instant(true).optional().describe('entries at or before (a date means the end of that day)'),
   user: z.string().trim().min(1).max(254).optional().describe("the acting user's id or email"),
@@ -111,7 +111,7 @@ export async function auditRoutes(app: FastifyInstance, { ctx, scope }: RouteOpt
       schema: {
         summary:
           "Recomputes the hash chains of the workspace's audit logs: the first entry edited or removed behind the application's back",
-        querystring: z.strictObject({ workspace: z.string().optional() }),
+        querystring: WorkspaceQuery,
         response: { 200: Verify, ...problems(400, 401, 403, 404) },
       },
     },

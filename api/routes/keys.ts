@@ -7,7 +7,7 @@ import { errors } from '../../core/errors.ts';
 import type { RouteOptions } from '../app.ts';
 import { accountsOf, actorOf, userOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
-import { KeyView, keyView, RoleSchema } from './account-views.ts';
+import { KeyView, keyView, RoleSchema, WorkspaceQuery } from './account-views.ts';
 import { problems } from './schemas.ts';
 
 const NewKey = z.strictObject({
@@ -26,7 +26,6 @@ const LOCAL_ACTOR: AuditActor = {
   address: null,
 };
 const KeyId = z.strictObject({ id: z.coerce.number().int().min(1) });
-const WorkspaceQuery = z.strictObject({ workspace: z.string().optional() });
 
 /**
  * GET /keys, POST /keys, DELETE /keys/{id}: API keys of the request's workspace. Anyone who may read manages

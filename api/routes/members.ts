@@ -7,7 +7,7 @@ import { errors } from '../../core/errors.ts';
 import type { RouteOptions } from '../app.ts';
 import { accountsOf, actorOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
-import { MemberView, RoleSchema, userView } from './account-views.ts';
+import { MemberView, RoleSchema, userView, WorkspaceQuery } from './account-views.ts';
 import { problems } from './schemas.ts';
 
 export const EMAIL = z.string().trim().toLowerCase().max(254).email();
@@ -46,7 +46,7 @@ export async function memberRoutes(app: FastifyInstance, { ctx }: RouteOptions) 
       config: { permission: 'admin' },
       schema: {
         summary: "The members of the request's workspace and their roles",
-        querystring: z.strictObject({ workspace: z.string().optional() }),
+        querystring: WorkspaceQuery,
         response: { 200: z.object({ members: z.array(MemberView) }), ...problems(400, 401, 403, 404) },
       },
     },
@@ -64,7 +64,7 @@ export async function memberRoutes(app: FastifyInstance, { ctx }: RouteOptions) 
       schema: {
         summary:
           'Adds a member by email (creating the user, without a password, when unknown) or changes their role; 409 for the last admin',
-        querystring: z.strictObject({ workspace: z.string().optional() }),
+        querystring: WorkspaceQuery,
         body: PutMember,
         response: { 200: MemberView, 201: MemberView, ...problems(400, 401, 403, 404, 409) },
       },
@@ -93,7 +93,7 @@ export async function memberRoutes(app: FastifyInstance, { ctx }: RouteOptions) 
       schema: {
         summary: 'Removes a member from the workspace (their keys of it are revoked); 409 for the last admin',
         params: UserId,
-        querystring: z.strictObject({ workspace: z.string().optional() }),
+        querystring: WorkspaceQuery,
         response: { 204: z.null().describe('removed'), ...problems(400, 401, 403, 404, 409) },
       },
     },

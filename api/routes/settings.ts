@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { RouteOptions } from '../app.ts';
 import { accountsOf, actorOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
-import { WorkspaceView, workspaceView } from './account-views.ts';
+import { WorkspaceQuery, WorkspaceView, workspaceView } from './account-views.ts';
 import { problems } from './schemas.ts';
 
 const Settings = z.strictObject({
@@ -27,7 +27,7 @@ export async function settingsRoutes(app: FastifyInstance, { ctx }: RouteOptions
       config: { permission: 'admin' },
       schema: {
         summary: "Changes the workspace's settings: retention_days (null: results are kept)",
-        querystring: z.strictObject({ workspace: z.string().optional() }),
+        querystring: WorkspaceQuery,
         body: Settings,
         response: { 200: WorkspaceView, ...problems(400, 401, 403, 404) },
       },
