@@ -1,13 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import type { Selectable } from 'kysely';
 import type { AuthConfig } from '../core/config.ts';
 import { errors } from '../core/errors.ts';
-import { iso, sqlTimestamp } from '../store/runs.ts';
-import type { StoreTables } from '../store/schema.ts';
+import { sqlTimestamp } from '../store/runs.ts';
+import {
+  checkName,
+  checkPassword,
+  checkRole,
+  isDuplicate,
+  MAX_NAME,
+  MAX_PASSWORD,
+  normalEmail,
+  SLUG,
+} from './account-checks.ts';
 import type { AccountDb, StoreKysely } from './account-db.ts';
+import { instant, keyAudit, keySelect, toKey, toRole, toUser, toWorkspace } from './account-rows.ts';
 import { appendAudit, KyselyAuditLog } from './audit-log.ts';
-import { ROLES, type Role } from './roles.ts';
+import type { Role } from './roles.ts';
 import { KEY_PREFIX, newToken, REFRESH_PREFIX, SHOWN_CHARS, tokenHash } from './tokens.ts';
 import type {
   AccountStore,
@@ -21,121 +30,8 @@ import type {
   Workspace,
 } from './types.ts';
 
-const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const MIN_PASSWORD = 8;
-const MAX_PASSWORD = 1024;
-const MAX_NAME = 191;
 /** A key's last use is stamped at most this often (a write per request would serialize requests on DuckDB). */
 const LAST_USED_EVERY_MS = 60_000;
-
-const instant = (v: unknown): string => new Date(iso(v)).toISOString();
-const instantOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : instant(v));
-
-function toWorkspace(r: Selectable<StoreTables['workspaces']>): Workspace {
-  return {
-    id: Number(r.id),
-    slug: r.slug,
-    name: r.name,
-    retentionDays: r.retention_days === null ? null : Number(r.retention_days),
-    createdAt: instant(r.created_at),
-  };
-}
-
-type UserRow = Pick<Selectable<StoreTables['users']>, 'id' | 'email' | 'name' | 'disabled' | 'created_at'>;
-function toUser(r: UserRow): User {
-  return {
-    id: Number(r.id),
-    email: r.email,
-    name: r.name,
-    createdAt: instant(r.created_at),
-    disabled: Boolean(r.disabled), // MySQL's tinyint reads 0/1
-  };
-}
-
-function toRole(v: string): Role {
-  if (!(ROLES as readonly string[]).includes(v)) throw new Error(`a stored role is unknown: ${v}`);
-  return v as Role;
-}
-
-/** The engines' unique-key violation: MySQL errno 1062; DuckDB names it only in its message. */
-function isDuplicate(err: unknown): boolean {
-  const e = err as { errno?: number; message?: string };
-  return e.errno === 1062 || /duplicate key|violates (unique|primary key)/i.test(e.message ?? '');
-}
-
-function checkName(what: string, name: string): string {
-  const n = name.trim();
-  if (n.length === 0 || n.length > MAX_NAME)
-    throw errors.badRequest(`${what} is 1 to ${MAX_NAME} characters`);
-  return n;
-}
-
-function checkRole(role: string): Role {
-  if (!(ROLES as readonly string[]).includes(role)) {
-    throw errors.badRequest(`unknown role ${JSON.stringify(role)}; roles: ${ROLES.join(', ')}`);
-  }
-  return role as Role;
-}
-
-function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
-    throw errors.badRequest(`a password is ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`);
-  }
-}
-
-/** An email as stored: trimmed and lower-cased (users.email is unique on that form). */
-export function normalEmail(email: string): string {
-  const e = email.trim().toLowerCase();
-  if (e.length > MAX_NAME || !EMAIL.test(e)) throw errors.badRequest('not an email address');
-  return e;
-}
-
-const keySelect = (k: StoreKysely) =>
-  k
-    .selectFrom('api_keys as k')
-    .innerJoin('workspaces as w', 'w.id', 'k.workspace_id')
-    .select([
-      'k.id',
-      'k.name',
-      'k.prefix',
-      'k.workspace_id',
-      'w.slug as workspace_slug',
-      'k.role',
-      'k.user_id',
-      'k.created_at',
-      'k.expires_at',
-      'k.last_used_at',
-      'k.revoked_at',
-    ]);
-type KeyRow = Awaited<ReturnType<ReturnType<typeof keySelect>['executeTakeFirstOrThrow']>>;
-
-function toKey(r: KeyRow): ApiKeyInfo {
-  return {
-    id: Number(r.id),
-    name: r.name,
-    prefix: r.prefix,
-    workspace: { id: Number(r.workspace_id), slug: r.workspace_slug },
-    role: toRole(r.role),
-    createdBy: Number(r.user_id),
-    createdAt: instant(r.created_at),
-    expiresAt: instantOrNull(r.expires_at),
-    lastUsedAt: instantOrNull(r.last_used_at),
-    revokedAt: instantOrNull(r.revoked_at),
-  };
-}
-
-/** What an audit entry says of a key: never its token or hash. */
-const keyAudit = (k: ApiKeyInfo) => ({
-  id: k.id,
-  name: k.name,
-  prefix: k.prefix,
-  workspaceId: k.workspace.id,
-  role: k.role,
-  userId: k.createdBy,
-  expiresAt: k.expiresAt,
-  revokedAt: k.revokedAt,
-});
 
 export interface AccountStoreOptions {
   auth: Pick<AuthConfig, 'secret' | 'refreshTtlS'>;

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { iso, sqlTimestamp } from '../store/runs.ts';
+import { sqlTimestamp } from '../store/runs.ts';
 import type { StoreTables } from '../store/schema.ts';
 import type { AccountDb, StoreKysely } from './account-db.ts';
+import { instant } from './account-rows.ts';
 import type { AuditEntry, AuditEvent, AuditFilter, AuditLog } from './types.ts';
 
 /** The prev_hash of a chain's first entry. */
@@ -53,8 +54,6 @@ function hashOf(prevHash: string, e: Omit<AuditEntry, 'id' | 'hash' | 'prevHash'
 /** A stored JSON value: text on DuckDB and MariaDB, already parsed by mysql2 on MySQL 8. */
 const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : (v ?? null));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-/** ISO 8601 with milliseconds whatever the engine's text (DuckDB drops a zero fraction). */
-const instant = (v: unknown): string => new Date(iso(v)).toISOString();
 
 function toEntry(r: Row): AuditEntry {
   return {
