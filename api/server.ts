@@ -8,7 +8,9 @@ import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
 import { seedFromDemoStore } from './demo-store.ts';
 import { warmRenderWorker } from './exports/render-pool.ts';
+import { startRetention } from './retention-schedule.ts';
 import { localUrl, removeServerFile, writeServerFile } from './server-file.ts';
+import { Workspaces } from './tenancy.ts';
 
 const EXPORT_WORKER_WARM_DELAY_MS = 10_000;
 
@@ -34,9 +36,13 @@ async function main() {
     const n = await loadDemoData(ctx.record, (m) => console.log(m));
     if (n > 0) await ctx.syncMirror();
   }
-  const app = await buildApp(ctx, { logger: true });
+  const workspaces = new Workspaces(ctx);
+  const app = await buildApp(ctx, { logger: true, workspaces });
   const mode = authModeLine(config);
   app.log[mode.level](mode.message);
+  const retention = ctx.accounts
+    ? startRetention(ctx.accounts, workspaces, config.retentionCheckMs, (m) => app.log.info(m))
+    : null;
   if (removed.length > 0)
     app.log.info(`removed ${removed.length} scratch folder(s) of stopped processes: ${removed.join(', ')}`);
   let closing = false;
@@ -45,7 +51,9 @@ async function main() {
     closing = true;
     app.log.info(`${signal}: closing`);
     removeServerFile(config.duckdbPath);
+    await retention?.stop();
     await app.close();
+    await workspaces.close();
     await ctx.close();
     process.exit(0);
   };

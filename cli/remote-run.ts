@@ -1,5 +1,6 @@
 import type { RunView } from '../ingest/runner/run-view.ts';
 import { UsageError } from './command.ts';
+import { serverHeaders } from './remote.ts';
 
 /** The `evalhouse run` options a server's POST /runs accepts, by CLI name → JSON name. */
 const FORWARDED: Record<string, string> = {
@@ -64,7 +65,7 @@ export async function runThroughServer(
   try {
     res = await fetch(`${server}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: serverHeaders({ 'content-type': 'application/json' }),
       body: JSON.stringify(body),
     });
     started = (await res.json()) as typeof started;
@@ -113,7 +114,7 @@ export async function runThroughServer(
       }
       // The cancel answers once the run has stopped; meanwhile progress is still shown.
       if (interrupts === 1 && !cancelling) {
-        cancelling = fetch(`${url}/cancel`, { method: 'POST' }).then(
+        cancelling = fetch(`${url}/cancel`, { method: 'POST', headers: serverHeaders() }).then(
           async (res) => {
             if (!res.ok) console.error(`\nthe server did not cancel run #${started.id}: ${await res.text()}`);
           },
@@ -122,7 +123,7 @@ export async function runThroughServer(
       }
       let s: RunStatus;
       try {
-        const res = await fetch(url);
+        const res = await fetch(url, { headers: serverHeaders() });
         if (!res.ok) throw new Error(`it answered ${res.status}`);
         s = (await res.json()) as RunStatus;
       } catch (err) {

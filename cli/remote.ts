@@ -1,5 +1,49 @@
+import { DEFAULT_WORKSPACE } from '../accounts/roles.ts';
+import { WORKSPACE_HEADER } from '../api/auth/scope.ts';
 import { readServerFile, type ServerFile } from '../api/server-file.ts';
 import type { Config } from '../core/config.ts';
+import { UsageError } from './command.ts';
+
+/** Who the CLI's requests to a server are from and for: EVALHOUSE_API_KEY and the command's --workspace. */
+let identity: { apiKey?: string | undefined; workspace?: string | undefined } = {};
+
+/**
+ * Takes `--workspace SLUG` (or `--workspace=SLUG`) out of a command's arguments, and remembers it with
+ * EVALHOUSE_API_KEY for `serverHeaders`. The commands that talk to a server (import, export, run, runs)
+ * call it first.
+ */
+export function useRemoteIdentity(argv: string[], config: Pick<Config, 'apiKey'>): string[] {
+  const rest: string[] = [];
+  let workspace: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--workspace') {
+      workspace = argv[++i];
+      if (!workspace) throw new UsageError('--workspace needs a workspace slug');
+    } else if (a.startsWith('--workspace=')) workspace = a.slice('--workspace='.length);
+    else rest.push(a);
+  }
+  identity = { apiKey: config.apiKey, workspace };
+  return rest;
+}
+
+/** The headers of a request to a server: the API key (Authorization: Bearer) and the workspace, when given. */
+export function serverHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...extra,
+    ...(identity.apiKey ? { authorization: `Bearer ${identity.apiKey}` } : {}),
+    ...(identity.workspace ? { [WORKSPACE_HEADER]: identity.workspace } : {}),
+  };
+}
+
+/** Refuses --workspace (another than default) where the command works on the store itself, with no server. */
+export function assertDefaultWorkspaceLocally(): void {
+  if (identity.workspace && identity.workspace !== DEFAULT_WORKSPACE) {
+    throw new UsageError(
+      `--workspace ${identity.workspace}: no server is running, and without one this command works on the default workspace's store only; start the server (evalhouse serve) or leave --workspace out`,
+    );
+  }
+}
 
 /** Whether a process with this pid exists (EPERM: it does, under another user). */
 function pidAlive(pid: number): boolean {

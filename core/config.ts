@@ -91,6 +91,12 @@ const EnvFields = z.object({
     .transform((v) => (v === '' ? undefined : v)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVALHOUSE_URL: z.string().url().optional(),
+  /** The API key the CLI sends a server it talks to (Authorization: Bearer). */
+  EVALHOUSE_API_KEY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
   QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
   ROW_CAP: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   EXPORT_PDF_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
@@ -238,6 +244,8 @@ export type Config = {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /** Where CLI writing commands find a running server (embedded mode). */
   evalhouseUrl: string;
+  /** EVALHOUSE_API_KEY: what the CLI's requests to a server carry as `Authorization: Bearer` (never logged). */
+  apiKey: string | undefined;
   queryTimeoutMs: number;
   rowCap: number;
   /** Table rows a PDF export may hold (400 beyond: export xlsx, csv or parquet). */
@@ -349,6 +357,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     duckdbTempDir: e.DUCKDB_TEMP_DIR,
     logLevel: e.LOG_LEVEL,
     evalhouseUrl: e.EVALHOUSE_URL ?? `http://${e.HOST}:${e.PORT}`,
+    apiKey: e.EVALHOUSE_API_KEY,
     queryTimeoutMs: e.QUERY_TIMEOUT_MS,
     rowCap: e.ROW_CAP,
     exportPdfMaxRows: e.EXPORT_PDF_MAX_ROWS,

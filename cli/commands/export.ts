@@ -6,7 +6,13 @@ import { EXPORT_FORMATS, EXPORT_KINDS } from '../../api/exports/document.ts';
 import { ExportRequest, runExport } from '../../api/exports/service.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { ServerRefusedError } from '../errors.ts';
-import { runningServer, serverHoldingFile } from '../remote.ts';
+import {
+  assertDefaultWorkspaceLocally,
+  runningServer,
+  serverHeaders,
+  serverHoldingFile,
+  useRemoteIdentity,
+} from '../remote.ts';
 
 const usage = `usage: evalhouse export --kind ${EXPORT_KINDS.join('|')} --format ${EXPORT_FORMATS.join('|')}
                         [--query FILE.json | --query '{"benchmark": …}'] [-o FILE] [--bom] [--no-provenance-line]
@@ -30,7 +36,8 @@ export const command: Command = {
   summary:
     'write an analysis, comparison, item analysis, summary or results as xlsx, pdf, csv, parquet, arrow or json',
   usage,
-  async run(argv, config) {
+  async run(args, config) {
+    const argv = useRemoteIdentity(args, config);
     const { values, positionals } = parseCommandArgs(
       argv,
       {
@@ -67,11 +74,12 @@ export const command: Command = {
     const server = config.mysqlUrl
       ? ((await serverHoldingFile(config.duckdbPath))?.url ?? null)
       : await runningServer(config);
+    if (!server) assertDefaultWorkspaceLocally();
     if (server) {
       console.error(`exporting through ${server}/exports`);
       const res = await fetch(`${server}/exports`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: serverHeaders({ 'content-type': 'application/json' }),
         body: JSON.stringify(req),
       });
       if (!res.ok || !res.body) {

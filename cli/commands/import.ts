@@ -11,7 +11,7 @@ import { openRecordStore } from '../../store/open.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { ServerRefusedError } from '../errors.ts';
 import { progressPrinter } from '../progress.ts';
-import { runningServer } from '../remote.ts';
+import { assertDefaultWorkspaceLocally, runningServer, serverHeaders, useRemoteIdentity } from '../remote.ts';
 
 const usage = `usage: evalhouse import FILE|FOLDER... [--format ${IMPORT_FORMATS.join('|')}] [--skip-invalid]
                         [--benchmark NAME] [--model NAME] [--run LABEL] [--json]
@@ -35,7 +35,8 @@ export const command: Command = {
   name: 'import',
   summary: 'import result files (canonical JSONL/CSV, lm-eval, Inspect, promptfoo)',
   usage,
-  async run(argv, config) {
+  async run(args, config) {
+    const argv = useRemoteIdentity(args, config);
     const { values, positionals } = parseCommandArgs(argv, {
       format: { type: 'string' },
       'skip-invalid': { type: 'boolean' },
@@ -79,6 +80,7 @@ export const command: Command = {
       run: values.run,
     };
     const server = await runningServer(config);
+    if (!server) assertDefaultWorkspaceLocally();
     const summaries: ImportSummary[] = [];
     let failed = false;
     /** A file the importers refuse whole (corrupt, over a limit) is reported like a rejected file, and the next one is tried. */
@@ -198,7 +200,7 @@ async function upload(
     if (v !== undefined && v !== false) q.set(k === 'skipInvalid' ? 'skip_invalid' : k, String(v));
   const res = await fetch(`${server}/imports?${q}`, {
     method: 'POST',
-    headers: { 'content-type': contentType },
+    headers: serverHeaders({ 'content-type': contentType }),
     body: createReadStream(file) as never,
     duplex: 'half',
   } as RequestInit);

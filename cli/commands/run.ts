@@ -13,7 +13,7 @@ import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-be
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { benchmarkRef, runThroughQueue } from '../queue-run.ts';
-import { runningServer } from '../remote.ts';
+import { assertDefaultWorkspaceLocally, runningServer, useRemoteIdentity } from '../remote.ts';
 import { exitCodeFor, runThroughServer } from '../remote-run.ts';
 
 const usage = `usage: evalhouse run --benchmark <slug|folder> --model <name|provider:model-id>
@@ -68,7 +68,8 @@ async function findResumed(
   return run;
 }
 
-export async function runCommand(argv: string[], config: Config, env: Env): Promise<number> {
+export async function runCommand(args: string[], config: Config, env: Env): Promise<number> {
+  const argv = useRemoteIdentity(args, config);
   const { values: v } = parseCommandArgs(
     argv,
     {
@@ -98,10 +99,14 @@ export async function runCommand(argv: string[], config: Config, env: Env): Prom
   if (!v.benchmark) throw new UsageError('--benchmark is required');
   if (!v.model) throw new UsageError('--model is required');
   if (v.resume && v['run-id']) throw new UsageError('give --run-id or --resume, not both');
-  if (v.queue) return queueRun(v, config);
+  if (v.queue) {
+    assertDefaultWorkspaceLocally();
+    return queueRun(v, config);
+  }
   // Embedded mode with a server running: only the server may open the DuckDB file.
   const server = await runningServer(config);
   if (server) return runThroughServer(server, v);
+  assertDefaultWorkspaceLocally();
   if (v.detach) throw new UsageError('--detach leaves a run to a server; no server is running');
   const opts: Omit<RunOptions, 'label'> = {
     limit: int('limit', v.limit, 1),

@@ -6,7 +6,7 @@ import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { updateQueuedRun } from '../../store/mysql/queue-tables.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
-import { runningServer } from '../remote.ts';
+import { assertDefaultWorkspaceLocally, runningServer, serverHeaders, useRemoteIdentity } from '../remote.ts';
 import { causeOf } from '../remote-run.ts';
 
 const STATUSES: readonly RunStatus[] = RUN_STATUSES;
@@ -30,7 +30,7 @@ async function call(
 ): Promise<{ ok: true; body: unknown } | { ok: false; message: string; unreachable?: boolean }> {
   let res: Response;
   try {
-    res = await fetch(url, { method });
+    res = await fetch(url, { method, headers: serverHeaders() });
   } catch (err) {
     return {
       ok: false,
@@ -117,6 +117,7 @@ async function list(argv: string[], config: Config): Promise<number> {
     throw new UsageError('--limit must be an integer from 1 to 1000');
   const filter = { benchmark: v.benchmark, model: v.model, status: v.status as RunStatus | undefined };
   const server = await runningServer(config);
+  if (!server) assertDefaultWorkspaceLocally();
   let runs: RunView[];
   let total: number;
   if (server) {
@@ -145,6 +146,7 @@ async function cancel(argv: string[], config: Config): Promise<number> {
   const id = ids[0]!;
   // Only a server can stop a run it is running; with MySQL the CLI does not need it for anything else.
   const server = (await runningServer(config)) ?? (config.mysqlUrl ? config.evalhouseUrl : null);
+  if (!server) assertDefaultWorkspaceLocally();
   if (server) {
     const r = await call(`${server}/runs/${id}/cancel`, 'POST');
     if (r.ok) {
@@ -189,6 +191,7 @@ async function remove(argv: string[], config: Config): Promise<number> {
     throw new UsageError('give run ids or --benchmark B (not both)');
   const ids = runIds(positionals);
   const server = await runningServer(config);
+  if (!server) assertDefaultWorkspaceLocally();
   if (server) {
     const urls =
       v.benchmark !== undefined
@@ -252,7 +255,7 @@ export const command: Command = {
   summary: 'list, cancel or delete runs',
   usage,
   async run(argv, config) {
-    const [sub, ...rest] = argv;
+    const [sub, ...rest] = useRemoteIdentity(argv, config);
     if (sub === 'list') return list(rest, config);
     if (sub === 'cancel') return cancel(rest, config);
     if (sub === 'delete') return remove(rest, config);

@@ -17,9 +17,11 @@ import { KyselyAuditLog } from '../../accounts/audit-log.ts';
 import type { AuditActor, Workspace } from '../../accounts/types.ts';
 import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
+import { startRetention } from '../../api/retention-schedule.ts';
 import { Workspaces, workspaceDuckdbPath } from '../../api/tenancy.ts';
 import { loadConfig } from '../../core/config.ts';
 import { importFile } from '../../ingest/import-file.ts';
+import { evalhouse } from '../helpers/cli.ts';
 import { TEST_MYSQL_SERVER } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -337,4 +339,52 @@ describe.each([
     expect(entry).toMatchObject({ resource: `run:${m3.id}`, before: { id: m3.id, model: 'm3' } });
     expect(await (await auditOf('default')).list({ action: 'run.delete' })).toHaveLength(0);
   });
+
+  it("applies each workspace's retention to its own database only", async () => {
+    const w = await workspaces.context(other);
+    const kysely = (w.mysql ?? w.duck).kysely;
+    // every run of both workspaces dated long ago: only `other` has retention
+    for (const k of [kysely, (ctx.mysql ?? ctx.duck).kysely])
+      await k.updateTable('runs').set({ created_at: '2000-01-01 00:00:00' }).execute();
+    await ctx.accounts!.setRetention(other.id, 30, BY);
+    const defaultRuns = (await ctx.record.listRuns()).length;
+    const logged: string[] = [];
+    const retention = startRetention(ctx.accounts!, workspaces, 0, (m) => logged.push(m));
+    await retention.runOnce();
+    await retention.stop();
+    expect(logged.join('\n')).toMatch(/workspace other older than 30 day/);
+    expect(await w.record.listRuns()).toEqual([]);
+    expect((await ctx.record.listRuns()).length).toBe(defaultRuns);
+    const [entry] = await (await auditOf('other')).list({ action: 'retention.delete' });
+    expect(entry).toMatchObject({ resource: 'workspace:other', workspaceId: other.id });
+    expect(await (await auditOf('default')).list({ action: 'retention.delete' })).toHaveLength(0);
+  });
+
+  it.runIf(!useMysql)(
+    'the CLI talks to the server with EVALHOUSE_API_KEY and --workspace',
+    async () => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      const file = `${tmp.dir}/cli.jsonl`;
+      writeFileSync(file, lines('cli-model', 3, 3, 'c'));
+      const env = {
+        DUCKDB_PATH: `${tmp.dir}/w.duckdb`,
+        EVALHOUSE_URL: url,
+        DEMO_DATA: 'off',
+        EVALHOUSE_API_KEY: tokens.get('editor-other')!,
+      };
+      const imported = await evalhouse(['import', file, '--workspace', 'other'], env).done;
+      expect(imported.code, imported.stderr).toBe(0);
+      const theirs = (await call('viewer-other', 'GET', '/runs')).json().runs as { model: string }[];
+      expect(theirs.map((r) => r.model)).toContain('cli-model');
+      const ours = (await call('admin-default', 'GET', '/runs')).json().runs as { model: string }[];
+      expect(ours.map((r) => r.model)).not.toContain('cli-model');
+      // the key is of `other`: naming default is a workspace it is not a member of
+      const refused = await evalhouse(['runs', 'list', '--workspace', 'default'], env).done;
+      expect(refused.code).toBe(1);
+      expect(refused.stderr + refused.stdout).toMatch(/workspace/);
+      expect(refused.stderr + refused.stdout).not.toContain(env.EVALHOUSE_API_KEY);
+    },
+    60_000,
+  );
 });
