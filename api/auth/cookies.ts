@@ -26,15 +26,19 @@ export function cookieOf(req: FastifyRequest, name: string): string | undefined 
 export function setSessionCookies(
   reply: FastifyReply,
   auth: Pick<AuthConfig, 'accessTtlS' | 'refreshTtlS'>,
-  s: { accessToken: string; refreshToken: string; csrf?: string },
+  s: { accessToken: string; refreshToken: string; csrf?: string; refreshExpiresAt?: string },
 ): void {
-  reply.setCookie(ACCESS_COOKIE, s.accessToken, { ...BASE, maxAge: auth.accessTtlS });
-  reply.setCookie(REFRESH_COOKIE, s.refreshToken, { ...BASE, maxAge: auth.refreshTtlS });
+  // the refresh family ends REFRESH_TTL after sign-in (rotation does not extend it): so does its cookie
+  const refreshS = s.refreshExpiresAt
+    ? Math.max(0, Math.floor((Date.parse(s.refreshExpiresAt) - Date.now()) / 1000))
+    : auth.refreshTtlS;
+  reply.setCookie(ACCESS_COOKIE, s.accessToken, { ...BASE, maxAge: Math.min(auth.accessTtlS, refreshS) });
+  reply.setCookie(REFRESH_COOKIE, s.refreshToken, { ...BASE, maxAge: refreshS });
   // a refresh keeps the CSRF value, so a write the page sends meanwhile still matches
   reply.setCookie(CSRF_COOKIE, s.csrf ?? randomBytes(32).toString('base64url'), {
     ...BASE,
     httpOnly: false,
-    maxAge: auth.refreshTtlS,
+    maxAge: refreshS,
   });
 }
 

@@ -44,7 +44,11 @@ export async function startSession(
     deps.auth.accessTtlS,
   );
   await deps.accounts.audit.append(authEvent(req, 'auth.sign_in', { user }, { method }));
-  setSessionCookies(reply, deps.auth, { accessToken, refreshToken: session.refreshToken });
+  setSessionCookies(reply, deps.auth, {
+    accessToken,
+    refreshToken: session.refreshToken,
+    refreshExpiresAt: session.expiresAt,
+  });
 }
 
 /** A same-origin path to land on after sign-in, or `/`: never another origin (`//evil`, `/\evil`, a URL). */

@@ -175,11 +175,11 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AuthRoute
           status: 401 | 403,
           reason: string,
           message: string,
-          user?: User | null,
-          email?: string,
+          who: { user?: User | null; email?: string } = {},
         ) => {
+          // the message says why (a refused ID token's claim, a missing verified email), never a token
           await accounts.audit.append(
-            authEvent(req, 'auth.sign_in_failed', { user, email }, { method: provider, reason }),
+            authEvent(req, 'auth.sign_in_failed', who, { method: provider, reason, message }),
           );
           return refusal(req, reply, status, message);
         };
@@ -217,8 +217,8 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AuthRoute
           );
         }
         const user = await findUser(accounts, provider, identity);
-        if (!user) return fail(403, 'not_a_member', NOT_A_MEMBER, null, identity.email);
-        if (user.disabled) return fail(403, 'disabled', 'this account is disabled: ask an admin', user);
+        if (!user) return fail(403, 'not_a_member', NOT_A_MEMBER, { email: identity.email });
+        if (user.disabled) return fail(403, 'disabled', 'this account is disabled: ask an admin', { user });
         await startSession(req, reply, deps, user, provider);
         return reply.redirect(saved.returnTo, 302);
       },
@@ -262,6 +262,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AuthRoute
       setSessionCookies(reply, auth, {
         accessToken,
         refreshToken: rotated.refreshToken,
+        refreshExpiresAt: rotated.expiresAt,
         csrf: cookieOf(req, CSRF_COOKIE),
       });
       return { user: userView(user) };

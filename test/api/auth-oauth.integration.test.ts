@@ -175,6 +175,8 @@ describe('Google (OpenID Connect against a local provider)', () => {
     expect(b.jar.has('__Host-eh_access')).toBe(false);
     expect(b.jar.has('__Host-eh_refresh')).toBe(false);
     expect((await b.fetch('/probe/me')).status).toBe(401);
+    const [entry] = await t.accounts.audit.list({ action: 'auth.sign_in_failed', limit: 1 });
+    expect(entry?.after).toMatchObject({ method: 'google', reason: 'refused' });
   });
 
   it('an unknown user gets 403 "ask an admin to add you", audited; JSON for a non-browser', async () => {
