@@ -5,8 +5,9 @@ import { allows, roleAtMost } from '../../accounts/roles.ts';
 import type { ApiKeyInfo, AuditActor, User } from '../../accounts/types.ts';
 import { errors } from '../../core/errors.ts';
 import type { RouteOptions } from '../app.ts';
-import { accountsOf, actorOf, userOf } from '../auth/actor.ts';
+import { accountsOf, userOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
+import { auditActorOf } from '../data-audit.ts';
 import { KeyView, keyView, RoleSchema, WorkspaceQuery } from './account-views.ts';
 import { problems } from './schemas.ts';
 
@@ -111,7 +112,7 @@ export async function keyRoutes(app: FastifyInstance, { ctx }: RouteOptions) {
           : new Date(Date.now() + b.expires_in_days * 86_400_000).toISOString();
       const made = await accounts().createKey(
         { userId: user.id, workspaceId: workspace.id, role: b.role, name: b.name, expiresAt },
-        actorOf(req),
+        auditActorOf(req),
       );
       return reply.code(201).send({ key: keyView(made.key, user), token: made.token });
     },
@@ -139,7 +140,7 @@ export async function keyRoutes(app: FastifyInstance, { ctx }: RouteOptions) {
       if (!allows(role, 'admin') && key.createdBy !== user?.id) {
         throw errors.forbidden("only admins revoke other members' keys", { key: key.id });
       }
-      const revoked = (await accounts().revokeKey(key.id, actorOf(req))) ?? key;
+      const revoked = (await accounts().revokeKey(key.id, auditActorOf(req))) ?? key;
       return keyView(revoked, await accounts().getUser(revoked.createdBy));
     },
   );

@@ -5,8 +5,9 @@ import { type Role, roleAtMost } from '../../accounts/roles.ts';
 import type { AccountStore, AuditActor } from '../../accounts/types.ts';
 import { errors } from '../../core/errors.ts';
 import type { RouteOptions } from '../app.ts';
-import { accountsOf, actorOf } from '../auth/actor.ts';
+import { accountsOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
+import { auditActorOf } from '../data-audit.ts';
 import { MemberView, RoleSchema, userView, WorkspaceQuery } from './account-views.ts';
 import { problems } from './schemas.ts';
 
@@ -72,7 +73,7 @@ export async function memberRoutes(app: FastifyInstance, { ctx }: RouteOptions) 
     async (req, reply) => {
       const { workspace } = accessOf(req);
       const { email, role, name } = req.body;
-      const by = actorOf(req);
+      const by = auditActorOf(req);
       let user = await accounts().findUserByEmail(email);
       const isNew = !user;
       if (!user) user = await accounts().createUser({ email, name: name ?? null }, by);
@@ -102,7 +103,7 @@ export async function memberRoutes(app: FastifyInstance, { ctx }: RouteOptions) 
       const { userId } = req.params;
       const member = (await accounts().members(workspace.id)).find((m) => m.user.id === userId);
       if (!member) throw errors.notFound('member', String(userId));
-      const by = actorOf(req);
+      const by = auditActorOf(req);
       await accounts().setMembership(userId, workspace.id, null, by);
       await revokeKeysAbove(accounts(), workspace.id, userId, null, by);
       return reply.code(204).send(null);

@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteOptions } from '../app.ts';
-import { accountsOf, actorOf } from '../auth/actor.ts';
+import { accountsOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
+import { auditActorOf } from '../data-audit.ts';
 import { WorkspaceQuery, WorkspaceView, workspaceView } from './account-views.ts';
 import { problems } from './schemas.ts';
 
@@ -34,7 +35,7 @@ export async function settingsRoutes(app: FastifyInstance, { ctx }: RouteOptions
     },
     async (req) => {
       const { workspace } = accessOf(req);
-      const changed = await accounts().setRetention(workspace.id, req.body.retention_days, actorOf(req));
+      const changed = await accounts().setRetention(workspace.id, req.body.retention_days, auditActorOf(req));
       return workspaceView(changed);
     },
   );

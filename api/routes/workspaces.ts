@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { DEFAULT_WORKSPACE } from '../../accounts/roles.ts';
 import { errors } from '../../core/errors.ts';
 import type { RouteOptions } from '../app.ts';
-import { accountsOf, actorOf, userOf } from '../auth/actor.ts';
+import { accountsOf, userOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
+import { auditActorOf } from '../data-audit.ts';
 import { RoleSchema, WorkspaceView, workspaceView } from './account-views.ts';
 import { problems } from './schemas.ts';
 
@@ -75,7 +76,7 @@ export async function workspaceRoutes(app: FastifyInstance, { ctx }: RouteOption
       const { slug, name } = req.body;
       if (await accounts().getWorkspace(slug))
         throw errors.conflict(`workspace ${JSON.stringify(slug)} exists`, { slug });
-      const by = actorOf(req);
+      const by = auditActorOf(req);
       const created = await accounts().createWorkspace(slug, name, by);
       const user = userOf(req);
       // the local user of auth off is admin of every workspace already

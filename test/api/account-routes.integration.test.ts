@@ -472,28 +472,31 @@ describe.each(['duckdb', 'mysql'] as const)('account routes on %s', (engine) => 
     });
 
     it("another workspace: its control entries and its own database's log merged newest first, both chains verified", async () => {
-      // what a data change of the workspace writes (an import, a run): an entry in its own database's log
+      // data changes of the workspace (imports, audited in its own database) between account changes
+      // (audited in the control database)
+      const boss = {
+        actor: {
+          userId: users.otherAdmin!.id,
+          email: 'boss@other.example',
+          role: 'admin' as const,
+          keyId: null,
+        },
+        requestId: null,
+        address: null,
+      };
+      for (const run of [1, 2, 3]) {
+        const res = await app.inject({
+          method: 'POST',
+          url: `/imports?filename=part${run}.jsonl`,
+          headers: { authorization: `Bearer ${keys.otherAdmin}`, 'content-type': 'application/x-ndjson' },
+          payload: JSON.stringify({ benchmark: 'wsbench', model: `m${run}`, item_id: 'q1', correct: true }),
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        await accounts.setRetention(other.id, run * 10, boss);
+      }
       const own = await workspaces.context(other);
       expect(own).not.toBe(ctx);
       const log = new KyselyAuditLog(accountDb(own.mysql ?? own.duck));
-      const boss = {
-        userId: users.otherAdmin!.id,
-        email: 'boss@other.example',
-        role: 'admin' as const,
-        keyId: null,
-      };
-      for (const run of [1, 2, 3]) {
-        await log.append({
-          action: 'import.create',
-          resource: `run:${run}`,
-          workspaceId: other.id,
-          actor: boss,
-          requestId: `r${run}`,
-          address: null,
-        });
-        // and an account change between them, in the control database
-        await accounts.setRetention(other.id, run * 10, { actor: boss, requestId: `s${run}`, address: null });
-      }
       const control = await accounts.audit.list({ workspaceId: other.id, limit: 1000 });
       const data = await log.list({ limit: 1000 });
       const expected = [
@@ -521,7 +524,12 @@ describe.each(['duckdb', 'mysql'] as const)('account routes on %s', (engine) => 
         imports.body.entries.map(
           (e: { database: string; resource: string }) => `${e.database} ${e.resource}`,
         ),
-      ).toEqual(['workspace run:3', 'workspace run:2', 'workspace run:1']);
+      ).toEqual([
+        'workspace import:part3.jsonl',
+        'workspace import:part2.jsonl',
+        'workspace import:part1.jsonl',
+      ]);
+      expect(imports.body.entries[0].actor).toMatchObject({ email: 'boss@other.example', role: 'admin' });
       // default's log shows none of them
       const mine = await call('admin', 'GET', '/audit?action=import.create');
       expect(mine.body.entries).toEqual([]);
