@@ -13,7 +13,7 @@ import { loadConfig } from '../../core/config.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
 import { startServer } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { api, axe, ensureBuilt, launch, newPage, open, ready, shot } from './browser.ts';
+import { api, axe, ensureBuilt, importTestData, launch, newPage, open, ready, shot } from './browser.ts';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 const tmp = tmpDir('evalhouse-ui-admin-');
@@ -158,6 +158,12 @@ describe('with auth off', () => {
       };
       await send(off.url, 'DELETE', `/members/${m.user.id}`);
     }
+    // and a data change: an import, audited in the same log
+    await importTestData(
+      off.url,
+      'audited.jsonl',
+      JSON.stringify({ benchmark: 'auditbench', model: 'm', item_id: 'q1', correct: true }),
+    );
     const { page: p, w } = await newPage(browser);
     await open(p, off.url, '#/audit');
     const actions = async () =>
@@ -184,6 +190,11 @@ describe('with auth off', () => {
     expect(p.url()).toContain('action=key.create');
     // the key was made by the local user (auth off)
     expect(await p.locator('table.audit tbody tr').first().textContent()).toContain('local user');
+
+    await p.fill('#audit-action', 'import.create');
+    await settle(p, () => p.click('#audit-apply'));
+    expect(await actions()).toEqual(['import.create']);
+    expect(await p.locator('table.audit tbody tr').first().textContent()).toContain('import:audited.jsonl');
 
     await p.fill('#audit-action', '');
     await p.fill('#audit-user', 'nobody@example.com');
