@@ -1,11 +1,19 @@
 import type { FastifyRequest } from 'fastify';
 import { accountDb, type StoreKysely } from '../accounts/account-db.ts';
 import { appendAudit, KyselyAuditLog } from '../accounts/audit-log.ts';
-import type { AuditActor, AuditEvent } from '../accounts/types.ts';
+import type { AuditActor, AuditEvent, AuditLog } from '../accounts/types.ts';
 import type { CommitHook, RecordStore } from '../core/store.ts';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
 import './auth/guard.ts';
+
+/**
+ * The audit log of a context's own database: a workspace's data changes (GET /audit reads it beside the
+ * control database's), or the control database's for the root.
+ */
+export function auditLogOf(ctx: { mysql: MysqlStore | null; duck: DuckDbStore }): AuditLog {
+  return new KyselyAuditLog(accountDb(ctx.mysql ?? ctx.duck));
+}
 
 /** Who makes a change, for its audit entry: the request's principal, role, id and address. */
 export function auditActorOf(req: FastifyRequest): AuditActor {

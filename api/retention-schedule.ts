@@ -1,7 +1,6 @@
-import { accountDb } from '../accounts/account-db.ts';
-import { KyselyAuditLog } from '../accounts/audit-log.ts';
 import { applyRetention } from '../accounts/retention.ts';
 import type { AccountStore } from '../accounts/types.ts';
+import { auditLogOf } from './data-audit.ts';
 import type { Workspaces } from './tenancy.ts';
 
 /**
@@ -24,8 +23,7 @@ export function startRetention(
       if (ws.retentionDays === null) continue;
       try {
         const ctx = await workspaces.context(ws);
-        const audit = new KyselyAuditLog(accountDb(ctx.mysql ?? ctx.duck));
-        const out = await applyRetention(ctx.record, audit, ws);
+        const out = await applyRetention(ctx.record, auditLogOf(ctx), ws);
         if (out.deleted.length > 0) {
           await ctx.syncMirror();
           log(

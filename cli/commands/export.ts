@@ -21,7 +21,9 @@ Writes an analysis (the body POST /analysis takes), a comparison (POST /compare)
 (GET /benchmarks/{b}/items/analysis, with "benchmark"), the summary or the stored results (benchmark,
 models, runs, filters, limit) as a file. Through the running server when there is one (as POST /exports),
 else on the store directly. Without -o the file is named for what it holds (benchmark, kind, levels, date),
-in the current folder; -o - writes to standard output.`;
+in the current folder; -o - writes to standard output.
+Through a server: --workspace SLUG acts in that workspace (x-evalhouse-workspace), and EVALHOUSE_API_KEY
+is sent as Authorization: Bearer. Without a server, only the default workspace.`;
 
 /** The file name a Content-Disposition header gives (its UTF-8 form when present). */
 function nameFrom(disposition: string | null): string | null {

@@ -20,7 +20,9 @@ Imports evaluation results: the canonical JSONL/CSV format (see README), lm-eval
 samples_*.jsonl (with the results_*.json beside it) or a whole lm-eval output folder, Inspect AI
 logs (.json/.eval) or promptfoo results JSON. The format is detected unless --format is given.
 A file with an invalid record writes nothing (each problem is listed with file, line and field)
-unless --skip-invalid. Importing a file again changes nothing.`;
+unless --skip-invalid. Importing a file again changes nothing.
+Through a server: --workspace SLUG acts in that workspace (x-evalhouse-workspace), and EVALHOUSE_API_KEY
+is sent as Authorization: Bearer. Without a server, only the default workspace.`;
 
 /** What the server receives for an lm-eval zip (api/routes/imports.ts streams these types untouched). */
 const ZIP_CONTENT_TYPE = 'application/octet-stream';

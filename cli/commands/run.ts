@@ -37,7 +37,9 @@ A base URL where nothing answers stops the run at once; a run whose every item f
 --queue (REDIS_URL and MYSQL_URL set) enqueues the run in chunks for \`evalhouse worker\` processes instead
 of running it here, and follows its progress (Ctrl-C stops following, the run goes on; --detach prints
 its id at once). --resume takes the run's label or id there too.
-Exit code: 0 completed, 1 failed, 3 paused.`;
+Exit code: 0 completed, 1 failed, 3 paused.
+Through a server: --workspace SLUG acts in that workspace (x-evalhouse-workspace), and EVALHOUSE_API_KEY
+is sent as Authorization: Bearer. Without a server, only the default workspace.`;
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;

@@ -21,7 +21,9 @@ running: requests in flight finish, then the run is paused (resume it with evalh
 a run started by \`evalhouse run\` in a terminal stops with Ctrl-C there. \`delete\` removes runs and all
 their results (refused while a run is running: cancel it first); with --benchmark, every run of that
 benchmark (its definition and catalog stay). With a server running, these go through its API.
-Exit code: 0 done, 1 refused or not found.`;
+Exit code: 0 done, 1 refused or not found.
+Through a server: --workspace SLUG acts in that workspace (x-evalhouse-workspace), and EVALHOUSE_API_KEY
+is sent as Authorization: Bearer. Without a server, only the default workspace.`;
 
 /** One request to the server's API: the parsed answer, or its `{error, message}` as a failure. */
 async function call(

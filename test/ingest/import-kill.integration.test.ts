@@ -110,7 +110,8 @@ async function importAndKill(
 async function open(env: Record<string, string | undefined>) {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await openContext(loadConfig({ DEMO_DATA: 'off', ...env }), { mirrorLoop: false });
+      // the server's view over MySQL: AUTH=auto would turn sign-in on
+      return await openContext(loadConfig({ DEMO_DATA: 'off', AUTH: 'off', ...env }), { mirrorLoop: false });
     } catch (err) {
       if (attempt > 100 || !/in use by another process/.test((err as Error).message)) throw err;
       await new Promise((res) => setTimeout(res, 50));
