@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { accountDb } from '../../accounts/account-db.ts';
-import { KyselyAuditLog } from '../../accounts/audit-log.ts';
 import type { AuditFilter, Workspace } from '../../accounts/types.ts';
 import type { RouteOptions } from '../app.ts';
 import { accountsOf } from '../auth/actor.ts';
 import { accessOf } from '../auth/guard.ts';
+import { auditLogOf } from '../data-audit.ts';
 import { AuditDatabase, AuditEntryView, auditEntryView, WorkspaceQuery } from './account-views.ts';
 import { auditPage, type Chain, CURSOR } from './audit-pages.ts';
 import { problems } from './schemas.ts';
@@ -61,8 +60,7 @@ export async function auditRoutes(app: FastifyInstance, { ctx, scope }: RouteOpt
     };
     const own = await scope(req);
     if (own === ctx) return [control];
-    const log = new KyselyAuditLog(accountDb(own.mysql ?? own.duck));
-    return [control, { database: 'workspace', log, scope: {} }];
+    return [control, { database: 'workspace', log: auditLogOf(own), scope: {} }];
   };
 
   r.get(
