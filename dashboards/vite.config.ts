@@ -4,14 +4,21 @@ import { defineConfig } from 'vite';
 /** Paths the API answers; the dev server (`npm run dev:ui`) sends them to the running API. */
 const API_PATHS = [
   '/analysis',
+  '/audit',
+  '/auth',
   '/benchmarks',
   '/compare',
   '/exports',
   '/health',
   '/imports',
+  '/keys',
+  '/me',
+  '/members',
   '/metrics',
   '/runs',
+  '/settings',
   '/trends',
+  '/workspaces',
   '/docs',
   '/openapi.json',
 ];

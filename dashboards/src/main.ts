@@ -7,19 +7,44 @@
 // Hangul renders on a machine without a Korean font
 import 'pretendard/dist/web/variable/pretendardvariable-dynamic-subset.css';
 import './style.css';
-import { aborted } from './api.ts';
+import { drawAccount } from './account.ts';
+import { ApiError, aborted, forget, getJson } from './api.ts';
 import { errorBox, h } from './dom.ts';
+import { currentMe, type Me, may, setMe } from './session.ts';
 import { currentRoute, href } from './state.ts';
 import { VIEWS } from './views/index.ts';
+import { onSignedIn, signin } from './views/signin.ts';
 
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
+const account = document.getElementById('account')!;
 let controller: AbortController | null = null;
 let first = true;
+/** GET /me is asked once per page (and again after signing in or out); 401: the sign-in page. */
+let meAsked = false;
+
+async function ensureMe(): Promise<void> {
+  if (meAsked) return;
+  try {
+    setMe(await getJson<Me>('me'));
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) throw err;
+    setMe(null);
+  }
+  meAsked = true;
+}
+
+onSignedIn(() => {
+  meAsked = false;
+  forget();
+  if (currentRoute().view === 'signin') location.hash = '#/';
+  else void render();
+});
 
 function drawNav(active: string): void {
+  const signedIn = currentMe() !== null;
   nav.replaceChildren(
-    ...VIEWS.filter((v) => v.nav).map((v) =>
+    ...VIEWS.filter((v) => signedIn && v.nav && may(v.needs ?? 'read')).map((v) =>
       h('a', { href: href(v.id), 'aria-current': v.id === active ? 'page' : null }, v.title),
     ),
   );
@@ -27,7 +52,19 @@ function drawNav(active: string): void {
 
 async function render(): Promise<void> {
   const route = currentRoute();
-  const view = VIEWS.find((v) => v.id === route.view);
+  try {
+    await ensureMe();
+  } catch (err) {
+    main.replaceChildren(errorBox(err));
+    document.documentElement.dataset.ready = 'true';
+    return;
+  }
+  // signed out: the sign-in page in place of the one asked for, which shows once signed in
+  const view = currentMe() ? VIEWS.find((v) => v.id === route.view) : signin;
+  drawAccount(account, () => {
+    meAsked = currentMe() !== null;
+    void render();
+  });
   const focusId = document.activeElement?.id;
   controller?.abort();
   const mine = new AbortController();

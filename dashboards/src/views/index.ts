@@ -1,15 +1,19 @@
 /** Every view of the UI, in navigation order (a view file exports one `View`). */
 import type { View } from '../view.ts';
+import { auditView } from './audit.ts';
 import { compare } from './compare.ts';
 import { cost } from './cost.ts';
 import { explorer } from './explorer.ts';
 import { item } from './item.ts';
 import { items } from './items.ts';
+import { keysView } from './keys.ts';
 import { leaderboard } from './leaderboard.ts';
+import { membersView } from './members.ts';
 import { runsView } from './runs.ts';
+import { signin } from './signin.ts';
 import { trendsView } from './trends.ts';
 
-/** The issue's order; the item view is reached from the others (not in the navigation). */
+/** The issue's order, then the admin pages; the item view is reached from the others, sign-in when signed out. */
 export const VIEWS: readonly View[] = [
   leaderboard,
   explorer,
@@ -18,5 +22,9 @@ export const VIEWS: readonly View[] = [
   trendsView,
   runsView,
   cost,
+  membersView,
+  keysView,
+  auditView,
   item,
+  signin,
 ];

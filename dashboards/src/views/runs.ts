@@ -6,7 +6,7 @@
  */
 import { RUN_STATUSES } from '../../../core/store.ts';
 import type { RunView } from '../../../ingest/runner/run-view.ts';
-import { forget, getJson, postJson } from '../api.ts';
+import { forget, getJson, postJson, withWorkspace } from '../api.ts';
 import { benchmarks } from '../catalog.ts';
 import { type Column, empty, errorBox, h, int, loading, pct, select, table } from '../dom.ts';
 import { exportButtons } from '../exports.ts';
@@ -136,7 +136,7 @@ function redraw(tr: HTMLTableRowElement, cols: Column<RunView>[], before: RunVie
 
 /** Follows an active run's events until it stops, the user moves on (`signal`), or the stream fails. */
 function follow(id: number, signal: AbortSignal, onView: (v: RunView, last: boolean) => void): void {
-  const es = new EventSource(`runs/${id}/events`);
+  const es = new EventSource(withWorkspace(`runs/${id}/events`));
   const close = () => es.close();
   signal.addEventListener('abort', close);
   es.addEventListener('progress', (e) => onView(JSON.parse((e as MessageEvent).data), false));
