@@ -5,7 +5,20 @@ import { errors } from '../../core/errors.ts';
 import { resolveAccess, type WorkspaceAccess } from './scope.ts';
 import './principal.ts';
 
+export type RoutePermission = Permission | 'public' | 'signed-in';
+
+/** A route as the guard saw it registered: what it needs of its caller. */
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  permission: RoutePermission;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its declared permission (the access tests generate their matrix from it). */
+    declaredRoutes: readonly DeclaredRoute[];
+  }
   interface FastifyRequest {
     /** The workspace the request acts in and the caller's role there, set by the guard for every route that needs one. */
     access: WorkspaceAccess | null;
@@ -21,15 +34,18 @@ const PUBLIC_PREFIXES = ['/docs', '/openapi.json'];
  */
 export function installGuard(app: FastifyInstance, accounts: Pick<AccountStore, 'getWorkspace'>): void {
   app.decorateRequest('access', null);
+  const declared: DeclaredRoute[] = [];
+  app.decorate('declaredRoutes', declared);
   app.addHook('onRoute', (route) => {
-    if (route.config?.permission) return;
-    if (PUBLIC_PREFIXES.some((p) => route.url.startsWith(p))) {
+    if (!route.config?.permission) {
+      if (!PUBLIC_PREFIXES.some((p) => route.url.startsWith(p)))
+        throw new Error(
+          `route ${String(route.method)} ${route.url} declares no permission (config: { permission }, api/auth/principal.ts)`,
+        );
       route.config = { ...route.config, permission: 'public' };
-      return;
     }
-    throw new Error(
-      `route ${String(route.method)} ${route.url} declares no permission (config: { permission }, api/auth/principal.ts)`,
-    );
+    const permission = route.config.permission as RoutePermission;
+    for (const method of [route.method].flat()) declared.push({ method, url: route.url, permission });
   });
   app.addHook('onRequest', async (req) => {
     const permission = req.routeOptions.config?.permission;
