@@ -111,6 +111,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   });
 
   // who asks (onRequest), then whether the route's declared permission lets them, in which workspace
+  // fail closed: with sign-in on, a server without its account store would admit nobody, silently
+  if (ctx.config.auth.enabled && !opts.accounts && !ctx.accounts)
+    throw new Error('auth is on (AUTH) but no account store is open over the control database');
   const accounts = opts.accounts ?? ctx.accounts ?? defaultOnlyAccounts();
   const workspaces = opts.workspaces ?? new Workspaces(ctx);
   if (!opts.workspaces) app.addHook('onClose', () => workspaces.close());

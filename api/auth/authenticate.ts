@@ -5,7 +5,7 @@ import type { Config } from '../../core/config.ts';
 import './principal.ts';
 
 /**
- * Resolves who makes each request into `req.principal`, before any route runs; it refuses nothing
+ * Resolves who makes each request to a guarded route into `req.principal`, before the route runs; it refuses nothing
  * itself (the guard does, by the route's declared permission):
  * - auth off: the local user, admin of every workspace;
  * - `Authorization: Bearer <key>`: an API key (its one workspace and role); a bearer that is not a live
@@ -22,6 +22,10 @@ export interface AuthenticateDeps {
 export async function installAuthenticate(app: FastifyInstance, deps: AuthenticateDeps): Promise<void> {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
+    // public routes (health, readiness, sign-in, the UI's files) need nobody: they must answer while the
+    // control database is down, and cost it no query; no route (404) neither
+    const permission = req.routeOptions.config?.permission;
+    if (permission === undefined || permission === 'public') return;
     req.principal = await principalOf(req, deps);
   });
 }
