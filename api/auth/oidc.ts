@@ -42,6 +42,9 @@ async function discover(issuer: string) {
       const doc = (await res.json()) as Discovery;
       for (const k of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const)
         if (typeof doc[k] !== 'string') throw new SignInRefused(`the discovery document has no ${k}`);
+      // OpenID Connect Discovery 4.3: the document must be the configured issuer's own
+      if (doc.issuer.replace(/\/$/, '') !== issuer.replace(/\/$/, ''))
+        throw new SignInRefused(`the discovery document names another issuer (${doc.issuer})`);
       return { doc, jwks: createRemoteJWKSet(new URL(doc.jwks_uri)) };
     })();
     discoveries.set(issuer, found);
