@@ -5,8 +5,8 @@ import { KyselyAccountStore } from '../../accounts/account-store.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { evalhouse, startServer } from '../helpers/cli.ts';
+import { createTestDatabase } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { accountTestDatabase } from './engines.ts';
 
 /** The accounts as a server would see them, opened after the CLI process ended. */
 async function withStore<T>(
@@ -33,7 +33,7 @@ describe.each(['duckdb', 'mysql'] as const)('the account commands on %s', (engin
   beforeAll(async () => {
     env = { DUCKDB_PATH: join(tmp.dir, 'evalhouse.duckdb'), DEMO_DATA: 'off' };
     if (engine === 'mysql') {
-      const db = await accountTestDatabase();
+      const db = await createTestDatabase('acct');
       env.MYSQL_URL = db.url;
       drop = db.drop;
     }

@@ -1,32 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import { type AccountDb, accountDb } from '../../accounts/account-db.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
-import { TEST_MYSQL_SERVER } from '../helpers/mysql.ts';
+import { createTestDatabase } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-
-/** A fresh MariaDB database named t_acct_… (this part's prefix on the shared server), and its drop. */
-export async function accountTestDatabase(): Promise<{
-  url: string;
-  name: string;
-  drop: () => Promise<void>;
-}> {
-  const name = `t_acct_${randomBytes(4).toString('hex')}`;
-  const conn = await mysql.createConnection(TEST_MYSQL_SERVER);
-  await conn.query(`CREATE DATABASE \`${name}\``);
-  await conn.end();
-  return {
-    url: `${TEST_MYSQL_SERVER.replace(/\/$/, '')}/${name}`,
-    name,
-    drop: async () => {
-      const c = await mysql.createConnection(TEST_MYSQL_SERVER);
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await c.end();
-    },
-  };
-}
 
 /** One engine's control database for a test file: a DuckDB file, or a MariaDB database. */
 export interface TestEngine {
@@ -55,7 +32,7 @@ export async function openEngine(name: 'duckdb' | 'mysql'): Promise<TestEngine> 
       },
     };
   }
-  const database = await accountTestDatabase();
+  const database = await createTestDatabase('acct');
   const store = await MysqlStore.open(database.url, 25);
   return {
     name,

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import mysql from 'mysql2/promise';
 import { accountDb } from '../../accounts/account-db.ts';
 import { KyselyAccountStore } from '../../accounts/account-store.ts';
 import type { AccountStore, AuditActor } from '../../accounts/types.ts';
@@ -15,7 +13,7 @@ import { installSecurity } from '../../api/security.ts';
 import { type Config, loadConfig } from '../../core/config.ts';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
-import { TEST_MYSQL_SERVER } from '../helpers/mysql.ts';
+import { createTestDatabase } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 export const CLI: AuditActor = {
@@ -43,7 +41,7 @@ export async function authTestApp(
   engine: 'duckdb' | 'mysql' = 'duckdb',
 ): Promise<AuthTestApp> {
   const tmp = tmpDir('evalhouse-auth-');
-  const db = engine === 'mysql' ? await sessionTestDatabase() : null;
+  const db = engine === 'mysql' ? await createTestDatabase('sess') : null;
   const config = loadConfig({
     AUTH: 'on',
     DEMO_DATA: 'off',
@@ -87,21 +85,6 @@ export async function authTestApp(
       await db?.drop();
       tmp.cleanup();
     },
-  };
-}
-
-/** A fresh MariaDB database named t_sess_… (this part's prefix on the shared server), and its drop. */
-async function sessionTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `t_sess_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = await mysql.createConnection(TEST_MYSQL_SERVER);
-    await c.query(sql);
-    await c.end();
-  };
-  await admin(`CREATE DATABASE \`${name}\``);
-  return {
-    url: `${TEST_MYSQL_SERVER.replace(/\/$/, '')}/${name}`,
-    drop: () => admin(`DROP DATABASE IF EXISTS \`${name}\``),
   };
 }
 
