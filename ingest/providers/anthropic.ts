@@ -24,7 +24,7 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
   const id = `anthropic:${o.model}`;
   return {
     id,
-    async complete(request: ProviderRequest, { signal, onChunk }: CallOptions): Promise<ProviderResult> {
+    async complete(request: ProviderRequest, { signal, onChunk, onText }: CallOptions): Promise<ProviderResult> {
       const t0 = performance.now();
       const p = request.params;
       const system = request.messages
@@ -70,6 +70,7 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
               if (ev.delta.type === 'text_delta') {
                 ttftMs ??= performance.now() - t0;
                 parts.push(ev.delta.text);
+                onText?.(ev.delta.text);
               }
               break;
             case 'message_delta':

@@ -27,7 +27,7 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
   const id = `${o.flavor}:${o.model}`;
   return {
     id,
-    async complete(request: ProviderRequest, { signal, onChunk }: CallOptions): Promise<ProviderResult> {
+    async complete(request: ProviderRequest, { signal, onChunk, onText }: CallOptions): Promise<ProviderResult> {
       const t0 = performance.now();
       const p = request.params;
       const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
@@ -58,6 +58,7 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
           if (delta) {
             ttftMs ??= performance.now() - t0;
             parts.push(delta);
+            onText?.(delta);
           }
           if (choice?.finish_reason) finishReason = choice.finish_reason;
           if (chunk.usage) {

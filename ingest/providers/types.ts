@@ -26,6 +26,23 @@ export interface CallOptions {
   signal: AbortSignal;
   /** Called on every streamed chunk: the runner's stall watchdog resets on it. */
   onChunk?: (() => void) | undefined;
+  /** Called with each piece of answer text as it streams (the playground forwards them). */
+  onText?: ((delta: string) => void) | undefined;
+  /** Called once per response with the rate-limit headers it carried, if any (x-ratelimit-*, anthropic-ratelimit-*). */
+  onRateLimit?: ((limits: RateLimitSnapshot) => void) | undefined;
+}
+
+/**
+ * What a provider said is left of its limits, from its response headers; null where it said nothing.
+ * `reset*Ms`: how long until that limit is full again.
+ */
+export interface RateLimitSnapshot {
+  requestsLimit: number | null;
+  requestsRemaining: number | null;
+  requestsResetMs: number | null;
+  tokensLimit: number | null;
+  tokensRemaining: number | null;
+  tokensResetMs: number | null;
 }
 
 /** Price per 1M tokens, in USD. */
