@@ -24,7 +24,10 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
   const id = `anthropic:${o.model}`;
   return {
     id,
-    async complete(request: ProviderRequest, { signal, onChunk, onText }: CallOptions): Promise<ProviderResult> {
+    async complete(
+      request: ProviderRequest,
+      { signal, onChunk, onText }: CallOptions,
+    ): Promise<ProviderResult> {
       const t0 = performance.now();
       const p = request.params;
       const system = request.messages

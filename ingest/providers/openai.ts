@@ -27,7 +27,10 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
   const id = `${o.flavor}:${o.model}`;
   return {
     id,
-    async complete(request: ProviderRequest, { signal, onChunk, onText }: CallOptions): Promise<ProviderResult> {
+    async complete(
+      request: ProviderRequest,
+      { signal, onChunk, onText }: CallOptions,
+    ): Promise<ProviderResult> {
       const t0 = performance.now();
       const p = request.params;
       const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
