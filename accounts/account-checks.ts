@@ -3,6 +3,15 @@ import { errors } from '../core/errors.ts';
 import { ROLES, type Role } from './roles.ts';
 
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Refuses a workspace's or organisation's slug that is not SLUG. */
+export function checkSlug(what: string, slug: string): void {
+  if (!SLUG.test(slug)) {
+    throw errors.badRequest(
+      `${what} is 1 to 63 lower-case letters, digits and dashes, starting with a letter or digit`,
+    );
+  }
+}
 export const EMAIL = /^[^\s@]+@[^\s@]+$/;
 export const MIN_PASSWORD = 8;
 export const MAX_PASSWORD = 1024;

@@ -4,7 +4,7 @@ import { iso } from '../store/runs.ts';
 import type { StoreTables } from '../store/schema.ts';
 import type { StoreKysely } from './account-db.ts';
 import { ROLES, type Role } from './roles.ts';
-import type { ApiKeyInfo, User, Workspace } from './types.ts';
+import type { ApiKeyInfo, Organisation, User, Workspace } from './types.ts';
 
 /** ISO 8601 with milliseconds whatever the engine's text (DuckDB drops a zero fraction). */
 export const instant = (v: unknown): string => new Date(iso(v)).toISOString();
@@ -14,6 +14,7 @@ export const instantOrNull = (v: unknown): string | null =>
 export function toWorkspace(r: Selectable<StoreTables['workspaces']>): Workspace {
   return {
     id: Number(r.id),
+    orgId: Number(r.org_id),
     slug: r.slug,
     name: r.name,
     retentionDays: r.retention_days === null ? null : Number(r.retention_days),
@@ -85,3 +86,7 @@ export const keyAudit = (k: ApiKeyInfo) => ({
   expiresAt: k.expiresAt,
   revokedAt: k.revokedAt,
 });
+
+export function toOrganisation(r: Selectable<StoreTables['organisations']>): Organisation {
+  return { id: Number(r.id), slug: r.slug, name: r.name, createdAt: instant(r.created_at) };
+}

@@ -7,14 +7,23 @@ import {
   checkName,
   checkPassword,
   checkRole,
+  checkSlug,
   isDuplicate,
   MAX_NAME,
   MAX_PASSWORD,
   normalEmail,
-  SLUG,
 } from './account-checks.ts';
 import type { AccountDb, StoreKysely } from './account-db.ts';
-import { instant, keyAudit, keySelect, toKey, toRole, toUser, toWorkspace } from './account-rows.ts';
+import {
+  instant,
+  keyAudit,
+  keySelect,
+  toKey,
+  toOrganisation,
+  toRole,
+  toUser,
+  toWorkspace,
+} from './account-rows.ts';
 import { appendAudit, KyselyAuditLog } from './audit-log.ts';
 import type { Role } from './roles.ts';
 import { KEY_PREFIX, newToken, REFRESH_PREFIX, SHOWN_CHARS, tokenHash } from './tokens.ts';
@@ -25,6 +34,7 @@ import type {
   AuditEvent,
   AuditLog,
   Membership,
+  Organisation,
   RefreshResult,
   User,
   Workspace,
@@ -100,37 +110,198 @@ export class KyselyAccountStore implements AccountStore {
 
   // --- workspaces
 
-  async createWorkspace(slug: string, name: string, by: AuditActor): Promise<Workspace> {
-    if (!SLUG.test(slug)) {
-      throw errors.badRequest(
-        'a workspace slug is 1 to 63 lower-case letters, digits and dashes, starting with a letter or digit',
-      );
-    }
+  async createWorkspace(slug: string, name: string, by: AuditActor, orgId = 1): Promise<Workspace> {
+    checkSlug('a workspace slug', slug);
     const n = checkName('a workspace name', name);
     try {
-      return await this.db.transaction(async (trx) => {
-        const taken = await trx
-          .selectFrom('workspaces')
-          .select('id')
-          .where('slug', '=', slug)
-          .executeTakeFirst();
-        if (taken) throw errors.conflict(`the workspace ${slug} exists`);
-        await trx.insertInto('workspaces').values({ slug, name: n }).execute();
-        const w = toWorkspace(
-          await trx.selectFrom('workspaces').selectAll().where('slug', '=', slug).executeTakeFirstOrThrow(),
-        );
-        await this.record(trx, by, {
-          action: 'workspace.create',
-          resource: `workspace:${slug}`,
-          workspaceId: w.id,
-          after: { id: w.id, slug: w.slug, name: w.name, retentionDays: w.retentionDays },
-        });
-        return w;
-      });
+      return await this.db.transaction((trx) => this.insertWorkspace(trx, slug, n, orgId, by));
     } catch (err) {
       if (isDuplicate(err)) throw errors.conflict(`the workspace ${slug} exists`);
       throw err;
     }
+  }
+
+  private async insertWorkspace(
+    trx: StoreKysely,
+    slug: string,
+    name: string,
+    orgId: number,
+    by: AuditActor,
+  ): Promise<Workspace> {
+    const taken = await trx.selectFrom('workspaces').select('id').where('slug', '=', slug).executeTakeFirst();
+    if (taken) throw errors.conflict(`the workspace ${slug} exists`);
+    const org = await trx
+      .selectFrom('organisations')
+      .select('slug')
+      .where('id', '=', orgId)
+      .executeTakeFirst();
+    if (!org) throw errors.notFound('organisation', String(orgId));
+    await trx.insertInto('workspaces').values({ slug, name, org_id: orgId }).execute();
+    const w = toWorkspace(
+      await trx.selectFrom('workspaces').selectAll().where('slug', '=', slug).executeTakeFirstOrThrow(),
+    );
+    await this.record(trx, by, {
+      action: 'workspace.create',
+      resource: `workspace:${slug}`,
+      workspaceId: w.id,
+      after: { id: w.id, slug: w.slug, name: w.name, org: org.slug, retentionDays: w.retentionDays },
+    });
+    return w;
+  }
+
+  // --- organisations
+
+  async createOrganisation(
+    o: { slug: string; name: string; workspace: { slug: string; name: string }; adminUserId: number | null },
+    by: AuditActor,
+  ): Promise<{ organisation: Organisation; workspace: Workspace }> {
+    checkSlug('an organisation slug', o.slug);
+    checkSlug('a workspace slug', o.workspace.slug);
+    const name = checkName('an organisation name', o.name);
+    const wsName = checkName('a workspace name', o.workspace.name);
+    try {
+      // one transaction: an organisation never exists without its first workspace and admin
+      return await this.db.transaction(async (trx) => {
+        const taken = await trx
+          .selectFrom('organisations')
+          .select('id')
+          .where('slug', '=', o.slug)
+          .executeTakeFirst();
+        if (taken) throw errors.conflict(`the organisation ${o.slug} exists`);
+        const admin =
+          o.adminUserId === null
+            ? null
+            : await trx.selectFrom('users').selectAll().where('id', '=', o.adminUserId).executeTakeFirst();
+        if (o.adminUserId !== null && !admin) throw errors.notFound('user', String(o.adminUserId));
+        await trx.insertInto('organisations').values({ slug: o.slug, name }).execute();
+        const organisation = toOrganisation(
+          await trx
+            .selectFrom('organisations')
+            .selectAll()
+            .where('slug', '=', o.slug)
+            .executeTakeFirstOrThrow(),
+        );
+        await this.record(trx, by, {
+          action: 'org.create',
+          resource: `org:${o.slug}`,
+          workspaceId: null,
+          after: { id: organisation.id, slug: organisation.slug, name: organisation.name },
+        });
+        const workspace = await this.insertWorkspace(trx, o.workspace.slug, wsName, organisation.id, by);
+        if (admin) {
+          const userId = Number(admin.id);
+          await trx.insertInto('org_admins').values({ org_id: organisation.id, user_id: userId }).execute();
+          await this.record(trx, by, {
+            action: 'org.admin_add',
+            resource: `user:${userId}`,
+            workspaceId: null,
+            after: { org: o.slug, userId, email: admin.email },
+          });
+          await trx
+            .insertInto('memberships')
+            .values({ user_id: userId, workspace_id: workspace.id, role: 'admin' })
+            .execute();
+          await this.record(trx, by, {
+            action: 'member.add',
+            resource: `user:${userId}`,
+            workspaceId: workspace.id,
+            before: null,
+            after: { userId, email: admin.email, role: 'admin' },
+          });
+        }
+        return { organisation, workspace };
+      });
+    } catch (err) {
+      if (isDuplicate(err))
+        throw errors.conflict(`the organisation ${o.slug} or workspace ${o.workspace.slug} exists`);
+      throw err;
+    }
+  }
+
+  async getOrganisation(slug: string): Promise<Organisation | null> {
+    const r = await this.db.kysely
+      .selectFrom('organisations')
+      .selectAll()
+      .where('slug', '=', slug)
+      .executeTakeFirst();
+    return r ? toOrganisation(r) : null;
+  }
+
+  async getOrganisationById(id: number): Promise<Organisation | null> {
+    const r = await this.db.kysely
+      .selectFrom('organisations')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r ? toOrganisation(r) : null;
+  }
+
+  async listOrganisations(): Promise<Organisation[]> {
+    const rows = await this.db.kysely.selectFrom('organisations').selectAll().orderBy('id').execute();
+    return rows.map(toOrganisation);
+  }
+
+  async orgAdminOf(userId: number): Promise<number[]> {
+    const rows = await this.db.kysely
+      .selectFrom('org_admins')
+      .select('org_id')
+      .where('user_id', '=', userId)
+      .orderBy('org_id')
+      .execute();
+    return rows.map((r) => Number(r.org_id));
+  }
+
+  async orgAdmins(orgId: number): Promise<User[]> {
+    const rows = await this.db.kysely
+      .selectFrom('org_admins')
+      .innerJoin('users', 'users.id', 'org_admins.user_id')
+      .selectAll('users')
+      .where('org_admins.org_id', '=', orgId)
+      .orderBy('users.id')
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async setOrgAdmin(orgId: number, userId: number, admin: boolean, by: AuditActor): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const org = await trx
+        .selectFrom('organisations')
+        .select('slug')
+        .where('id', '=', orgId)
+        .executeTakeFirst();
+      if (!org) throw errors.notFound('organisation', String(orgId));
+      const user = await trx.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+      if (!user) throw errors.notFound('user', String(userId));
+      const have = await trx
+        .selectFrom('org_admins')
+        .select('user_id')
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      if (Boolean(have) === admin) return;
+      const entry = { org: org.slug, userId, email: user.email };
+      if (admin) {
+        await trx.insertInto('org_admins').values({ org_id: orgId, user_id: userId }).execute();
+        await this.record(trx, by, {
+          action: 'org.admin_add',
+          resource: `user:${userId}`,
+          workspaceId: null,
+          after: entry,
+        });
+      } else {
+        await trx
+          .deleteFrom('org_admins')
+          .where('org_id', '=', orgId)
+          .where('user_id', '=', userId)
+          .execute();
+        await this.record(trx, by, {
+          action: 'org.admin_remove',
+          resource: `user:${userId}`,
+          workspaceId: null,
+          before: entry,
+        });
+      }
+    });
   }
 
   async getWorkspace(slug: string): Promise<Workspace | null> {

@@ -5,8 +5,18 @@ import type { Role } from './roles.ts';
  * tenancy (api/tenancy.ts). Ids are numbers (auto-increment in both engines); times are ISO 8601 UTC.
  */
 
+/** An organisation holds workspaces; `default` (id 1) holds the ones made before organisations. */
+export interface Organisation {
+  id: number;
+  slug: string;
+  name: string;
+  createdAt: string;
+}
+
 export interface Workspace {
   id: number;
+  /** The organisation holding it. */
+  orgId: number;
   slug: string;
   name: string;
   /** Days after which results are deleted by the retention job; null: kept forever. */
@@ -114,11 +124,26 @@ export interface AccountStore {
   /** AUTH_SECRET, or one generated on first use and kept in the control database. */
   secret(): Promise<string>;
 
-  createWorkspace(slug: string, name: string, by: AuditActor): Promise<Workspace>;
+  /** A workspace in an organisation (default: `default`'s, id 1). */
+  createWorkspace(slug: string, name: string, by: AuditActor, orgId?: number): Promise<Workspace>;
   getWorkspace(slug: string): Promise<Workspace | null>;
   getWorkspaceById(id: number): Promise<Workspace | null>;
   listWorkspaces(): Promise<Workspace[]>;
   setRetention(workspaceId: number, days: number | null, by: AuditActor): Promise<Workspace>;
+
+  /** An organisation with its first workspace and its first admin (admin of that workspace too), at once. */
+  createOrganisation(
+    o: { slug: string; name: string; workspace: { slug: string; name: string }; adminUserId: number | null },
+    by: AuditActor,
+  ): Promise<{ organisation: Organisation; workspace: Workspace }>;
+  getOrganisation(slug: string): Promise<Organisation | null>;
+  getOrganisationById(id: number): Promise<Organisation | null>;
+  listOrganisations(): Promise<Organisation[]>;
+  /** The organisations a user administers (ids). */
+  orgAdminOf(userId: number): Promise<number[]>;
+  orgAdmins(orgId: number): Promise<User[]>;
+  /** Makes (true) or unmakes (false) a user an admin of an organisation. */
+  setOrgAdmin(orgId: number, userId: number, admin: boolean, by: AuditActor): Promise<void>;
 
   createUser(
     u: { email: string; name?: string | null; password?: string | null },

@@ -21,6 +21,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { orgRoutes } from './routes/orgs.ts';
 import { readyRoutes } from './routes/ready.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
@@ -76,6 +77,7 @@ export const ROUTES: readonly RoutePlugin[] = [
   // accounts (#21): who asks, workspaces, members, keys, the audit log, settings
   meRoutes,
   workspaceRoutes,
+  orgRoutes,
   memberRoutes,
   keyRoutes,
   auditRoutes,

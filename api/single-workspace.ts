@@ -1,5 +1,5 @@
 import { DEFAULT_WORKSPACE } from '../accounts/roles.ts';
-import type { AccountStore, Workspace } from '../accounts/types.ts';
+import type { AccountStore, Organisation, Workspace } from '../accounts/types.ts';
 
 /**
  * The accounts of an app built over a bare store (no control database open: tests of single routes, a
@@ -9,11 +9,13 @@ import type { AccountStore, Workspace } from '../accounts/types.ts';
 export function defaultOnlyAccounts(): AccountStore {
   const ws: Workspace = {
     id: 1,
+    orgId: 1,
     slug: DEFAULT_WORKSPACE,
     name: 'Default',
     retentionDays: null,
     createdAt: new Date(0).toISOString(),
   };
+  const org: Organisation = { id: 1, slug: DEFAULT_WORKSPACE, name: 'Default', createdAt: ws.createdAt };
   const none = (what: string) => () => Promise.reject(new Error(`no account store is open: ${what}`));
   return {
     audit: {
@@ -27,6 +29,13 @@ export function defaultOnlyAccounts(): AccountStore {
     getWorkspaceById: async (id) => (id === ws.id ? ws : null),
     listWorkspaces: async () => [ws],
     setRetention: none('settings'),
+    createOrganisation: none('organisations'),
+    getOrganisation: async (slug) => (slug === org.slug ? org : null),
+    getOrganisationById: async (id) => (id === org.id ? org : null),
+    listOrganisations: async () => [org],
+    orgAdminOf: async () => [],
+    orgAdmins: async () => [],
+    setOrgAdmin: none('organisations'),
     createUser: none('users'),
     getUser: async () => null,
     findUserByEmail: async () => null,

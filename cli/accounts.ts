@@ -1,7 +1,7 @@
 import { accountDb } from '../accounts/account-db.ts';
 import { KyselyAccountStore } from '../accounts/account-store.ts';
 import { DEFAULT_WORKSPACE } from '../accounts/roles.ts';
-import type { AuditActor, Workspace } from '../accounts/types.ts';
+import type { AuditActor, Organisation, Workspace } from '../accounts/types.ts';
 import { readServerFile } from '../api/server-file.ts';
 import type { Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
@@ -58,6 +58,15 @@ export async function workspaceOf(
   if (w) return w;
   const known = (await accounts.listWorkspaces()).map((x) => x.slug);
   throw new CliError(`unknown workspace "${want}"; workspaces: ${known.join(', ')}`);
+}
+
+/** The organisation a command names (`--org`, else `default`), or a one-line refusal naming the others. */
+export async function orgOf(accounts: KyselyAccountStore, slug: string | undefined): Promise<Organisation> {
+  const want = slug ?? DEFAULT_WORKSPACE;
+  const o = await accounts.getOrganisation(want);
+  if (o) return o;
+  const known = (await accounts.listOrganisations()).map((x) => x.slug);
+  throw new CliError(`unknown organisation "${want}"; organisations: ${known.join(', ')}`);
 }
 
 /** Prints rows as aligned columns under a header. */

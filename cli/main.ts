@@ -16,6 +16,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   worker: () => import('./commands/worker.ts'),
   schedule: () => import('./commands/schedule.ts'),
   workspaces: () => import('./commands/workspaces.ts'),
+  orgs: () => import('./commands/orgs.ts'),
   users: () => import('./commands/users.ts'),
   keys: () => import('./commands/keys.ts'),
 };

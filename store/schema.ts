@@ -204,6 +204,22 @@ export const WORKSPACES = [
   col('name', 'VARCHAR', 'varchar(191)', false, ACCOUNT),
   col('retention_days', 'INTEGER', 'int unsigned', true, ACCOUNT),
   col('created_at', 'TIMESTAMP', 'timestamp(3)', false, ACCOUNT_DEF),
+  /** The organisation holding it (`default`, id 1, holds the workspaces made before organisations). */
+  col('org_id', 'INTEGER', 'int unsigned', false, ACCOUNT_DEF),
+] as const;
+
+/** Organisations hold workspaces; `default` (id 1) is seeded by the migration. */
+export const ORGANISATIONS = [
+  col('id', 'INTEGER', 'int unsigned', false, ACCOUNT_DEF),
+  col('slug', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
+  col('name', 'VARCHAR', 'varchar(191)', false, ACCOUNT),
+  col('created_at', 'TIMESTAMP', 'timestamp(3)', false, ACCOUNT_DEF),
+] as const;
+
+/** An organisation's admins: they create its workspaces (and are admins of the ones they create). */
+export const ORG_ADMINS = [
+  col('org_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
+  col('user_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
 ] as const;
 
 /** Users: the email lower-cased (unique); no password for those who sign in with Google or GitHub only. */
@@ -298,6 +314,8 @@ export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   runs: RUNS,
   results: RESULTS,
   workspaces: WORKSPACES,
+  organisations: ORGANISATIONS,
+  org_admins: ORG_ADMINS,
   users: USERS,
   identities: IDENTITIES,
   memberships: MEMBERSHIPS,
@@ -353,6 +371,8 @@ export interface StoreTables {
   run_queue: TableOf<typeof RUN_QUEUE>;
   schedules: TableOf<typeof SCHEDULES>;
   workspaces: TableOf<typeof WORKSPACES>;
+  organisations: TableOf<typeof ORGANISATIONS>;
+  org_admins: TableOf<typeof ORG_ADMINS>;
   users: TableOf<typeof USERS>;
   identities: TableOf<typeof IDENTITIES>;
   memberships: TableOf<typeof MEMBERSHIPS>;

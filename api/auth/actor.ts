@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { DEFAULT_WORKSPACE } from '../../accounts/roles.ts';
 import type { AccountStore, User } from '../../accounts/types.ts';
 import { errors } from '../../core/errors.ts';
 import './guard.ts';
@@ -13,4 +14,34 @@ export function userOf(req: FastifyRequest): User | null {
 export function accountsOf(ctx: { accounts?: AccountStore | null }): AccountStore {
   if (!ctx.accounts) throw errors.unavailable('no account store is open on this server');
   return ctx.accounts;
+}
+
+/**
+ * Whether the request's principal administers an organisation: creates its workspaces and names its
+ * admins. The local user of auth off administers all; an API key none (keys act in one workspace);
+ * a user when org_admins names them, and for the `default` organisation also the admins of the
+ * `default` workspace (the install's admins, who administered it before organisations existed).
+ */
+export async function administersOrg(
+  req: FastifyRequest,
+  accounts: AccountStore,
+  orgId: number,
+): Promise<boolean> {
+  const p = req.principal;
+  if (!p) return false;
+  if (p.kind === 'local') return true;
+  if (p.kind === 'key') return false;
+  if (orgId === DEFAULT_ORG_ID && isInstallAdmin(req)) return true;
+  return (await accounts.orgAdminOf(p.user.id)).includes(orgId);
+}
+
+/** The `default` organisation's id (seeded by the migration). */
+export const DEFAULT_ORG_ID = 1;
+
+/** An admin of the `default` workspace, signed in (not a key), or the local user: creates organisations. */
+export function isInstallAdmin(req: FastifyRequest): boolean {
+  const p = req.principal;
+  if (!p || p.kind === 'key') return false;
+  if (p.kind === 'local') return true;
+  return p.memberships.some((m) => m.workspace.slug === DEFAULT_WORKSPACE && m.role === 'admin');
 }

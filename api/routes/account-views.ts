@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '../../accounts/roles.ts';
-import type { ApiKeyInfo, AuditEntry, User, Workspace } from '../../accounts/types.ts';
+import type { ApiKeyInfo, AuditEntry, Organisation, User, Workspace } from '../../accounts/types.ts';
 
 export const RoleSchema = z.enum(ROLES);
 
@@ -24,6 +24,7 @@ export const userView = (u: Pick<User, 'id' | 'email' | 'name'>) => ({
 
 export const WorkspaceView = z.object({
   id: z.number().int(),
+  org_id: z.number().int().describe('the organisation holding it (GET /orgs)'),
   slug: z.string(),
   name: z.string(),
   retention_days: z.number().int().nullable().describe('results older than this are deleted; null: kept'),
@@ -31,6 +32,7 @@ export const WorkspaceView = z.object({
 });
 export const workspaceView = (w: Workspace) => ({
   id: w.id,
+  org_id: w.orgId,
   slug: w.slug,
   name: w.name,
   retention_days: w.retentionDays,
@@ -118,3 +120,16 @@ export const rolesView = () =>
       },
     ]),
   ) as Record<Role, { permissions: (keyof typeof PERMISSIONS)[]; description: string }>;
+
+export const OrganisationView = z.object({
+  id: z.number().int(),
+  slug: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+});
+export const organisationView = (o: Organisation) => ({
+  id: o.id,
+  slug: o.slug,
+  name: o.name,
+  created_at: o.createdAt,
+});

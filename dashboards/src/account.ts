@@ -16,12 +16,18 @@ export function drawAccount(el: HTMLElement, rerender: () => void): void {
   const parts: HTMLElement[] = [];
   const current = currentWorkspace();
   if (me.workspaces.length > 0) {
+    const option = (w: (typeof me.workspaces)[number]) =>
+      h('option', { value: w.slug, selected: w.slug === current?.slug }, `${w.name} (${w.role})`);
+    // with several organisations, their workspaces are grouped under the organisation's name
+    const orgs = me.orgs.filter((o) => me.workspaces.some((w) => w.org === o.slug));
     const s = h(
       'select',
       { id: 'workspace-switch', name: 'workspace' },
-      me.workspaces.map((w) =>
-        h('option', { value: w.slug, selected: w.slug === current?.slug }, `${w.name} (${w.role})`),
-      ),
+      orgs.length > 1
+        ? orgs.map((o) =>
+            h('optgroup', { label: o.name }, me.workspaces.filter((w) => w.org === o.slug).map(option)),
+          )
+        : me.workspaces.map(option),
     );
     s.addEventListener('change', () => {
       chooseWorkspace(s.value);

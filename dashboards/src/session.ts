@@ -8,6 +8,8 @@ import type { Permission, Role } from '../../accounts/roles.ts';
 export interface MeWorkspace {
   slug: string;
   name: string;
+  /** The organisation's slug. */
+  org: string;
   role: Role;
   permissions: Permission[];
 }
@@ -17,6 +19,7 @@ export interface Me {
   principal: 'local' | 'session' | 'key';
   user: { id: number; email: string; name: string | null } | null;
   key: { id: number; name: string } | null;
+  orgs: { slug: string; name: string; admin: boolean }[];
   workspaces: MeWorkspace[];
 }
 

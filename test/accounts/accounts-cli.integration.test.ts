@@ -50,7 +50,7 @@ describe.each(['duckdb', 'mysql'] as const)('the account commands on %s', (engin
     const list = await cli(['workspaces', 'list']);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/default\s+Default/);
-    expect(list.stdout).toMatch(/team-a\s+Team A/);
+    expect(list.stdout).toMatch(/team-a\s+default\s+Team A/);
 
     const add = await cli(
       ['users', 'add', 'Ada@Example.org', '--role', 'admin', '--workspace', 'team-a', '--password-stdin'],
@@ -124,6 +124,48 @@ describe.each(['duckdb', 'mysql'] as const)('the account commands on %s', (engin
       ]);
       expect(await s.audit.verify()).toMatchObject({ ok: true, checked: 9 });
       expect(JSON.stringify(entries)).not.toContain(token.slice(4));
+    });
+  }, 120_000);
+
+  it('creates an organisation with its first workspace and admin, lists it, and names its admins', async () => {
+    expect(await cli(['users', 'add', 'olga@example.org', '--role', 'viewer'])).toMatchObject({ code: 0 });
+    const made = await cli(['orgs', 'create', 'acme', '--name', 'Acme', '--admin', 'olga@example.org']);
+    expect(made, made.stderr).toMatchObject({ code: 0 });
+    expect(made.stdout).toMatch(
+      /created organisation acme \(id \d+\) with workspace acme, admin olga@example.org/,
+    );
+    const ws = await cli(['workspaces', 'create', 'acme-lab', '--org', 'acme']);
+    expect(ws.stdout).toMatch(/created workspace acme-lab .* in organisation acme/);
+    const list = await cli(['orgs', 'list']);
+    expect(list.stdout).toMatch(/default\s+Default\s+default, team-a/);
+    expect(list.stdout).toMatch(/acme\s+Acme\s+acme, acme-lab/);
+    expect((await cli(['orgs', 'admins', 'acme'])).stdout).toMatch(/olga@example.org/);
+    const removed = await cli(['orgs', 'admins', 'acme', '--remove', 'olga@example.org']);
+    expect(removed.stdout).not.toMatch(/olga@example.org/);
+    const unknown = await cli(['workspaces', 'create', 'x1', '--org', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown organisation "nope"; organisations: default, acme/);
+    await withStore(env, async (s) => {
+      const acme = (await s.getOrganisation('acme'))!;
+      const lab = (await s.getWorkspace('acme-lab'))!;
+      expect(lab.orgId).toBe(acme.id);
+      expect((await s.getWorkspace('team-a'))!.orgId).toBe(1);
+      // olga was made admin of the first workspace in the organisation's own transaction
+      const olga = (await s.findUserByEmail('olga@example.org'))!;
+      expect(await s.memberships(olga.id)).toContainEqual({
+        workspace: { id: (await s.getWorkspace('acme'))!.id, slug: 'acme', name: 'acme' },
+        role: 'admin',
+      });
+      const actions = (await s.audit.list({})).map((x) => x.action);
+      expect(actions.slice(0, 6).reverse()).toEqual([
+        'org.create',
+        'workspace.create',
+        'org.admin_add',
+        'member.add',
+        'workspace.create',
+        'org.admin_remove',
+      ]);
+      expect(await s.audit.verify()).toMatchObject({ ok: true });
     });
   }, 120_000);
 

@@ -291,7 +291,7 @@ describe.each(['duckdb', 'mysql'] as const)('account routes on %s', (engine) => 
       keys.ci = token;
       const me = await call('ci', 'GET', '/me');
       expect(me.body.workspaces).toEqual([
-        { slug: 'default', name: 'Default', role: 'viewer', permissions: ['read'] },
+        { slug: 'default', name: 'Default', org: 'default', role: 'viewer', permissions: ['read'] },
       ]);
       for (const who of ['admin', 'editor', 'ci']) {
         const list = await call(who, 'GET', '/keys');

@@ -1,0 +1,237 @@
+/**
+ * Organisations hold workspaces (AUTH=on, signed-in sessions and API keys, both engines): the install's
+ * admins (admins of `default`) create organisations with a first workspace and admin; an organisation's
+ * admins create its workspaces and name its admins; nobody else does, and a caller sees only the
+ * organisations they have a part in. Every change is in the control database's audit chain.
+ */
+
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountStore, AuditActor, User, Workspace } from '../../accounts/types.ts';
+import { buildApp } from '../../api/app.ts';
+import { type AppContext, openContext } from '../../api/context.ts';
+import { Workspaces } from '../../api/tenancy.ts';
+import { loadConfig } from '../../core/config.ts';
+import { createTestDatabase } from '../helpers/mysql.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+
+const SETUP: AuditActor = {
+  actor: { userId: null, email: null, role: 'admin', keyId: null },
+  requestId: 'test-setup',
+  address: null,
+};
+const PASSWORD = 'a long enough test password';
+
+describe.each(['duckdb', 'mysql'] as const)('organisations on %s', (engine) => {
+  const tmp = tmpDir('evalhouse-orgs-');
+  let db: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+  let ctx: AppContext;
+  let workspaces: Workspaces;
+  let accounts: AccountStore;
+  let app: FastifyInstance;
+  let other: Workspace;
+  const users: Record<string, User> = {};
+  const sessions: Record<string, { cookie: string; csrf: string }> = {};
+  let adminKey = '';
+
+  type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+  async function call(who: string, method: Method, url: string, body?: unknown, workspace?: string) {
+    const headers: Record<string, string> = {};
+    if (who === 'key') headers.authorization = `Bearer ${adminKey}`;
+    else {
+      headers.cookie = sessions[who]!.cookie;
+      if (method !== 'GET') headers['x-csrf-token'] = sessions[who]!.csrf;
+    }
+    if (workspace) headers['x-evalhouse-workspace'] = workspace;
+    const res = await app.inject({
+      method,
+      url,
+      headers,
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
+    return {
+      status: res.statusCode,
+      // biome-ignore lint/suspicious/noExplicitAny: an answer read field by field, each field checked by an expectation
+      body: (res.body ? res.json() : {}) as Record<string, any>,
+      raw: res.body,
+    };
+  }
+  async function signIn(email: string) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email, password: PASSWORD },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const jar = res.cookies.map((c) => [c.name, c.value] as const);
+    return {
+      cookie: jar.map(([k, v]) => `${k}=${v}`).join('; '),
+      csrf: jar.find(([k]) => k === '__Host-eh_csrf')?.[1] ?? '',
+    };
+  }
+
+  beforeAll(async () => {
+    db = engine === 'mysql' ? await createTestDatabase('orgs') : null;
+    ctx = await openContext(
+      loadConfig({
+        DUCKDB_PATH: `${tmp.dir}/orgs-${engine}.duckdb`,
+        ...(db ? { MYSQL_URL: db.url } : {}),
+        DEMO_DATA: 'off',
+        AUTH: 'on',
+        AUTH_SECRET: 'a-test-secret-of-at-least-32-characters!!',
+        RATE_LIMIT_PER_MIN: '100000',
+      }),
+      { mirrorLoop: false },
+    );
+    accounts = ctx.accounts!;
+    workspaces = new Workspaces(ctx, { mirrorLoop: false });
+    app = await buildApp(ctx, { workspaces });
+    const def = (await accounts.getWorkspace('default'))!;
+    other = await accounts.createWorkspace('other', 'Other', SETUP);
+    for (const name of ['root', 'ann', 'bob', 'vic']) {
+      users[name] = await accounts.createUser({ email: `${name}@example.com`, password: PASSWORD }, SETUP);
+    }
+    await accounts.setMembership(users.root!.id, def.id, 'admin', SETUP);
+    await accounts.setMembership(users.vic!.id, def.id, 'viewer', SETUP);
+    await accounts.setMembership(users.bob!.id, other.id, 'admin', SETUP);
+    adminKey = (
+      await accounts.createKey(
+        { userId: users.root!.id, workspaceId: def.id, role: 'admin', name: 'k', expiresAt: null },
+        SETUP,
+      )
+    ).token;
+    for (const name of ['root', 'ann', 'bob', 'vic']) sessions[name] = await signIn(`${name}@example.com`);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await workspaces?.close();
+    await ctx?.close();
+    await db?.drop();
+    tmp.cleanup();
+  });
+
+  it('the workspaces made before organisations are in `default`, and say so', async () => {
+    expect((await accounts.listOrganisations()).map((o) => o.slug)).toEqual(['default']);
+    expect((await accounts.listWorkspaces()).map((w) => [w.slug, w.orgId])).toEqual([
+      ['default', 1],
+      ['other', 1],
+    ]);
+    const me = await call('bob', 'GET', '/me');
+    expect(me.body.orgs).toEqual([{ slug: 'default', name: 'Default', admin: false }]);
+    expect(me.body.workspaces).toEqual([
+      expect.objectContaining({ slug: 'other', org: 'default', role: 'admin' }),
+    ]);
+    expect((await call('root', 'GET', '/me')).body.orgs).toEqual([
+      { slug: 'default', name: 'Default', admin: true },
+    ]);
+  });
+
+  it('only the install admins, signed in, create organisations', async () => {
+    const body = { slug: 'acme', name: 'Acme', admin_email: 'ann@example.com' };
+    expect((await call('bob', 'POST', '/orgs', body, 'other')).status).toBe(403);
+    expect((await call('vic', 'POST', '/orgs', body)).status).toBe(403);
+    expect((await call('key', 'POST', '/orgs', body)).status).toBe(403);
+    expect((await call('root', 'POST', '/orgs', { ...body, slug: 'Not A Slug' })).status).toBe(400);
+    expect((await call('root', 'POST', '/orgs', { ...body, admin_email: 'nobody@example.com' })).status).toBe(
+      404,
+    );
+    expect(await accounts.getOrganisation('acme')).toBeNull();
+
+    const made = await call('root', 'POST', '/orgs', body);
+    expect(made.status, made.raw).toBe(201);
+    expect(made.body.org).toMatchObject({ slug: 'acme', name: 'Acme' });
+    expect(made.body.workspace).toMatchObject({ slug: 'acme', name: 'Acme', org_id: made.body.org.id });
+    expect((await call('root', 'POST', '/orgs', body)).status).toBe(409);
+    // the workspace slug is the install's: an organisation may not take one in use
+    expect((await call('root', 'POST', '/orgs', { slug: 'other', name: 'x' })).status).toBe(409);
+    expect(await accounts.getOrganisation('other')).toBeNull();
+  });
+
+  it("an organisation's admin sees it, and only it, and creates its workspaces", async () => {
+    // ann signed in before she had any workspace: her memberships are read per request
+    const me = await call('ann', 'GET', '/me');
+    expect(me.body.orgs).toEqual([{ slug: 'acme', name: 'Acme', admin: true }]);
+    expect(me.body.workspaces).toEqual([
+      expect.objectContaining({ slug: 'acme', org: 'acme', role: 'admin' }),
+    ]);
+    const orgs = await call('ann', 'GET', '/orgs');
+    expect(orgs.body.orgs).toEqual([
+      expect.objectContaining({ slug: 'acme', admin: true, workspaces: ['acme'] }),
+    ]);
+
+    const lab = await call('ann', 'POST', '/workspaces', { slug: 'acme-lab', name: 'Lab' }, 'acme');
+    expect(lab.status, lab.raw).toBe(201);
+    const acme = (await accounts.getOrganisation('acme'))!;
+    expect(lab.body.org_id).toBe(acme.id);
+    // not in an organisation she does not administer
+    const into = await call(
+      'ann',
+      'POST',
+      '/workspaces',
+      { slug: 'sneaky', name: 'x', org: 'default' },
+      'acme',
+    );
+    expect(into.status).toBe(403);
+    expect(into.raw).not.toMatch(/other/);
+    // bob administers a workspace of `default`, not the organisation: no new workspace there
+    expect((await call('bob', 'POST', '/workspaces', { slug: 'bobs', name: 'x' }, 'other')).status).toBe(403);
+    expect(
+      (await call('bob', 'POST', '/workspaces', { slug: 'bobs', name: 'x', org: 'acme' }, 'other')).status,
+    ).toBe(403);
+    expect(await accounts.getWorkspace('bobs')).toBeNull();
+    expect(await accounts.getWorkspace('sneaky')).toBeNull();
+    // the install's admins still create workspaces in `default`
+    const root = await call('root', 'POST', '/workspaces', { slug: 'platform', name: 'Platform' });
+    expect(root.status).toBe(201);
+    expect(root.body.org_id).toBe(1);
+
+    // bob sees nothing of acme
+    expect((await call('bob', 'GET', '/orgs')).body.orgs.map((o: { slug: string }) => o.slug)).toEqual([
+      'default',
+    ]);
+    expect((await call('bob', 'GET', '/orgs/acme/admins')).status).toBe(404);
+    expect((await call('bob', 'GET', '/orgs/nope/admins')).status).toBe(404);
+  });
+
+  it("an organisation's admins name and remove its admins; it keeps one", async () => {
+    const acme = (await accounts.getOrganisation('acme'))!;
+    const lab = (await accounts.getWorkspace('acme-lab'))!;
+    await accounts.setMembership(users.bob!.id, lab.id, 'viewer', SETUP);
+    // a member of one of its workspaces learns it exists, not who runs it
+    expect((await call('bob', 'GET', '/orgs/acme/admins')).status).toBe(403);
+    expect((await call('bob', 'PUT', '/orgs/acme/admins', { email: 'bob@example.com' })).status).toBe(403);
+    expect((await call('ann', 'GET', '/orgs/acme/admins')).body.admins.map((u: User) => u.email)).toEqual([
+      'ann@example.com',
+    ]);
+    expect((await call('ann', 'PUT', '/orgs/acme/admins', { email: 'nobody@example.com' })).status).toBe(404);
+    const added = await call('ann', 'PUT', '/orgs/acme/admins', { email: 'bob@example.com' });
+    expect(added.body.admins.map((u: User) => u.email)).toEqual(['ann@example.com', 'bob@example.com']);
+    expect(await accounts.orgAdminOf(users.bob!.id)).toEqual([acme.id]);
+    const gone = await call('bob', 'DELETE', `/orgs/acme/admins/${users.ann!.id}`);
+    expect(gone.body.admins.map((u: User) => u.email)).toEqual(['bob@example.com']);
+    expect((await call('bob', 'DELETE', `/orgs/acme/admins/${users.bob!.id}`)).status).toBe(409);
+    expect((await call('ann', 'GET', '/orgs/acme/admins')).status).toBe(403); // still admin of the workspace acme
+  });
+
+  it('every change is in the control audit chain, with the organisation named', async () => {
+    const entries = (await accounts.audit.list({})).filter((e) => e.requestId !== 'test-setup');
+    const acme = (await accounts.getOrganisation('acme'))!;
+    const summary = entries
+      .map((e) => [e.action, e.resource, e.actor.email] as const)
+      .reverse()
+      .filter(([action]) => action.startsWith('org.') || action === 'workspace.create');
+    expect(summary).toEqual([
+      ['org.create', 'org:acme', 'root@example.com'],
+      ['workspace.create', 'workspace:acme', 'root@example.com'],
+      ['org.admin_add', `user:${users.ann!.id}`, 'root@example.com'],
+      ['workspace.create', 'workspace:acme-lab', 'ann@example.com'],
+      ['workspace.create', 'workspace:platform', 'root@example.com'],
+      ['org.admin_add', `user:${users.bob!.id}`, 'ann@example.com'],
+      ['org.admin_remove', `user:${users.ann!.id}`, 'bob@example.com'],
+    ]);
+    const lab = entries.find((e) => e.resource === 'workspace:acme-lab')!;
+    expect(lab.after).toMatchObject({ org: 'acme' });
+    expect(acme.id).toBeGreaterThan(1);
+    expect(await accounts.audit.verify()).toMatchObject({ ok: true });
+  });
+});
