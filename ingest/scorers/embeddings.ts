@@ -1,0 +1,75 @@
+import type OpenAI from 'openai';
+import type { ModelDef } from '../providers/models.ts';
+import { type Env, ModelSetupError, resolveModel } from '../providers/registry.ts';
+import type { EmbeddingModelRef, ScoreContext } from './types.ts';
+
+/**
+ * The semantic scorer's embeddings, resolved like the judge's model: a models.yaml name (or an ad hoc
+ * `openai-compatible:<id>` with base_url), its key read from the environment variable it names. Any
+ * OpenAI-compatible /v1/embeddings serves (OpenAI, vLLM, Ollama, llama.cpp, TEI); evalhouse downloads
+ * no weights. One client per model, made on first use.
+ */
+
+const DEFAULT_OPENAI = 'https://api.openai.com/v1';
+
+export interface EmbeddingsOptions {
+  /** Per request; the embeddings call is aborted after it. */
+  timeoutMs?: number;
+}
+
+async function sdkClient(apiKey: string, baseURL: string): Promise<OpenAI> {
+  const { default: OpenAISdk } = await import('openai');
+  // Redirects refused for the same reason as the providers': the key must not follow one.
+  return new OpenAISdk({ apiKey, baseURL, maxRetries: 2, fetchOptions: { redirect: 'error' } });
+}
+
+/** Checks what can be checked before a run: the model resolves, can embed, and its key is set. */
+export function resolveEmbeddingModel(
+  ref: EmbeddingModelRef,
+  models: ModelDef[],
+  env: Env,
+): { model: ModelDef; apiKey: string; baseURL: string } {
+  const model = resolveModel(ref.model, models, { baseUrl: ref.base_url, apiKeyEnv: ref.api_key_env });
+  if (model.provider === 'anthropic')
+    throw new ModelSetupError(`embeddings model "${ref.model}": anthropic serves no /v1/embeddings`);
+  const baseURL = model.base_url ?? (model.provider === 'openai' ? DEFAULT_OPENAI : undefined);
+  if (!baseURL)
+    throw new ModelSetupError(`embeddings model "${ref.model}" needs a base URL (base_url in the scorer or models.yaml)`);
+  const keyEnv = model.api_key_env ?? (model.provider === 'openai' ? 'OPENAI_API_KEY' : undefined);
+  let apiKey = 'none';
+  if (keyEnv) {
+    const v = env[keyEnv];
+    if (!v) throw new ModelSetupError(`embeddings model "${ref.model}" needs an API key: set ${keyEnv}`);
+    apiKey = v;
+  }
+  return { model, apiKey, baseURL };
+}
+
+/** ctx.embed for a run: embeddings.create with float vectors, in input order. */
+export function embeddingsFor(
+  models: ModelDef[],
+  env: Env,
+  o: EmbeddingsOptions = {},
+): NonNullable<ScoreContext['embed']> {
+  const clients = new Map<string, Promise<{ client: OpenAI; model: string }>>();
+  return async (ref, texts) => {
+    const key = JSON.stringify([ref.model, ref.base_url ?? null, ref.api_key_env ?? null]);
+    let entry = clients.get(key);
+    if (!entry) {
+      const r = resolveEmbeddingModel(ref, models, env);
+      entry = sdkClient(r.apiKey, r.baseURL).then((client) => ({ client, model: r.model.model }));
+      clients.set(key, entry);
+    }
+    const { client, model } = await entry;
+    const res = await client.embeddings.create(
+      // float: the SDK otherwise asks for base64, which not every compatible server speaks.
+      { model, input: texts, encoding_format: 'float' },
+      o.timeoutMs ? { signal: AbortSignal.timeout(o.timeoutMs) } : {},
+    );
+    const out = new Array<number[] | undefined>(texts.length);
+    for (const d of res.data) if (d.index >= 0 && d.index < texts.length) out[d.index] = d.embedding;
+    if (out.some((v) => !Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))))
+      throw new Error(`embeddings from "${ref.model}": expected ${texts.length} numeric vectors`);
+    return out as number[][];
+  };
+}
