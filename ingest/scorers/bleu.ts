@@ -10,7 +10,8 @@ import { type Scorer, unscored } from './types.ts';
 
 // Python's str.split()/rstrip() whitespace, which sacreBLEU's tokens are split on. JS's \s differs
 // (it has U+FEFF, lacks U+001C–U+001F and U+0085), and a different split is a different score.
-const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_SPACE =
+  '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const PY_SPACES = new RegExp(`[${PY_SPACE}]+`);
 const PY_TRAILING = new RegExp(`[${PY_SPACE}]+$`);
 
@@ -20,11 +21,7 @@ const pySplit = (s: string): string[] => s.split(PY_SPACES).filter(Boolean);
 export function tokenize13a(line: string): string[] {
   let s = line.replaceAll('<skipped>', '').replaceAll('-\n', '').replaceAll('\n', ' ');
   if (s.includes('&'))
-    s = s
-      .replaceAll('&quot;', '"')
-      .replaceAll('&amp;', '&')
-      .replaceAll('&lt;', '<')
-      .replaceAll('&gt;', '>');
+    s = s.replaceAll('&quot;', '"').replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>');
   s = ` ${s} `
     .replace(/([{-~[-` -&(-+:-@/])/g, ' $1 ')
     .replace(/([^0-9])([.,])/g, '$1 $2 ')
@@ -177,7 +174,11 @@ export function corpusBleu(hypotheses: string[], references: string[][], o: Bleu
 }
 
 /** Sentence BLEU, `sacrebleu.sentence_bleu` (smoothing exp, effective order on by default). */
-export function sentenceBleu(hypothesis: string, references: string | string[], o: BleuOptions = {}): BleuScore {
+export function sentenceBleu(
+  hypothesis: string,
+  references: string | string[],
+  o: BleuOptions = {},
+): BleuScore {
   const opts = { effectiveOrder: true, ...o };
   const refs = typeof references === 'string' ? [references] : references;
   return computeBleu(bleuStats(hypothesis, refs, opts), opts);
@@ -193,14 +194,19 @@ export function itemReferences(item: BenchItem, variable: string | undefined): s
 }
 
 /** Free text scored by sentence BLEU / 100 against the references; correct when it is ≥ threshold. */
-export function bleuScorer(config: { threshold: number; lowercase: boolean; references?: string | undefined }): Scorer {
+export function bleuScorer(config: {
+  threshold: number;
+  lowercase: boolean;
+  references?: string | undefined;
+}): Scorer {
   return {
     async score(response: string, item: BenchItem) {
       const answer = response.trim();
       if (answer === '') return unscored();
-      const score = sentenceBleu(answer, itemReferences(item, config.references), {
-        lowercase: config.lowercase,
-      }).score / 100;
+      const score =
+        sentenceBleu(answer, itemReferences(item, config.references), {
+          lowercase: config.lowercase,
+        }).score / 100;
       const ok = score >= config.threshold;
       return { outcome: ok ? 'correct' : 'incorrect', correct: ok, score, answer };
     },

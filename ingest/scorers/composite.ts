@@ -40,7 +40,8 @@ export function weightedScorer(parts: { scorer: Scorer; weight: number }[], thre
     async score(response: string, item: BenchItem, ctx?: ScoreContext) {
       const rs = await Promise.all(parts.map((p) => p.scorer.score(response, item, ctx)));
       const answer = firstAnswer(rs);
-      if (rs.every((r) => r.outcome === 'unscored')) return { outcome: 'unscored', correct: null, score: null, answer };
+      if (rs.every((r) => r.outcome === 'unscored'))
+        return { outcome: 'unscored', correct: null, score: null, answer };
       let sum = 0;
       for (const [i, r] of rs.entries()) sum += parts[i]!.weight * Math.min(1, Math.max(0, r.score ?? 0));
       const score = sum / total;

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { ModelDef } from '../providers/models.ts';
 import { type Env, ModelSetupError, resolveModel } from '../providers/registry.ts';
+import type { ScorerConfig } from './config.ts';
 import type { EmbeddingModelRef, ScoreContext } from './types.ts';
 
 /**
@@ -34,7 +35,9 @@ export function resolveEmbeddingModel(
     throw new ModelSetupError(`embeddings model "${ref.model}": anthropic serves no /v1/embeddings`);
   const baseURL = model.base_url ?? (model.provider === 'openai' ? DEFAULT_OPENAI : undefined);
   if (!baseURL)
-    throw new ModelSetupError(`embeddings model "${ref.model}" needs a base URL (base_url in the scorer or models.yaml)`);
+    throw new ModelSetupError(
+      `embeddings model "${ref.model}" needs a base URL (base_url in the scorer or models.yaml)`,
+    );
   const keyEnv = model.api_key_env ?? (model.provider === 'openai' ? 'OPENAI_API_KEY' : undefined);
   let apiKey = 'none';
   if (keyEnv) {
@@ -72,4 +75,28 @@ export function embeddingsFor(
       throw new Error(`embeddings from "${ref.model}": expected ${texts.length} numeric vectors`);
     return out as number[][];
   };
+}
+
+/** The embeddings models a scorer configuration names (composites' parts included). */
+export function semanticModels(c: ScorerConfig): EmbeddingModelRef[] {
+  if (c.type === 'semantic') return [{ model: c.model, base_url: c.base_url, api_key_env: c.api_key_env }];
+  if (c.type === 'all' || c.type === 'any') return c.of.flatMap(semanticModels);
+  if (c.type === 'weighted') return c.of.flatMap((p) => semanticModels(p.scorer));
+  return [];
+}
+
+/**
+ * ctx.embed for a benchmark's scorer, or undefined when it has no semantic part. Every model it names is
+ * resolved now, so a missing key or unknown name is reported before the run starts (ModelSetupError).
+ */
+export function embeddingsForScorer(
+  config: ScorerConfig,
+  models: ModelDef[],
+  env: Env,
+  o: EmbeddingsOptions = {},
+): ScoreContext['embed'] {
+  const refs = semanticModels(config);
+  if (refs.length === 0) return undefined;
+  for (const r of refs) resolveEmbeddingModel(r, models, env);
+  return embeddingsFor(models, env, o);
 }

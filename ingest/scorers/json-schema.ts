@@ -11,10 +11,15 @@ import { type Scorer, unscored, verdict } from './types.ts';
  */
 
 function refsOutside(node: unknown, path: string, out: string[]): void {
-  if (Array.isArray(node)) node.forEach((v, i) => refsOutside(v, `${path}/${i}`, out));
-  else if (node !== null && typeof node === 'object')
+  if (Array.isArray(node)) {
+    for (const [i, v] of node.entries()) refsOutside(v, `${path}/${i}`, out);
+  } else if (node !== null && typeof node === 'object')
     for (const [k, v] of Object.entries(node)) {
-      if ((k === '$ref' || k === '$dynamicRef' || k === '$recursiveRef') && typeof v === 'string' && !v.startsWith('#'))
+      if (
+        (k === '$ref' || k === '$dynamicRef' || k === '$recursiveRef') &&
+        typeof v === 'string' &&
+        !v.startsWith('#')
+      )
         out.push(`${path}/${k} = ${JSON.stringify(v)}`);
       refsOutside(v, `${path}/${k}`, out);
     }
@@ -22,8 +27,16 @@ function refsOutside(node: unknown, path: string, out: string[]): void {
 
 function ajvFor(schema: Record<string, unknown>): Ajv {
   const draft = typeof schema.$schema === 'string' ? schema.$schema : '';
-  // strict: a misspelt keyword ("requird") is an error at load, not a schema that accepts everything.
-  const opts = { strict: true, allErrors: false, validateFormats: false } as const;
+  // strictSchema: a misspelt keyword ("requird") is an error at load, not a schema that accepts
+  // everything. Ajv's stricter checks (tuples, types, required) would refuse valid schemas: off.
+  const opts = {
+    strictSchema: true,
+    strictNumbers: true,
+    strictTuples: false,
+    strictTypes: false,
+    strictRequired: false,
+    validateFormats: false,
+  } as const;
   if (draft.includes('2020-12')) return new Ajv2020(opts);
   if (draft.includes('2019-09')) return new Ajv2019(opts);
   return new Ajv(opts);
