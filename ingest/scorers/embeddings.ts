@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import type { ModelRegistry } from '../../models/types.ts';
 import type { ModelDef } from '../providers/models.ts';
 import { type Env, ModelSetupError, resolveModel } from '../providers/registry.ts';
 import type { ScorerConfig } from './config.ts';
@@ -29,7 +30,7 @@ export function resolveEmbeddingModel(
   ref: EmbeddingModelRef,
   models: ModelDef[],
   env: Env,
-): { model: ModelDef; apiKey: string; baseURL: string } {
+): ResolvedEmbeddingModel {
   const model = resolveModel(ref.model, models, { baseUrl: ref.base_url, apiKeyEnv: ref.api_key_env });
   if (model.provider === 'anthropic')
     throw new ModelSetupError(`embeddings model "${ref.model}": anthropic serves no /v1/embeddings`);
@@ -48,10 +49,16 @@ export function resolveEmbeddingModel(
   return { model, apiKey, baseURL };
 }
 
-/** ctx.embed for a run: embeddings.create with float vectors, in input order. */
-export function embeddingsFor(
-  models: ModelDef[],
-  env: Env,
+/** Where an embeddings model is and its key (a clear key: it never leaves the process). */
+export interface ResolvedEmbeddingModel {
+  model: ModelDef;
+  apiKey: string;
+  baseURL: string;
+}
+
+/** ctx.embed over any resolver: embeddings.create with float vectors, placed by index. */
+export function embeddingsVia(
+  resolve: (ref: EmbeddingModelRef) => Promise<ResolvedEmbeddingModel>,
   o: EmbeddingsOptions = {},
 ): NonNullable<ScoreContext['embed']> {
   const clients = new Map<string, Promise<{ client: OpenAI; model: string }>>();
@@ -59,8 +66,12 @@ export function embeddingsFor(
     const key = JSON.stringify([ref.model, ref.base_url ?? null, ref.api_key_env ?? null]);
     let entry = clients.get(key);
     if (!entry) {
-      const r = resolveEmbeddingModel(ref, models, env);
-      entry = sdkClient(r.apiKey, r.baseURL).then((client) => ({ client, model: r.model.model }));
+      entry = resolve(ref).then(async (r) => ({
+        client: await sdkClient(r.apiKey, r.baseURL),
+        model: r.model.model,
+      }));
+      // A failed resolution is not cached: the next item tries again.
+      entry.catch(() => clients.delete(key));
       clients.set(key, entry);
     }
     const { client, model } = await entry;
@@ -75,6 +86,39 @@ export function embeddingsFor(
       throw new Error(`embeddings from "${ref.model}": expected ${texts.length} numeric vectors`);
     return out as number[][];
   };
+}
+
+/** ctx.embed resolving names through models.yaml and keys through the environment (CLI, queue workers). */
+export function embeddingsFor(
+  models: ModelDef[],
+  env: Env,
+  o: EmbeddingsOptions = {},
+): NonNullable<ScoreContext['embed']> {
+  return embeddingsVia(async (ref) => resolveEmbeddingModel(ref, models, env), o);
+}
+
+/**
+ * ctx.embed resolving names through the workspace's model registry (#22: models/types.ts), whose keys
+ * are stored encrypted: `callable(name)` gives the definition and the clear key. base_url /
+ * api_key_env in the scorer config are for models.yaml only and are refused here.
+ */
+export function embeddingsFromRegistry(
+  registry: Pick<ModelRegistry, 'callable'>,
+  o: EmbeddingsOptions = {},
+): NonNullable<ScoreContext['embed']> {
+  return embeddingsVia(async (ref) => {
+    if (ref.base_url !== undefined || ref.api_key_env !== undefined)
+      throw new ModelSetupError(
+        `embeddings model "${ref.model}": base_url and api_key_env are for models.yaml; register the model instead`,
+      );
+    const c = await registry.callable(ref.model);
+    if (!c) throw new ModelSetupError(`embeddings model "${ref.model}" is not registered (or not active)`);
+    if (c.def.provider === 'anthropic')
+      throw new ModelSetupError(`embeddings model "${ref.model}": anthropic serves no /v1/embeddings`);
+    const baseURL = c.def.base_url ?? (c.def.provider === 'openai' ? DEFAULT_OPENAI : undefined);
+    if (!baseURL) throw new ModelSetupError(`embeddings model "${ref.model}" has no base URL`);
+    return { model: c.def, apiKey: c.apiKey ?? 'none', baseURL };
+  }, o);
 }
 
 /** The embeddings models a scorer configuration names (composites' parts included). */

@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallableModel, ModelRegistry } from '../../models/types.ts';
 import { type FakeEmbeddings, startFakeEmbeddings, vectorOf } from '../../test/fake-provider/embeddings.ts';
 import type { BenchItem } from '../benchmarks/types.ts';
 import type { ModelDef } from '../providers/models.ts';
 import { ScorerConfigSchema } from './config.ts';
-import { embeddingsFor, embeddingsForScorer, resolveEmbeddingModel } from './embeddings.ts';
+import {
+  embeddingsFor,
+  embeddingsForScorer,
+  embeddingsFromRegistry,
+  resolveEmbeddingModel,
+} from './embeddings.ts';
 import { createScorer } from './registry.ts';
 import { cosine } from './semantic.ts';
 
@@ -139,5 +145,56 @@ describe('semantic similarity through a local /v1/embeddings server (openai SDK)
     });
     expect(() => embeddingsForScorer(composed, models, env)).toThrow(/unknown model "nope"/);
     expect(embeddingsForScorer(ScorerConfigSchema.parse({ type: 'rouge' }), models, env)).toBeUndefined();
+  });
+
+  it('through the model registry (#22): callable(name) gives the endpoint and the clear key', async () => {
+    const registered = (name: string, provider: 'openai-compatible' | 'anthropic'): CallableModel => ({
+      model: {
+        id: 1,
+        name,
+        provider,
+        model: 'gte-base',
+        base_url: fake.baseURL,
+        api_key_last4: '…test',
+        price_in_per_mtok: null,
+        price_out_per_mtok: null,
+        price_effective_from: null,
+        params: {},
+        active: true,
+        created_at: '2026-12-01T00:00:00Z',
+        updated_at: '2026-12-01T00:00:00Z',
+        health: null,
+      },
+      def: { name, provider, model: 'gte-base', base_url: fake.baseURL },
+      apiKey: 'sk-embed-test',
+      prices: null,
+    });
+    const registry: Pick<ModelRegistry, 'callable'> = {
+      callable: async (n) =>
+        n === 'reg-embed'
+          ? registered('reg-embed', 'openai-compatible')
+          : n === 'reg-claude'
+            ? registered('reg-claude', 'anthropic')
+            : null,
+    };
+    const embed = embeddingsFromRegistry(registry);
+    const s = createScorer({ type: 'semantic', model: 'reg-embed', threshold: 0.5 });
+    const r = await s.score('green tea', item('tea green'), { embed });
+    expect(r.score).toBeCloseTo(expectedCosine(vectorOf('green tea'), vectorOf('tea green')), 12);
+    expect(fake.requests.at(-1)!.body.model).toBe('gte-base');
+    expect(fake.requests.at(-1)!.headers.authorization).toBe('Bearer sk-embed-test');
+    await expect(
+      createScorer({ type: 'semantic', model: 'missing' }).score('a', item('b'), { embed }),
+    ).rejects.toThrow(/not registered/);
+    await expect(
+      createScorer({ type: 'semantic', model: 'reg-claude' }).score('a', item('b'), { embed }),
+    ).rejects.toThrow(/no \/v1\/embeddings/);
+    await expect(
+      createScorer({ type: 'semantic', model: 'reg-embed', base_url: 'http://127.0.0.1:1/v1' }).score(
+        'a',
+        item('b'),
+        { embed },
+      ),
+    ).rejects.toThrow(/for models.yaml/);
   });
 });
