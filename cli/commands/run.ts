@@ -8,8 +8,10 @@ import { createProvider, type Env, ModelSetupError, resolveModel } from '../../i
 import { assertQueueMode } from '../../ingest/queue/open.ts';
 import type { QueuedRunSpec } from '../../ingest/queue/spec.ts';
 import { planFromBenchmark, type RunOptions } from '../../ingest/runner/from-benchmark.ts';
+import { PLAN_DEFAULTS } from '../../ingest/runner/plan.ts';
 import { formatSummary, progressPrinter } from '../../ingest/runner/progress.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
+import { embeddingsForScorer } from '../../ingest/scorers/embeddings.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { benchmarkRef, runThroughQueue } from '../queue-run.ts';
@@ -129,6 +131,7 @@ export async function runCommand(args: string[], config: Config, env: Env): Prom
   let def: Awaited<ReturnType<typeof loadBenchmark>>;
   let model: ModelDef;
   let judge: RunOptions['judge'];
+  let embed: RunOptions['embed'];
   try {
     const models = await loadModels(v['models-file']);
     model = resolveModel(v.model, models, { baseUrl: v['base-url'], apiKeyEnv: v['api-key-env'] });
@@ -140,7 +143,10 @@ export async function runCommand(args: string[], config: Config, env: Env): Prom
       };
     }
     def = await loadBenchmark(v.benchmark);
-    plan = planFromBenchmark(def, model, { ...opts, label: 'pending', judge });
+    embed = embeddingsForScorer(def.scorer, models, env, {
+      timeoutMs: opts.deadlineMs ?? PLAN_DEFAULTS.deadlineMs,
+    });
+    plan = planFromBenchmark(def, model, { ...opts, label: 'pending', judge, embed });
   } catch (err) {
     if (err instanceof BenchmarkError) {
       console.error(
@@ -184,6 +190,7 @@ export async function runCommand(args: string[], config: Config, env: Env): Prom
         samples: opts.samples ?? c.samples ?? 1,
         label: runLabel,
         judge,
+        embed,
       });
     } else {
       plan = { ...plan, label: runLabel };

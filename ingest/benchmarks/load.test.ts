@@ -160,7 +160,7 @@ describe('validation', () => {
     const ps = brief(await problemsOf(d));
     expect(ps).toContain('benchmark.yaml::: unknown key(s) "colour"');
     expect(ps).toContain(
-      "benchmark.yaml::scorer.type: Invalid discriminator value. Expected 'multiple_choice' | 'exact_match' | 'numeric' | 'math' | 'regex' | 'bleu' | 'rouge_l' | 'judge'",
+      "benchmark.yaml::scorer.type: Invalid discriminator value. Expected 'multiple_choice' | 'exact_match' | 'numeric' | 'math' | 'regex' | 'contains' | 'starts_with' | 'json_schema' | 'bleu' | 'rouge' | 'rouge_l' | 'judge' | 'semantic' | 'all' | 'any' | 'weighted'",
     );
     expect(ps.some((p) => p.startsWith('benchmark.yaml::metadata.1.type:'))).toBe(true);
     const d2 = bench('bad-cluster', YAML.replace('cluster: topic', 'cluster: nope'), {

@@ -6,6 +6,7 @@ import { createProvider, type Env, resolveModel } from '../providers/registry.ts
 import type { Provider } from '../providers/types.ts';
 import { planFromBenchmark } from '../runner/from-benchmark.ts';
 import type { RunPlan } from '../runner/plan.ts';
+import { embeddingsForScorer } from '../scorers/embeddings.ts';
 
 /**
  * What a queued run asks, as stored in MySQL (run_queue.spec, schedules.spec): enough for any worker to
@@ -74,6 +75,7 @@ export async function planForSpec(spec: QueuedRunSpec, files: SpecFiles, env: En
     maxAttempts: spec.max_attempts,
     writeBehind: spec.write_behind,
     judge,
+    embed: embeddingsForScorer(def.scorer, models, env, { timeoutMs: spec.deadline_ms }),
   });
   return { plan, provider, model, def };
 }

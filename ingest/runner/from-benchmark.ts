@@ -2,7 +2,7 @@ import { promptVersion, renderPrompt } from '../benchmarks/load.ts';
 import type { BenchItem, BenchmarkDef } from '../benchmarks/types.ts';
 import type { ModelDef } from '../providers/models.ts';
 import type { ChatMessage, ModelParams, Provider } from '../providers/types.ts';
-import { createScorer, type ScoreContext } from '../scorers/registry.ts';
+import { createScorer, type ScoreContext, scorerTypes } from '../scorers/registry.ts';
 import { defaultWriteBehind, PLAN_DEFAULTS, type PlanItem, type RunPlan, selectItems } from './plan.ts';
 
 /** What a `run` command or `POST /runs` asks for, besides the benchmark and the model. */
@@ -23,6 +23,8 @@ export interface RunOptions {
   params?: ModelParams | undefined;
   /** For benchmarks scored by an LLM judge. */
   judge?: { name: string; provider: Provider } | undefined;
+  /** For benchmarks scored by semantic similarity (see ingest/scorers/embeddings.ts embeddingsFor). */
+  embed?: ScoreContext['embed'] | undefined;
 }
 
 function toPlanItem(def: BenchmarkDef, item: BenchItem): PlanItem {
@@ -47,24 +49,25 @@ export function planFromBenchmark(def: BenchmarkDef, model: ModelDef, o: RunOpti
   const chosen = selectItems(def.items, limit, seed);
   const byId = new Map(def.items.map((it) => [it.id, it]));
   const scorer = createScorer(def.scorer);
-  if (def.scorer.type === 'judge' && !o.judge) {
+  const types = scorerTypes(def.scorer);
+  if (types.has('judge') && !o.judge) {
     throw new Error(
       `benchmark ${def.slug} is scored by an LLM judge: name the judge model with --judge-model <name>`,
     );
   }
+  if (types.has('semantic') && !o.embed)
+    throw new Error(`benchmark ${def.slug} is scored by semantic similarity: it needs an embeddings model`);
   const judge = o.judge?.provider;
-  const ctx: ScoreContext = judge
-    ? {
-        judge: async (prompt) => {
-          const r = await judge.complete(
-            { messages: [{ role: 'user', content: prompt }], params: { temperature: 0 } },
-            { signal: AbortSignal.timeout(o.deadlineMs ?? PLAN_DEFAULTS.deadlineMs) },
-          );
-          if (!r.ok) throw r.error;
-          return r.output;
-        },
-      }
-    : {};
+  const ctx: ScoreContext = o.embed ? { embed: o.embed } : {};
+  if (judge)
+    ctx.judge = async (prompt) => {
+      const r = await judge.complete(
+        { messages: [{ role: 'user', content: prompt }], params: { temperature: 0 } },
+        { signal: AbortSignal.timeout(o.deadlineMs ?? PLAN_DEFAULTS.deadlineMs) },
+      );
+      if (!r.ok) throw r.error;
+      return r.output;
+    };
   const params: ModelParams = { ...model.params, ...o.params };
   return {
     benchmark: def.slug,

@@ -1,27 +1,12 @@
 import type { BenchItem } from '../benchmarks/types.ts';
+import { lcsLength, rougeTokens } from './rouge.ts';
 import { type Scorer, unscored } from './types.ts';
 
-/** rouge-score's default tokenizer: lower case, anything but a–z and 0–9 separates tokens. */
-export function rougeTokens(s: string): string[] {
-  return s
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .split(' ')
-    .filter(Boolean);
-}
-
-function lcsLength(a: string[], b: string[]): number {
-  let prev = new Array<number>(b.length + 1).fill(0);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = new Array<number>(b.length + 1).fill(0);
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/** ROUGE-L: precision = LCS/|hyp|, recall = LCS/|ref|, F_β = (1+β²)PR / (R + β²P). */
+/**
+ * ROUGE-L with an F_β: precision = LCS/|hyp|, recall = LCS/|ref|, F_β = (1+β²)PR / (R + β²P), on
+ * rouge-score's tokens. With β = 1 it is rouge-score's rougeL F-measure (the `rouge` scorer adds
+ * ROUGE-1/2 and the stemmer).
+ */
 export function rougeL(
   hypothesis: string,
   reference: string,

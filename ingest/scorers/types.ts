@@ -9,9 +9,18 @@ export interface ScoreResult {
   answer: string | null;
 }
 
+/** Which embeddings model a semantic scorer names (its config's model, base_url, api_key_env). */
+export interface EmbeddingModelRef {
+  model: string;
+  base_url?: string | undefined;
+  api_key_env?: string | undefined;
+}
+
 export interface ScoreContext {
   /** Asks the judge model; used by the judge scorer only. */
   judge?: (prompt: string) => Promise<string>;
+  /** One embedding vector per text, from the named model; used by the semantic scorer only. */
+  embed?: (model: EmbeddingModelRef, texts: string[]) => Promise<number[][]>;
 }
 
 export interface Scorer {
