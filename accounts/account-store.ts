@@ -25,7 +25,7 @@ import {
   toWorkspace,
 } from './account-rows.ts';
 import { appendAudit, KyselyAuditLog } from './audit-log.ts';
-import type { Role } from './roles.ts';
+import { DEFAULT_ORG_ID, type Role } from './roles.ts';
 import { KEY_PREFIX, newToken, REFRESH_PREFIX, SHOWN_CHARS, tokenHash } from './tokens.ts';
 import type {
   AccountStore,
@@ -110,7 +110,12 @@ export class KyselyAccountStore implements AccountStore {
 
   // --- workspaces
 
-  async createWorkspace(slug: string, name: string, by: AuditActor, orgId = 1): Promise<Workspace> {
+  async createWorkspace(
+    slug: string,
+    name: string,
+    by: AuditActor,
+    orgId = DEFAULT_ORG_ID,
+  ): Promise<Workspace> {
     checkSlug('a workspace slug', slug);
     const n = checkName('a workspace name', name);
     try {

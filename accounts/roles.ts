@@ -29,3 +29,6 @@ export const roleAtMost = (a: Role, b: Role): boolean => ROLES.indexOf(a) <= ROL
 
 /** The workspace every install has: embedded data lives there, and the CLI acts on it by default. */
 export const DEFAULT_WORKSPACE = 'default';
+
+/** The `default` organisation's id (seeded by the migration): it holds the workspaces made before organisations. */
+export const DEFAULT_ORG_ID = 1;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { DEFAULT_WORKSPACE } from '../../accounts/roles.ts';
+import { DEFAULT_ORG_ID, DEFAULT_WORKSPACE } from '../../accounts/roles.ts';
 import type { AccountStore, User } from '../../accounts/types.ts';
 import { errors } from '../../core/errors.ts';
 import './guard.ts';
@@ -34,9 +34,6 @@ export async function administersOrg(
   if (orgId === DEFAULT_ORG_ID && isInstallAdmin(req)) return true;
   return (await accounts.orgAdminOf(p.user.id)).includes(orgId);
 }
-
-/** The `default` organisation's id (seeded by the migration). */
-export const DEFAULT_ORG_ID = 1;
 
 /** An admin of the `default` workspace, signed in (not a key), or the local user: creates organisations. */
 export function isInstallAdmin(req: FastifyRequest): boolean {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DEFAULT_WORKSPACE, ROLE_PERMISSIONS } from '../../accounts/roles.ts';
+import { DEFAULT_ORG_ID, DEFAULT_WORKSPACE, ROLE_PERMISSIONS } from '../../accounts/roles.ts';
 import { errors } from '../../core/errors.ts';
 import type { RouteOptions } from '../app.ts';
-import { administersOrg, DEFAULT_ORG_ID } from '../auth/actor.ts';
+import { administersOrg } from '../auth/actor.ts';
 import { defaultOnlyAccounts } from '../single-workspace.ts';
 import { PermissionSchema, RoleSchema, RolesView, rolesView, UserView, userView } from './account-views.ts';
 import { problems } from './schemas.ts';

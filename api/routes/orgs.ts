@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DEFAULT_ORG_ID } from '../../accounts/roles.ts';
 import type { AccountStore, Organisation } from '../../accounts/types.ts';
 import { errors } from '../../core/errors.ts';
 import type { RouteOptions } from '../app.ts';
-import { accountsOf, administersOrg, DEFAULT_ORG_ID, isInstallAdmin, userOf } from '../auth/actor.ts';
+import { accountsOf, administersOrg, isInstallAdmin, userOf } from '../auth/actor.ts';
 import { auditActorOf } from '../data-audit.ts';
 import {
   OrganisationView,
