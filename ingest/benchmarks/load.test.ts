@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../../test/helpers/tmp.ts';
 import { listBenchmarks, loadBenchmark, promptVersion, renderPrompt, validateBenchmark } from './load.ts';
+import { renderTemplate, TemplateError } from './render.ts';
 import { BenchmarkError, type BenchmarkProblem } from './types.ts';
 
 const { dir: tmp, cleanup } = tmpDir('evalhouse-bench-');
@@ -248,5 +249,31 @@ describe('renderPrompt and promptVersion', () => {
     expect(v).toBe(
       promptVersion({ version: '1', template: { user: '{{q}}' }, scorer: { type: 'math', tolerance: 1e-4 } }),
     );
+  });
+});
+
+describe('renderTemplate', () => {
+  const t = { system: 'You are {{role}}.', user: 'Q: {{ question }}\n{{choices}}' };
+  it('fills every slot, arrays as lettered options', () => {
+    expect(renderTemplate(t, { role: 'a tutor', question: 'Why?', choices: ['x', 'y'] })).toEqual({
+      system: 'You are a tutor.',
+      user: 'Q: Why?\nA. x\nB. y',
+    });
+  });
+  it('refuses a missing variable and an unknown one, naming them', () => {
+    expect(() => renderTemplate(t, { role: 'r', question: 'q' })).toThrow(/no value for \{\{choices\}\}/);
+    const e = (() => {
+      try {
+        renderTemplate(t, { role: 'r', question: 'q', choices: [], qestion: 'typo' });
+      } catch (err) {
+        return err as TemplateError;
+      }
+    })();
+    expect(e).toBeInstanceOf(TemplateError);
+    expect(e?.unknown).toEqual(['qestion']);
+    expect(e?.message).toMatch(/"qestion" is not a variable/);
+  });
+  it('refuses a declared variable the template does not use', () => {
+    expect(() => renderTemplate({ user: '{{a}}' }, { a: 1 }, ['a', 'b'])).toThrow(/"b" is not a variable/);
   });
 });

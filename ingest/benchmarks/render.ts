@@ -49,6 +49,49 @@ export function renderPrompt(
   return def.template.system === undefined ? { user } : { system: fill(def.template.system, item), user };
 }
 
+/** A template that cannot be rendered with the given variables: names what is missing or unknown. */
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly missing: string[],
+    readonly unknown: string[],
+  ) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+/**
+ * A prompt template (stored prompts, the playground) rendered from named variables. Refused, naming
+ * each, when a slot has no value, or a value or a declared variable is not a slot of the template
+ * (usually a typo: a silent extra would go unnoticed). Values render as in benchmark items.
+ */
+export function renderTemplate(
+  template: { system?: string | undefined; user: string },
+  vars: Record<string, unknown>,
+  declared?: readonly string[],
+): { system?: string; user: string } {
+  const slots = templateSlots(template);
+  const missing = slots.filter((s) => !(s in vars));
+  const known = new Set([...slots, ...(declared ?? [])]);
+  const unknown = [
+    ...Object.keys(vars).filter((v) => !known.has(v)),
+    ...(declared ?? []).filter((d) => !slots.includes(d)),
+  ];
+  if (missing.length || unknown.length) {
+    const parts: string[] = [];
+    if (missing.length) parts.push(`no value for ${missing.map((m) => `{{${m}}}`).join(', ')}`);
+    if (unknown.length)
+      parts.push(
+        `${unknown.map((u) => `"${u}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a variable of the template (its variables: ${slots.join(', ') || 'none'})`,
+      );
+    throw new TemplateError(`template: ${parts.join('; ')}`, missing, [...new Set(unknown)]);
+  }
+  const fillText = (text: string) => text.replace(SLOT, (_, name: string) => renderValue(vars[name]));
+  const user = fillText(template.user);
+  return template.system === undefined ? { user } : { system: fillText(template.system), user };
+}
+
 /** JSON with object keys sorted, so equal configs hash equally whatever their key order. */
 function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
