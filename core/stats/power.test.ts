@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLargeEnough, minDetectableDiff, minDetectableDiffPaired } from './power.ts';
+import { isLargeEnough, minDetectableDiff, minDetectableDiffPaired, pairedSampleSize } from './power.ts';
 import { expectRel } from './testing/exact.ts';
 import { byModel } from './testing/mmlu-redux.ts';
 
@@ -116,5 +116,36 @@ describe('minDetectableDiffPaired', () => {
     const paired = minDetectableDiffPaired(n, disc / n)!;
     const indep = minDetectableDiff(n, correctA / n)!;
     expect(paired).toBeLessThan(indep);
+  });
+});
+
+describe('pairedSampleSize', () => {
+  it('is the smallest n whose McNemar power (normal approximation, computed here) reaches 80 %', () => {
+    for (const [delta, psi] of [
+      [0.05, 0.2],
+      [0.02, 0.1],
+      [0.1, 0.3],
+      [0.01, 0.012],
+    ] as const) {
+      const n = pairedSampleSize(delta, psi)!;
+      const power = (m: number) =>
+        phi((delta * Math.sqrt(m) - Z975 * Math.sqrt(psi)) / Math.sqrt(psi - delta * delta));
+      expect(power(n)).toBeGreaterThanOrEqual(0.8 - 1e-9);
+      expect(power(n - 1)).toBeLessThan(0.8);
+      // and it inverts the minimum detectable difference
+      expect(minDetectableDiffPaired(n, psi)!).toBeLessThanOrEqual(delta + 1e-12);
+    }
+  });
+
+  it('Connor (1987) by hand: δ = 0.1, ψ = 0.3 → (1.95996·√0.3 + 0.84162·√0.29)² / 0.01 = 233.09 → 234', () => {
+    expect(pairedSampleSize(0.1, 0.3)).toBe(234);
+    expect(pairedSampleSize(0.1, 0.3, { power: 0.9 })).toBeGreaterThan(234);
+  });
+
+  it('no discordance, or a target above it, cannot be detected; bad targets are refused', () => {
+    expect(pairedSampleSize(0.05, 0)).toBeNull();
+    expect(pairedSampleSize(0.05, 0.04)).toBeNull();
+    expect(() => pairedSampleSize(0, 0.2)).toThrow(RangeError);
+    expect(() => pairedSampleSize(0.1, 1.2)).toThrow(RangeError);
   });
 });

@@ -76,3 +76,26 @@ export function isLargeEnough(n: number, p: number, diff: number, options: Power
   const mde = minDetectableDiff(n, p, options);
   return mde !== null && mde <= Math.abs(diff);
 }
+
+/**
+ * Paired items needed to detect an accuracy difference δ = target with McNemar's test at level alpha and the
+ * given power, in the same normal approximation as minDetectableDiffPaired (Connor 1987), solved for n:
+ *   n = (z_{1−α/2}·√ψ + z_{power}·√(ψ − δ²))² / δ², rounded up,
+ * ψ the discordance rate (share of items where exactly one arm is right; the observed one, as an estimate).
+ * |δ| cannot exceed ψ (δ = p(only B) − p(only A) and ψ = their sum): then, or with ψ = 0, no n is enough → null.
+ */
+export function pairedSampleSize(
+  target: number,
+  discordance: number,
+  options: PowerOptions = {},
+): number | null {
+  if (!(target > 0 && target < 1)) throw new RangeError(`target must be in (0, 1), got ${target}`);
+  if (!(discordance >= 0 && discordance <= 1))
+    throw new RangeError(`discordance must be in [0, 1], got ${discordance}`);
+  if (discordance === 0 || target > discordance) return null;
+  const { za, zb } = zs(options);
+  const root = za * Math.sqrt(discordance) + zb * Math.sqrt(Math.max(0, discordance - target * target));
+  // the ceiling of a value a rounding error above an integer would add one item: take it off first
+  const n = (root * root) / (target * target);
+  return Math.ceil(n * (1 - 1e-12));
+}

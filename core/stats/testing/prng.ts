@@ -1,4 +1,4 @@
-/** Mulberry32: a tiny fixed-seed PRNG for reproducible simulations in tests and generated bench data. */
+/** Mulberry32: a tiny fixed-seed PRNG for reproducible simulations in tests and generated bench data, and the seeded draws of paired-bayes.ts. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
