@@ -13,7 +13,7 @@ const lnDensity = (x: number, d: BetaParams, lnNorm: number) =>
  * calls from the normal approximation (betaQuantile's bisection takes ~50); it falls back to that bisection
  * when it does not converge.
  */
-function tailPoint(d: BetaParams, p: number, side: -1 | 1): number {
+export function tailPoint(d: BetaParams, p: number, side: -1 | 1): number {
   const n = d.alpha + d.beta;
   const mean = d.alpha / n;
   const sd = Math.sqrt((d.alpha * d.beta) / (n * n * (n + 1)));

@@ -4,7 +4,8 @@ import { clusteredStderr } from './clustered.ts';
 import { diffInterval } from './credible.ts';
 import { zForLevel } from './distributions.ts';
 import { pairedBinary, pairedTTest } from './paired.ts';
-import { isLargeEnough, minDetectableDiff, minDetectableDiffPaired } from './power.ts';
+import { pairedBayes } from './paired-bayes.ts';
+import { isLargeEnough, minDetectableDiff, minDetectableDiffPaired, pairedSampleSize } from './power.ts';
 
 /** The statistics of one (A vs B, group) comparison on its paired item values: the answer's schema and type in one. */
 export const PairedStatsSchema = z.object({
@@ -28,6 +29,31 @@ export const PairedStatsSchema = z.object({
   power: z
     .object({ mde: z.number().nullable(), mde_paired: z.number().nullable(), large_enough: z.boolean() })
     .nullable(),
+  /**
+   * Paired Bayesian A/B (0/1 values only): Dirichlet posterior over the paired 2×2 cells (paired-bayes.ts), the
+   * row's model against its baseline: P(model better), the interval of model − baseline, and the accuracy
+   * expected to be lost by choosing the model (or by keeping the baseline).
+   */
+  paired_bayes: z
+    .object({
+      prior: z.number(),
+      prob_model_better: z.number(),
+      diff_mean: z.number(),
+      ci95: z.tuple([z.number(), z.number()]),
+      expected_loss_model: z.number(),
+      expected_loss_baseline: z.number(),
+    })
+    .nullable(),
+  /** Whether n_paired items can detect target_difference (McNemar, 80 % power, level alpha; 0/1 values only). */
+  sample_size: z
+    .object({
+      target_difference: z.number(),
+      discordance: z.number(),
+      /** Paired items needed; null when the observed discordance is 0 or below the target (no n is enough). */
+      n_needed: z.number().nullable(),
+      large_enough: z.boolean(),
+    })
+    .nullable(),
 });
 export type PairedStats = z.infer<typeof PairedStatsSchema>;
 export type CompareMethod = NonNullable<PairedStats['method']>;
@@ -43,6 +69,8 @@ export interface PairedInput {
   metric: 'accuracy' | 'score';
   /** Compute the Bayesian A/B (1 to 10 ms a row). */
   bayes: boolean;
+  /** The difference the paired sample-size check asks about (default 0.05). */
+  targetDifference?: number;
 }
 
 /** Φ⁻¹(0.975) to full precision (the /analysis Wilson interval uses the rounded 1.959964). */
@@ -77,6 +105,8 @@ export function pairedStats(input: PairedInput): PairedStats {
     discordant: null,
     bayes: null,
     power: null,
+    paired_bayes: null,
+    sample_size: null,
   };
   if (n < 2) return { ...out, reason: `need at least 2 items scored for both models, have ${n}` };
   const binary = a.every(isBit) && b.every(isBit);
@@ -126,6 +156,34 @@ export function pairedStats(input: PairedInput): PairedStats {
       };
     }
     const psi = out.discordant ? (out.discordant.a_only + out.discordant.b_only) / n : null;
+    if (out.discordant && psi !== null) {
+      if (input.bayes) {
+        // paired-bayes' A is the baseline (b here), its B the row's model (a here)
+        const both = a.reduce((s, x, i) => s + (x === 1 && b[i] === 1 ? 1 : 0), 0);
+        const r = pairedBayes({
+          both,
+          onlyA: out.discordant.b_only,
+          onlyB: out.discordant.a_only,
+          neither: n - both - out.discordant.a_only - out.discordant.b_only,
+        });
+        out.paired_bayes = {
+          prior: r.prior,
+          prob_model_better: r.probBBeatsA,
+          diff_mean: r.diffMean,
+          ci95: r.ci,
+          expected_loss_model: r.expectedLossB,
+          expected_loss_baseline: r.expectedLossA,
+        };
+      }
+      const target = input.targetDifference ?? 0.05;
+      const needed = pairedSampleSize(target, psi, { alpha });
+      out.sample_size = {
+        target_difference: target,
+        discordance: psi,
+        n_needed: needed,
+        large_enough: needed !== null && n >= needed,
+      };
+    }
     out.power = {
       mde: minDetectableDiff(n, accB, { alpha }),
       mde_paired: psi === null ? null : minDetectableDiffPaired(n, psi, { alpha }),
