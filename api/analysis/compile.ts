@@ -21,7 +21,7 @@ const C = OUTCOME_CODE;
 /**
  * The FROM/WHERE shared by every analysis query, as `base` rows:
  *   model, g0..g2, item_id, sample, outcome, score, answer, and the result columns the selected measures read
- *   (latency_ms, ttft_ms, tokens_in, …: measures.ts)
+ *   (latency_ms, ttft_ms, tokens_in, …: measures.ts); `model` is the run id when q.armByRun (A/B of runs)
  * WARNING: user input never reaches this text. Identifiers are our generated ones: the metadata
  * column m<col>/f<col> of a resolved field (col is an integer 0..15) and meta_<benchmark id>;
  * run ids and filter values are bound parameters: `res.run_id IN (?, ?)`, `m.f3 IN (?, ?)`.
@@ -56,7 +56,8 @@ export function compileBase(q: ResolvedQuery, dialect: Dialect): CompiledQuery {
     params.push(...f.values);
   }
   const measured = resultColumns(selected(q)).map((c) => `res.${c}`);
-  const sql = `SELECT ru.model_id AS model${withLead(groups)}, res.item_id, res.sample, res.outcome,
+  const arm = q.armByRun ? 'ru.id' : 'ru.model_id';
+  const sql = `SELECT ${arm} AS model${withLead(groups)}, res.item_id, res.sample, res.outcome,
       res.score, res.answer${withLead(measured)}
     FROM results res JOIN runs ru ON ru.id = res.run_id ${join}
     WHERE ${where.join(' AND ')}`;

@@ -19,6 +19,8 @@ export interface ResolvedQuery {
   majAt: number[];
   /** The measures to report, in catalogue order (measures.ts); absent: all of them. */
   measures?: readonly MeasureName[];
+  /** The base rows' `model` column holds the run id instead (A/B tests of runs: each run is an arm). */
+  armByRun?: boolean;
 }
 
 /** The request's measures in catalogue order (default: all); pass_at / maj_at need their measure. */

@@ -6,12 +6,18 @@ const name = z.string().min(1).max(191);
 /** Gate 1 for /compare: the shape of the request. Unknown properties are rejected; nothing is coerced. */
 export const CompareRequest = z
   .strictObject({
-    benchmark: SELECTION.benchmark,
+    benchmark: SELECTION.benchmark
+      .optional()
+      .describe('benchmark slug (required with models; with runs or prompt_versions, taken from the runs)'),
     models: z
       .array(name)
       .min(2)
       .max(100)
-      .describe('two models (A, B: diff = A − B), or several with `baseline` naming one of them'),
+      .optional()
+      .describe(
+        'two models (A, B: diff = A − B), or several with `baseline` naming one of them; ' +
+          'exactly one of models, runs (without models) and prompt_versions',
+      ),
     baseline: name
       .optional()
       .describe('the model every other model is compared with (diff = model − baseline)'),
@@ -28,7 +34,29 @@ export const CompareRequest = z
       .min(1)
       .max(1000)
       .optional()
-      .describe('run ids or run labels (default: all runs of the models on the benchmark)'),
+      .describe(
+        'with models: run ids or labels narrowing their runs (default: all of them). Without models: the arms ' +
+          'of an A/B test, two or more runs of one benchmark (ids, or labels naming one run each); the first is ' +
+          'the baseline A, every other is compared with it (diff = run − first)',
+      ),
+    prompt_versions: z
+      .array(z.string().regex(/^[^@]{1,191}@[1-9][0-9]{0,8}$/, 'a prompt version is written name@number'))
+      .min(2)
+      .max(20)
+      .optional()
+      .describe(
+        'the arms of an A/B test of stored prompt versions, "name@3": each resolves to the one run made with ' +
+          'it (on `benchmark`, by `model`, when given); the first is the baseline',
+      ),
+    model: name
+      .optional()
+      .describe('with prompt_versions: the model whose runs the versions resolve to (when several have one)'),
+    target_difference: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.05)
+      .describe('the accuracy difference the paired sample-size check asks about (n needed at 80 % power)'),
     filters: SELECTION.filters,
     metric: z
       .enum(['accuracy', 'score'])
@@ -50,6 +78,55 @@ export const CompareRequest = z
   })
   .superRefine((r, ctx) => {
     checkLevels(r, ctx);
+    if (r.prompt_versions !== undefined) {
+      if (r.models !== undefined || r.runs !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'give exactly one of models, runs and prompt_versions (prompt_versions resolve to the runs)',
+          path: ['prompt_versions'],
+        });
+      }
+      if (new Set(r.prompt_versions).size !== r.prompt_versions.length) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'prompt_versions repeat a version',
+          path: ['prompt_versions'],
+        });
+      }
+    } else if (r.model !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'model goes with prompt_versions only', path: ['model'] });
+    }
+    if (r.models === undefined) {
+      if (r.baseline !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'baseline names a model; with runs or prompt_versions the first arm is the baseline',
+          path: ['baseline'],
+        });
+      }
+      if (r.prompt_versions === undefined) {
+        if (r.runs === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'give models (with a benchmark), runs or prompt_versions',
+            path: ['models'],
+          });
+        } else if (r.runs.length < 2) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `an A/B test of runs needs at least two runs, got ${r.runs.length}`,
+            path: ['runs'],
+          });
+        } else if (new Set(r.runs).size !== r.runs.length) {
+          ctx.addIssue({ code: 'custom', message: 'runs repeat a run', path: ['runs'] });
+        }
+      }
+      return;
+    }
+    if (r.benchmark === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'models need a benchmark', path: ['benchmark'] });
+    }
     if (new Set(r.models).size !== r.models.length) {
       ctx.addIssue({ code: 'custom', message: 'models repeat a name', path: ['models'] });
     }

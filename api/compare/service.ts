@@ -4,7 +4,7 @@ import { benjaminiHochberg, holm } from '../../core/stats/corrections.ts';
 import { PairedStatsSchema, pairedStats } from '../../core/stats/paired-stats.ts';
 import { type MetadataField, type MetaValue, MetaValueSchema } from '../../core/types.ts';
 import { compareValues, decodeValue } from '../../store/field-types.ts';
-import { groupable } from '../analysis/catalog-view.ts';
+import { type CatalogView, groupable, type RunView } from '../analysis/catalog-view.ts';
 import { levelNames } from '../analysis/request.ts';
 import { type ResolvedQuery, resolveQuery } from '../analysis/resolve.ts';
 import type { AnalysisService } from '../analysis/service.ts';
@@ -29,10 +29,25 @@ export const CompareRowSchema = PairedStatsSchema.extend({
 export type CompareRow = z.infer<typeof CompareRowSchema>;
 
 /** What POST /compare answers: its response schema and the service's type in one. */
+/** One arm of the comparison: a model (its selected runs), a run, or the run of a stored prompt version. */
+export const CompareArmSchema = z.object({
+  /** The name rows use in `model` and `baseline`: the model, `#<run id> <label>`, or `name@version`. */
+  name: z.string(),
+  run_ids: z.array(z.number()),
+  models: z.array(z.string()),
+  prompt_version: z.string().nullable(),
+});
+export type CompareArm = z.infer<typeof CompareArmSchema>;
+
 export const CompareResponseSchema = z.object({
   benchmark: z.string(),
+  /** What the arms are: models, runs, or the runs of stored prompt versions. */
+  mode: z.enum(['models', 'runs', 'prompt_versions']),
+  /** The arms' names (models mode: the models), the baseline included. */
   models: z.array(z.string()),
   baseline: z.string(),
+  arms: z.array(CompareArmSchema),
+  target_difference: z.number(),
   levels: z.array(z.string()),
   metric: z.enum(['accuracy', 'score']),
   unscored: z.enum(['exclude', 'wrong']),
@@ -63,7 +78,15 @@ const METHOD =
   '(df = n − 1). bayes: independent Beta(1, 1)-Binomial posteriors of each accuracy on the paired items (0/1 values ' +
   'only), exact P(A > B) and an equal-tailed 95 % interval of the difference. power: minimum detectable difference ' +
   'at 80 % power and level alpha for n_paired items per model and the baseline accuracy (two-proportion normal ' +
-  'approximation; mde_paired: McNemar with the observed discordance); large_enough = mde ≤ |diff|.';
+  'approximation; mde_paired: McNemar with the observed discordance); large_enough = mde ≤ |diff|. ' +
+  'paired_bayes (0/1 values): Dirichlet(1, 1, 1, 1) prior over the paired cells (both right, only baseline, only ' +
+  'model, neither), posterior Dirichlet(1 + counts); diff = p(only model) − p(only baseline); exact ' +
+  'P(model better) = I_½(1 + only baseline, 1 + only model), exact expected losses E[max(0, −diff)] (choosing ' +
+  'the model) and E[max(0, diff)] (keeping the baseline), equal-tailed 95 % interval by a deterministic grid ' +
+  'over the product form diff = s·(2u − 1). sample_size: paired items needed for McNemar to detect ' +
+  'target_difference at 80 % power and level alpha with the observed discordance (Connor 1987); ' +
+  'large_enough = n_paired ≥ n_needed. Arms: models (all their selected runs), or runs (each run an arm, ' +
+  'by run id), or prompt versions (the run made with each).';
 const STDERR_PAIRED =
   'stderr = sd(d)/√n of the paired differences d_i = a_i − b_i (Miller 2024 §4); ci95 = diff ± 1.959964·stderr ' +
   'for 0/1 values, the t interval (df = n − 1) for the paired t-test';
@@ -83,6 +106,108 @@ export async function compare(service: AnalysisService, req: CompareRequest): Pr
   return { ...value, meta: { ...value.meta, cached, elapsed_ms: performance.now() - t0 } };
 }
 
+/** The arms of a request, each with the id its rows carry in the `model` column (a model id, or a run id). */
+interface ResolvedArms {
+  mode: CompareResponse['mode'];
+  benchmark: string;
+  /** Selection passed to resolveQuery: models mode narrows by models and runs; the others by their runs. */
+  models: string[] | undefined;
+  runs: (number | string)[] | undefined;
+  armByRun: boolean;
+  baseline: string;
+  challengers: string[];
+  idOf: Map<string, number>;
+  arms: CompareArm[];
+}
+
+const runName = (r: RunView) => `#${r.id} ${r.label}`;
+
+/** A/B arms named by runs: every run must exist, be named once, and all be of one benchmark (400 otherwise). */
+function armsFromRuns(
+  view: CatalogView,
+  picked: { want: string; run: RunView; prompt: string | null }[],
+  benchmark: string | undefined,
+  mode: 'runs' | 'prompt_versions',
+): ResolvedArms {
+  const ids = picked.map((p) => p.run.id);
+  if (new Set(ids).size !== ids.length) {
+    throw errors.badRequest('two arms name the same run', { runs: picked.map((p) => p.want) });
+  }
+  const benchIds = new Set(picked.map((p) => p.run.benchmarkId));
+  const slugOf = (id: number) => [...view.benchmarks.values()].find((b) => b.id === id)?.slug ?? String(id);
+  if (benchIds.size > 1) {
+    throw errors.badRequest(
+      'the runs are of different benchmarks: an A/B test compares runs of one benchmark',
+      {
+        runs: picked.map((p) => ({ run: p.run.id, benchmark: slugOf(p.run.benchmarkId) })),
+      },
+    );
+  }
+  const slug = slugOf(picked[0]!.run.benchmarkId);
+  if (benchmark !== undefined && benchmark !== slug) {
+    throw errors.badRequest(`the runs are of benchmark "${slug}", not "${benchmark}"`, { benchmark: slug });
+  }
+  const names = picked.map((p) => p.prompt ?? runName(p.run));
+  return {
+    mode,
+    benchmark: slug,
+    models: undefined,
+    runs: ids,
+    armByRun: true,
+    baseline: names[0]!,
+    challengers: names.slice(1),
+    idOf: new Map(names.map((n, i) => [n, ids[i]!])),
+    arms: picked.map((p, i) => ({
+      name: names[i]!,
+      run_ids: [p.run.id],
+      models: [view.modelName.get(p.run.modelId) ?? String(p.run.modelId)],
+      prompt_version: p.prompt,
+    })),
+  };
+}
+
+function resolveArms(view: CatalogView, req: CompareRequest): ResolvedArms {
+  if (req.models) {
+    if (req.benchmark === undefined) throw errors.badRequest('models need a benchmark');
+    const baseline = req.baseline ?? req.models[1]!;
+    return {
+      mode: 'models',
+      benchmark: req.benchmark,
+      models: req.models,
+      runs: req.runs,
+      armByRun: false,
+      baseline,
+      challengers: req.baseline ? req.models.filter((m) => m !== req.baseline) : [req.models[0]!],
+      idOf: new Map(req.models.map((m) => [m, view.modelId.get(m)!])),
+      arms: [],
+    };
+  }
+  if (req.prompt_versions) return armsFromPromptVersions(view, req);
+  if (!req.runs || req.runs.length < 2) {
+    throw errors.badRequest(
+      'give models (with a benchmark), two or more runs, or two or more prompt_versions',
+    );
+  }
+  const picked = req.runs.map((want) => {
+    const match = view.runs.filter((r) => (typeof want === 'number' ? r.id === want : r.label === want));
+    if (match.length === 0) {
+      throw errors.badRequest(`unknown run ${JSON.stringify(want)}`, { run: want });
+    }
+    if (match.length > 1) {
+      throw errors.badRequest(`run label "${want}" names ${match.length} runs: give their ids`, {
+        run: want,
+        ids: match.map((r) => r.id),
+      });
+    }
+    return { want: String(want), run: match[0]!, prompt: null };
+  });
+  return armsFromRuns(view, picked, req.benchmark, 'runs');
+}
+
+function armsFromPromptVersions(_view: CatalogView, _req: CompareRequest): ResolvedArms {
+  throw errors.badRequest('prompt_versions: runs do not record their prompt version yet');
+}
+
 async function computeCompare(
   service: AnalysisService,
   req: CompareRequest,
@@ -90,29 +215,42 @@ async function computeCompare(
 ): Promise<CompareResponse> {
   const engine = service.engine(req.engine);
   const view = await service.catalog();
+  const resolved = resolveArms(view, req);
   const selection = resolveQuery(view, {
-    benchmark: req.benchmark,
+    benchmark: resolved.benchmark,
     levels: levelNames(req),
     filters: req.filters,
-    models: req.models,
-    runs: req.runs,
+    models: resolved.models,
+    runs: resolved.runs,
     unscored: req.unscored,
   });
   const { benchmark: b, levels, runIds } = selection;
   const selected = view.runs.filter((r) => runIds.includes(r.id));
-  for (const m of req.models) {
-    if (!selected.some((r) => r.modelId === view.modelId.get(m))) {
-      throw errors.badRequest(`model "${m}" has no run among the selected runs`, {
-        model: m,
-        runs: req.runs ?? null,
-      });
+  let arms = resolved.arms;
+  if (resolved.mode === 'models') {
+    for (const m of resolved.models!) {
+      if (!selected.some((r) => r.modelId === view.modelId.get(m))) {
+        throw errors.badRequest(`model "${m}" has no run among the selected runs`, {
+          model: m,
+          runs: req.runs ?? null,
+        });
+      }
     }
+    arms = resolved.models!.map((m) => ({
+      name: m,
+      run_ids: selected.filter((r) => r.modelId === view.modelId.get(m)).map((r) => r.id),
+      models: [m],
+      prompt_version: null,
+    }));
   }
   const clusterField = usableCluster(b.clusterField, groupable(b));
-  const q: ResolvedQuery = { ...selection, levels: clusterField ? [...levels, clusterField] : levels };
-  const baseline = req.baseline ?? req.models[1]!;
-  const challengers = req.baseline ? req.models.filter((m) => m !== req.baseline) : [req.models[0]!];
-  const idOf = (m: string) => view.modelId.get(m)!;
+  const q: ResolvedQuery = {
+    ...selection,
+    levels: clusterField ? [...levels, clusterField] : levels,
+    armByRun: resolved.armByRun,
+  };
+  const { baseline, challengers } = resolved;
+  const idOf = (m: string) => resolved.idOf.get(m)!;
   const L = levels.length;
   const { sql, params } = compilePairHistogram(q, engine.name, req.metric, idOf(baseline), L);
   const raw = await service.run<Record<string, unknown>>(engine, sql, params);
@@ -167,6 +305,7 @@ async function computeCompare(
       alpha: req.alpha,
       metric: req.metric,
       bayes: req.bayes,
+      targetDifference: req.target_difference,
     };
     const a = idOf(model);
     const all = sortedGroups.map((g) => ({
@@ -209,8 +348,11 @@ async function computeCompare(
   );
   const response: CompareResponse = {
     benchmark: b.slug,
-    models: req.models,
+    mode: resolved.mode,
+    models: arms.map((a) => a.name),
     baseline,
+    arms,
+    target_difference: req.target_difference,
     levels: levels.map((f) => f.name),
     metric: req.metric,
     unscored: req.unscored,
@@ -259,7 +401,14 @@ function usableCluster(name: string | null, fields: MetadataField[]): MetadataFi
 }
 
 function compareGroup(
-  ctx: { model: string; baseline: string; alpha: number; metric: 'accuracy' | 'score'; bayes: boolean },
+  ctx: {
+    model: string;
+    baseline: string;
+    alpha: number;
+    metric: 'accuracy' | 'score';
+    bayes: boolean;
+    targetDifference: number;
+  },
   parts: { entries: Entry[]; baselineItems: number }[],
   overall: boolean,
   groups: Record<string, MetaValue>,
@@ -301,6 +450,7 @@ function compareGroup(
     alpha: ctx.alpha,
     metric: ctx.metric,
     bayes: ctx.bayes,
+    targetDifference: ctx.targetDifference,
   });
   return {
     model: ctx.model,
