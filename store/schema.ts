@@ -121,6 +121,15 @@ export const RUNS = [
   col('created_at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
   col('updated_at', 'TIMESTAMP', 'timestamp(3)', false, DEF),
   col('evaluated_at', 'TIMESTAMP', 'datetime(3)', true),
+  // the stored prompt a run used (prompts/): NULL for a run with the benchmark's own template. Not the
+  // run config's `prompt_version` hash of the rendered template (ingest/benchmarks/render.ts).
+  col('prompt_name', 'VARCHAR', 'varchar(191)', true, { description: "the stored prompt's name" }),
+  col('prompt_version', 'INTEGER', 'int unsigned', true, {
+    description: "the stored prompt's version number (1..n)",
+  }),
+  col('prompt_label', 'VARCHAR', 'varchar(64)', true, {
+    description: 'the label the prompt version was chosen by, if any',
+  }),
 ] as const;
 
 const res = <C extends Column>(
@@ -305,6 +314,76 @@ export const AUDIT_LOG = [
   col('hash', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
 ] as const;
 
+// Prompts (prompts/, issue #23): in each workspace's own database, never copied by the mirror. Instants
+// are given by the store (DATETIME(3) in UTC in MySQL); JSON columns hold arrays and objects.
+const PROMPT = { mirrored: false } as const;
+const PROMPT_DEF = { mirrored: false, defaulted: true } as const;
+
+/** A prompt template: its name unique per workspace; the model and parameters it is meant for. */
+export const PROMPTS = [
+  col('id', 'INTEGER', 'int unsigned', false, PROMPT_DEF),
+  col('name', 'VARCHAR', 'varchar(191)', false, PROMPT),
+  col('description', 'VARCHAR', 'text', true, PROMPT),
+  col('tags', 'JSON', 'json', false, PROMPT),
+  col('model', 'VARCHAR', 'varchar(191)', true, PROMPT),
+  col('params', 'JSON', 'json', false, PROMPT),
+  col('created_by', 'INTEGER', 'int unsigned', true, PROMPT),
+  col('created_at', 'TIMESTAMP', 'datetime(3)', false, PROMPT),
+  col('updated_at', 'TIMESTAMP', 'datetime(3)', false, PROMPT),
+] as const;
+
+/** A prompt's versions: immutable (no update path; a MySQL trigger refuses one), numbered 1..n. */
+export const PROMPT_VERSIONS = [
+  col('prompt_id', 'INTEGER', 'int unsigned', false, PROMPT),
+  col('version', 'INTEGER', 'int unsigned', false, PROMPT),
+  col('system_text', 'VARCHAR', 'mediumtext', true, PROMPT),
+  col('user_text', 'VARCHAR', 'mediumtext', false, PROMPT),
+  col('variables', 'JSON', 'json', false, PROMPT),
+  col('params', 'JSON', 'json', false, PROMPT),
+  col('message', 'VARCHAR', 'text', true, PROMPT),
+  col('created_by', 'INTEGER', 'int unsigned', true, PROMPT),
+  col('created_at', 'TIMESTAMP', 'datetime(3)', false, PROMPT),
+] as const;
+
+/** The one auto-saved draft of a prompt, until it is saved as a version. */
+export const PROMPT_DRAFTS = [
+  col('prompt_id', 'INTEGER', 'int unsigned', false, PROMPT),
+  col('system_text', 'VARCHAR', 'mediumtext', true, PROMPT),
+  col('user_text', 'VARCHAR', 'mediumtext', false, PROMPT),
+  col('variables', 'JSON', 'json', false, PROMPT),
+  col('params', 'JSON', 'json', false, PROMPT),
+  col('base_version', 'INTEGER', 'int unsigned', true, PROMPT),
+  col('updated_by', 'INTEGER', 'int unsigned', true, PROMPT),
+  col('updated_at', 'TIMESTAMP', 'datetime(3)', false, PROMPT),
+] as const;
+
+/** A label (`production`, `staging`, any name) pointing at one version of a prompt. */
+export const PROMPT_LABELS = [
+  col('prompt_id', 'INTEGER', 'int unsigned', false, PROMPT),
+  col('label', 'VARCHAR', 'varchar(64)', false, PROMPT),
+  col('version', 'INTEGER', 'int unsigned', false, PROMPT),
+  col('updated_by', 'INTEGER', 'int unsigned', true, PROMPT),
+  col('updated_at', 'TIMESTAMP', 'datetime(3)', false, PROMPT),
+] as const;
+
+/** Every move of a label, in order: what a rollback walks back (from_version NULL: the label's creation). */
+export const PROMPT_LABEL_MOVES = [
+  col('id', 'BIGINT', 'bigint unsigned', false, PROMPT_DEF),
+  col('prompt_id', 'INTEGER', 'int unsigned', false, PROMPT),
+  col('label', 'VARCHAR', 'varchar(64)', false, PROMPT),
+  col('from_version', 'INTEGER', 'int unsigned', true, PROMPT),
+  col('to_version', 'INTEGER', 'int unsigned', false, PROMPT),
+  col('is_rollback', 'BOOLEAN', 'tinyint', false, PROMPT),
+  col('moved_by', 'INTEGER', 'int unsigned', true, PROMPT),
+  col('moved_at', 'TIMESTAMP', 'datetime(3)', false, PROMPT),
+] as const;
+
+/** A user's favourite prompts. */
+export const PROMPT_FAVOURITES = [
+  col('prompt_id', 'INTEGER', 'int unsigned', false, PROMPT),
+  col('user_id', 'INTEGER', 'int unsigned', false, PROMPT),
+] as const;
+
 /** Every declared table of both engines, by name. */
 export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   benchmarks: BENCHMARKS,
@@ -324,6 +403,12 @@ export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   refresh_tokens: REFRESH_TOKENS,
   settings: SETTINGS,
   audit_log: AUDIT_LOG,
+  prompts: PROMPTS,
+  prompt_versions: PROMPT_VERSIONS,
+  prompt_drafts: PROMPT_DRAFTS,
+  prompt_labels: PROMPT_LABELS,
+  prompt_label_moves: PROMPT_LABEL_MOVES,
+  prompt_favourites: PROMPT_FAVOURITES,
 };
 
 /** The tables only MySQL has. */
@@ -381,6 +466,12 @@ export interface StoreTables {
   refresh_tokens: TableOf<typeof REFRESH_TOKENS>;
   settings: TableOf<typeof SETTINGS>;
   audit_log: TableOf<typeof AUDIT_LOG>;
+  prompts: TableOf<typeof PROMPTS>;
+  prompt_versions: TableOf<typeof PROMPT_VERSIONS>;
+  prompt_drafts: TableOf<typeof PROMPT_DRAFTS>;
+  prompt_labels: TableOf<typeof PROMPT_LABELS>;
+  prompt_label_moves: TableOf<typeof PROMPT_LABEL_MOVES>;
+  prompt_favourites: TableOf<typeof PROMPT_FAVOURITES>;
 }
 
 export const mirrored = (columns: readonly Column[]): Column[] => columns.filter((c) => c.mirrored);
