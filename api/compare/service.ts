@@ -204,8 +204,69 @@ function resolveArms(view: CatalogView, req: CompareRequest): ResolvedArms {
   return armsFromRuns(view, picked, req.benchmark, 'runs');
 }
 
-function armsFromPromptVersions(_view: CatalogView, _req: CompareRequest): ResolvedArms {
-  throw errors.badRequest('prompt_versions: runs do not record their prompt version yet');
+/**
+ * A/B arms named by stored prompt versions ("name@3"): each resolves to the one run made with it, narrowed by
+ * `benchmark` and `model` when given. No such run, or several (other models, benchmarks or repeated runs), is a
+ * 400 naming the candidates; then narrow with benchmark or model, or name the runs themselves.
+ */
+function armsFromPromptVersions(view: CatalogView, req: CompareRequest): ResolvedArms {
+  const bench = req.benchmark === undefined ? undefined : view.benchmarks.get(req.benchmark);
+  if (req.benchmark !== undefined && !bench) {
+    throw errors.notFound('benchmark', req.benchmark, [...view.benchmarks.keys()]);
+  }
+  const modelId = req.model === undefined ? undefined : view.modelId.get(req.model);
+  if (req.model !== undefined && modelId === undefined) {
+    throw errors.badRequest(`unknown model "${req.model}"`, { model: req.model });
+  }
+  const slugOf = (id: number) => [...view.benchmarks.values()].find((b) => b.id === id)?.slug ?? String(id);
+  const picked = req.prompt_versions!.map((want) => {
+    const at = want.lastIndexOf('@');
+    const name = want.slice(0, at);
+    const version = Number(want.slice(at + 1));
+    const match = view.runs.filter(
+      (r) =>
+        r.promptName === name &&
+        r.promptVersion === version &&
+        (bench === undefined || r.benchmarkId === bench.id) &&
+        (modelId === undefined || r.modelId === modelId),
+    );
+    if (match.length === 0) {
+      const versions = [
+        ...new Set(view.runs.filter((r) => r.promptName === name).map((r) => `${name}@${r.promptVersion}`)),
+      ];
+      throw errors.badRequest(
+        `no run was made with prompt version ${want}${req.benchmark ? ` on "${req.benchmark}"` : ''}${
+          req.model ? ` by "${req.model}"` : ''
+        }`,
+        { prompt_version: want, versions_with_runs: versions },
+      );
+    }
+    if (match.length > 1) {
+      throw errors.badRequest(
+        `prompt version ${want} resolves to ${match.length} runs: narrow it with benchmark or model, or give runs`,
+        {
+          prompt_version: want,
+          runs: match.map((r) => ({
+            run: r.id,
+            benchmark: slugOf(r.benchmarkId),
+            model: view.modelName.get(r.modelId) ?? String(r.modelId),
+          })),
+        },
+      );
+    }
+    return { want, run: match[0]!, prompt: want };
+  });
+  const models = new Set(picked.map((p) => p.run.modelId));
+  if (models.size > 1) {
+    throw errors.badRequest('the prompt versions resolve to runs of different models: name one with model', {
+      runs: picked.map((p) => ({
+        prompt_version: p.want,
+        run: p.run.id,
+        model: view.modelName.get(p.run.modelId),
+      })),
+    });
+  }
+  return armsFromRuns(view, picked, req.benchmark, 'prompt_versions');
 }
 
 async function computeCompare(

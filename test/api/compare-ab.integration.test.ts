@@ -147,6 +147,12 @@ describe('POST /compare with runs: an A/B test of two runs of one model on MMLU-
       { mirrorLoop: false },
     );
     await importFile(ctx.record, `${tmp.dir}/ab.jsonl`, { format: 'canonical' });
+    // The stored prompt versions these runs were made with: Sonnet's HELM run and GPT-4o's with qa@1, the rerun
+    // with qa@2. Set on the record store's runs columns (what the runner writes for `--prompt`; a direct UPDATE
+    // until the runner's prompt option is merged), then mirrored like any run change.
+    const set = 'UPDATE runs SET prompt_name = ?, prompt_version = ? WHERE label = ?';
+    await ctx.mysql!.db.run(set, ['qa', 1, 'helm-5shot']);
+    await ctx.mysql!.db.run(set, ['qa', 2, 'rerun']);
     await ctx.syncMirror();
     app = await buildApp(ctx);
     const runs = (await app.inject({ method: 'GET', url: '/runs?limit=100' })).json().runs as {
@@ -269,6 +275,58 @@ describe('POST /compare with runs: an A/B test of two runs of one model on MMLU-
     ])
       expect(r[k]).toEqual(m[k]);
     check(r, table(GPT4O, SONNET));
+  }, 60_000);
+
+  for (const engine of ['duckdb', 'mysql'] as const) {
+    it(`${engine}: prompt_versions qa@1 vs qa@2 by Sonnet resolve to its two runs, with the same figures`, async () => {
+      const res = await post({
+        prompt_versions: ['qa@1', 'qa@2'],
+        model: SONNET,
+        benchmark: 'mmlu-redux',
+        level1: 'category',
+        engine,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json();
+      expect(body.mode).toBe('prompt_versions');
+      expect(body.models).toEqual(['qa@1', 'qa@2']);
+      expect(body.baseline).toBe('qa@1');
+      expect(body.arms.map((a: { run_ids: number[] }) => a.run_ids)).toEqual([
+        [runId[SONNET]],
+        [runId.rerun],
+      ]);
+      expect(body.arms.map((a: { prompt_version: string }) => a.prompt_version)).toEqual(['qa@1', 'qa@2']);
+      const rows = body.rows as Row[];
+      expect(rows[0]!.model).toBe('qa@2');
+      check(rows[0]!, table(SONNET, 'rerun'));
+      for (const r of rows.slice(1)) check(r, table(SONNET, 'rerun', r.groups.category));
+      // the same answer as naming the runs, arm names aside
+      const byRuns = (await post({ runs: [runId[SONNET], runId.rerun], level1: 'category', engine })).json();
+      const strip = (rs: Row[]) => rs.map(({ model: _m, baseline: _b, ...rest }) => rest);
+      expect(strip(rows)).toEqual(strip(byRuns.rows));
+    }, 120_000);
+  }
+
+  it('prompt_versions: 400 for a version with no run, and for one that resolves to several runs', async () => {
+    const none = await post({ prompt_versions: ['qa@1', 'qa@9'], model: SONNET });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().message).toMatch(/no run was made with prompt version qa@9/);
+    expect(none.json().details.versions_with_runs.sort()).toEqual(['qa@1', 'qa@2']);
+    // qa@1 was used by Sonnet and by GPT-4o: ambiguous without a model
+    const amb = await post({ prompt_versions: ['qa@1', 'qa@2'] });
+    expect(amb.statusCode).toBe(400);
+    expect(amb.json().message).toMatch(/qa@1 resolves to 2 runs/);
+    expect(
+      amb
+        .json()
+        .details.runs.map((r: { model: string }) => r.model)
+        .sort(),
+    ).toEqual([SONNET, GPT4O].sort());
+    const unknownModel = await post({ prompt_versions: ['qa@1', 'qa@2'], model: 'nope' });
+    expect(unknownModel.statusCode).toBe(400);
+    const modelAlone = await post({ runs: [runId[SONNET], runId.rerun], model: SONNET });
+    expect(modelAlone.statusCode).toBe(400);
+    expect(modelAlone.json().message).toMatch(/model goes with prompt_versions only/);
   }, 60_000);
 
   it('clear 400s: unknown run, different benchmarks, fewer than two, ambiguous label, mixed modes', async () => {
