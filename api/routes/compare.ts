@@ -13,12 +13,17 @@ export async function compareRoutes(app: FastifyInstance, { scope }: RouteOption
     {
       config: { permission: 'read' },
       schema: {
-        summary: 'Paired comparison of models per group: difference, interval, p-values, Bayes, power',
+        summary:
+          'Paired comparison of models, runs or prompt versions per group: difference, interval, p-values, Bayes, power',
         description:
-          'Two models (diff = A − B) or several with `baseline`. Per group (0 to 3 levels) and overall: paired ' +
+          'Two models (diff = A − B) or several with `baseline`; or an A/B test of `runs` (two or more of one ' +
+          'benchmark) or of stored `prompt_versions` ("name@3", each the run made with it), the first being the ' +
+          'baseline (diff = arm − first). Per group (0 to 3 levels) and overall: paired ' +
           'items, accuracies, the difference with its 95 % interval (clustered when the benchmark declares a ' +
           'cluster field), exact McNemar (0/1) or paired t (several samples, scores), Holm/BH-adjusted p-values, ' +
-          'P(A > B) with a credible interval, and the minimum detectable difference. Groups with fewer than 2 ' +
+          'P(A > B) with a credible interval, the paired Bayesian A/B (Dirichlet over the 2×2 cells: P(arm better), ' +
+          'its interval, expected loss of choosing it), the minimum detectable difference and the paired n needed ' +
+          'for `target_difference`. Groups with fewer than 2 ' +
           'paired items say `testable: false` with a reason. See docs/statistics.md.',
         body: CompareRequest,
         response: { 200: CompareResponseSchema, ...problems(400, 404, 503) },
