@@ -214,3 +214,112 @@ describe('compare view', () => {
     await p.close();
   });
 });
+
+describe('compare view: A/B tests of runs and prompt versions', () => {
+  type RunRow = { id: number; model: string; label: string };
+  const ppi = (ci: readonly [number, number]) => `${pp(ci[0])} to ${pp(ci[1])}`;
+
+  it('runs mode: the switch, the query sent, and P(B better), its interval, the expected loss and the sample-size verdict as the API answers', async () => {
+    const runs = (await api<{ runs: RunRow[] }>(server.url, '/runs?benchmark=mmlu-redux&limit=1000')).runs;
+    const a = runs.find((r) => r.model === GPT4O)!;
+    const b = runs.find((r) => r.model === SONNET)!;
+    const { page: p, w } = await page();
+    await open(p, server.url, '#/compare?benchmark=mmlu-redux');
+    await p.selectOption('#cmp-mode', 'runs');
+    await ready(p);
+    expect(p.url()).toContain('mode=runs');
+    expect(await p.locator('h1').textContent()).toBe('Compare runs (A/B)');
+    expect(await p.locator('#cmp-run-a').count()).toBe(1);
+
+    await open(
+      p,
+      server.url,
+      `#/compare?mode=runs&benchmark=mmlu-redux&runa=${a.id}&runb=${b.id}&slice=category`,
+    );
+    const query = {
+      runs: [a.id, b.id],
+      levels: ['category'],
+      unscored: 'exclude',
+      target_difference: 0.05,
+    };
+    const sent = w.requests.filter((r) => r.path === '/compare').map((r) => JSON.parse(r.body!));
+    expect(sent).toContainEqual(query);
+    const answer = await api<CompareResponse>(server.url, '/compare', query);
+    expect(answer.mode).toBe('runs');
+    expect(answer.baseline).toBe(`#${a.id} ${a.label}`);
+    const verdict = (r: CompareResponse['rows'][number]) => {
+      const s = r.sample_size!;
+      const n = (v: number) => v.toLocaleString('en-US');
+      if (s.n_needed === null) return 'no n is enough at this discordance';
+      return s.large_enough ? `enough (needs ${n(s.n_needed)})` : `too small: needs ${n(s.n_needed)}`;
+    };
+    for (const [cls, overall] of [
+      ['compare-ab-overall', true],
+      ['compare-ab-slices', false],
+    ] as const) {
+      const rows = answer.rows.filter((r) => r.overall === overall);
+      const expected = overall ? rows : [...rows].sort((x, y) => x.diff! - y.diff!);
+      const header = await p.locator(`table.${cls} thead th`).allTextContents();
+      const col = (name: string) => {
+        const i = header.indexOf(name);
+        expect(i, `${name} in ${header.join(' | ')}`).toBeGreaterThanOrEqual(0);
+        return i;
+      };
+      const cells = await p
+        .locator(`table.${cls} tbody tr`)
+        .evaluateAll((trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        );
+      expect(cells.length).toBe(rows.length);
+      cells.forEach((c, i) => {
+        const r = expected[i]!;
+        expect(c[col('arm (B)')]).toBe(`#${b.id} ${b.label}`);
+        expect(c[col('accuracy A')]).toBe(pct(r.accuracy_b!));
+        expect(c[col('accuracy B')]).toBe(pct(r.accuracy_a!));
+        expect(c[col('B − A')]).toBe(pp(r.diff!));
+        expect(c[col('p')]).toBe(pValue(r.p_value));
+        expect(c[col('P(B better)')]).toBe(pct(r.paired_bayes!.prob_model_better));
+        expect(c[col('credible interval')]).toBe(ppi(r.paired_bayes!.ci95));
+        expect(c[col('expected loss of B')]).toBe(
+          `${(r.paired_bayes!.expected_loss_model * 100).toFixed(2)} pp`,
+        );
+        expect(c[col('detects +5.0 pp?')]).toBe(verdict(r));
+      });
+    }
+    expect(await p.locator('[data-chart="compare-forest"] g[aria-label="dot"] circle').count()).toBe(
+      answer.rows.filter((r) => r.diff !== null).length,
+    );
+    // another target difference reaches the API
+    await p.selectOption('#cmp-target', '0.02');
+    await ready(p);
+    const last = w.requests.filter((r) => r.path === '/compare').map((r) => JSON.parse(r.body!));
+    expect(last).toContainEqual({ ...query, target_difference: 0.02 });
+    expect(await p.locator('table.compare-ab-overall thead th').allTextContents()).toContain(
+      'detects +2.0 pp?',
+    );
+    expect(await axe(p)).toEqual([]);
+    await shot(p, 'compare-ab-runs');
+  }, 120_000);
+
+  it('prompt versions mode: the versions typed reach the API; a version with no run shows its 400 message', async () => {
+    const { page: p, w } = await page();
+    await open(p, server.url, '#/compare?mode=prompts&benchmark=mmlu-redux');
+    expect(await p.locator('h1').textContent()).toBe('Compare prompt versions (A/B)');
+    await p.fill('#cmp-versions', 'qa@1, qa@2');
+    await p.click('#cmp-versions-apply');
+    await ready(p);
+    expect(new URL(p.url()).hash).toMatch(/versions=qa%401/);
+    const sent = w.requests.filter((r) => r.path === '/compare').map((r) => JSON.parse(r.body!));
+    expect(sent).toContainEqual({
+      prompt_versions: ['qa@1', 'qa@2'],
+      benchmark: 'mmlu-redux',
+      levels: [],
+      unscored: 'exclude',
+      target_difference: 0.05,
+    });
+    // the demo store's runs used the benchmark's own template: no run was made with qa@1
+    const alert = p.locator('[role="alert"]');
+    expect(await alert.textContent()).toContain('no run was made with prompt version qa@1');
+    expect(await axe(p)).toEqual([]);
+  }, 120_000);
+});
