@@ -22,6 +22,7 @@ import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { orgRoutes } from './routes/orgs.ts';
+import { promptRoutes } from './routes/prompts.ts';
 import { readyRoutes } from './routes/ready.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
@@ -71,6 +72,7 @@ export const ROUTES: readonly RoutePlugin[] = [
   itemRoutes,
   trendRoutes,
   runsRoutes,
+  promptRoutes,
   schedulesRoutes,
   resultRoutes,
   exportRoutes,

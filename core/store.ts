@@ -18,6 +18,16 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/**
+ * The stored prompt a run used (prompts/, runs.prompt_name/prompt_version/prompt_label): its name, version
+ * number and the label it was chosen by. Not the run config's `prompt_version`, a hash of the template text.
+ */
+export interface RunPrompt {
+  name: string;
+  version: number;
+  label: string | null;
+}
+
 export interface RunInfo {
   id: number;
   benchmark: string;
@@ -32,6 +42,8 @@ export interface RunInfo {
   summary: unknown;
   createdAt: string;
   updatedAt: string;
+  /** The stored prompt it ran with; null: the benchmark's own template. */
+  prompt: RunPrompt | null;
 }
 
 export interface RunSpec {
@@ -43,6 +55,8 @@ export interface RunSpec {
   status?: RunStatus;
   /** When the evaluation ran (ISO 8601 UTC); kept from the run's creation. */
   evaluatedAt?: string | null;
+  /** The stored prompt it runs with (kept from the run's creation). */
+  prompt?: RunPrompt | null;
 }
 
 export interface IngestStats {

@@ -1,6 +1,7 @@
 import { type Insertable, type Kysely, sql } from 'kysely';
 import { errors } from '../core/errors.ts';
 import { nameProblem, recordNameProblem } from '../core/names.ts';
+import type { RunPrompt } from '../core/store.ts';
 import type { CanonicalRecord, FieldType, MetadataField } from '../core/types.ts';
 import { MAX_META_COLS } from '../core/types.ts';
 import { encodeValue, inferType, widen } from './field-types.ts';
@@ -222,6 +223,7 @@ export class Catalog {
     source: string,
     config?: unknown,
     evaluatedAt?: string | null,
+    prompt?: RunPrompt | null,
   ): Promise<number> {
     const key = `${benchmarkId}|${modelId}|${label}`;
     const known = this.runs.get(key);
@@ -237,6 +239,9 @@ export class Catalog {
         source,
         config: config === undefined ? null : JSON.stringify(config),
         evaluated_at: sqlTimestamp(evaluatedAt),
+        prompt_name: prompt?.name ?? null,
+        prompt_version: prompt?.version ?? null,
+        prompt_label: prompt?.label ?? null,
       })
       .execute();
     const row = await this.k

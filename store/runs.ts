@@ -20,6 +20,9 @@ const runSelect = (k: Kysely<StoreTables>) =>
       'r.summary',
       'r.created_at',
       'r.updated_at',
+      'r.prompt_name',
+      'r.prompt_version',
+      'r.prompt_label',
     ])
     .orderBy('r.id');
 
@@ -59,6 +62,14 @@ function toRunInfo(r: Record<string, unknown>): RunInfo {
     summary: json(r.summary),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
+    prompt:
+      r.prompt_name === null || r.prompt_name === undefined
+        ? null
+        : {
+            name: String(r.prompt_name),
+            version: Number(r.prompt_version),
+            label: (r.prompt_label as string | null) ?? null,
+          },
   };
 }
 

@@ -68,6 +68,7 @@ export async function enqueueRun(
     label: plan.label,
     source: 'queue',
     config: plan.config,
+    prompt: plan.prompt ?? null,
     status: 'queued',
     evaluatedAt: new Date().toISOString(),
   });

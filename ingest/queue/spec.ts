@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_BENCHMARKS_ROOT, loadBenchmark } from '../benchmarks/load.ts';
 import type { BenchmarkDef } from '../benchmarks/types.ts';
-import { loadModels, type ModelDef } from '../providers/models.ts';
+import { loadModels, type ModelDef, ModelParamsSchema } from '../providers/models.ts';
 import { createProvider, type Env, resolveModel } from '../providers/registry.ts';
 import type { Provider } from '../providers/types.ts';
 import { planFromBenchmark } from '../runner/from-benchmark.ts';
@@ -30,6 +30,23 @@ export const QueuedRunSpecSchema = z.object({
   stall_ms: z.number().int().min(1).optional(),
   max_attempts: z.number().int().min(1).optional(),
   write_behind: z.number().int().min(0).optional(),
+  /**
+   * a stored prompt version (prompts/) the items are rendered with, carried whole: a worker renders it
+   * without reading the workspace's prompt tables, and an edit after queueing changes nothing
+   */
+  prompt: z
+    .object({
+      name: z.string().min(1),
+      version: z.number().int().min(1),
+      label: z.string().nullable(),
+      template: z.object({
+        system: z.string().nullable(),
+        user: z.string(),
+        variables: z.array(z.string()),
+        params: ModelParamsSchema,
+      }),
+    })
+    .optional(),
   /** the API request (or CLI invocation) that queued it: the workers' log lines about the run carry it */
   request_id: z.string().max(191).optional(),
 });
@@ -74,6 +91,7 @@ export async function planForSpec(spec: QueuedRunSpec, files: SpecFiles, env: En
     stallMs: spec.stall_ms,
     maxAttempts: spec.max_attempts,
     writeBehind: spec.write_behind,
+    prompt: spec.prompt,
     judge,
     embed: embeddingsForScorer(def.scorer, models, env, { timeoutMs: spec.deadline_ms }),
   });

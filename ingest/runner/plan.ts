@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { RunPrompt } from '../../core/store.ts';
 import type { MetaValue } from '../../core/types.ts';
 import type { ChatMessage, ModelParams } from '../providers/types.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
@@ -46,6 +47,8 @@ export interface RunPlan {
   /** Run label (`--run-id`). */
   label: string;
   config: RunConfig;
+  /** The stored prompt the items were rendered with (prompts/), recorded on the run; absent: the benchmark's. */
+  prompt?: RunPrompt | undefined;
   /** The selected items (after --limit / --sample-seed). */
   items: PlanItem[];
   score: ScoreFn;

@@ -89,6 +89,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     label: plan.label,
     source: 'runner',
     config: plan.config,
+    prompt: plan.prompt ?? null,
     status: 'running',
     evaluatedAt: new Date().toISOString(), // kept from the first start: a resume does not re-date the run
   });

@@ -183,7 +183,15 @@ export class DuckDbStore implements RecordStore {
     const id = await this.write(async () => {
       const b = await this.catalog.benchmark(spec.benchmark);
       const m = await this.catalog.model(spec.model);
-      const runId = await this.catalog.run(b.id, m, spec.label, spec.source, spec.config, spec.evaluatedAt);
+      const runId = await this.catalog.run(
+        b.id,
+        m,
+        spec.label,
+        spec.source,
+        spec.config,
+        spec.evaluatedAt,
+        spec.prompt,
+      );
       if (spec.status) {
         await this.db.run("UPDATE runs SET status = ? WHERE id = ? AND status = 'imported'", [
           spec.status,

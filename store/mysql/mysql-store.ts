@@ -131,7 +131,15 @@ export class MysqlStore implements RecordStore {
   async ensureRun(spec: RunSpec): Promise<RunInfo> {
     const b = await this.catalog.benchmark(spec.benchmark);
     const m = await this.catalog.model(spec.model);
-    const id = await this.catalog.run(b.id, m, spec.label, spec.source, spec.config, spec.evaluatedAt);
+    const id = await this.catalog.run(
+      b.id,
+      m,
+      spec.label,
+      spec.source,
+      spec.config,
+      spec.evaluatedAt,
+      spec.prompt,
+    );
     if (spec.status) {
       await this.kysely
         .updateTable('runs')

@@ -61,6 +61,7 @@ export class MemoryStore implements RecordStore {
       summary: null,
       createdAt: now,
       updatedAt: now,
+      prompt: spec.prompt ?? null,
     };
     this.runs.push(run);
     return run;
