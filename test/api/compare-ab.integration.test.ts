@@ -34,6 +34,7 @@ interface Row {
     expected_loss_baseline: number;
   };
   sample_size: { discordance: number; n_needed: number | null; large_enough: boolean };
+  p_adjusted: number;
   [k: string]: unknown;
 }
 
@@ -255,6 +256,27 @@ describe('POST /compare with runs: an A/B test of two runs of one model on MMLU-
       expect(rows[0]!.p_value).toBeLessThan(0.05);
     }, 120_000);
   }
+
+  it('three runs: each later run against the first, Holm over the two overall rows', async () => {
+    const res = await post({ runs: [runId[SONNET], runId.rerun, runId[GPT4O]] });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.models).toEqual([
+      `#${runId[SONNET]} helm-5shot`,
+      `#${runId.rerun} rerun`,
+      `#${runId[GPT4O]} helm-5shot`,
+    ]);
+    const rows = body.rows as Row[];
+    expect(rows.map((r) => r.model)).toEqual([`#${runId.rerun} rerun`, `#${runId[GPT4O]} helm-5shot`]);
+    check(rows[0]!, table(SONNET, 'rerun'));
+    check(rows[1]!, table(SONNET, GPT4O));
+    // Holm over a family of two: the smaller p doubled, the larger max(smaller·2, larger)
+    const [p0, p1] = [rows[0]!.p_value, rows[1]!.p_value];
+    const lo = Math.min(1, 2 * Math.min(p0, p1));
+    const hi = Math.max(lo, Math.max(p0, p1));
+    expect(rows[p0 <= p1 ? 0 : 1]!.p_adjusted).toBeCloseTo(lo, 14);
+    expect(rows[p0 <= p1 ? 1 : 0]!.p_adjusted).toBeCloseTo(hi, 14);
+  }, 60_000);
 
   it('two runs of different models give the model comparison (same pairs, same figures)', async () => {
     const byRuns = (await post({ runs: [runId[GPT4O], runId[SONNET]] })).json();
