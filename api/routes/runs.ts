@@ -137,7 +137,7 @@ export async function runsRoutes(
     const w = scope ? await scope(req) : ctx;
     let space = spaces.get(w.record);
     if (!space) {
-      space = workspaceRuns(w, ctx.queue ?? null);
+      space = workspaceRuns(w);
       spaces.set(w.record, space);
     }
     return space;
@@ -149,12 +149,11 @@ export async function runsRoutes(
     await Promise.allSettled(all.map((a) => a.done));
   });
 
-  function workspaceRuns(w: RunsContext, rootQueue: RunsContext['queue'] | null) {
+  function workspaceRuns(w: RunsContext) {
     const store = w.record;
     const active = new Map<number, Active>();
+    // queue mode: the workspace's queue handle tags its jobs, the workers run them into its database
     const queue = w.queue && w.mysql ? { q: w.queue, store: w.mysql } : null;
-    /** Queue mode serves the `default` workspace only: another one's runs would go to its workers' database. */
-    const queueRefused = rootQueue !== null && queue === null;
     /** A run the workers are on (or will be): any replica can follow and cancel it through MySQL. */
     const inQueue = (run: RunInfo) =>
       queue !== null && (run.status === 'queued' || (run.status === 'running' && run.source === 'queue'));
@@ -214,7 +213,7 @@ export async function runsRoutes(
         );
       }
     };
-    return { store, active, queue, queueRefused, inQueue, view, pollFollow, mustGet, assertStopped };
+    return { store, active, queue, inQueue, view, pollFollow, mustGet, assertStopped };
   }
 
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -234,12 +233,7 @@ export async function runsRoutes(
     },
     async (req, reply) => {
       const b = req.body;
-      const { store, active, queue, queueRefused } = await at(req);
-      if (queueRefused) {
-        throw errors.badRequest(
-          'this server runs in queue mode (REDIS_URL), which serves the default workspace only: start runs there, or from a server without REDIS_URL',
-        );
-      }
+      const { store, active, queue } = await at(req);
       if (b.resume !== undefined && b.run_id !== undefined)
         throw errors.badRequest('give run_id or resume, not both');
       // The server's resources and keys are not a relay: caps, allowed key variables, allowed URLs.

@@ -8,7 +8,7 @@ import {
 } from '../../store/mysql/queue-tables.ts';
 import type { Env } from '../providers/registry.ts';
 import type { RunQueue } from './queue.ts';
-import { schedulerId } from './queue.ts';
+import { isSchedulerOf, schedulerId } from './queue.ts';
 import { planForSpec, type QueuedRunSpec, QueuedRunSpecSchema, type SpecFiles } from './spec.ts';
 
 /** A schedule's run options: a queued run's spec without its label (each firing gets its own). */
@@ -33,11 +33,12 @@ export interface ScheduleDeps {
   env: Env;
 }
 
+/** A schedule's job scheduler, in the queue's workspace (a firing carries it to the worker). */
 const upsert = (q: RunQueue, s: Pick<ScheduleRow, 'id' | 'cron'>) =>
   q.queue.upsertJobScheduler(
-    schedulerId(s.id),
+    schedulerId(s.id, q.workspace),
     { pattern: s.cron },
-    { name: 'schedule', data: { scheduleId: s.id } },
+    { name: 'schedule', data: { scheduleId: s.id, ...(q.workspace ? { workspace: q.workspace } : {}) } },
   );
 
 /**
@@ -75,28 +76,30 @@ export async function removeSchedule(
   const had = await getSchedule(deps.store.kysely, id);
   if (!had) return false;
   await deleteSchedule(deps.store.kysely, id);
-  await deps.queue.queue.removeJobScheduler(schedulerId(id));
+  await deps.queue.queue.removeJobScheduler(schedulerId(id, deps.queue.workspace));
   return true;
 }
 
 export { listSchedules };
 
 /**
- * Makes Redis's job schedulers what MySQL says (after Redis lost its data, or a schedule removed while Redis
- * was away): creates the missing ones, removes those without a schedule. Returns how many it created.
+ * Makes Redis's job schedulers of the queue's workspace what its MySQL database says (after Redis lost its
+ * data, or a schedule removed while Redis was away): creates the missing ones, removes those without a
+ * schedule (other workspaces' are theirs). Returns how many it created.
  */
 export async function syncSchedulers(deps: Pick<ScheduleDeps, 'store' | 'queue'>): Promise<number> {
   const want = await listSchedules(deps.store.kysely);
-  const have = await deps.queue.queue.getJobSchedulers(0, -1);
+  const ws = deps.queue.workspace;
+  const have = (await deps.queue.queue.getJobSchedulers(0, -1)).filter((h) => isSchedulerOf(h.key, ws));
   const byId = new Map(have.map((h) => [h.key, h]));
   let created = 0;
   for (const s of want) {
-    const h = byId.get(schedulerId(s.id));
+    const h = byId.get(schedulerId(s.id, ws));
     if (h && h.pattern === s.cron) continue;
     await upsert(deps.queue, s);
     created++;
   }
-  const ids = new Set(want.map((s) => schedulerId(s.id)));
+  const ids = new Set(want.map((s) => schedulerId(s.id, ws)));
   for (const h of have) if (!ids.has(h.key)) await deps.queue.queue.removeJobScheduler(h.key);
   return created;
 }
