@@ -667,6 +667,7 @@ export class KyselyAccountStore implements AccountStore {
   async createSession(
     userId: number,
     meta: { address: string | null; userAgent: string | null },
+    audit?: AuditEvent,
   ): Promise<{ family: string; refreshToken: string; expiresAt: string }> {
     const secret = await this.secret();
     const family = randomUUID();
@@ -687,6 +688,7 @@ export class KyselyAccountStore implements AccountStore {
         .insertInto('refresh_tokens')
         .values({ token_hash: tokenHash(secret, refreshToken), family })
         .execute();
+      if (audit) await appendAudit(trx, this.db.dialect, audit, this.clock());
     });
     return { family, refreshToken, expiresAt };
   }

@@ -377,13 +377,13 @@ export async function runsRoutes(
               queue: queue.q,
               files: { models: ctx.files?.models ?? 'models.yaml', benchmarks: root },
               env,
+              onQueued: dataAudit(store, req).hook<RunInfo>('run.create', (run) => `run:${run.id}`, {
+                after: { benchmark: def.slug, model: model.name, label, queued: true },
+              }),
             },
             spec,
             { plan: { ...planned, concurrency }, provider, model, def },
           );
-          await dataAudit(store, req).append('run.create', `run:${out.run.id}`, {
-            after: { benchmark: def.slug, model: model.name, label, queued: true },
-          });
           if (out.deferred) req.log.warn(`run #${out.run.id} queued in MySQL only: ${out.deferred}`);
           else req.log.info(`run #${out.run.id} queued: ${out.total} item×samples in ${out.chunks} chunk(s)`);
           return reply
@@ -604,12 +604,20 @@ export async function runsRoutes(
         return stopped();
       }
       if (queue && inQueue(run)) {
-        // the workers see it within a couple of seconds: chunks in flight stop, waiting ones are skipped
-        await updateQueuedRun(queue.store.kysely, id, {
-          status: 'paused',
-          statusReason: `cancelled through the API (POST /runs/${id}/cancel); resume it with resume: ${id}`,
+        // the workers see it within a couple of seconds: chunks in flight stop, waiting ones are skipped;
+        // the status and its entry commit together
+        const audit = dataAudit(store, req).hook('run.stop', `run:${id}`, {
+          before: { status: run.status },
+          after: { status: 'paused' },
         });
-        return stopped();
+        await queue.store.kysely.transaction().execute(async (trx) => {
+          const paused = await updateQueuedRun(trx, id, {
+            status: 'paused',
+            statusReason: `cancelled through the API (POST /runs/${id}/cancel); resume it with resume: ${id}`,
+          });
+          if (paused) await audit?.(trx, undefined);
+        });
+        return view(await mustGet(id));
       }
       if (!(await pauseAbandoned(store, run, 'through the API'))) {
         throw errors.conflict(

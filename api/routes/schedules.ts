@@ -137,11 +137,12 @@ export async function schedulesRoutes(
             env: ctx.config.env,
           },
           { cron: b.cron, spec },
+          dataAudit(m.store, req).hook<ScheduleRow>(
+            'schedule.create',
+            (s) => `schedule:${s.id}`,
+            (s) => ({ after: { benchmark: s.benchmark, model: s.model, cron: s.cron, options: s.spec } }),
+          ),
         );
-        // the schedule's row and its Redis scheduler are written by createSchedule: the entry follows
-        await dataAudit(m.store, req).append('schedule.create', `schedule:${s.id}`, {
-          after: { benchmark: s.benchmark, model: s.model, cron: s.cron, options: s.spec },
-        });
         return reply.code(201).send(viewOf(s, m.queue, await nextRuns(m.queue)));
       } catch (err) {
         if (err instanceof BenchmarkError) {
@@ -189,8 +190,13 @@ export async function schedulesRoutes(
     },
     async (req) => {
       const m = await mode(req);
-      if (!(await removeSchedule(m, req.params.id))) throw errors.notFound('schedule', String(req.params.id));
-      await dataAudit(m.store, req).append('schedule.delete', `schedule:${req.params.id}`);
+      const audit = dataAudit(m.store, req).hook<ScheduleRow>(
+        'schedule.delete',
+        `schedule:${req.params.id}`,
+        (s) => ({ before: { benchmark: s.benchmark, model: s.model, cron: s.cron, options: s.spec } }),
+      );
+      if (!(await removeSchedule(m, req.params.id, audit)))
+        throw errors.notFound('schedule', String(req.params.id));
       return { deleted: { id: req.params.id } };
     },
   );

@@ -1,3 +1,4 @@
+import type { CommitHook } from '../../core/store.ts';
 import type { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import {
   deleteSchedule,
@@ -42,40 +43,55 @@ const upsert = (q: RunQueue, s: Pick<ScheduleRow, 'id' | 'cron'>) =>
   );
 
 /**
- * Saves the schedule in MySQL (the source of truth) and creates its BullMQ job scheduler. The benchmark
- * and model are checked first, as a run would check them; a cron expression BullMQ refuses is not kept.
+ * Saves the schedule in MySQL (the source of truth) and creates its BullMQ job scheduler, in one
+ * transaction with `onCreate` (its audit entry): a cron expression BullMQ refuses, or an entry that
+ * cannot be written, keeps nothing (a scheduler left in Redis without its row is removed by the
+ * reconciler; one firing meanwhile finds no schedule). The benchmark and model are checked first, as a
+ * run would check them.
  */
 export async function createSchedule(
   deps: ScheduleDeps,
   input: { cron: string; spec: ScheduleSpec },
+  onCreate?: CommitHook<ScheduleRow>,
 ): Promise<ScheduleRow> {
   const { plan } = await planForSpec({ ...input.spec, label: 'schedule-check' }, deps.files, deps.env);
-  const row = await insertSchedule(deps.store.kysely, {
-    benchmark: plan.benchmark,
-    model: plan.model,
-    cron: input.cron,
-    spec: input.spec,
+  return deps.store.kysely.transaction().execute(async (trx) => {
+    const row = await insertSchedule(trx, {
+      benchmark: plan.benchmark,
+      model: plan.model,
+      cron: input.cron,
+      spec: input.spec,
+    });
+    await onCreate?.(trx, row);
+    try {
+      await upsert(deps.queue, row);
+    } catch (err) {
+      throw new ScheduleCronError(
+        `cron expression ${JSON.stringify(input.cron)} is not valid: ${(err as Error).message} ` +
+          '(five fields, minute first, or six with seconds first: "0 3 * * *" is 03:00 every day)',
+      );
+    }
+    return row;
   });
-  try {
-    await upsert(deps.queue, row);
-  } catch (err) {
-    await deleteSchedule(deps.store.kysely, row.id);
-    throw new ScheduleCronError(
-      `cron expression ${JSON.stringify(input.cron)} is not valid: ${(err as Error).message} ` +
-        '(five fields, minute first, or six with seconds first: "0 3 * * *" is 03:00 every day)',
-    );
-  }
-  return row;
 }
 
-/** Removes the schedule (MySQL, then its scheduler); false when there is none. Runs it started stay. */
+/**
+ * Removes the schedule, in one transaction with `onRemove` (its audit entry, given what was removed),
+ * then its scheduler (should Redis not answer, the reconciler removes it); false when there is none.
+ * Runs it started stay.
+ */
 export async function removeSchedule(
   deps: Pick<ScheduleDeps, 'store' | 'queue'>,
   id: number,
+  onRemove?: CommitHook<ScheduleRow>,
 ): Promise<boolean> {
-  const had = await getSchedule(deps.store.kysely, id);
-  if (!had) return false;
-  await deleteSchedule(deps.store.kysely, id);
+  const removed = await deps.store.kysely.transaction().execute(async (trx) => {
+    const had = await getSchedule(trx, id);
+    if (!had || !(await deleteSchedule(trx, id))) return false;
+    await onRemove?.(trx, had);
+    return true;
+  });
+  if (!removed) return false;
   await deps.queue.queue.removeJobScheduler(schedulerId(id, deps.queue.workspace));
   return true;
 }
