@@ -254,4 +254,54 @@ describe('queue mode and workspaces', () => {
       schedulerId(s.id, { id: otherId, slug: 'other' }),
     );
   }, 60_000);
+
+  it('an entry that cannot be written undoes the change: queueing, cancelling, scheduling', async () => {
+    await worker?.close();
+    worker = null;
+    const db = otherDb();
+    const count = async (q: string, args: unknown[] = []) => Number((await rows(db, q, args))[0]!.n);
+    const started = await startRun('ws-audited', 4);
+    const { id } = started.json() as { id: number };
+    const entries = await count('COUNT(*) AS n FROM audit_log');
+    const [head] = await rows(db, "value FROM settings WHERE name = 'audit_head'");
+    // the workspace's chain head gone: every audit insert there fails
+    await server.query(`DELETE FROM \`${db}\`.settings WHERE name = 'audit_head'`);
+    try {
+      const queued = await count('COUNT(*) AS n FROM run_queue');
+      const jobsBefore = (await ctx.queue!.queue.getJobs(['waiting', 'delayed', 'prioritized'])).length;
+      const refused = await startRun('ws-unaudited', 4);
+      expect(refused.statusCode).toBe(500);
+      expect(await rows(db, 'id FROM runs WHERE label = ?', ['ws-unaudited'])).toEqual([]);
+      expect(await count('COUNT(*) AS n FROM run_queue')).toBe(queued);
+      expect((await ctx.queue!.queue.getJobs(['waiting', 'delayed', 'prioritized'])).length).toBe(jobsBefore);
+
+      const cancel = await app.inject({ method: 'POST', url: `/runs/${id}/cancel`, headers: other });
+      expect(cancel.statusCode).toBe(500);
+      expect((await rows(db, 'status FROM runs WHERE id = ?', [id]))[0]!.status).toBe('queued');
+
+      const sched = await app.inject({
+        method: 'POST',
+        url: '/schedules',
+        headers: other,
+        payload: { benchmark: 'mmlu-redux', model: 'openai:gpt-4o-mini', cron: '0 4 * * *' },
+      });
+      expect(sched.statusCode).toBe(500);
+      expect(await count('COUNT(*) AS n FROM schedules')).toBe(0);
+      const ws = { id: otherId, slug: 'other' };
+      const keys = (await ctx.queue!.queue.getJobSchedulers(0, -1)).map((h) => h.key);
+      expect(keys.filter((k) => k.startsWith(`ws-${ws.id}-`))).toEqual([]);
+      expect(await count('COUNT(*) AS n FROM audit_log')).toBe(entries);
+    } finally {
+      await server.query(`INSERT INTO \`${db}\`.settings (name, value) VALUES ('audit_head', ?)`, [
+        head!.value,
+      ]);
+    }
+    // writable again: the cancel goes through, audited once
+    const cancel = await app.inject({ method: 'POST', url: `/runs/${id}/cancel`, headers: other });
+    expect(cancel.statusCode).toBe(200);
+    expect(
+      await count("COUNT(*) AS n FROM audit_log WHERE action = 'run.stop' AND resource = ?", [`run:${id}`]),
+    ).toBe(1);
+    expect((await app.inject({ url: '/audit/verify', headers: other })).json()).toMatchObject({ ok: true });
+  }, 60_000);
 });
