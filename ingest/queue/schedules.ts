@@ -113,6 +113,11 @@ export async function syncSchedulers(deps: Pick<ScheduleDeps, 'store' | 'queue'>
     const h = byId.get(schedulerId(s.id, ws));
     if (h && h.pattern === s.cron) continue;
     await upsert(deps.queue, s);
+    // removed since it was listed: its remover may have taken its scheduler away before this upsert
+    if (!(await getSchedule(deps.store.kysely, s.id))) {
+      await deps.queue.queue.removeJobScheduler(schedulerId(s.id, ws));
+      continue;
+    }
     created++;
   }
   const ids = new Set(want.map((s) => schedulerId(s.id, ws)));
