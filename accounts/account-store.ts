@@ -202,17 +202,7 @@ export class KyselyAccountStore implements AccountStore {
             workspaceId: null,
             after: { org: o.slug, userId, email: admin.email },
           });
-          await trx
-            .insertInto('memberships')
-            .values({ user_id: userId, workspace_id: workspace.id, role: 'admin' })
-            .execute();
-          await this.record(trx, by, {
-            action: 'member.add',
-            resource: `user:${userId}`,
-            workspaceId: workspace.id,
-            before: null,
-            after: { userId, email: admin.email, role: 'admin' },
-          });
+          await this.insertMembership(trx, by, { userId, email: admin.email }, workspace.id, 'admin');
         }
         return { organisation, workspace };
       });
@@ -498,6 +488,28 @@ export class KyselyAccountStore implements AccountStore {
    * Adds, changes or (null) removes a membership. Demoting or removing a workspace's last admin is
    * refused (409): the check runs in the change's transaction.
    */
+  /** A new membership and its `member.add` entry, in the caller's transaction. */
+  private async insertMembership(
+    trx: StoreKysely,
+    by: AuditActor,
+    user: { userId: number; email: string },
+    workspaceId: number,
+    role: Role,
+  ): Promise<void> {
+    const { userId, email } = user;
+    await trx
+      .insertInto('memberships')
+      .values({ user_id: userId, workspace_id: workspaceId, role })
+      .execute();
+    await this.record(trx, by, {
+      action: 'member.add',
+      resource: `user:${userId}`,
+      workspaceId,
+      before: null,
+      after: { userId, email, role },
+    });
+  }
+
   async setMembership(userId: number, workspaceId: number, role: Role | null, by: AuditActor): Promise<void> {
     const want = role === null ? null : checkRole(role);
     await this.db.transaction(async (trx) => {
@@ -543,11 +555,7 @@ export class KyselyAccountStore implements AccountStore {
           .execute();
         await this.record(trx, by, { action: 'member.remove', ...common });
       } else if (was === null) {
-        await trx
-          .insertInto('memberships')
-          .values({ user_id: userId, workspace_id: workspaceId, role: want })
-          .execute();
-        await this.record(trx, by, { action: 'member.add', ...common });
+        await this.insertMembership(trx, by, { userId, email: user.email }, workspaceId, want);
       } else {
         await trx
           .updateTable('memberships')
@@ -667,6 +675,7 @@ export class KyselyAccountStore implements AccountStore {
   async createSession(
     userId: number,
     meta: { address: string | null; userAgent: string | null },
+    audit?: AuditEvent,
   ): Promise<{ family: string; refreshToken: string; expiresAt: string }> {
     const secret = await this.secret();
     const family = randomUUID();
@@ -687,6 +696,7 @@ export class KyselyAccountStore implements AccountStore {
         .insertInto('refresh_tokens')
         .values({ token_hash: tokenHash(secret, refreshToken), family })
         .execute();
+      if (audit) await appendAudit(trx, this.db.dialect, audit, this.clock());
     });
     return { family, refreshToken, expiresAt };
   }

@@ -12,10 +12,11 @@ export interface RetentionResult {
 
 /**
  * Deletes the workspace's runs (their results with them) created more than `retention_days` before
- * `now`, through `record.deleteRun` so the mirror follows, then writes one `retention.delete` entry
- * naming them in `audit` (the workspace database's log). Nothing when retention is off (null). A run
- * still running is kept for a later pass. The entry is written after the deletions, each its own
- * transaction: should one fail, the entry lists those done before it, and the error is thrown.
+ * `now`, through `record.deleteRun` so the mirror follows, each with its own `retention.delete` entry in
+ * `audit` (the workspace database's log) written in the deleting transaction: a run whose entry cannot
+ * be written is not deleted. Nothing when retention is off (null). A run still running is kept for a
+ * later pass. Should a deletion fail, those done before it stay done (and audited), and the error is
+ * thrown.
  */
 export async function applyRetention(
   record: RecordStore,
@@ -25,44 +26,31 @@ export async function applyRetention(
 ): Promise<RetentionResult> {
   const out: RetentionResult = { deleted: [], skipped: [] };
   if (workspace.retentionDays === null) return out;
-  const cutoff = now.getTime() - workspace.retentionDays * DAY_MS;
-  const old = (await record.listRuns()).filter((r) => Date.parse(r.createdAt) < cutoff);
-  let failure: unknown = null;
+  const days = workspace.retentionDays;
+  const cutoff = new Date(now.getTime() - days * DAY_MS).toISOString();
+  const old = (await record.listRuns()).filter((r) => Date.parse(r.createdAt) < Date.parse(cutoff));
   for (const run of old) {
     if (looksLive(run, now.getTime())) {
       out.skipped.push(run.id);
       continue;
     }
-    try {
-      await record.deleteRun(run.id);
-    } catch (err) {
-      failure = err;
-      break;
-    }
-    out.deleted.push({
-      id: run.id,
-      benchmark: run.benchmark,
-      model: run.model,
-      label: run.label,
-      createdAt: run.createdAt,
+    const { id, benchmark, model, label, createdAt } = run;
+    await record.deleteRun(id, async (trx) => {
+      await audit.append(
+        {
+          action: 'retention.delete',
+          resource: `run:${id}`,
+          workspaceId: workspace.id,
+          actor: { userId: null, email: null, role: null, keyId: null },
+          before: { id, benchmark, model, label, createdAt, retentionDays: days, cutoff },
+          after: null,
+          requestId: null,
+          address: null,
+        },
+        trx,
+      );
     });
+    out.deleted.push({ id, benchmark, model, label, createdAt });
   }
-  if (out.deleted.length > 0) {
-    await audit.append({
-      action: 'retention.delete',
-      resource: `workspace:${workspace.slug}`,
-      workspaceId: workspace.id,
-      actor: { userId: null, email: null, role: null, keyId: null },
-      before: {
-        retentionDays: workspace.retentionDays,
-        cutoff: new Date(cutoff).toISOString(),
-        runs: out.deleted.map(({ id, benchmark, model, label }) => ({ id, benchmark, model, label })),
-      },
-      after: null,
-      requestId: null,
-      address: null,
-    });
-  }
-  if (failure !== null) throw failure;
   return out;
 }

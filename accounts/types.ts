@@ -173,10 +173,11 @@ export interface AccountStore {
   listKeys(filter: { workspaceId?: number; userId?: number }): Promise<ApiKeyInfo[]>;
   revokeKey(id: number, by: AuditActor): Promise<ApiKeyInfo | null>;
 
-  /** A new refresh family for a sign-in. */
+  /** A new refresh family for a sign-in; `audit` (the sign-in's entry) is written in its transaction. */
   createSession(
     userId: number,
     meta: { address: string | null; userAgent: string | null },
+    audit?: AuditEvent,
   ): Promise<{ family: string; refreshToken: string; expiresAt: string }>;
   rotateRefresh(refreshToken: string): Promise<RefreshResult>;
   /** Whether the family is neither revoked nor expired (access tokens name it). */

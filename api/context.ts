@@ -1,6 +1,7 @@
 import { accountDb } from '../accounts/account-db.ts';
 import { KyselyAccountStore } from '../accounts/account-store.ts';
 import type { AccountStore } from '../accounts/types.ts';
+import { WorkspaceStores } from '../accounts/workspace-stores.ts';
 import type { Config } from '../core/config.ts';
 import type { RecordStore } from '../core/store.ts';
 import { assertQueueMode } from '../ingest/queue/open.ts';
@@ -121,11 +122,16 @@ export async function openStoreContext(
     if (!stopped) timer = setTimeout(loop, config.mirrorIntervalMs);
   };
   const queue = opts.queue;
-  // the API re-enqueues what MySQL says is unfinished too (at start, then periodically): with no worker
-  // running yet, a Redis that lost its data is refilled as soon as one replica starts
+  // the API re-enqueues what MySQL says is unfinished too (at start, then periodically), in every
+  // workspace's database: with no worker running yet, a Redis that lost its data is refilled as soon as
+  // one replica starts
+  const reconcileStores =
+    queue && mysql && at.mysqlUrl && opts.reconciler !== false
+      ? new WorkspaceStores(mysql, { ...config, mysqlUrl: at.mysqlUrl })
+      : null;
   const reconciler =
-    queue && mysql && opts.reconciler !== false
-      ? startReconciler(mysql, queue, config.queue.reconcileMs, (m) => console.error(m))
+    queue && reconcileStores
+      ? startReconciler(reconcileStores, queue, config.queue.reconcileMs, (m) => console.error(m))
       : null;
   if (mirror && opts.mirrorLoop !== false) {
     loopLog = (err) => console.error(`mirror sync failed: ${(err as Error).message}`);
@@ -159,6 +165,7 @@ export async function openStoreContext(
     async close() {
       stopped = true;
       await reconciler?.stop();
+      await reconcileStores?.close();
       await queue?.close();
       if (timer) clearTimeout(timer);
       while (syncing) await syncing.catch(() => undefined);

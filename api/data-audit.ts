@@ -35,10 +35,10 @@ type Change = Pick<AuditEvent, 'before' | 'after'>;
 
 /** A data change's audit, in the request's workspace database (each workspace has its own chain). */
 export interface DataAudit {
-  /** The entry as a store's commit hook: written in the change's transaction. */
+  /** The entry as a store's commit hook: written in the change's transaction (a failure undoes it). */
   hook<R>(
     action: string,
-    resource: string,
+    resource: string | ((result: R) => string),
     change: Change | ((result: R) => Change),
   ): CommitHook<R> | undefined;
   /** The entry in a transaction of its own, after a change made where no hook reaches. */
@@ -66,7 +66,8 @@ export function dataAudit(record: RecordStore, req: FastifyRequest): DataAudit {
   return {
     hook: (action, resource, change) => async (trx, result) => {
       const c = typeof change === 'function' ? change(result) : change;
-      await appendAudit(trx as StoreKysely, db.dialect, event(action, resource, c));
+      const on = typeof resource === 'function' ? resource(result) : resource;
+      await appendAudit(trx as StoreKysely, db.dialect, event(action, on, c));
     },
     append: async (action, resource, change = {}) => {
       await new KyselyAuditLog(db).append(event(action, resource, change));

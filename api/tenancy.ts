@@ -22,6 +22,21 @@ export function workspaceDatabase(mysqlUrl: string, id: number): { name: string;
   return { name, url: url.toString() };
 }
 
+/**
+ * The MySQL database of a workspace, created on first use (the schema follows when a store opens it and
+ * migrates): what the API's contexts and the queue's workers (accounts/workspace-stores.ts) both open.
+ */
+export async function ensureWorkspaceDatabase(
+  server: { query(sql: string): Promise<unknown> },
+  mysqlUrl: string,
+  id: number,
+): Promise<string> {
+  const db = workspaceDatabase(mysqlUrl, id);
+  // the name is ours (the configured database and an integer id), quoted as an identifier
+  await server.query(`CREATE DATABASE IF NOT EXISTS \`${db.name}\``);
+  return db.url;
+}
+
 function wsId(id: number): number {
   if (!Number.isSafeInteger(id) || id < 1) throw new Error(`not a workspace id: ${id}`);
   return id;
@@ -32,8 +47,9 @@ function wsId(id: number): number {
  * which are also the control database); any other gets a context of its own, opened on first use and
  * kept: its own DuckDB file (embedded), or its own MySQL database `<db>_ws<id>` (created if absent, then
  * migrated) with its own mirror file and mirror loop. What a context holds per workspace follows: the
- * analysis caches, the data version, the mirror sync after an import. Shared with the root: the config
- * and the metrics. No queue: queue mode serves the `default` workspace only (api/routes/runs.ts says so).
+ * analysis caches, the data version, the mirror sync after an import. Shared with the root: the config,
+ * the metrics and the queue (queue mode): a workspace's handle tags its jobs with the workspace, and the
+ * workers run them into its database (accounts/workspace-stores.ts).
  */
 export class Workspaces {
   private readonly opened = new Map<number, Promise<AppContext>>();
@@ -50,7 +66,7 @@ export class Workspaces {
     if (this.closed) return Promise.reject(errors.unavailable('the server is closing'));
     let ctx = this.opened.get(ws.id);
     if (!ctx) {
-      ctx = this.open(ws.id);
+      ctx = this.open(ws);
       this.opened.set(ws.id, ctx);
       // a failed open is tried again by the next request
       ctx.catch(() => {
@@ -70,21 +86,24 @@ export class Workspaces {
     return out;
   }
 
-  private async open(id: number): Promise<AppContext> {
+  private async open(ws: WorkspaceRef): Promise<AppContext> {
     const { config } = this.root;
-    const duckdbPath = workspaceDuckdbPath(config.duckdbPath, id);
+    const duckdbPath = workspaceDuckdbPath(config.duckdbPath, ws.id);
     let mysqlUrl: string | undefined;
     if (config.mysqlUrl) {
       if (!this.root.mysql) throw new Error('MySQL mode without a MySQL store');
-      const db = workspaceDatabase(config.mysqlUrl, id);
-      // the name is ours (the configured database and an integer id), quoted as an identifier
-      await this.root.mysql.pool.query(`CREATE DATABASE IF NOT EXISTS \`${db.name}\``);
-      mysqlUrl = db.url;
+      mysqlUrl = await ensureWorkspaceDatabase(this.root.mysql.pool, config.mysqlUrl, ws.id);
     }
+    // the root's reconciler covers every workspace's queued runs (accounts/workspace-stores.ts)
     return openStoreContext(
       config,
       { duckdbPath, mysqlUrl },
-      { ...this.opts, reconciler: false, metrics: this.root.metrics, queue: null },
+      {
+        ...this.opts,
+        reconciler: false,
+        metrics: this.root.metrics,
+        queue: this.root.queue?.forWorkspace(ws) ?? null,
+      },
     );
   }
 

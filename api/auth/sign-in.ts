@@ -25,7 +25,10 @@ export function authEvent(
   };
 }
 
-/** Opens a session for a user who proved who they are: a new refresh family, the cookies, the audit entry. */
+/**
+ * Opens a session for a user who proved who they are: a new refresh family with its `auth.sign_in` entry
+ * (one transaction: no session without its entry), then the cookies.
+ */
 export async function startSession(
   req: FastifyRequest,
   reply: FastifyReply,
@@ -34,16 +37,16 @@ export async function startSession(
   method: SignInMethod,
 ): Promise<void> {
   const ua = req.headers['user-agent'];
-  const session = await deps.accounts.createSession(user.id, {
-    address: req.ip,
-    userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
-  });
+  const session = await deps.accounts.createSession(
+    user.id,
+    { address: req.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null },
+    authEvent(req, 'auth.sign_in', { user }, { method }),
+  );
   const accessToken = await signAccessToken(
     { userId: user.id, family: session.family },
     await deps.accounts.secret(),
     deps.auth.accessTtlS,
   );
-  await deps.accounts.audit.append(authEvent(req, 'auth.sign_in', { user }, { method }));
   setSessionCookies(reply, deps.auth, {
     accessToken,
     refreshToken: session.refreshToken,

@@ -154,7 +154,7 @@ export async function runsRoutes(
     const w = scope ? await scope(req) : ctx;
     let space = spaces.get(w.record);
     if (!space) {
-      space = workspaceRuns(w, ctx.queue ?? null);
+      space = workspaceRuns(w);
       spaces.set(w.record, space);
     }
     return space;
@@ -166,12 +166,11 @@ export async function runsRoutes(
     await Promise.allSettled(all.map((a) => a.done));
   });
 
-  function workspaceRuns(w: RunsContext, rootQueue: RunsContext['queue'] | null) {
+  function workspaceRuns(w: RunsContext) {
     const store = w.record;
     const active = new Map<number, Active>();
+    // queue mode: the workspace's queue handle tags its jobs, the workers run them into its database
     const queue = w.queue && w.mysql ? { q: w.queue, store: w.mysql } : null;
-    /** Queue mode serves the `default` workspace only: another one's runs would go to its workers' database. */
-    const queueRefused = rootQueue !== null && queue === null;
     /** A run the workers are on (or will be): any replica can follow and cancel it through MySQL. */
     const inQueue = (run: RunInfo) =>
       queue !== null && (run.status === 'queued' || (run.status === 'running' && run.source === 'queue'));
@@ -231,7 +230,7 @@ export async function runsRoutes(
         );
       }
     };
-    return { store, active, queue, queueRefused, inQueue, view, pollFollow, mustGet, assertStopped };
+    return { store, active, queue, inQueue, view, pollFollow, mustGet, assertStopped };
   }
 
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -251,12 +250,7 @@ export async function runsRoutes(
     },
     async (req, reply) => {
       const b = req.body;
-      const { store, active, queue, queueRefused } = await at(req);
-      if (queueRefused) {
-        throw errors.badRequest(
-          'this server runs in queue mode (REDIS_URL), which serves the default workspace only: start runs there, or from a server without REDIS_URL',
-        );
-      }
+      const { store, active, queue } = await at(req);
       if (b.resume !== undefined && b.run_id !== undefined)
         throw errors.badRequest('give run_id or resume, not both');
       // The server's resources and keys are not a relay: caps, allowed key variables, allowed URLs.
@@ -446,13 +440,13 @@ export async function runsRoutes(
               queue: queue.q,
               files: { models: ctx.files?.models ?? 'models.yaml', benchmarks: root },
               env,
+              onQueued: dataAudit(store, req).hook<RunInfo>('run.create', (run) => `run:${run.id}`, {
+                after: { benchmark: def.slug, model: model.name, label, queued: true },
+              }),
             },
             spec,
             { plan: { ...planned, concurrency }, provider, model, def },
           );
-          await dataAudit(store, req).append('run.create', `run:${out.run.id}`, {
-            after: { benchmark: def.slug, model: model.name, label, queued: true },
-          });
           if (out.deferred) req.log.warn(`run #${out.run.id} queued in MySQL only: ${out.deferred}`);
           else req.log.info(`run #${out.run.id} queued: ${out.total} item×samples in ${out.chunks} chunk(s)`);
           return reply
@@ -675,12 +669,20 @@ export async function runsRoutes(
         return stopped();
       }
       if (queue && inQueue(run)) {
-        // the workers see it within a couple of seconds: chunks in flight stop, waiting ones are skipped
-        await updateQueuedRun(queue.store.kysely, id, {
-          status: 'paused',
-          statusReason: `cancelled through the API (POST /runs/${id}/cancel); resume it with resume: ${id}`,
+        // the workers see it within a couple of seconds: chunks in flight stop, waiting ones are skipped;
+        // the status and its entry commit together
+        const audit = dataAudit(store, req).hook('run.stop', `run:${id}`, {
+          before: { status: run.status },
+          after: { status: 'paused' },
         });
-        return stopped();
+        await queue.store.kysely.transaction().execute(async (trx) => {
+          const paused = await updateQueuedRun(trx, id, {
+            status: 'paused',
+            statusReason: `cancelled through the API (POST /runs/${id}/cancel); resume it with resume: ${id}`,
+          });
+          if (paused) await audit?.(trx, undefined);
+        });
+        return view(await mustGet(id));
       }
       if (!(await pauseAbandoned(store, run, 'through the API'))) {
         throw errors.conflict(

@@ -64,14 +64,9 @@ export async function schedulesRoutes(
   },
 ) {
   const policy = ctx.config.runs;
-  /** The request's workspace's queue and store; queue mode serves the `default` workspace only. */
+  /** The request's workspace's queue handle and store (its schedules are in its database). */
   const mode = async (req: FastifyRequest) => {
     const w = scope ? await scope(req) : ctx;
-    if (ctx.queue && !w.queue) {
-      throw errors.badRequest(
-        'schedules run in queue mode (REDIS_URL), which serves the default workspace only: schedule runs there',
-      );
-    }
     if (!w.queue || !w.mysql) {
       throw errors.unavailable(
         'schedules need queue mode: start the server with REDIS_URL and MYSQL_URL set',
@@ -81,8 +76,8 @@ export async function schedulesRoutes(
   };
   const nextRuns = async (q: NonNullable<AppContext['queue']>) =>
     new Map((await q.queue.getJobSchedulers(0, -1)).map((s) => [s.key, s.next ?? null]));
-  const viewOf = (s: ScheduleRow, next: Map<string, number | null>) => {
-    const at = next.get(schedulerId(s.id));
+  const viewOf = (s: ScheduleRow, q: NonNullable<AppContext['queue']>, next: Map<string, number | null>) => {
+    const at = next.get(schedulerId(s.id, q.workspace));
     return {
       id: s.id,
       benchmark: s.benchmark,
@@ -142,12 +137,13 @@ export async function schedulesRoutes(
             env: ctx.config.env,
           },
           { cron: b.cron, spec },
+          dataAudit(m.store, req).hook<ScheduleRow>(
+            'schedule.create',
+            (s) => `schedule:${s.id}`,
+            (s) => ({ after: { benchmark: s.benchmark, model: s.model, cron: s.cron, options: s.spec } }),
+          ),
         );
-        // the schedule's row and its Redis scheduler are written by createSchedule: the entry follows
-        await dataAudit(m.store, req).append('schedule.create', `schedule:${s.id}`, {
-          after: { benchmark: s.benchmark, model: s.model, cron: s.cron, options: s.spec },
-        });
-        return reply.code(201).send(viewOf(s, await nextRuns(m.queue)));
+        return reply.code(201).send(viewOf(s, m.queue, await nextRuns(m.queue)));
       } catch (err) {
         if (err instanceof BenchmarkError) {
           throw errors.badRequest(
@@ -178,7 +174,7 @@ export async function schedulesRoutes(
     async (req) => {
       const m = await mode(req);
       const next = await nextRuns(m.queue);
-      return { schedules: (await listSchedules(m.store.kysely)).map((s) => viewOf(s, next)) };
+      return { schedules: (await listSchedules(m.store.kysely)).map((s) => viewOf(s, m.queue, next)) };
     },
   );
 
@@ -194,8 +190,13 @@ export async function schedulesRoutes(
     },
     async (req) => {
       const m = await mode(req);
-      if (!(await removeSchedule(m, req.params.id))) throw errors.notFound('schedule', String(req.params.id));
-      await dataAudit(m.store, req).append('schedule.delete', `schedule:${req.params.id}`);
+      const audit = dataAudit(m.store, req).hook<ScheduleRow>(
+        'schedule.delete',
+        `schedule:${req.params.id}`,
+        (s) => ({ before: { benchmark: s.benchmark, model: s.model, cron: s.cron, options: s.spec } }),
+      );
+      if (!(await removeSchedule(m, req.params.id, audit)))
+        throw errors.notFound('schedule', String(req.params.id));
       return { deleted: { id: req.params.id } };
     },
   );

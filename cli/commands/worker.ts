@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { WorkspaceStores } from '../../accounts/workspace-stores.ts';
 import { MISNAMED_DEFAULTS } from '../../api/metrics.ts';
 import { openQueueMode } from '../../ingest/queue/open.ts';
 import { startReconciler } from '../../ingest/queue/reconcile.ts';
@@ -47,8 +48,10 @@ export const command: Command = {
       models: v['models-file'],
       benchmarks: v.benchmarks ? resolve(v.benchmarks) : DEFAULT_SPEC_FILES.benchmarks,
     };
-    const worker = new ChunkWorker({ store, queue, files, env: config.env, logger, metrics }, config.queue);
-    const reconciler = startReconciler(store, queue, config.queue.reconcileMs, (m) => logger.info(m));
+    // a job of another workspace than `default` runs into that workspace's database
+    const stores = new WorkspaceStores(store, { ...config, mysqlUrl: config.mysqlUrl! });
+    const worker = new ChunkWorker({ stores, queue, files, env: config.env, logger, metrics }, config.queue);
+    const reconciler = startReconciler(stores, queue, config.queue.reconcileMs, (m) => logger.info(m));
 
     const http = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
@@ -90,6 +93,7 @@ export const command: Command = {
         await worker.close();
         await reconciler.stop();
         await new Promise<void>((r) => http.close(() => r()));
+        await stores.close();
         await close();
         resolveExit(0);
       };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { missingChunks } from './enqueue.ts';
-import { chunkJobId, chunksOf } from './queue.ts';
+import { chunkJobId, chunksOf, isSchedulerOf, schedulerId } from './queue.ts';
 
 describe('chunks of a queued run', () => {
   it('splits item keys in run order, the last chunk shorter', () => {
@@ -22,5 +22,17 @@ describe('chunks of a queued run', () => {
     expect(chunkJobId(12, 3)).toBe('run-12-chunk-3');
     expect(chunkJobId(12, 3)).toBe(chunkJobId(12, 3));
     expect(chunkJobId(12, 3)).not.toContain(':');
+  });
+
+  it('another workspace’s job and scheduler ids carry its id; default’s keep the plain form', () => {
+    const ws = { id: 7, slug: 'team' };
+    expect(chunkJobId(12, 3, ws)).toBe('ws-7-run-12-chunk-3');
+    expect(chunkJobId(12, 3, { id: 1, slug: 'default' })).toBe('run-12-chunk-3');
+    expect(schedulerId(4, ws)).toBe('ws-7-schedule-4');
+    expect(schedulerId(4, null)).toBe('schedule-4');
+    expect(isSchedulerOf('ws-7-schedule-4', ws)).toBe(true);
+    expect(isSchedulerOf('schedule-4', ws)).toBe(false);
+    expect(isSchedulerOf('ws-7-schedule-4', null)).toBe(false);
+    expect(isSchedulerOf('ws-17-schedule-4', ws)).toBe(false);
   });
 });

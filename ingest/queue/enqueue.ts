@@ -1,4 +1,4 @@
-import type { RunInfo } from '../../core/store.ts';
+import type { CommitHook, RunInfo } from '../../core/store.ts';
 import type { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { saveQueuedRun, storedKeys, updateQueuedRun } from '../../store/mysql/queue-tables.ts';
 import type { Env } from '../providers/registry.ts';
@@ -13,6 +13,8 @@ export interface EnqueueDeps {
   queue: RunQueue;
   files: SpecFiles;
   env: Env;
+  /** the run's `run.create` audit entry, written in the transaction that queues it */
+  onQueued?: CommitHook<RunInfo> | undefined;
 }
 
 export interface Enqueued {
@@ -81,23 +83,33 @@ export async function enqueueRun(
     );
   }
   const busy = existing !== null && (existing.status === 'queued' || existing.status === 'running');
-  if (!busy) await store.deleteErrors(run.id);
   const keys = plan.items.map((it) => it.id);
   const total = keys.length * plan.config.samples;
   const row = { runId: run.id, spec, itemKeys: keys, total, chunkItems: queue.settings.chunkItems };
-  await saveQueuedRun(store.kysely, row);
+  // what it asks, its status and its audit entry commit together; should the entry fail, a run row
+  // made just now for it goes too (the catalog made it on a connection of its own)
+  try {
+    await store.kysely.transaction().execute(async (trx) => {
+      await saveQueuedRun(trx, row);
+      if (!busy) {
+        await updateQueuedRun(trx, run.id, { status: 'queued', statusReason: null }, [
+          'created',
+          'paused',
+          'failed',
+          'completed',
+          'imported',
+        ]);
+      }
+      await deps.onQueued?.(trx, run);
+    });
+  } catch (err) {
+    if (existing === null) await store.deleteRun(run.id).catch(() => undefined);
+    throw err;
+  }
+  if (!busy) await store.deleteErrors(run.id);
   const stored = await storedKeys(store.kysely, run.id);
   const missing = missingChunks(keys, row.chunkItems, plan.config.samples, stored);
   const chunks = chunksOf(keys, row.chunkItems).length;
-  if (!busy) {
-    await updateQueuedRun(store.kysely, run.id, { status: 'queued', statusReason: null }, [
-      'created',
-      'paused',
-      'failed',
-      'completed',
-      'imported',
-    ]);
-  }
   const fresh = (await store.getRun(run.id))!;
   let deferred: string | null = null;
   if (missing.length === 0) {

@@ -1,7 +1,7 @@
 import type { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { storedKeys, unfinishedQueuedRuns } from '../../store/mysql/queue-tables.ts';
 import { missingChunks } from './enqueue.ts';
-import { chunkJobId, type RunQueue } from './queue.ts';
+import { chunkJobId, type QueueStores, type RunQueue } from './queue.ts';
 import { syncSchedulers } from './schedules.ts';
 import { settleRun } from './settle.ts';
 
@@ -22,10 +22,20 @@ export interface Reconciled {
  * Redis keeps nothing on disk, so MySQL says what must be in the queue: for every queued run not finished,
  * each chunk with a missing result gets its job back (same id: a no-op while the job waits or runs; a
  * failed one is retried), and the job schedulers are made those of the schedules table. Idempotent: any
- * number of workers and API replicas may run it at once.
+ * number of workers and API replicas may run it at once. Every workspace's database is looked at (`stores`),
+ * its jobs added with its workspace.
  */
-export async function reconcile(store: MysqlStore, q: RunQueue): Promise<Reconciled> {
+export async function reconcile(stores: QueueStores, root: RunQueue): Promise<Reconciled> {
   const out: Reconciled = { runs: 0, added: 0, retried: 0, settled: 0, schedulers: 0 };
+  for (const { workspace, store } of await stores.all()) {
+    const q = root.forWorkspace(workspace);
+    await reconcileOne(store, q, out);
+    out.schedulers += await syncSchedulers({ store, queue: q });
+  }
+  return out;
+}
+
+async function reconcileOne(store: MysqlStore, q: RunQueue, out: Reconciled): Promise<void> {
   for (const row of await unfinishedQueuedRuns(store.kysely)) {
     out.runs++;
     const samples = Math.max(1, Math.round(row.total / Math.max(1, row.itemKeys.length)));
@@ -38,7 +48,7 @@ export async function reconcile(store: MysqlStore, q: RunQueue): Promise<Reconci
     }
     const absent: typeof missing = [];
     for (const c of missing) {
-      const job = await q.queue.getJob(chunkJobId(row.runId, c.chunk));
+      const job = await q.queue.getJob(chunkJobId(row.runId, c.chunk, q.workspace));
       if (!job) absent.push(c);
       else if (await job.isFailed()) {
         await job.retry('failed');
@@ -48,13 +58,11 @@ export async function reconcile(store: MysqlStore, q: RunQueue): Promise<Reconci
     await q.addChunks(row.runId, absent);
     out.added += absent.length;
   }
-  out.schedulers = await syncSchedulers({ store, queue: q });
-  return out;
 }
 
 /** Reconciles now and then every `everyMs` (0: only now) until stopped; errors go to `log`. */
 export function startReconciler(
-  store: MysqlStore,
+  stores: QueueStores,
   q: RunQueue,
   everyMs: number,
   log: (message: string) => void,
@@ -63,7 +71,7 @@ export function startReconciler(
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> = Promise.resolve();
   const pass = () => {
-    running = reconcile(store, q).then(
+    running = reconcile(stores, q).then(
       (r) => {
         if (r.added + r.retried + r.settled + r.schedulers > 0) {
           log(

@@ -19,6 +19,7 @@ import {
   connectionFor,
   type JobData,
   QUEUE_NAME,
+  type QueueStores,
   type RunQueue,
   type ScheduleJob,
 } from './queue.ts';
@@ -36,7 +37,8 @@ export interface WorkerLogger {
 }
 
 export interface WorkerDeps {
-  store: MysqlStore;
+  /** the workspaces' stores: a job's run is in its workspace's database */
+  stores: QueueStores;
   queue: RunQueue;
   files: SpecFiles;
   env: Env;
@@ -44,6 +46,12 @@ export interface WorkerDeps {
   metrics?: WorkerMetrics | undefined;
   /** How often a running chunk saves the run's progress and looks whether it was cancelled (ms). */
   progressMs?: number | undefined;
+}
+
+/** Where a job's run is: its workspace's store, and the queue handle that tags what it adds. */
+interface At {
+  store: MysqlStore;
+  queue: RunQueue;
 }
 
 /** A setup mistake no retry can mend: the run is failed with it. */
@@ -96,20 +104,22 @@ export class ChunkWorker {
   }
 
   private async process(job: Job<JobData>, token: string | undefined, signal?: AbortSignal): Promise<string> {
-    if (job.name === 'schedule') return this.fire(job as Job<ScheduleJob>);
-    return this.chunk(job as Job<ChunkJob>, token, signal);
+    // the job's workspace: its run or schedule, and the runs a firing starts, are in that one's database
+    const ws = job.data.workspace ?? null;
+    const at: At = { store: await this.deps.stores.of(ws), queue: this.deps.queue.forWorkspace(ws) };
+    if (job.name === 'schedule') return this.fire(job as Job<ScheduleJob>, at);
+    return this.chunk(job as Job<ChunkJob>, at, token, signal);
   }
 
   /** A schedule's scheduler fired: a new run, labelled by the schedule and the firing time (idempotent). */
-  private async fire(job: Job<ScheduleJob>): Promise<string> {
-    const s = await getSchedule(this.deps.store.kysely, job.data.scheduleId);
+  private async fire(job: Job<ScheduleJob>, at: At): Promise<string> {
+    const s = await getSchedule(at.store.kysely, job.data.scheduleId);
     if (!s) return 'schedule gone';
     // a scheduler's job id ends with the time it is due (repeat:<scheduler>:<ms>), the same for every worker
     const due = /:(\d+)$/.exec(job.id ?? '')?.[1];
-    const at = new Date(due ? Number(due) : job.timestamp);
-    const spec = scheduledSpec(s, at);
+    const spec = scheduledSpec(s, new Date(due ? Number(due) : job.timestamp));
     try {
-      const out = await enqueueRun(this.deps, spec);
+      const out = await enqueueRun({ ...this.deps, ...at }, spec);
       this.deps.logger.info(
         `schedule #${s.id}: run #${out.run.id} "${spec.label}" queued (${out.chunks} chunks)`,
       );
@@ -123,8 +133,8 @@ export class ChunkWorker {
     }
   }
 
-  private built(row: QueuedRunRow): Promise<BuiltPlan> {
-    const key = `${row.runId}:${JSON.stringify(row.spec)}`;
+  private built(row: QueuedRunRow, at: At): Promise<BuiltPlan> {
+    const key = `${at.queue.workspace?.id ?? 0}:${row.runId}:${JSON.stringify(row.spec)}`;
     let p = this.plans.get(key);
     if (!p) {
       p = planForSpec(QueuedRunSpecSchema.parse(row.spec), this.deps.files, this.deps.env);
@@ -136,8 +146,13 @@ export class ChunkWorker {
     return p;
   }
 
-  private async chunk(job: Job<ChunkJob>, token: string | undefined, signal?: AbortSignal): Promise<string> {
-    const { store } = this.deps;
+  private async chunk(
+    job: Job<ChunkJob>,
+    at: At,
+    token: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const { store } = at;
     const { runId, items } = job.data;
     const row = await getQueuedRun(store.kysely, runId);
     const run = await store.getRun(runId);
@@ -147,6 +162,7 @@ export class ChunkWorker {
       run_id: runId,
       job_id: job.id,
       ...(typeof requestId === 'string' ? { request_id: requestId } : {}),
+      ...(at.queue.workspace ? { workspace: at.queue.workspace.slug } : {}),
     };
     const logger: Logger = {
       info: (m) => this.deps.logger.info(m, fields),
@@ -155,7 +171,7 @@ export class ChunkWorker {
     if (run.status !== 'queued' && run.status !== 'running') return `run ${run.status}`;
     let built: BuiltPlan;
     try {
-      built = await this.built(row);
+      built = await this.built(row, at);
     } catch (err) {
       if (!isSetupError(err)) throw err;
       await updateQueuedRun(store.kysely, runId, { status: 'failed', statusReason: describe(err) });

@@ -16,6 +16,7 @@ import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
 import { Workspaces } from '../../api/tenancy.ts';
 import { loadConfig } from '../../core/config.ts';
+import { callAs, type Method, signInAs } from '../helpers/auth-calls.ts';
 import { TEST_MYSQL_SERVER } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -40,28 +41,16 @@ const SETUP: AuditActor = {
   address: null,
 };
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-async function call(who: string | null, method: Method, url: string, body?: unknown, workspace?: string) {
-  const headers: Record<string, string> = {};
-  if (who?.startsWith('session:')) {
-    const s = sessions[who.slice('session:'.length)]!;
-    headers.cookie = s.cookie;
-    if (method !== 'GET') headers['x-csrf-token'] = s.csrf;
-  } else if (who) headers.authorization = `Bearer ${keys[who]}`;
-  if (workspace) headers['x-evalhouse-workspace'] = workspace;
-  const res = await app.inject({
+/** `who`: a key's name (Bearer), `session:<name>` (cookie and CSRF token), or null (no credentials). */
+const call = (who: string | null, method: Method, url: string, body?: unknown, workspace?: string) =>
+  callAs(
+    app,
+    who?.startsWith('session:') ? sessions[who.slice('session:'.length)]! : who ? { key: keys[who]! } : null,
     method,
     url,
-    headers,
-    ...(body === undefined ? {} : { payload: body as object }),
-  });
-  return {
-    status: res.statusCode,
-    // biome-ignore lint/suspicious/noExplicitAny: an answer read field by field, each field checked by an expectation
-    body: (res.body ? res.json() : {}) as Record<string, any>,
-    raw: res.body,
-  };
-}
+    body,
+    workspace,
+  );
 
 async function member(email: string, ws: Workspace, role: Role): Promise<User> {
   const u =
@@ -71,19 +60,7 @@ async function member(email: string, ws: Workspace, role: Role): Promise<User> {
   return u;
 }
 
-async function signIn(email: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/auth/login',
-    payload: { email, password: PASSWORD },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  const jar = res.cookies.map((c) => [c.name, c.value] as const);
-  return {
-    cookie: jar.map(([k, v]) => `${k}=${v}`).join('; '),
-    csrf: jar.find(([k]) => k === '__Host-eh_csrf')?.[1] ?? '',
-  };
-}
+const signIn = (email: string) => signInAs(app, email, PASSWORD);
 
 describe.each(['duckdb', 'mysql'] as const)('account routes on %s', (engine) => {
   let database: string | null = null;

@@ -28,6 +28,8 @@ export interface AuthTestApp {
   accounts: AccountStore;
   /** Every log line the server wrote. */
   logs: string[];
+  /** Raw SQL of the test's own on the control database (a hand edit, a count). */
+  raw(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function authTestApp(
     config,
     accounts,
     logs,
+    raw: (sql, params = []) => store.db.all(sql, params),
     close: async () => {
       await app.close();
       await store.close();

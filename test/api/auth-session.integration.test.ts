@@ -26,6 +26,29 @@ describe.each(['duckdb', 'mysql'] as const)('sessions on %s', (engine) => {
   }, 60_000);
   afterAll(async () => t?.close());
 
+  it('a sign-in whose entry cannot be written opens no session', async () => {
+    const families = async () => Number((await t.raw('SELECT COUNT(*) AS n FROM session_families'))[0]!.n);
+    const before = await families();
+    const signIns = (await t.accounts.audit.list({ action: 'auth.sign_in' })).length;
+    const [head] = await t.raw("SELECT value FROM settings WHERE name = 'audit_head'");
+    // the chain's head gone: every audit insert fails
+    await t.raw("DELETE FROM settings WHERE name = 'audit_head'");
+    const b = new Browser(t.url);
+    try {
+      const res = await b.json('/auth/login', { email: 'ada@example.com', password: PASSWORD });
+      expect(res.status).toBe(500);
+      expect(b.jar.size).toBe(0);
+      expect(await families()).toBe(before);
+    } finally {
+      await t.raw("INSERT INTO settings (name, value) VALUES ('audit_head', ?)", [head!.value]);
+    }
+    const ok = await b.json('/auth/login', { email: 'ada@example.com', password: PASSWORD });
+    expect(ok.status).toBe(200);
+    expect(await families()).toBe(before + 1);
+    expect((await t.accounts.audit.list({ action: 'auth.sign_in' })).length).toBe(signIns + 1);
+    expect((await t.accounts.audit.verify()).ok).toBe(true);
+  });
+
   it('GET /auth/providers says what is on', async () => {
     const res = await new Browser(t.url).fetch('/auth/providers');
     expect(await res.json()).toEqual({ auth: true, password: true, google: false, github: false });

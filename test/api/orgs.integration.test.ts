@@ -12,6 +12,7 @@ import { buildApp } from '../../api/app.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
 import { Workspaces } from '../../api/tenancy.ts';
 import { loadConfig } from '../../core/config.ts';
+import { callAs, type Method, signInAs } from '../helpers/auth-calls.ts';
 import { createTestDatabase } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -34,41 +35,10 @@ describe.each(['duckdb', 'mysql'] as const)('organisations on %s', (engine) => {
   const sessions: Record<string, { cookie: string; csrf: string }> = {};
   let adminKey = '';
 
-  type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-  async function call(who: string, method: Method, url: string, body?: unknown, workspace?: string) {
-    const headers: Record<string, string> = {};
-    if (who === 'key') headers.authorization = `Bearer ${adminKey}`;
-    else {
-      headers.cookie = sessions[who]!.cookie;
-      if (method !== 'GET') headers['x-csrf-token'] = sessions[who]!.csrf;
-    }
-    if (workspace) headers['x-evalhouse-workspace'] = workspace;
-    const res = await app.inject({
-      method,
-      url,
-      headers,
-      ...(body === undefined ? {} : { payload: body as object }),
-    });
-    return {
-      status: res.statusCode,
-      // biome-ignore lint/suspicious/noExplicitAny: an answer read field by field, each field checked by an expectation
-      body: (res.body ? res.json() : {}) as Record<string, any>,
-      raw: res.body,
-    };
-  }
-  async function signIn(email: string) {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/auth/login',
-      payload: { email, password: PASSWORD },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    const jar = res.cookies.map((c) => [c.name, c.value] as const);
-    return {
-      cookie: jar.map(([k, v]) => `${k}=${v}`).join('; '),
-      csrf: jar.find(([k]) => k === '__Host-eh_csrf')?.[1] ?? '',
-    };
-  }
+  /** `who`: `key` (the admin's API key) or a signed-in session's name. */
+  const call = (who: string, method: Method, url: string, body?: unknown, workspace?: string) =>
+    callAs(app, who === 'key' ? { key: adminKey } : sessions[who]!, method, url, body, workspace);
+  const signIn = (email: string) => signInAs(app, email, PASSWORD);
 
   beforeAll(async () => {
     db = engine === 'mysql' ? await createTestDatabase('orgs') : null;

@@ -348,6 +348,8 @@ describe.each([
       await k.updateTable('runs').set({ created_at: '2000-01-01 00:00:00' }).execute();
     await ctx.accounts!.setRetention(other.id, 30, BY);
     const defaultRuns = (await ctx.record.listRuns()).length;
+    const theirs = (await w.record.listRuns()).map((r) => `run:${r.id}`);
+    expect(theirs.length).toBeGreaterThan(0);
     const logged: string[] = [];
     const retention = startRetention(ctx.accounts!, workspaces, 0, (m) => logged.push(m));
     await retention.runOnce();
@@ -355,8 +357,10 @@ describe.each([
     expect(logged.join('\n')).toMatch(/workspace other older than 30 day/);
     expect(await w.record.listRuns()).toEqual([]);
     expect((await ctx.record.listRuns()).length).toBe(defaultRuns);
-    const [entry] = await (await auditOf('other')).list({ action: 'retention.delete' });
-    expect(entry).toMatchObject({ resource: 'workspace:other', workspaceId: other.id });
+    // one entry per deleted run, in the workspace's own log
+    const entries = await (await auditOf('other')).list({ action: 'retention.delete' });
+    expect(entries.map((x) => x.resource).sort()).toEqual(theirs.sort());
+    for (const entry of entries) expect(entry).toMatchObject({ workspaceId: other.id });
     expect(await (await auditOf('default')).list({ action: 'retention.delete' })).toHaveLength(0);
   });
 
