@@ -21,6 +21,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { modelRoutes } from './routes/models.ts';
 import { orgRoutes } from './routes/orgs.ts';
 import { readyRoutes } from './routes/ready.ts';
 import { resultRoutes } from './routes/results.ts';
@@ -37,6 +38,8 @@ import { VERSION } from './version.ts';
 
 export interface BuildOptions {
   logger?: boolean;
+  /** Where the log lines go (default: stdout); tests read them. */
+  logStream?: { write(line: string): void };
   /** The workspaces' contexts (default: opened here over `ctx`, closed with the app). */
   workspaces?: Workspaces;
   /** The account store (default: `ctx.accounts`; without one, the `default` workspace alone). */
@@ -82,12 +85,16 @@ export const ROUTES: readonly RoutePlugin[] = [
   keyRoutes,
   auditRoutes,
   settingsRoutes,
+  // the model registry (#22)
+  modelRoutes,
 ];
 
 /** The composition root: builds the app over an opened context, without listening. */
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ? loggerOptions(ctx.config) : false,
+    logger: opts.logger
+      ? { ...loggerOptions(ctx.config), ...(opts.logStream ? { stream: opts.logStream } : {}) }
+      : false,
     // x-request-id: the client's when well-formed, else a fresh UUID; in every log line and echoed back
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers[REQUEST_ID_HEADER]),

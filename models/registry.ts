@@ -5,9 +5,13 @@
  */
 import { accountDb } from '../accounts/account-db.ts';
 import type { Config } from '../core/config.ts';
-import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
-import type { MysqlStore } from '../store/mysql/mysql-store.ts';
+import { defaultKeyEnv } from '../ingest/providers/models.ts';
+import { createProviderWithKey, ModelSetupError } from '../ingest/providers/registry.ts';
+import type { Provider } from '../ingest/providers/types.ts';
+import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import { MysqlStore } from '../store/mysql/mysql-store.ts';
 import { KyselyModelRegistry, type RegistryOptions } from './registry-store.ts';
+import type { CallableModel } from './types.ts';
 
 /** What a registry needs of a context: its config and its database of record. */
 export interface RegistryContext {
@@ -28,9 +32,17 @@ export function registryOf(
   workspaceId: number | null = null,
   o: Pick<RegistryOptions, 'clock' | 'lookup'> = {},
 ): KyselyModelRegistry {
-  const store = ctx.mysql ?? ctx.duck;
-  if (o.clock || o.lookup)
-    return new KyselyModelRegistry(accountDb(store), { config: ctx.config, workspaceId, ...o });
+  return registryOfStore(ctx.mysql ?? ctx.duck, ctx.config, workspaceId, o);
+}
+
+/** The registry of a database of record (registryOf's, for callers that hold the store itself). */
+export function registryOfStore(
+  store: DuckDbStore | MysqlStore,
+  config: Config,
+  workspaceId: number | null = null,
+  o: Pick<RegistryOptions, 'clock' | 'lookup'> = {},
+): KyselyModelRegistry {
+  if (o.clock || o.lookup) return new KyselyModelRegistry(accountDb(store), { config, workspaceId, ...o });
   let byWs = opened.get(store);
   if (!byWs) {
     byWs = new Map();
@@ -38,8 +50,28 @@ export function registryOf(
   }
   let r = byWs.get(workspaceId);
   if (!r) {
-    r = new KyselyModelRegistry(accountDb(store), { config: ctx.config, workspaceId });
+    r = new KyselyModelRegistry(accountDb(store), { config, workspaceId });
     byWs.set(workspaceId, r);
   }
   return r;
+}
+
+/** The registry of a store that may be ours or not (route-only tests' memory store: none). */
+export function maybeRegistryOf(
+  store: unknown,
+  config: Config,
+  workspaceId: number | null,
+): KyselyModelRegistry | null {
+  return store instanceof DuckDbStore || store instanceof MysqlStore
+    ? registryOfStore(store, config, workspaceId)
+    : null;
+}
+
+/** The provider of a callable model, with its decrypted key; a provider that needs a key and has none: the fix. */
+export async function providerOf(c: CallableModel): Promise<Provider> {
+  if (c.apiKey === null && defaultKeyEnv(c.def.provider) !== undefined)
+    throw new ModelSetupError(
+      `model "${c.model.name}" (${c.def.provider}) has no API key: set one with PUT /models/${c.model.id} {"api_key": …}`,
+    );
+  return createProviderWithKey(c.def, c.apiKey ?? 'none');
 }
