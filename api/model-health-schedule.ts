@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { startModelHealth } from '../models/health-schedule.ts';
-import { providerOf } from '../models/provider-of.ts';
+import { providerOf } from '../models/registry.ts';
 import type { AppContext } from './context.ts';
 import type { Workspaces } from './tenancy.ts';
 
