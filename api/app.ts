@@ -21,6 +21,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { modelHealthRoutes } from './routes/model-health.ts';
 import { modelRoutes } from './routes/models.ts';
 import { orgRoutes } from './routes/orgs.ts';
 import { promptRoutes } from './routes/prompts.ts';
@@ -89,6 +90,7 @@ export const ROUTES: readonly RoutePlugin[] = [
   settingsRoutes,
   // the model registry (#22)
   modelRoutes,
+  modelHealthRoutes,
 ];
 
 /** The composition root: builds the app over an opened context, without listening. */

@@ -8,6 +8,7 @@ import { openContext } from './context.ts';
 import { loadDemoData } from './demo.ts';
 import { seedFromDemoStore } from './demo-store.ts';
 import { warmRenderWorker } from './exports/render-pool.ts';
+import { startServerModelHealth } from './model-health-schedule.ts';
 import { startRetention } from './retention-schedule.ts';
 import { localUrl, removeServerFile, writeServerFile } from './server-file.ts';
 import { Workspaces } from './tenancy.ts';
@@ -43,6 +44,7 @@ async function main() {
   const retention = ctx.accounts
     ? startRetention(ctx.accounts, workspaces, config.retentionCheckMs, (m) => app.log.info(m))
     : null;
+  const health = startServerModelHealth(ctx, workspaces, (m) => app.log.info(m));
   if (removed.length > 0)
     app.log.info(`removed ${removed.length} scratch folder(s) of stopped processes: ${removed.join(', ')}`);
   let closing = false;
@@ -52,6 +54,7 @@ async function main() {
     app.log.info(`${signal}: closing`);
     removeServerFile(config.duckdbPath);
     await retention?.stop();
+    await health.stop();
     await app.close();
     await workspaces.close();
     await ctx.close();

@@ -215,6 +215,7 @@ const EnvFields = z.object({
   LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(900),
   RETENTION_CHECK_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
+  MODEL_HEALTH_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(300),
   IMPORT_MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -345,6 +346,8 @@ export type Config = {
    * Empty: embedded mode generates one in a file beside the DuckDB file; with MYSQL_URL keys are refused.
    */
   modelKeys: { secrets: ModelKeySecret[] };
+  /** How often every active registered model is checked (MODEL_HEALTH_INTERVAL_S, in ms here; 0: never). */
+  modelHealthIntervalMs: number;
   /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
@@ -476,6 +479,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     retentionCheckMs: e.RETENTION_CHECK_MS,
     modelKeys: { secrets: e.MODEL_KEYS_SECRETS },
+    modelHealthIntervalMs: e.MODEL_HEALTH_INTERVAL_S * 1000,
     env,
   };
 }

@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { classifyError } from './classify.ts';
+import { reportRateLimits } from './rate-limit-headers.ts';
 import {
   type CallOptions,
   costOf,
@@ -26,7 +27,7 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
     id,
     async complete(
       request: ProviderRequest,
-      { signal, onChunk, onText }: CallOptions,
+      { signal, onChunk, onText, onRateLimit }: CallOptions,
     ): Promise<ProviderResult> {
       const t0 = performance.now();
       const p = request.params;
@@ -56,7 +57,10 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
       let finishReason: string | null = null;
       let stopped = false;
       try {
-        const stream = await o.client.messages.create(body, { signal, maxRetries: 0 });
+        const { data: stream, response } = await o.client.messages
+          .create(body, { signal, maxRetries: 0 })
+          .withResponse();
+        reportRateLimits(response.headers, onRateLimit);
         for await (const ev of stream) {
           onChunk?.();
           switch (ev.type) {
@@ -107,11 +111,20 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
           finishReason,
         };
       } catch (err) {
+        reportRateLimits((err as { headers?: Headers } | null)?.headers, onRateLimit);
         return {
           ok: false,
           error: classifyError(err, signal, id, o.client.baseURL),
           latencyMs: performance.now() - t0,
         };
+      }
+    },
+    async listModels(signal: AbortSignal): Promise<string[]> {
+      try {
+        const page = await o.client.models.list({ limit: 1000 }, { signal, maxRetries: 0 });
+        return page.data.map((m) => m.id);
+      } catch (err) {
+        throw classifyError(err, signal, id, o.client.baseURL);
       }
     },
   };

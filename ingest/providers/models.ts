@@ -2,7 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'openai-compatible'] as const;
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'google', 'openai-compatible'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /** Model parameters (ModelParams), as models.yaml and stored prompts (prompts/types.ts) declare them. */
@@ -77,11 +77,14 @@ export async function saveModel(path: string, model: ModelDef): Promise<'added' 
   return i >= 0 ? 'replaced' : 'added';
 }
 
+const DEFAULT_KEY_ENV: Record<ProviderKind, string | undefined> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  google: 'GEMINI_API_KEY',
+  'openai-compatible': undefined,
+};
+
 /** The env var a provider's key is read from when the model names none. openai-compatible servers often need no key. */
 export function defaultKeyEnv(provider: ProviderKind): string | undefined {
-  return provider === 'openai'
-    ? 'OPENAI_API_KEY'
-    : provider === 'anthropic'
-      ? 'ANTHROPIC_API_KEY'
-      : undefined;
+  return DEFAULT_KEY_ENV[provider];
 }

@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import { classifyError } from './classify.ts';
+import { reportRateLimits } from './rate-limit-headers.ts';
 import {
   type CallOptions,
   costOf,
@@ -29,7 +30,7 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
     id,
     async complete(
       request: ProviderRequest,
-      { signal, onChunk, onText }: CallOptions,
+      { signal, onChunk, onText, onRateLimit }: CallOptions,
     ): Promise<ProviderResult> {
       const t0 = performance.now();
       const p = request.params;
@@ -53,7 +54,10 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
       let finishReason: string | null = null;
       try {
         // maxRetries 0: the runner owns retries, backoff and the rate limiter.
-        const stream = await o.client.chat.completions.create(body, { signal, maxRetries: 0 });
+        const { data: stream, response } = await o.client.chat.completions
+          .create(body, { signal, maxRetries: 0 })
+          .withResponse();
+        reportRateLimits(response.headers, onRateLimit);
         for await (const chunk of stream) {
           onChunk?.();
           const choice = chunk.choices[0];
@@ -88,11 +92,20 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
           finishReason,
         };
       } catch (err) {
+        reportRateLimits((err as { headers?: Headers } | null)?.headers, onRateLimit);
         return {
           ok: false,
           error: classifyError(err, signal, id, o.client.baseURL),
           latencyMs: performance.now() - t0,
         };
+      }
+    },
+    async listModels(signal: AbortSignal): Promise<string[]> {
+      try {
+        const page = await o.client.models.list({ signal, maxRetries: 0 });
+        return page.data.map((m) => m.id);
+      } catch (err) {
+        throw classifyError(err, signal, id, o.client.baseURL);
       }
     },
   };

@@ -34,7 +34,7 @@ describe('resolveModel and createProvider', () => {
       /unknown model "nope": models.yaml declares mini, claude/,
     );
     expect(() => resolveModel('vertex:gemini', models)).toThrow(
-      /unknown provider "vertex".*openai, anthropic, openai-compatible/,
+      /unknown provider "vertex".*openai, anthropic, google, openai-compatible/,
     );
   });
   it('refuses at start when the key variable is missing, naming it', async () => {

@@ -9,6 +9,7 @@ export class ModelSetupError extends Error {}
 const DEFAULT_BASE_URL: Record<ProviderKind, string | undefined> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com',
+  google: 'https://generativelanguage.googleapis.com',
   'openai-compatible': undefined,
 };
 
@@ -46,6 +47,19 @@ const FACTORIES: Record<ProviderKind, Factory> = {
       client: new Anthropic({ apiKey, baseURL, maxRetries: 0, fetchOptions: NO_REDIRECTS }),
       model: m.model,
       prices: m.price,
+    });
+  },
+  // The SDK does not retry unless told to (httpOptions.retryOptions); gemini.ts refuses redirects per request.
+  google: async (m, apiKey, baseURL) => {
+    const [{ GoogleGenAI }, { createGeminiProvider }] = await Promise.all([
+      import('@google/genai'),
+      import('./gemini.ts'),
+    ]);
+    return createGeminiProvider({
+      client: new GoogleGenAI({ apiKey, httpOptions: { baseUrl: baseURL } }),
+      model: m.model,
+      prices: m.price,
+      baseURL,
     });
   },
 };

@@ -74,6 +74,8 @@ export interface Provider {
   /** e.g. "openai:gpt-4o-mini". */
   readonly id: string;
   complete(request: ProviderRequest, options: CallOptions): Promise<ProviderResult>;
+  /** The model ids the endpoint lists (health checks); throws a classified ProviderError. */
+  listModels?(signal: AbortSignal): Promise<string[]>;
 }
 
 /**

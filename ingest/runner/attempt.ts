@@ -1,5 +1,5 @@
 import { AbortReason } from '../providers/classify.ts';
-import type { Provider, ProviderRequest, ProviderResult } from '../providers/types.ts';
+import type { Provider, ProviderRequest, ProviderResult, RateLimitSnapshot } from '../providers/types.ts';
 import type { Clock } from './clock.ts';
 
 export interface AttemptLimits {
@@ -19,6 +19,7 @@ export async function attemptOnce(
   limits: AttemptLimits,
   stop: AbortSignal,
   clock: Clock,
+  onRateLimit?: (limits: RateLimitSnapshot) => void,
 ): Promise<ProviderResult> {
   const ctl = new AbortController();
   const onStop = () => ctl.abort(stop.reason);
@@ -48,6 +49,7 @@ export async function attemptOnce(
       onChunk: () => {
         lastByte = clock.now();
       },
+      onRateLimit,
     });
   } finally {
     clearTimeout(deadline);

@@ -408,4 +408,51 @@ describe('rate limits', () => {
     expect(fake.requests[39]!.at - t0).toBeGreaterThanOrEqual(950);
     expect(performance.now() - t0).toBeLessThan(5000);
   });
+
+  it('slows down before the budget its headers announce runs out: 0 429s, at least the reset time (OpenAI, Anthropic)', async () => {
+    const windowMs = 400;
+    for (const provider of [openai(), anthropic()]) {
+      fake.reset();
+      fake.set({ rateLimit: { requests: 6, windowMs } });
+      // The budget is real: the 7th request of a window is refused.
+      const direct = [];
+      for (let i = 0; i < 7; i++) {
+        direct.push(
+          await provider.complete(
+            { messages: [{ role: 'user', content: `Question ${i}` }], params: { max_tokens: 4 } },
+            { signal: new AbortController().signal },
+          ),
+        );
+      }
+      expect(direct.map((r) => r.ok)).toEqual([true, true, true, true, true, true, false]);
+      await new Promise((r) => setTimeout(r, windowMs + 20));
+      fake.reset();
+      const store = new MemoryStore();
+      const out = await runBenchmark(testPlan(20, { concurrency: 4 }), { store, provider });
+      expect(out.status).toBe('completed');
+      expect(store.rows(out.runId).filter((r) => r.outcome === 'error')).toHaveLength(0);
+      expect(fake.requests.filter((r) => r.rateLimited)).toHaveLength(0);
+      expect(fake.requests).toHaveLength(20);
+      // 20 requests at 6 per window need 4 windows: the last one started 3 resets after the first request.
+      const at = fake.requests.map((r) => r.at);
+      expect(Math.max(...at) - Math.min(...at)).toBeGreaterThanOrEqual(3 * windowMs - 10);
+    }
+    fake.set({ rateLimit: undefined });
+  });
+
+  it('waits for the token reset when the tokens left would not cover the requests in flight', async () => {
+    const windowMs = 1500;
+    // Each answer costs tokensOf(prompt) + tokensOf(answer) = 6 tokens: 20 of them need 120 > 90 per window.
+    // The runner reserves concurrency × its estimate (2 × (9 + max_tokens 1) tokens): it waits once for the reset.
+    fake.set({ rateLimit: { tokens: 90, windowMs } });
+    const store = new MemoryStore();
+    const plan = testPlan(20, { concurrency: 2 });
+    plan.config = { ...plan.config, params: { temperature: 0, max_tokens: 1 } };
+    const out = await runBenchmark(plan, { store, provider: openai() });
+    fake.set({ rateLimit: undefined });
+    expect(out.status).toBe('completed');
+    expect(fake.requests.filter((r) => r.rateLimited)).toHaveLength(0);
+    const at = fake.requests.map((r) => r.at);
+    expect(Math.max(...at) - Math.min(...at)).toBeGreaterThanOrEqual(windowMs - 10);
+  });
 });

@@ -2,11 +2,12 @@ import { setMaxListeners } from 'node:events';
 import type { RecordStore, RunStatus } from '../../core/store.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { AbortReason } from '../providers/classify.ts';
-import type { Provider, ProviderError, ProviderSuccess } from '../providers/types.ts';
+import type { Provider, ProviderError, ProviderSuccess, RateLimitSnapshot } from '../providers/types.ts';
 import { attemptOnce } from './attempt.ts';
 import { backoffMs } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { idleMs, looksLive } from './liveness.ts';
+import { paceWaitMs } from './pacing.ts';
 import { configDiff, type PlanItem, type RunPlan } from './plan.ts';
 import { type Limiter, RateLimiter } from './rate-limiter.ts';
 import { Semaphore } from './semaphore.ts';
@@ -254,9 +255,26 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     params: u.sample > 0 && params.seed !== undefined ? { ...params, seed: params.seed + u.sample } : params,
   });
 
+  // The provider's own rate-limit headers: when what is left would not cover the requests that may be in flight,
+  // everyone waits for the reset (the limiter's block) instead of collecting 429s.
+  let pacedUntil = 0;
+  const paceBy = (est: number) => (limits: RateLimitSnapshot) => {
+    const wait = paceWaitMs(limits, { requests: plan.concurrency, tokens: plan.concurrency * est });
+    if (wait <= 0) return;
+    const until = clock.now() + wait;
+    if (until > pacedUntil + 1000 || pacedUntil < clock.now()) {
+      logger.info(
+        `rate limit nearly spent (${limits.requestsRemaining ?? '?'} requests, ${limits.tokensRemaining ?? '?'} tokens left): waiting ${wait} ms for its reset`,
+      );
+    }
+    pacedUntil = Math.max(pacedUntil, until);
+    limiter.block(until);
+  };
+
   /** Asks until an answer, a per-item error after the last attempt, or null when the run is stopping. */
   const ask = async (u: Unit): Promise<CanonicalRecord | null> => {
     const est = estimate(u);
+    const onRateLimit = paceBy(est);
     for (let n = 1; ; n++) {
       try {
         await limiter.acquire(est, soft.signal);
@@ -264,7 +282,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         return null;
       }
       inFlight++;
-      const res = await attemptOnce(provider, request(u), plan, hard.signal, clock);
+      const res = await attemptOnce(provider, request(u), plan, hard.signal, clock, onRateLimit);
       inFlight--;
       if (res.ok) {
         answered++;

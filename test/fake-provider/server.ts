@@ -1,16 +1,25 @@
 /**
- * A local LLM server speaking the OpenAI chat completions and Anthropic messages wire protocols (JSON and SSE
- * streaming, with usage), with scripted answers and fault injection. It records every request it receives, so
- * tests can assert the exact request an SDK sent and the time between attempts.
+ * A local LLM server speaking the OpenAI chat completions, Anthropic messages and Gemini generateContent wire
+ * protocols (JSON and SSE streaming, with usage, and each vendor's model list), with scripted answers, chunk
+ * timing, rate-limit headers and fault injection. It records every request it receives, so tests can assert the
+ * exact request an SDK sent and the time between attempts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type Protocol = 'openai' | 'anthropic';
+export type Protocol = 'openai' | 'anthropic' | 'gemini';
 
 export type Fault =
   /** An HTTP error with the vendor's error body. */
-  | { type: 'status'; status: number; headers?: Record<string, string>; message?: string; errorType?: string }
+  | {
+      type: 'status';
+      status: number;
+      headers?: Record<string, string>;
+      message?: string;
+      errorType?: string;
+      /** Gemini: a google.rpc.RetryInfo detail with this delay, e.g. "1.5s". */
+      retryDelay?: string;
+    }
   /** OpenAI's spend-limit 429 (`insufficient_quota`). */
   | { type: 'insufficient_quota' }
   /** 200 and SSE headers, optionally a few chunks, then nothing until the client gives up. */
@@ -39,6 +48,15 @@ export interface FakeOptions {
   chunks?: number;
   /** When set, requests without this key get a 401. */
   apiKey?: string;
+  /** Pause before each streamed chunk after the first (ms), or per chunk index. */
+  chunkDelayMs?: number | ((ctx: RequestContext, chunk: number) => number);
+  /** The ids GET /v1/models and /v1beta/models list (default ["fake-model"]). */
+  models?: string[];
+  /**
+   * A fixed-window budget announced in the vendor's headers (OpenAI x-ratelimit-*, Anthropic
+   * anthropic-ratelimit-*; Gemini sends none); a completion past it gets a 429 with retry-after.
+   */
+  rateLimit?: { requests?: number; tokens?: number; windowMs: number };
 }
 
 export interface ReceivedRequest {
@@ -57,6 +75,8 @@ export interface ReceivedRequest {
   answered: boolean;
   /** The client went away before the response was complete. */
   aborted: boolean;
+  /** Refused with a 429 because the `rateLimit` budget was spent. */
+  rateLimited: boolean;
 }
 
 export interface FakeProvider {
@@ -65,6 +85,8 @@ export interface FakeProvider {
   openaiBaseURL: string;
   /** For the Anthropic SDK's baseURL. */
   anthropicBaseURL: string;
+  /** For @google/genai's httpOptions.baseUrl. */
+  geminiBaseURL: string;
   requests: ReceivedRequest[];
   /** Successful answers fully sent. */
   answered(): number;
@@ -78,6 +100,11 @@ export function tokensOf(text: string): number {
 }
 
 function promptOf(protocol: Protocol, body: Record<string, unknown>): string {
+  if (protocol === 'gemini') {
+    const contents = (body.contents as { role?: string; parts?: { text?: string }[] }[] | undefined) ?? [];
+    const last = contents.filter((c) => (c.role ?? 'user') === 'user').at(-1);
+    return last ? (last.parts ?? []).map((p) => p.text ?? '').join('') : protocol;
+  }
   const messages = (body.messages as { role: string; content: unknown }[] | undefined) ?? [];
   const users = messages.filter((m) => m.role === 'user');
   const last = users[users.length - 1]?.content;
@@ -105,7 +132,42 @@ const ANTHROPIC_ERROR_TYPE: Record<number, string> = {
   529: 'overloaded_error',
 };
 
-function errorBody(protocol: Protocol, status: number, message: string, type?: string, code?: string) {
+const GOOGLE_STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+function errorBody(
+  protocol: Protocol,
+  status: number,
+  message: string,
+  type?: string,
+  code?: string,
+  retryDelay?: string,
+) {
+  if (protocol === 'gemini') {
+    const details: object[] = [];
+    if (type)
+      details.push({
+        '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+        violations: [{ quotaId: type }],
+      });
+    if (retryDelay) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay });
+    return {
+      error: {
+        code: status,
+        message,
+        status: GOOGLE_STATUS[status] ?? 'UNKNOWN',
+        ...(details.length ? { details } : {}),
+      },
+    };
+  }
   if (protocol === 'anthropic') {
     return { type: 'error', error: { type: type ?? ANTHROPIC_ERROR_TYPE[status] ?? 'api_error', message } };
   }
@@ -195,6 +257,95 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
     return out;
   }
 
+  function geminiChunks(rec: ReceivedRequest, text: string, _id: string) {
+    const model = /models\/([^:]+):/.exec(rec.path)?.[1] ?? 'fake';
+    const promptTokens = tokensOf(rec.prompt);
+    const pieces = split(text, options.chunks ?? 3);
+    return pieces.map((part, i) => {
+      const last = i === pieces.length - 1;
+      const done = last ? tokensOf(text) : tokensOf(pieces.slice(0, i + 1).join(''));
+      return `data: ${JSON.stringify({
+        candidates: [
+          {
+            content: { parts: [{ text: part }], role: 'model' },
+            index: 0,
+            ...(last ? { finishReason: 'STOP' } : {}),
+          },
+        ],
+        usageMetadata: {
+          promptTokenCount: promptTokens,
+          candidatesTokenCount: done,
+          totalTokenCount: promptTokens + done,
+        },
+        modelVersion: model,
+        responseId: `resp_${rec.n}`,
+      })}\r\n\r\n`;
+    });
+  }
+
+  /** The fixed window of the `rateLimit` budget. */
+  const budget = { start: 0, requests: 0, tokens: 0 };
+  function budgetWindow(now: number) {
+    const w = options.rateLimit?.windowMs ?? 0;
+    if (now >= budget.start + w) {
+      budget.start = now;
+      budget.requests = 0;
+      budget.tokens = 0;
+    }
+    return budget.start + w - now;
+  }
+  function limitHeaders(protocol: Protocol): Record<string, string> {
+    const rl = options.rateLimit;
+    if (!rl || protocol === 'gemini') return {};
+    const now = Date.now();
+    const resetMs = Math.max(0, budgetWindow(now));
+    const h: Record<string, string> = {};
+    const kinds = [
+      ['requests', rl.requests, budget.requests],
+      ['tokens', rl.tokens, budget.tokens],
+    ] as const;
+    for (const [kind, limit, used] of kinds) {
+      if (limit === undefined) continue;
+      const remaining = String(Math.max(0, limit - used));
+      if (protocol === 'openai') {
+        h[`x-ratelimit-limit-${kind}`] = String(limit);
+        h[`x-ratelimit-remaining-${kind}`] = remaining;
+        h[`x-ratelimit-reset-${kind}`] = resetMs < 1000 ? `${resetMs}ms` : `${resetMs / 1000}s`;
+      } else {
+        h[`anthropic-ratelimit-${kind}-limit`] = String(limit);
+        h[`anthropic-ratelimit-${kind}-remaining`] = remaining;
+        h[`anthropic-ratelimit-${kind}-reset`] = new Date(now + resetMs).toISOString();
+      }
+    }
+    return h;
+  }
+
+  function listModels(protocol: Protocol) {
+    const ids = options.models ?? ['fake-model'];
+    if (protocol === 'gemini') {
+      return {
+        models: ids.map((m) => ({
+          name: `models/${m}`,
+          displayName: m,
+          supportedGenerationMethods: ['generateContent', 'countTokens'],
+        })),
+      };
+    }
+    if (protocol === 'anthropic') {
+      const data = ids.map((m) => ({
+        type: 'model',
+        id: m,
+        display_name: m,
+        created_at: '2026-01-01T00:00:00Z',
+      }));
+      return { data, has_more: false, first_id: ids[0] ?? null, last_id: ids.at(-1) ?? null };
+    }
+    return {
+      object: 'list',
+      data: ids.map((m) => ({ id: m, object: 'model', created: 0, owned_by: 'fake' })),
+    };
+  }
+
   function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     const text = JSON.stringify(body);
     res.writeHead(status, {
@@ -207,24 +358,31 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const listing = req.method === 'GET' && /^\/(v1|v1beta)\/models$/.test(path);
     const protocol: Protocol | null = path.endsWith('/chat/completions')
       ? 'openai'
       : path.endsWith('/messages')
         ? 'anthropic'
-        : null;
+        : /^\/v1beta\/models\/[^/:]+:(stream)?[gG]enerateContent$/.test(path) || path === '/v1beta/models'
+          ? 'gemini'
+          : path === '/v1/models'
+            ? req.headers['anthropic-version']
+              ? 'anthropic'
+              : 'openai'
+            : null;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    if (!protocol || req.method !== 'POST')
+    if (!protocol || (req.method !== 'POST' && !listing))
       return json(res, 404, { error: { message: `no route ${req.method} ${path}` } });
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      body = listing ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
       return json(res, 400, errorBody(protocol, 400, 'body is not JSON'));
     }
-    const prompt = promptOf(protocol, body);
-    const attempt = seen.get(prompt) ?? 0;
-    seen.set(prompt, attempt + 1);
+    const prompt = listing ? '' : promptOf(protocol, body);
+    const attempt = listing ? 0 : (seen.get(prompt) ?? 0);
+    if (!listing) seen.set(prompt, attempt + 1);
     const rec: ReceivedRequest = {
       n: seq++,
       protocol,
@@ -238,6 +396,7 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
       fault: null,
       answered: false,
       aborted: false,
+      rateLimited: false,
     };
     requests.push(rec);
     const ctx: RequestContext = { n: rec.n, protocol, prompt, attempt, body };
@@ -253,7 +412,12 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
     if (options.apiKey !== undefined) {
       // Anthropic SDKs have sent x-api-key, recent ones send a bearer token: accept either.
       const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-      const key = protocol === 'anthropic' ? (req.headers['x-api-key'] ?? bearer) : bearer;
+      const key =
+        protocol === 'anthropic'
+          ? (req.headers['x-api-key'] ?? bearer)
+          : protocol === 'gemini'
+            ? (req.headers['x-goog-api-key'] ?? new URL(req.url ?? '/', 'http://x').searchParams.get('key'))
+            : bearer;
       if (key !== options.apiKey) {
         rec.fault = 'status';
         return json(
@@ -270,7 +434,14 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
       return json(
         res,
         fault.status,
-        errorBody(protocol, fault.status, fault.message ?? `injected ${fault.status}`, fault.errorType),
+        errorBody(
+          protocol,
+          fault.status,
+          fault.message ?? `injected ${fault.status}`,
+          fault.errorType,
+          undefined,
+          fault.retryDelay,
+        ),
         {
           'x-request-id': `req_${rec.n}`,
           ...fault.headers,
@@ -279,47 +450,108 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
     }
     if (fault?.type === 'insufficient_quota') {
       const message = 'You exceeded your current quota, please check your plan and billing details.';
-      return json(res, 429, errorBody(protocol, 429, message, 'insufficient_quota', 'insufficient_quota'));
+      // Gemini says so for a per-minute limit too; its per-day quota is the spend limit.
+      const type =
+        protocol === 'gemini' ? 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' : 'insufficient_quota';
+      return json(res, 429, errorBody(protocol, 429, message, type, 'insufficient_quota'));
+    }
+
+    if (listing) {
+      json(res, 200, listModels(protocol));
+      rec.answered = true;
+      return;
     }
 
     const text = options.answer ? options.answer(ctx) : 'A';
+    let limits: Record<string, string> = {};
+    if (options.rateLimit) {
+      const rl = options.rateLimit;
+      const resetMs = budgetWindow(Date.now());
+      const cost = tokensOf(prompt) + tokensOf(text);
+      if (
+        (rl.requests !== undefined && budget.requests + 1 > rl.requests) ||
+        (rl.tokens !== undefined && budget.tokens + cost > rl.tokens)
+      ) {
+        rec.rateLimited = true;
+        rec.fault = 'status';
+        return json(res, 429, errorBody(protocol, 429, 'Rate limit reached'), {
+          ...limitHeaders(protocol),
+          'retry-after-ms': String(Math.max(1, resetMs)),
+        });
+      }
+      budget.requests++;
+      budget.tokens += cost;
+      limits = limitHeaders(protocol);
+    }
     const id = `${protocol === 'openai' ? 'chatcmpl' : 'msg'}_${rec.n}`;
-    if (!body.stream) {
-      if (protocol === 'openai') {
-        json(res, 200, {
-          id,
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-          usage: {
-            prompt_tokens: tokensOf(prompt),
-            completion_tokens: tokensOf(text),
-            total_tokens: tokensOf(prompt) + tokensOf(text),
+    const streaming = protocol === 'gemini' ? path.includes(':stream') : Boolean(body.stream);
+    if (!streaming) {
+      if (protocol === 'gemini') {
+        json(
+          res,
+          200,
+          {
+            candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+            usageMetadata: {
+              promptTokenCount: tokensOf(prompt),
+              candidatesTokenCount: tokensOf(text),
+              totalTokenCount: tokensOf(prompt) + tokensOf(text),
+            },
+            modelVersion: /models\/([^:]+):/.exec(path)?.[1] ?? 'fake',
           },
-        });
+          limits,
+        );
+      } else if (protocol === 'openai') {
+        json(
+          res,
+          200,
+          {
+            id,
+            object: 'chat.completion',
+            created: Math.floor(Date.now() / 1000),
+            model: body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+            usage: {
+              prompt_tokens: tokensOf(prompt),
+              completion_tokens: tokensOf(text),
+              total_tokens: tokensOf(prompt) + tokensOf(text),
+            },
+          },
+          limits,
+        );
       } else {
-        json(res, 200, {
-          id,
-          type: 'message',
-          role: 'assistant',
-          model: body.model,
-          content: [{ type: 'text', text }],
-          stop_reason: 'end_turn',
-          stop_sequence: null,
-          usage: { input_tokens: tokensOf(prompt), output_tokens: tokensOf(text) },
-        });
+        json(
+          res,
+          200,
+          {
+            id,
+            type: 'message',
+            role: 'assistant',
+            model: body.model,
+            content: [{ type: 'text', text }],
+            stop_reason: 'end_turn',
+            stop_sequence: null,
+            usage: { input_tokens: tokensOf(prompt), output_tokens: tokensOf(text) },
+          },
+          limits,
+        );
       }
       rec.answered = true;
       answered++;
       return;
     }
 
-    const events = protocol === 'openai' ? openaiChunks(rec, text, id) : anthropicChunks(rec, text, id);
+    const events =
+      protocol === 'openai'
+        ? openaiChunks(rec, text, id)
+        : protocol === 'anthropic'
+          ? anthropicChunks(rec, text, id)
+          : geminiChunks(rec, text, id);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
+      ...limits,
     });
     if (fault?.type === 'stall' || fault?.type === 'cut') {
       const keep = fault.afterChunks ?? 2;
@@ -327,6 +559,16 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
       if (fault.type === 'cut') setTimeout(() => res.socket?.destroy(), 5);
       // A stall keeps the connection open until the client aborts or the server closes.
       return;
+    }
+    const pause = options.chunkDelayMs;
+    if (pause !== undefined) {
+      for (let i = 0; i < events.length; i++) {
+        const ms = typeof pause === 'function' ? pause(ctx, i) : i === 0 ? 0 : pause;
+        if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+        if (res.destroyed) return;
+        res.write(events[i]);
+      }
+      events.length = 0;
     }
     res.end(events.join(''), () => {
       rec.answered = true;
@@ -352,6 +594,7 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
     url,
     openaiBaseURL: `${url}/v1`,
     anthropicBaseURL: url,
+    geminiBaseURL: url,
     requests,
     answered: () => answered,
     set(o) {
@@ -361,6 +604,7 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
       requests.length = 0;
       seen.clear();
       answered = 0;
+      budget.start = 0;
       seq = 0;
     },
     close() {
