@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AccountStore } from '../accounts/types.ts';
@@ -8,6 +9,7 @@ import { installSession } from './auth/install.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.ts';
+import { MAX_MESSAGE_BYTES } from './playground/protocol.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -144,6 +146,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     app.swagger(),
   );
 
+  // WebSocket routes (the playground): the upgrade goes through the same hooks as any request; a frame
+  // beyond this closes the socket (1009), a message beyond MAX_MESSAGE_BYTES gets an error event
+  await app.register(websocket, { options: { maxPayload: 4 * MAX_MESSAGE_BYTES } });
   for (const plugin of ROUTES) await app.register(plugin, { ctx, scope });
   // the web UI at `/` (dashboards/), under the same Host/Origin guards as the API
   await app.register(uiRoutes);

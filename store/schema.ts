@@ -305,6 +305,20 @@ export const AUDIT_LOG = [
   col('hash', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
 ] as const;
 
+/**
+ * The playground's history (api/playground/history.ts): each user's last 50 runs in the workspace's own
+ * database, never copied by the mirror. user_id NULL: the local user of auth off.
+ */
+export const PLAYGROUND_RUNS = [
+  col('id', 'INTEGER', 'int unsigned', false, ACCOUNT_DEF),
+  col('user_id', 'INTEGER', 'int unsigned', true, ACCOUNT),
+  col('created_at', 'TIMESTAMP', 'datetime(3)', false, ACCOUNT),
+  /** system, user, variables, models with their parameters */
+  col('input', 'JSON', 'json', false, ACCOUNT),
+  /** per model: text, error, ttft_ms, total_ms, tokens_in, tokens_out, cost */
+  col('output', 'JSON', 'json', false, ACCOUNT),
+] as const;
+
 /** Every declared table of both engines, by name. */
 export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   benchmarks: BENCHMARKS,
@@ -324,6 +338,7 @@ export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   refresh_tokens: REFRESH_TOKENS,
   settings: SETTINGS,
   audit_log: AUDIT_LOG,
+  playground_runs: PLAYGROUND_RUNS,
 };
 
 /** The tables only MySQL has. */
@@ -381,6 +396,7 @@ export interface StoreTables {
   refresh_tokens: TableOf<typeof REFRESH_TOKENS>;
   settings: TableOf<typeof SETTINGS>;
   audit_log: TableOf<typeof AUDIT_LOG>;
+  playground_runs: TableOf<typeof PLAYGROUND_RUNS>;
 }
 
 export const mirrored = (columns: readonly Column[]): Column[] => columns.filter((c) => c.mirrored);

@@ -39,6 +39,8 @@ export interface FakeOptions {
   chunks?: number;
   /** When set, requests without this key get a 401. */
   apiKey?: string;
+  /** Scripted chunk timing: the wait before each streamed event after the first (default 0: all at once). */
+  chunkDelayMs?: number | ((ctx: RequestContext) => number);
 }
 
 export interface ReceivedRequest {
@@ -327,6 +329,20 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
       if (fault.type === 'cut') setTimeout(() => res.socket?.destroy(), 5);
       // A stall keeps the connection open until the client aborts or the server closes.
       return;
+    }
+    const gap =
+      typeof options.chunkDelayMs === 'function' ? options.chunkDelayMs(ctx) : (options.chunkDelayMs ?? 0);
+    if (gap > 0) {
+      // the wait comes before each content chunk; what follows the last one (finish, usage) comes at once
+      const first = protocol === 'openai' ? 1 : 3;
+      const content = split(text, options.chunks ?? 3).length;
+      res.write(events.slice(0, first).join(''));
+      for (const e of events.slice(first, first + content)) {
+        await new Promise((r) => setTimeout(r, gap));
+        if (res.destroyed) return;
+        res.write(e);
+      }
+      events.splice(0, first + content);
     }
     res.end(events.join(''), () => {
       rec.answered = true;
