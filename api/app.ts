@@ -32,7 +32,7 @@ import { settingsRoutes } from './routes/settings.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
-import { installSecurity } from './security.ts';
+import { installSecurity, isUpgrade } from './security.ts';
 import { defaultOnlyAccounts } from './single-workspace.ts';
 import { Workspaces } from './tenancy.ts';
 import { VERSION } from './version.ts';
@@ -149,6 +149,12 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   // WebSocket routes (the playground): the upgrade goes through the same hooks as any request; a frame
   // beyond this closes the socket (1009), a message beyond MAX_MESSAGE_BYTES gets an error event
   await app.register(websocket, { options: { maxPayload: 4 * MAX_MESSAGE_BYTES } });
+  // a refused upgrade (401, 403, 404) is an HTTP answer on a socket Node's HTTP server no longer manages:
+  // once sent, close it, or it stays half-open and app.close() waits for it forever (an accepted
+  // upgrade's answer is ws's 101, never this hook's)
+  app.addHook('onResponse', async (req) => {
+    if (isUpgrade(req)) req.raw.socket?.destroy();
+  });
   for (const plugin of ROUTES) await app.register(plugin, { ctx, scope });
   // the web UI at `/` (dashboards/), under the same Host/Origin guards as the API
   await app.register(uiRoutes);

@@ -67,18 +67,10 @@ export function openPlayground(url: string, headers: Record<string, string>): Pr
   };
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(sock));
-    // with a listener, ws leaves the refused request to us: read its answer, then let the connection go
+    // with a listener, ws leaves the refused request to us: note its status, then let the connection go
     ws.once('unexpected-response', (req, res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      res.on('end', () => {
-        req.destroy();
-        reject(
-          Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body }),
-        );
-      });
+      req.destroy();
+      reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode }));
     });
     ws.once('error', reject);
   });

@@ -363,6 +363,10 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
 
   it("the history keeps each user's last 50 runs, readable by their owner only", async () => {
     resetFakes({ chunkDelayMs: 0 });
+    const alice = await asUser('alice');
+    alice.send(run({ models: [0] }));
+    await alice.untilEnd();
+    await alice.close();
     const sock = await asUser('bob');
     const ids: number[] = [];
     for (let i = 0; i < HISTORY_PER_USER + 3; i++) {

@@ -9,6 +9,7 @@ import { items } from './items.ts';
 import { keysView } from './keys.ts';
 import { leaderboard } from './leaderboard.ts';
 import { membersView } from './members.ts';
+import { playgroundView } from './playground.ts';
 import { runsView } from './runs.ts';
 import { signin } from './signin.ts';
 import { trendsView } from './trends.ts';
@@ -21,6 +22,7 @@ export const VIEWS: readonly View[] = [
   items,
   trendsView,
   runsView,
+  playgroundView,
   cost,
   membersView,
   keysView,
