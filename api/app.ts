@@ -23,7 +23,9 @@ import { keyRoutes } from './routes/keys.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { modelRoutes } from './routes/models.ts';
 import { orgRoutes } from './routes/orgs.ts';
+import { playgroundRoutes } from './routes/playground.ts';
 import { readyRoutes } from './routes/ready.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
@@ -39,6 +41,8 @@ import { VERSION } from './version.ts';
 
 export interface BuildOptions {
   logger?: boolean;
+  /** Where the log lines go (default: stdout); tests read them. */
+  logStream?: { write(line: string): void };
   /** The workspaces' contexts (default: opened here over `ctx`, closed with the app). */
   workspaces?: Workspaces;
   /** The account store (default: `ctx.accounts`; without one, the `default` workspace alone). */
@@ -84,12 +88,18 @@ export const ROUTES: readonly RoutePlugin[] = [
   keyRoutes,
   auditRoutes,
   settingsRoutes,
+  // the model registry (#22)
+  modelRoutes,
+  // the playground (#22): WS /ws/playground and its history
+  playgroundRoutes,
 ];
 
 /** The composition root: builds the app over an opened context, without listening. */
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ? loggerOptions(ctx.config) : false,
+    logger: opts.logger
+      ? { ...loggerOptions(ctx.config), ...(opts.logStream ? { stream: opts.logStream } : {}) }
+      : false,
     // x-request-id: the client's when well-formed, else a fresh UUID; in every log line and echoed back
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers[REQUEST_ID_HEADER]),

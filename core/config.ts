@@ -47,6 +47,51 @@ const optionalText = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** One secret of MODEL_KEYS_SECRETS: its version (stored beside each ciphertext) and its 32 bytes. */
+export interface ModelKeySecret {
+  version: number;
+  key: Buffer;
+}
+
+/**
+ * `v2:<base64 of 32 bytes>,v1:<…>` (commas or lines): the first is current (new keys), the others still
+ * decrypt. The MODEL_KEYS_SECRETS format, and the embedded key file's. Messages never quote the value.
+ */
+export function parseModelKeySecrets(text: string): ModelKeySecret[] {
+  const out: ModelKeySecret[] = [];
+  const parts = text
+    .split(/[,\n]/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const [i, part] of parts.entries()) {
+    const m = /^v([1-9][0-9]{0,8}):([A-Za-z0-9+/]+={0,2})$/.exec(part);
+    const key = m ? Buffer.from(m[2]!, 'base64') : null;
+    if (!m || !key || key.length !== 32)
+      throw new Error(
+        `entry ${i + 1} is not v<version>:<base64 of 32 bytes> (e.g. v1:$(openssl rand -base64 32))`,
+      );
+    const version = Number(m[1]);
+    if (out.some((s) => s.version === version)) throw new Error(`version v${version} is given twice`);
+    out.push({ version, key });
+  }
+  return out;
+}
+
+const modelKeySecrets = z
+  .string()
+  .optional()
+  .transform((v, ctx): ModelKeySecret[] => {
+    try {
+      return parseModelKeySecrets(v ?? '');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** Variables whose values an error message must not repeat. */
+const SECRET_VARIABLES = new Set(['MODEL_KEYS_SECRETS', 'AUTH_SECRET']);
+
 /** The one place that reads the environment. Everything else receives a Config. */
 const EnvFields = z.object({
   MYSQL_URL: z
@@ -141,6 +186,7 @@ const EnvFields = z.object({
     .max(2 ** 40)
     .default(64 * 1024 ** 2),
   IMPORT_BULK: z.enum(['on', 'off']).default('on'),
+  MODEL_KEYS_SECRETS: modelKeySecrets,
   AUTH: z.enum(['auto', 'on', 'off']).default('auto'),
   AUTH_SECRET: optionalText.refine(
     (v) => v === undefined || v.length >= 32,
@@ -295,6 +341,11 @@ export type Config = {
   /** How often the server deletes results past their workspace's retention (0: never). */
   retentionCheckMs: number;
   /**
+   * The secrets the model registry's API keys are encrypted with (MODEL_KEYS_SECRETS), current first.
+   * Empty: embedded mode generates one in a file beside the DuckDB file; with MYSQL_URL keys are refused.
+   */
+  modelKeys: { secrets: ModelKeySecret[] };
+  /**
    * The environment itself, for the variables models.yaml names as API key sources (never
    * logged, never written). Only this module reads process.env; the runner reads keys from here.
    */
@@ -331,7 +382,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
-      (i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
+      (i) =>
+        `  ${i.path.join('.')}: ${i.message}` +
+        (SECRET_VARIABLES.has(String(i.path[0])) ? '' : ` (got ${JSON.stringify(env[String(i.path[0])])})`),
     );
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
@@ -422,6 +475,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       loginWindowS: e.LOGIN_WINDOW_S,
     },
     retentionCheckMs: e.RETENTION_CHECK_MS,
+    modelKeys: { secrets: e.MODEL_KEYS_SECRETS },
     env,
   };
 }

@@ -305,6 +305,43 @@ export const AUDIT_LOG = [
   col('hash', 'VARCHAR', 'varchar(64)', false, ACCOUNT),
 ] as const;
 
+// The model registry (#22, models/): in each workspace's own database, never copied by the mirror.
+// Instants are DATETIME(3) in UTC given by the store's clock (the audit log's convention).
+
+/** Registered models: the API key only as AES-256-GCM ciphertext (models/key-cipher.ts), its secret's version and last four characters. */
+export const REGISTRY_MODELS = [
+  col('id', 'INTEGER', 'int unsigned', false, ACCOUNT_DEF),
+  col('name', 'VARCHAR', 'varchar(191)', false, ACCOUNT),
+  col('provider', 'VARCHAR', 'varchar(32)', false, ACCOUNT),
+  col('model', 'VARCHAR', 'varchar(191)', false, ACCOUNT),
+  col('base_url', 'VARCHAR', 'varchar(2048)', true, ACCOUNT),
+  col('key_ciphertext', 'VARCHAR', 'text', true, ACCOUNT),
+  col('key_version', 'INTEGER', 'int unsigned', true, ACCOUNT),
+  col('key_last4', 'VARCHAR', 'varchar(4)', true, ACCOUNT),
+  col('params', 'JSON', 'json', false, ACCOUNT),
+  col('active', 'BOOLEAN', 'tinyint', false, ACCOUNT_DEF),
+  col('created_at', 'TIMESTAMP', 'datetime(3)', false, ACCOUNT),
+  col('updated_at', 'TIMESTAMP', 'datetime(3)', false, ACCOUNT),
+] as const;
+
+/** A model's prices per 1M tokens from the instant each took effect; (model_id, effective_from) unique. */
+export const REGISTRY_MODEL_PRICES = [
+  col('model_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
+  col('effective_from', 'TIMESTAMP', 'datetime(3)', false, ACCOUNT),
+  col('price_in_per_mtok', 'DOUBLE', 'double', false, ACCOUNT),
+  col('price_out_per_mtok', 'DOUBLE', 'double', false, ACCOUNT),
+] as const;
+
+/** A model's health checks (status, latency, error without secrets, the provider's rate-limit snapshot). */
+export const REGISTRY_MODEL_HEALTH = [
+  col('model_id', 'INTEGER', 'int unsigned', false, ACCOUNT),
+  col('at', 'TIMESTAMP', 'datetime(3)', false, ACCOUNT),
+  col('status', 'VARCHAR', 'varchar(8)', false, ACCOUNT),
+  col('latency_ms', 'DOUBLE', 'double', true, ACCOUNT),
+  col('error', 'VARCHAR', 'text', true, ACCOUNT),
+  col('limits', 'JSON', 'json', true, ACCOUNT),
+] as const;
+
 /**
  * The playground's history (api/playground/history.ts): each user's last 50 runs in the workspace's own
  * database, never copied by the mirror. user_id NULL: the local user of auth off.
@@ -338,6 +375,9 @@ export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   refresh_tokens: REFRESH_TOKENS,
   settings: SETTINGS,
   audit_log: AUDIT_LOG,
+  registry_models: REGISTRY_MODELS,
+  registry_model_prices: REGISTRY_MODEL_PRICES,
+  registry_model_health: REGISTRY_MODEL_HEALTH,
   playground_runs: PLAYGROUND_RUNS,
 };
 
@@ -396,6 +436,9 @@ export interface StoreTables {
   refresh_tokens: TableOf<typeof REFRESH_TOKENS>;
   settings: TableOf<typeof SETTINGS>;
   audit_log: TableOf<typeof AUDIT_LOG>;
+  registry_models: TableOf<typeof REGISTRY_MODELS>;
+  registry_model_prices: TableOf<typeof REGISTRY_MODEL_PRICES>;
+  registry_model_health: TableOf<typeof REGISTRY_MODEL_HEALTH>;
   playground_runs: TableOf<typeof PLAYGROUND_RUNS>;
 }
 

@@ -1,4 +1,5 @@
 import { renderTemplate, TemplateError } from '../../ingest/benchmarks/render.ts';
+import { ModelSetupError } from '../../ingest/providers/registry.ts';
 import { type ChatMessage, costOf, type ModelParams, type Provider } from '../../ingest/providers/types.ts';
 import type { CallableModel } from '../../models/types.ts';
 import {
@@ -63,7 +64,15 @@ export async function runPlayground(msg: RunMessage, deps: PlaygroundDeps): Prom
   }
   const models: CallableModel[] = [];
   for (const choice of msg.models) {
-    const found = await deps.callable(choice.id);
+    let found: CallableModel | null;
+    try {
+      found = await deps.callable(choice.id);
+    } catch (err) {
+      // a model that cannot be called as registered (refused base URL, undecryptable key): the fix, by name
+      if (!(err instanceof ModelSetupError)) throw err;
+      deps.send({ type: 'error', model: null, message: err.message });
+      return null;
+    }
     if (!found) {
       deps.send({
         type: 'error',

@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { accountDb } from '../../accounts/account-db.ts';
 import { errors } from '../../core/errors.ts';
+import { providerOf, registryOf } from '../../models/registry.ts';
 import type { ModelRegistry } from '../../models/types.ts';
 import type { RouteOptions } from '../app.ts';
 import { userOf } from '../auth/actor.ts';
@@ -12,13 +13,12 @@ import type { AppContext } from '../context.ts';
 import { auditActorOf } from '../data-audit.ts';
 import { PlaygroundHistory } from '../playground/history.ts';
 import { parseClientMessage, type ServerEvent } from '../playground/protocol.ts';
-import { providerOfRegistered } from '../playground/provider.ts';
 import { runPlayground } from '../playground/session.ts';
 import { WorkspaceQuery } from './account-views.ts';
 import { problems } from './schemas.ts';
 
-/** Where the playground finds a workspace's models (the registry of the request's workspace). */
-export type PlaygroundModels = (ctx: AppContext) => Pick<ModelRegistry, 'callable'>;
+/** Where the playground finds a workspace's models: the registry of the request's workspace. */
+export type PlaygroundModels = (ctx: AppContext, req: FastifyRequest) => Pick<ModelRegistry, 'callable'>;
 
 const Params = z.object({
   temperature: z.number().optional(),
@@ -75,7 +75,7 @@ export function playgroundRoutesWith(modelsOf: PlaygroundModels) {
       },
       async (socket: WebSocket, req: FastifyRequest) => {
         const ctx = await scope(req);
-        const models = modelsOf(ctx);
+        const models = modelsOf(ctx, req);
         const history = historyOf(ctx, req);
         const owner = userOf(req)?.id ?? null;
         const actor = auditActorOf(req);
@@ -105,8 +105,7 @@ export function playgroundRoutesWith(modelsOf: PlaygroundModels) {
           current = controller;
           const deps = {
             callable: (id: number | string) => models.callable(id),
-            provider: (m: Parameters<typeof providerOfRegistered>[0]) =>
-              providerOfRegistered(m, ctx.config.runs),
+            provider: providerOf,
             send,
             signal: controller.signal,
           };
@@ -164,3 +163,8 @@ export function playgroundRoutesWith(modelsOf: PlaygroundModels) {
     );
   };
 }
+
+/** The playground over the request's workspace registry (what buildApp registers). */
+export const playgroundRoutes = playgroundRoutesWith((ctx, req) =>
+  registryOf(ctx, accessOf(req).workspace.id),
+);

@@ -15,6 +15,7 @@ import { BenchmarkError, type BenchmarkProblem, formatProblem } from '../../inge
 import { AbortReason } from '../../ingest/providers/classify.ts';
 import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/providers/models.ts';
 import { createProvider, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
+import type { Provider } from '../../ingest/providers/types.ts';
 import { checkBaseUrl, UrlRefusedError } from '../../ingest/providers/url-policy.ts';
 import { enqueueRun } from '../../ingest/queue/enqueue.ts';
 import type { QueuedRunSpec } from '../../ingest/queue/spec.ts';
@@ -23,6 +24,8 @@ import { idleMs, looksLive, pauseAbandoned } from '../../ingest/runner/liveness.
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
 import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view.ts';
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
+import { embeddingsFromRegistry, semanticModels } from '../../ingest/scorers/embeddings.ts';
+import { maybeRegistryOf, providerOf } from '../../models/registry.ts';
 import { updateQueuedRun } from '../../store/mysql/queue-tables.ts';
 import type { AppContext } from '../context.ts';
 import { dataAudit } from '../data-audit.ts';
@@ -54,7 +57,13 @@ const SLUG = /^[a-z0-9][a-z0-9._-]*$/;
 /** What a run is of: a benchmark by slug (no server paths) and a model. POST /schedules names the same. */
 export const RUN_TARGET = {
   benchmark: z.string().regex(SLUG, 'a benchmark slug (see GET /benchmarks)').max(191),
-  model: z.string().min(1).max(191).describe('a name from models.yaml, or provider:model-id'),
+  model: z
+    .string()
+    .min(1)
+    .max(191)
+    .describe(
+      'a model registered in the workspace (GET /models), a name from models.yaml, or provider:model-id',
+    ),
 };
 
 /** The options of a run that a schedule may also fix. */
@@ -87,6 +96,14 @@ const StartRun = z.strictObject({
     .union([posInt, z.string().min(1).max(191)])
     .optional()
     .describe('a run id or label to resume'),
+  judge_model: z
+    .string()
+    .min(1)
+    .max(191)
+    .optional()
+    .describe(
+      "the judge of a benchmark scored by an LLM judge: a registered model's name (or models.yaml's)",
+    ),
 });
 
 const RunId = z.strictObject({ id: z.coerce.number().int().min(1) });
@@ -275,7 +292,22 @@ export async function runsRoutes(
           );
         }
       }
-      const named = models.some((m) => m.name === b.model);
+      // a registered model wins over models.yaml: its endpoint, decrypted key and prices are the registry's
+      const registry = maybeRegistryOf(store, ctx.config, req.access?.workspace.id ?? null);
+      const registered = registry ? await registry.byName(b.model) : null;
+      if (registered && !registered.active)
+        throw errors.badRequest(
+          `model ${JSON.stringify(b.model)} is registered but inactive (PUT /models/${registered.id})`,
+        );
+      if (registered && (b.base_url !== undefined || b.api_key_env !== undefined))
+        throw errors.badRequest(
+          `model ${JSON.stringify(b.model)} is registered: its base URL and key are the registry's (PUT /models/${registered.id})`,
+        );
+      if (registered && queue)
+        throw errors.badRequest(
+          'registered models run on the API server, not through the queue (its workers read models.yaml); declare the model in models.yaml for queue mode',
+        );
+      const named = registered !== null || models.some((m) => m.name === b.model);
       // A caller must not be able to send a server-side key to a URL of its choosing: a base URL can be
       // given only for an ad hoc keyless model; others are declared in models.yaml.
       if (b.base_url !== undefined && (named || !b.model.startsWith('openai-compatible:'))) {
@@ -293,14 +325,30 @@ export async function runsRoutes(
       }
       let model: ModelDef;
       let provider: Awaited<ReturnType<typeof createProvider>>;
+      let judge: { name: string; provider: Provider } | undefined;
       try {
-        model = resolveModel(b.model, models, { baseUrl: b.base_url, apiKeyEnv: b.api_key_env });
-        if (b.api_key_env !== undefined && model.base_url !== undefined) {
-          throw errors.badRequest(
-            'api_key_env is not accepted with a custom base URL through the API; declare the model in models.yaml',
-          );
+        const callable = registered ? await registry!.callable(registered.id) : null;
+        if (callable) {
+          model = callable.def;
+          provider = await providerOf(callable);
+        } else {
+          model = resolveModel(b.model, models, { baseUrl: b.base_url, apiKeyEnv: b.api_key_env });
+          if (b.api_key_env !== undefined && model.base_url !== undefined) {
+            throw errors.badRequest(
+              'api_key_env is not accepted with a custom base URL through the API; declare the model in models.yaml',
+            );
+          }
+          provider = await createProvider(model, env);
         }
-        provider = await createProvider(model, env);
+        if (b.judge_model !== undefined) {
+          const j = registry ? await registry.callable(b.judge_model) : null;
+          judge = {
+            name: b.judge_model,
+            provider: j
+              ? await providerOf(j)
+              : await createProvider(resolveModel(b.judge_model, models), env),
+          };
+        }
       } catch (err) {
         if (err instanceof ModelSetupError) throw errors.badRequest(err.message);
         throw err;
@@ -325,6 +373,21 @@ export async function runsRoutes(
           );
         }
         throw err;
+      }
+
+      // semantic scorers embed through the workspace's registry: every model they name must be registered
+      const embedRefs = semanticModels(def.scorer);
+      let embed: ReturnType<typeof embeddingsFromRegistry> | undefined;
+      if (embedRefs.length > 0) {
+        if (!registry) throw errors.badRequest(`benchmark ${def.slug} needs the model registry (embeddings)`);
+        for (const ref of embedRefs) {
+          if (!(await registry.byName(ref.model))?.active)
+            throw errors.badRequest(
+              `benchmark ${def.slug} is scored by semantic similarity with "${ref.model}": register that embeddings model (POST /models)`,
+              { model: ref.model },
+            );
+        }
+        embed = embeddingsFromRegistry(registry, { timeoutMs: b.deadline_ms });
       }
 
       let label = b.run_id ?? newLabel();
@@ -415,6 +478,8 @@ export async function runsRoutes(
         plan = planFromBenchmark(def, model, {
           ...selection,
           label,
+          judge,
+          embed,
           concurrency: b.concurrency,
           rpm: b.rpm,
           tpm: b.tpm,

@@ -5,7 +5,8 @@ import { z } from 'zod';
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'openai-compatible'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
-const Params = z
+/** A model's default parameters (models.yaml's `params`, the registry's). */
+export const ModelParamsSchema = z
   .object({
     temperature: z.number().min(0).max(2).optional(),
     max_tokens: z.number().int().positive().optional(),
@@ -33,7 +34,7 @@ export const ModelDefSchema = z
       .object({ input: z.number().min(0), output: z.number().min(0) })
       .strict()
       .optional(),
-    params: Params.optional(),
+    params: ModelParamsSchema.optional(),
   })
   .strict();
 export type ModelDef = z.infer<typeof ModelDefSchema>;

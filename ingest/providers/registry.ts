@@ -120,3 +120,13 @@ export async function createProvider(model: ModelDef, env: Env): Promise<Provide
   }
   return FACTORIES[model.provider](model, apiKey, baseURL);
 }
+
+/**
+ * Builds the provider of a model whose key is given (the model registry's, decrypted: models/registry.ts
+ * providerOf), not read from the environment.
+ */
+export async function createProviderWithKey(model: ModelDef, apiKey: string): Promise<Provider> {
+  const baseURL = model.base_url ?? DEFAULT_BASE_URL[model.provider];
+  if (!baseURL) throw new ModelSetupError(`model "${model.name}" (${model.provider}) needs a base URL`);
+  return FACTORIES[model.provider](model, apiKey, baseURL);
+}

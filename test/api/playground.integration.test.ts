@@ -9,15 +9,14 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountStore, AuditActor, User } from '../../accounts/types.ts';
 import { buildApp } from '../../api/app.ts';
-import { accessOf } from '../../api/auth/guard.ts';
 import { type AppContext, openContext } from '../../api/context.ts';
 import { auditLogOf } from '../../api/data-audit.ts';
 import { HISTORY_PER_USER } from '../../api/playground/history.ts';
 import { MAX_MESSAGE_BYTES, MAX_TOKENS_CAP, type ServerEvent } from '../../api/playground/protocol.ts';
-import { playgroundRoutesWith } from '../../api/routes/playground.ts';
 import { Workspaces } from '../../api/tenancy.ts';
 import { loadConfig } from '../../core/config.ts';
-import type { CallableModel } from '../../models/types.ts';
+import { registryOf } from '../../models/registry.ts';
+import type { RegisteredModel } from '../../models/types.ts';
 import { type FakeProvider, startFakeProvider, tokensOf } from '../fake-provider/server.ts';
 import { createTestDatabase } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -57,7 +56,7 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
   let app: FastifyInstance;
   let base = '';
   const fakes: FakeProvider[] = [];
-  let models: CallableModel[] = [];
+  let models: RegisteredModel[] = [];
   const users: Record<string, User> = {};
   const cookies: Record<string, string> = {};
   let aliceKey = '';
@@ -85,7 +84,7 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
     user: o.user ?? 'What is {{thing}}?',
     variables: o.variables ?? { style: 'briefly', thing: 'a monad' },
     models: (o.models ?? [0, 1, 2, 3]).map((i) => ({
-      id: models[i]!.model.id,
+      id: models[i]!.id,
       params: { temperature: 0.2, max_tokens: 64, top_p: 0.9, seed: 7 },
     })),
   });
@@ -95,7 +94,9 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
     ctx = await openContext(
       loadConfig({
         DUCKDB_PATH: `${tmp.dir}/pg-${engine}.duckdb`,
-        ...(db ? { MYSQL_URL: db.url } : {}),
+        ...(db
+          ? { MYSQL_URL: db.url, MODEL_KEYS_SECRETS: `v1:${Buffer.alloc(32, 7).toString('base64')}` }
+          : {}),
         DEMO_DATA: 'off',
         AUTH: 'on',
         AUTH_SECRET: 'a-test-secret-of-at-least-32-characters!!',
@@ -118,45 +119,27 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
         }),
       );
     }
-    models = SPECS.map((s, i) => ({
-      model: {
-        id: i + 1,
-        name: s.name,
-        provider: s.provider,
-        model: s.model,
-        base_url: s.provider === 'openai' ? fakes[i]!.openaiBaseURL : fakes[i]!.anthropicBaseURL,
-        api_key_last4: s.key.slice(-4),
-        price_in_per_mtok: s.price[0],
-        price_out_per_mtok: s.price[1],
-        price_effective_from: '2026-01-01T00:00:00.000Z',
-        params: {},
-        active: true,
-        created_at: '2026-01-01T00:00:00.000Z',
-        updated_at: '2026-01-01T00:00:00.000Z',
-        health: null,
-      },
-      def: {
-        name: s.name,
-        provider: s.provider,
-        model: s.model,
-        base_url: s.provider === 'openai' ? fakes[i]!.openaiBaseURL : fakes[i]!.anthropicBaseURL,
-      },
-      apiKey: s.key,
-      prices: { input: s.price[0], output: s.price[1] },
-    }));
-    const source = {
-      callable: async (id: number | string) =>
-        models.find((m) => m.model.id === id || m.model.name === id) ?? null,
-    };
-    await app.register(
-      playgroundRoutesWith(() => source),
-      {
-        ctx,
-        scope: (req) => workspaces.context(accessOf(req).workspace),
-      },
-    );
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    // registered in the workspace's registry, as POST /models does (keys encrypted, prices dated)
     const def = (await accounts.getWorkspace('default'))!;
+    const registry = registryOf(ctx, def.id);
+    models = [];
+    for (const [i, s] of SPECS.entries()) {
+      models.push(
+        await registry.create(
+          {
+            name: s.name,
+            provider: s.provider,
+            model: s.model,
+            base_url: s.provider === 'openai' ? fakes[i]!.openaiBaseURL : fakes[i]!.anthropicBaseURL,
+            api_key: s.key,
+            price_in_per_mtok: s.price[0],
+            price_out_per_mtok: s.price[1],
+          },
+          SETUP,
+        ),
+      );
+    }
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
     for (const [name, role] of [
       ['alice', 'editor'],
       ['bob', 'editor'],
@@ -209,7 +192,7 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
     const prompt = 'What is a monad?';
     for (const [m, s] of SPECS.entries()) {
       const mine = events.filter((e) => e.model === m);
-      expect(mine[0]).toEqual({ type: 'start', model: m, id: m + 1, name: s.name });
+      expect(mine[0]).toEqual({ type: 'start', model: m, id: models[m]!.id, name: s.name });
       const text = mine.flatMap((e) => (e.type === 'token' ? [e.delta] : [])).join('');
       expect(text).toBe(answerOf(s.model));
       expect(mine.filter((e) => e.type === 'token').length).toBeGreaterThanOrEqual(CHUNKS);
