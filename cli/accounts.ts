@@ -26,6 +26,22 @@ export async function withAccounts<T>(
   config: Config,
   f: (accounts: KyselyAccountStore) => Promise<T>,
 ): Promise<T> {
+  return withControlStore(
+    config,
+    "stop it to manage accounts from the command line, or use the server's /members and /keys API",
+    (store) => f(new KyselyAccountStore(accountDb(store), { auth: config.auth })),
+  );
+}
+
+/**
+ * Runs `f` on the control database (the configured store of record), opened directly; an embedded file
+ * a server holds is refused with the server named and `hint` (what to do instead).
+ */
+export async function withControlStore<T>(
+  config: Config,
+  hint: string,
+  f: (store: DuckDbStore | MysqlStore) => Promise<T>,
+): Promise<T> {
   let store: Awaited<ReturnType<typeof openRecordStore>>;
   try {
     store = await openRecordStore(config);
@@ -35,14 +51,14 @@ export async function withAccounts<T>(
       throw new CliError(
         `the DuckDB file ${config.duckdbPath} is in use by another process${
           holder ? ` (the evalhouse server at ${holder.url}, pid ${holder.pid})` : ''
-        }: stop it to manage accounts from the command line, or use the server's /members and /keys API`,
+        }: ${hint}`,
       );
     }
     throw err;
   }
   try {
     if (!(store instanceof DuckDbStore || store instanceof MysqlStore)) throw new Error('unknown store kind');
-    return await f(new KyselyAccountStore(accountDb(store), { auth: config.auth }));
+    return await f(store);
   } finally {
     await store.close();
   }

@@ -4,6 +4,7 @@ import type { User } from '../../accounts/types.ts';
 import { CLI_ACTOR, printTable, withAccounts, workspaceOf } from '../accounts.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { CliError } from '../errors.ts';
+import { forEachRegistry } from '../registries.ts';
 
 /**
  * The owner of keys made without --user: a user of the CLI's own, member of no workspace, whose
@@ -14,13 +15,17 @@ export const CLI_USER_EMAIL = 'cli@evalhouse.invalid';
 const usage = `usage: evalhouse keys create --role ${ROLES.join('|')} [--workspace SLUG] [--name NAME] [--user EMAIL] [--expires-days D]
        evalhouse keys list [--workspace SLUG]
        evalhouse keys revoke ID
+       evalhouse keys rotate-secret
 
 \`create\` makes an API key of the workspace (default: default) with ROLE and prints it once, alone on
 the last line (send it as Authorization: Bearer <key>; only its HMAC is stored). --user: the member the
 key acts for (ROLE at most theirs); without it, the CLI's own user ${CLI_USER_EMAIL}. --expires-days:
 it stops working after D days (default: never). \`list\` shows a workspace's keys (never the keys
 themselves), \`revoke\` ends one. Works on the store directly (stop a server holding the embedded DuckDB
-file first).`;
+file first).
+\`rotate-secret\` re-encrypts the model registry's API keys of every workspace under the current
+secret (the first of MODEL_KEYS_SECRETS) and prints the counts; keys under an older version still
+decrypt until then, so drop that version from MODEL_KEYS_SECRETS only after this ran.`;
 
 async function owner(
   a: KyselyAccountStore,
@@ -123,15 +128,33 @@ async function revoke(argv: string[], config: Parameters<Command['run']>[1]): Pr
   return 0;
 }
 
+async function rotateSecret(argv: string[], config: Parameters<Command['run']>[1]): Promise<number> {
+  parseCommandArgs(argv, {}, false);
+  let total = 0;
+  let changed = 0;
+  await forEachRegistry(config, async (registry, ws) => {
+    const r = await registry.rotateKeys(CLI_ACTOR);
+    total += r.keys;
+    changed += r.reencrypted;
+    if (r.keys > 0)
+      console.log(`${ws.slug}: ${r.reencrypted} of ${r.keys} key(s) re-encrypted under v${r.version}`);
+  });
+  console.log(`re-encrypted ${changed} of ${total} model key(s)`);
+  return 0;
+}
+
 export const command: Command = {
   name: 'keys',
-  summary: 'create, list or revoke API keys',
+  summary: "create, list or revoke API keys; re-encrypt the model registry's keys (rotate-secret)",
   usage,
   async run(argv, config) {
     const [sub, ...rest] = argv;
     if (sub === 'create') return create(rest, config);
     if (sub === 'list') return list(rest, config);
     if (sub === 'revoke') return revoke(rest, config);
-    throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'give a subcommand: create, list or revoke');
+    if (sub === 'rotate-secret') return rotateSecret(rest, config);
+    throw new UsageError(
+      sub ? `unknown subcommand "${sub}"` : 'give a subcommand: create, list, revoke or rotate-secret',
+    );
   },
 };
