@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AccountStore } from '../accounts/types.ts';
@@ -8,6 +9,7 @@ import { installSession } from './auth/install.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { loggerOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.ts';
+import { MAX_MESSAGE_BYTES } from './playground/protocol.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -25,6 +27,7 @@ import { modelHealthRoutes } from './routes/model-health.ts';
 import { modelRoutes } from './routes/models.ts';
 import { orgRoutes } from './routes/orgs.ts';
 import { promptRoutes } from './routes/prompts.ts';
+import { playgroundRoutes } from './routes/playground.ts';
 import { readyRoutes } from './routes/ready.ts';
 import { resultRoutes } from './routes/results.ts';
 import { runsRoutes } from './routes/runs.ts';
@@ -33,7 +36,7 @@ import { settingsRoutes } from './routes/settings.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
-import { installSecurity } from './security.ts';
+import { installSecurity, isUpgrade } from './security.ts';
 import { defaultOnlyAccounts } from './single-workspace.ts';
 import { Workspaces } from './tenancy.ts';
 import { VERSION } from './version.ts';
@@ -91,6 +94,8 @@ export const ROUTES: readonly RoutePlugin[] = [
   // the model registry (#22)
   modelRoutes,
   modelHealthRoutes,
+  // the playground (#22): WS /ws/playground and its history
+  playgroundRoutes,
 ];
 
 /** The composition root: builds the app over an opened context, without listening. */
@@ -155,6 +160,15 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     app.swagger(),
   );
 
+  // WebSocket routes (the playground): the upgrade goes through the same hooks as any request; a frame
+  // beyond this closes the socket (1009), a message beyond MAX_MESSAGE_BYTES gets an error event
+  await app.register(websocket, { options: { maxPayload: 4 * MAX_MESSAGE_BYTES } });
+  // a refused upgrade (401, 403, 404) is an HTTP answer on a socket Node's HTTP server no longer manages:
+  // once sent, close it, or it stays half-open and app.close() waits for it forever (an accepted
+  // upgrade's answer is ws's 101, never this hook's)
+  app.addHook('onResponse', async (req) => {
+    if (isUpgrade(req)) req.raw.socket?.destroy();
+  });
   for (const plugin of ROUTES) await app.register(plugin, { ctx, scope });
   // the web UI at `/` (dashboards/), under the same Host/Origin guards as the API
   await app.register(uiRoutes);

@@ -64,10 +64,16 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** A WebSocket handshake (RFC 6455: `Upgrade: websocket`). */
+export function isUpgrade(req: FastifyRequest): boolean {
+  return header(req, 'upgrade')?.toLowerCase() === 'websocket';
+}
+
 /**
  * The HTTP edge's guards, registered before any route:
  * - every request: a Host this server answers to (`hostAllowed`), against DNS rebinding;
- * - writes (any method but GET/HEAD/OPTIONS): an Origin that is the server itself or in CORS_ORIGINS;
+ * - writes (any method but GET/HEAD/OPTIONS) and WebSocket upgrades (a GET, but one a foreign page could
+ *   open with our cookies: cross-site WebSocket hijacking): an Origin that is the server itself or in CORS_ORIGINS;
  *   without an Origin (curl, the CLI, scripts), no `Sec-Fetch-Site` naming another site and no
  *   CORS-simple content type, the only kind a foreign page can send without a preflight;
  * - CORS answers (with preflight) for the origins in CORS_ORIGINS only, by @fastify/cors.
@@ -81,14 +87,15 @@ export async function installSecurity(
   app.addHook('onRequest', async (req) => {
     const host = header(req, 'host');
     if (!hostAllowed(host, config)) throw errors.hostNotAllowed(host ?? null);
-    if (SAFE_METHODS.has(req.method)) return;
+    if (SAFE_METHODS.has(req.method) && !isUpgrade(req)) return;
+    const what = isUpgrade(req) ? 'WebSocket' : req.method;
     const origin = header(req, 'origin');
     if (origin !== undefined) {
       if (corsOrigins.has(origin) || sameOrigin(origin, host)) return;
-      throw errors.crossOrigin(req.method, origin);
+      throw errors.crossOrigin(what, origin);
     }
     const site = header(req, 'sec-fetch-site');
-    if (site === 'cross-site' || site === 'same-site') throw errors.crossOrigin(req.method, null);
+    if (site === 'cross-site' || site === 'same-site') throw errors.crossOrigin(what, null);
     const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (SIMPLE_TYPES.has(type)) throw errors.simpleContentType(req.method, type);
   });

@@ -421,6 +421,20 @@ export const REGISTRY_MODEL_HEALTH = [
   col('limits', 'JSON', 'json', true, ACCOUNT),
 ] as const;
 
+/**
+ * The playground's history (api/playground/history.ts): each user's last 50 runs in the workspace's own
+ * database, never copied by the mirror. user_id NULL: the local user of auth off.
+ */
+export const PLAYGROUND_RUNS = [
+  col('id', 'INTEGER', 'int unsigned', false, ACCOUNT_DEF),
+  col('user_id', 'INTEGER', 'int unsigned', true, ACCOUNT),
+  col('created_at', 'TIMESTAMP', 'datetime(3)', false, ACCOUNT),
+  /** system, user, variables, models with their parameters */
+  col('input', 'JSON', 'json', false, ACCOUNT),
+  /** per model: text, error, ttft_ms, total_ms, tokens_in, tokens_out, cost */
+  col('output', 'JSON', 'json', false, ACCOUNT),
+] as const;
+
 /** Every declared table of both engines, by name. */
 export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   benchmarks: BENCHMARKS,
@@ -449,6 +463,7 @@ export const TABLES: Readonly<Record<string, readonly Column[]>> = {
   registry_models: REGISTRY_MODELS,
   registry_model_prices: REGISTRY_MODEL_PRICES,
   registry_model_health: REGISTRY_MODEL_HEALTH,
+  playground_runs: PLAYGROUND_RUNS,
 };
 
 /** The tables only MySQL has. */
@@ -515,6 +530,7 @@ export interface StoreTables {
   registry_models: TableOf<typeof REGISTRY_MODELS>;
   registry_model_prices: TableOf<typeof REGISTRY_MODEL_PRICES>;
   registry_model_health: TableOf<typeof REGISTRY_MODEL_HEALTH>;
+  playground_runs: TableOf<typeof PLAYGROUND_RUNS>;
 }
 
 export const mirrored = (columns: readonly Column[]): Column[] => columns.filter((c) => c.mirrored);

@@ -1,18 +1,10 @@
 import { createHash } from 'node:crypto';
+import { SLOT, templateSlots } from './slots.ts';
 import type { BenchItem, BenchmarkDef } from './types.ts';
 
-/** `{{name}}` or `{{ name }}`; the name is an identifier. */
-const SLOT = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+export { templateSlots };
 
 export const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-
-/** The variable names a template uses, in order of first use. */
-export function templateSlots(template: { system?: string | undefined; user: string }): string[] {
-  const out = new Set<string>();
-  for (const text of [template.system ?? '', template.user])
-    for (const m of text.matchAll(SLOT)) out.add(m[1]!);
-  return [...out];
-}
 
 /**
  * How one variable value becomes prompt text. An array is a list of options and renders as

@@ -10,6 +10,7 @@ import { keysView } from './keys.ts';
 import { leaderboard } from './leaderboard.ts';
 import { membersView } from './members.ts';
 import { modelsView } from './models.ts';
+import { playgroundView } from './playground.ts';
 import { runsView } from './runs.ts';
 import { signin } from './signin.ts';
 import { trendsView } from './trends.ts';
@@ -23,6 +24,7 @@ export const VIEWS: readonly View[] = [
   trendsView,
   runsView,
   modelsView,
+  playgroundView,
   cost,
   membersView,
   keysView,
