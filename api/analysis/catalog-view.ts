@@ -26,6 +26,9 @@ export interface RunView {
   evaluatedAt: string | null;
   /** Highest sample index stored (0: one answer per item). */
   maxSample: number;
+  /** The stored prompt it ran with (prompts/), or null. */
+  promptName: string | null;
+  promptVersion: number | null;
   results: number;
 }
 
@@ -55,9 +58,11 @@ export async function loadCatalogView(db: Db): Promise<CatalogView> {
       status: string;
       created_at: unknown;
       evaluated_at: unknown;
+      prompt_name: string | null;
+      prompt_version: number | null;
       // The one place analyses select runs: a run whose import has not finished is not answered from.
     }>(
-      "SELECT id, benchmark_id, model_id, label, source, status, created_at, evaluated_at FROM runs WHERE status <> 'importing' ORDER BY id",
+      "SELECT id, benchmark_id, model_id, label, source, status, created_at, evaluated_at, prompt_name, prompt_version FROM runs WHERE status <> 'importing' ORDER BY id",
     ),
     db.all<{ run_id: number; max_sample: number; n: number }>(
       'SELECT run_id, max(sample) AS max_sample, count(*) AS n FROM results GROUP BY run_id',
@@ -99,6 +104,9 @@ export async function loadCatalogView(db: Db): Promise<CatalogView> {
     evaluatedAt: isoMs(r.evaluated_at),
     maxSample: Number(byRun.get(Number(r.id))?.max_sample ?? 0),
     results: Number(byRun.get(Number(r.id))?.n ?? 0),
+    promptName: r.prompt_name ?? null,
+    promptVersion:
+      r.prompt_version === null || r.prompt_version === undefined ? null : Number(r.prompt_version),
   }));
   return view;
 }
