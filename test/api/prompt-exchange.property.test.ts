@@ -59,7 +59,7 @@ const docOf = (n: number) =>
       yaml: r.yaml,
       doc: {
         format: EXCHANGE_FORMAT,
-        name: `p${n}-${Math.random().toString(36).slice(2, 8)}`,
+        name: `p${n}`,
         description: r.description,
         tags: r.tags,
         model: r.model,
