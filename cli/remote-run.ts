@@ -17,6 +17,7 @@ const FORWARDED: Record<string, string> = {
   'deadline-ms': 'deadline_ms',
   'run-id': 'run_id',
   resume: 'resume',
+  prompt: 'prompt',
 };
 const NUMERIC = new Set(['limit', 'sample_seed', 'samples', 'concurrency', 'rpm', 'tpm', 'deadline_ms']);
 

@@ -20,6 +20,8 @@ export interface MetadataField {
   type: FieldType;
   label: string;
   col: number | null;
+  /** A level read from the run instead of the item (api/analysis/run-dimensions.ts): its runs column. */
+  runColumn?: 'prompt_name' | 'prompt_version';
 }
 
 /** The canonical per-(model, item, sample) record every importer and the runner produce. */

@@ -26,10 +26,10 @@ export interface RunView {
   evaluatedAt: string | null;
   /** Highest sample index stored (0: one answer per item). */
   maxSample: number;
-  results: number;
-  /** The stored prompt version the run used (prompts/), or null: the benchmark's own template. */
+  /** The stored prompt it ran with (prompts/), or null. */
   promptName: string | null;
   promptVersion: number | null;
+  results: number;
 }
 
 /** What the analysis needs to resolve names, read once per data version from the analytics store. */

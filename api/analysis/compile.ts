@@ -23,7 +23,8 @@ const C = OUTCOME_CODE;
  *   model, g0..g2, item_id, sample, outcome, score, answer, and the result columns the selected measures read
  *   (latency_ms, ttft_ms, tokens_in, …: measures.ts); `model` is the run id when q.armByRun (A/B of runs)
  * WARNING: user input never reaches this text. Identifiers are our generated ones: the metadata
- * column m<col>/f<col> of a resolved field (col is an integer 0..15) and meta_<benchmark id>;
+ * column m<col>/f<col> of a resolved field (col is an integer 0..15) and meta_<benchmark id>, or a
+ * run dimension's column of runs, one of the constants of run-dimensions.ts (ru.prompt_version);
  * run ids and filter values are bound parameters: `res.run_id IN (?, ?)`, `m.f3 IN (?, ?)`.
  */
 export function compileBase(q: ResolvedQuery, dialect: Dialect): CompiledQuery {
@@ -32,7 +33,11 @@ export function compileBase(q: ResolvedQuery, dialect: Dialect): CompiledQuery {
     dialect === 'duckdb'
       ? `JOIN ${metaTable(q.benchmark.id)} m ON m.item_id = res.item_id`
       : 'JOIN items m ON m.id = res.item_id';
-  const groups = q.levels.map((f, i) => `${col(f.col!)} AS g${i}`);
+  // a run dimension reads a constant column of runs (run-dimensions.ts), as text like the item columns
+  const groups = q.levels.map(
+    (f, i) =>
+      `${f.runColumn ? `CAST(ru.${f.runColumn} AS ${dialect === 'duckdb' ? 'VARCHAR' : 'CHAR'})` : col(f.col!)} AS g${i}`,
+  );
   const params: unknown[] = [];
   const where: string[] = [];
   if (q.runIds.length === 0) where.push('1 = 0');

@@ -39,12 +39,20 @@ export const AnalysisRequest = z
       .array(FIELD_NAME)
       .max(MAX_LEVELS)
       .optional()
-      .describe('0 to 3 metadata fields, outermost first; [] gives one row per model (groups {})'),
+      .describe(
+        '0 to 3 metadata fields, outermost first, or run dimensions (prompt, prompt_version); [] gives one row per model (groups {})',
+      ),
     level1: FIELD_NAME.optional(),
     level2: FIELD_NAME.optional(),
     level3: FIELD_NAME.optional(),
     models: SELECTION.models,
     runs: SELECTION.runs,
+    prompt_versions: z
+      .array(z.union([z.number().int().positive(), z.string().regex(/^.+@\d+$/, 'NAME@VERSION')]))
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('stored prompt versions (3, or NAME@3): only the runs made with them'),
     filters: SELECTION.filters,
     engine: z.enum(['duckdb', 'mysql']).default('duckdb'),
     unscored: z

@@ -4,6 +4,7 @@ import { encodeValue, notGroupableReason } from '../../store/field-types.ts';
 import { type BenchView, type CatalogView, groupable } from './catalog-view.ts';
 import { MEASURE_NAMES, type MeasureName } from './measures.ts';
 import { type AnalysisRequest, levelNames } from './request.ts';
+import { RUN_DIMENSION_NAMES, runDimensionField } from './run-dimensions.ts';
 
 /** A request after gate 2: every name resolved to ids and generated column numbers. */
 export interface ResolvedQuery {
@@ -47,10 +48,19 @@ export function resolveBenchmark(view: CatalogView, slug: string): BenchView {
 }
 
 /** Gate 2 for a field name: must be a groupable field of the benchmark's registered schema. */
-export function resolveField(b: BenchView, name: string, where = 'field'): MetadataField {
+export function resolveField(
+  b: BenchView,
+  name: string,
+  where = 'field',
+  runDimensions = false,
+): MetadataField {
   const f = b.fieldByName.get(name);
-  const valid = groupable(b).map((x) => x.name);
-  if (!f) throw errors.unknownField(name, valid, where);
+  const valid = [...groupable(b).map((x) => x.name), ...(runDimensions ? RUN_DIMENSION_NAMES : [])];
+  if (!f) {
+    const d = runDimensions ? runDimensionField(name) : null;
+    if (d) return d;
+    throw errors.unknownField(name, valid, where);
+  }
   const reason = notGroupableReason(f);
   if (reason) throw errors.notGroupable(name, reason, valid, where);
   return f;
@@ -118,6 +128,27 @@ export function resolveRuns(
   return selected.map((r) => r.id);
 }
 
+/** The runs among `runIds` made with one of the stored prompt versions (`3`: any prompt's; `NAME@3`). */
+export function resolvePromptVersions(
+  view: CatalogView,
+  runIds: number[],
+  versions: (number | string)[],
+): number[] {
+  const among = view.runs.filter((r) => runIds.includes(r.id));
+  const known = [
+    ...new Set(among.flatMap((r) => (r.promptName === null ? [] : [`${r.promptName}@${r.promptVersion}`]))),
+  ].sort();
+  const picked = new Set<number>();
+  for (const want of versions) {
+    const match = among.filter((r) =>
+      typeof want === 'number' ? r.promptVersion === want : `${r.promptName}@${r.promptVersion}` === want,
+    );
+    if (match.length === 0) throw errors.notFound('prompt version', String(want), known);
+    for (const r of match) picked.add(r.id);
+  }
+  return runIds.filter((id) => picked.has(id));
+}
+
 /**
  * True when a (model, item) can have several results among these runs (samples, or several runs of one
  * model): values must then be aggregated per item first. Otherwise each result row is its item's value.
@@ -154,6 +185,10 @@ export interface Selection {
   filters?: Record<string, MetaValue[]> | undefined;
   models?: string[] | undefined;
   runs?: (number | string)[] | undefined;
+  /** Stored prompt versions (`3`, or `NAME@3`): the runs made with them (/analysis). */
+  promptVersions?: (number | string)[] | undefined;
+  /** Levels may name run dimensions (prompt, prompt_version): /analysis only, whose compiler reads them. */
+  runDimensions?: boolean;
   unscored?: 'exclude' | 'wrong';
   passAt?: number[] | undefined;
   majAt?: number[] | undefined;
@@ -169,9 +204,10 @@ export function resolveQuery(view: CatalogView, s: Selection): ResolvedQuery {
   if (names.length > 3) throw errors.badRequest('at most 3 levels');
   if (new Set(names).size !== names.length)
     throw errors.badRequest(`levels repeat a field: ${names.join(', ')}`);
-  const levels = names.map((n) => resolveField(b, n, 'level field'));
+  const levels = names.map((n) => resolveField(b, n, 'level field', s.runDimensions ?? false));
   const filters = resolveFilters(b, s.filters);
-  const runIds = resolveRuns(view, b, s.models, s.runs);
+  let runIds = resolveRuns(view, b, s.models, s.runs);
+  if (s.promptVersions) runIds = resolvePromptVersions(view, runIds, s.promptVersions);
   const passAt = s.passAt ?? [];
   const majAt = s.majAt ?? [];
   const perItem = s.perItem || severalPerItem(view, runIds) || passAt.length > 0 || majAt.length > 0;
@@ -188,6 +224,8 @@ export function resolveAnalysis(view: CatalogView, req: AnalysisRequest): Resolv
     filters: req.filters,
     models: req.models,
     runs: req.runs,
+    promptVersions: req.prompt_versions,
+    runDimensions: true,
     unscored: req.unscored,
     passAt: req.pass_at,
     majAt: req.maj_at,

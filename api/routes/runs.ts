@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { accountDb } from '../../accounts/account-db.ts';
 import type { Config } from '../../core/config.ts';
 import { errors } from '../../core/errors.ts';
 import { RUN_STATUSES, type RunInfo } from '../../core/store.ts';
@@ -26,6 +27,10 @@ import { filterRuns, RunViewSchema, runView } from '../../ingest/runner/run-view
 import type { ProgressSnapshot } from '../../ingest/runner/stats.ts';
 import { embeddingsFromRegistry, semanticModels } from '../../ingest/scorers/embeddings.ts';
 import { maybeRegistryOf, providerOf } from '../../models/registry.ts';
+import { PromptStore } from '../../prompts/prompt-store.ts';
+import { resolvePromptRef } from '../../prompts/reference.ts';
+import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { updateQueuedRun } from '../../store/mysql/queue-tables.ts';
 import type { AppContext } from '../context.ts';
 import { dataAudit } from '../data-audit.ts';
@@ -92,6 +97,14 @@ const StartRun = z.strictObject({
   ...RUN_OPTIONS,
   deadline_ms: z.number().int().min(100).max(3_600_000).optional(),
   run_id: z.string().min(1).max(191).optional().describe('run label; the same label again resumes the run'),
+  prompt: z
+    .string()
+    .min(1)
+    .max(260)
+    .optional()
+    .describe(
+      "a stored prompt to run instead of the benchmark's template: NAME, NAME@VERSION or NAME@LABEL (NAME alone: its production label, else its newest version)",
+    ),
   resume: z
     .union([posInt, z.string().min(1).max(191)])
     .optional()
@@ -124,6 +137,13 @@ interface Active {
   done: Promise<unknown>;
   /** told of each progress change (GET /runs/{id}/events) */
   listeners: Set<() => void>;
+}
+
+/** The prompts of a workspace's store of record (prompts/); a store that is not a database of ours has none. */
+function runPromptStore(record: RunsContext['record'], req: FastifyRequest): PromptStore {
+  if (!(record instanceof DuckDbStore || record instanceof MysqlStore))
+    throw errors.badRequest('this server keeps no stored prompts');
+  return new PromptStore(accountDb(record), req.access?.workspace.id ?? null);
 }
 
 const newLabel = () => `api-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
@@ -384,6 +404,9 @@ export async function runsRoutes(
         embed = embeddingsFromRegistry(registry, { timeoutMs: b.deadline_ms });
       }
 
+      // a stored prompt version (prompts/): resolved now, so a missing one is a 404 before anything runs
+      const prompt =
+        b.prompt === undefined ? undefined : await resolvePromptRef(runPromptStore(store, req), b.prompt);
       let label = b.run_id ?? newLabel();
       let selection = { limit: b.limit ?? null, sampleSeed: b.sample_seed ?? null, samples: b.samples ?? 1 };
       if (b.resume !== undefined) {
@@ -412,7 +435,12 @@ export async function runsRoutes(
       if (queue) {
         let planned: ReturnType<typeof planFromBenchmark>;
         try {
-          planned = planFromBenchmark(def, model, { ...selection, label, concurrency: b.concurrency });
+          planned = planFromBenchmark(def, model, {
+            ...selection,
+            label,
+            concurrency: b.concurrency,
+            prompt,
+          });
         } catch (err) {
           throw errors.badRequest((err as Error).message);
         }
@@ -431,6 +459,7 @@ export async function runsRoutes(
           ...(b.rpm !== undefined ? { rpm: b.rpm } : {}),
           ...(b.tpm !== undefined ? { tpm: b.tpm } : {}),
           ...(b.deadline_ms !== undefined ? { deadline_ms: b.deadline_ms } : {}),
+          ...(prompt ? { prompt } : {}),
           request_id: req.id,
         };
         try {
@@ -478,6 +507,7 @@ export async function runsRoutes(
           rpm: b.rpm,
           tpm: b.tpm,
           deadlineMs: b.deadline_ms,
+          prompt,
         });
       } catch (err) {
         throw errors.badRequest((err as Error).message);

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { accountDb } from '../../accounts/account-db.ts';
 import type { Config } from '../../core/config.ts';
+import { AppError } from '../../core/errors.ts';
 import type { RecordStore, RunInfo } from '../../core/store.ts';
 import { loadBenchmark } from '../../ingest/benchmarks/load.ts';
+import { TemplateError } from '../../ingest/benchmarks/render.ts';
 import { BenchmarkError, formatProblem } from '../../ingest/benchmarks/types.ts';
 import { loadModels, type ModelDef, ModelsFileError } from '../../ingest/providers/models.ts';
 import { createProvider, type Env, ModelSetupError, resolveModel } from '../../ingest/providers/registry.ts';
@@ -12,6 +15,10 @@ import { PLAN_DEFAULTS } from '../../ingest/runner/plan.ts';
 import { formatSummary, progressPrinter } from '../../ingest/runner/progress.ts';
 import { RunConfigMismatchError, runBenchmark } from '../../ingest/runner/run-benchmark.ts';
 import { embeddingsForScorer } from '../../ingest/scorers/embeddings.ts';
+import { PromptStore } from '../../prompts/prompt-store.ts';
+import { resolvePromptRef } from '../../prompts/reference.ts';
+import type { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
+import type { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { openRecordStore } from '../../store/open.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { benchmarkRef, runThroughQueue } from '../queue-run.ts';
@@ -23,6 +30,7 @@ const usage = `usage: evalhouse run --benchmark <slug|folder> --model <name|prov
                      [--limit N] [--sample-seed S] [--samples N]
                      [--concurrency C] [--rpm R] [--tpm T] [--deadline-ms MS] [--stall-ms MS] [--max-attempts N] [--write-behind N]
                      [--run-id LABEL | --resume <run id|label>] [--judge-model NAME] [--detach] [--queue]
+                     [--prompt NAME[@VERSION|@LABEL]]
 
 Asks every item of the benchmark (or --limit N of them; with --sample-seed S a deterministic subset)
 of the model, --samples N times each, scores the answers and appends the results to the store.
@@ -39,6 +47,10 @@ A base URL where nothing answers stops the run at once; a run whose every item f
 --queue (REDIS_URL and MYSQL_URL set) enqueues the run in chunks for \`evalhouse worker\` processes instead
 of running it here, and follows its progress (Ctrl-C stops following, the run goes on; --detach prints
 its id at once). --resume takes the run's label or id there too.
+--prompt runs a stored prompt version (\`POST /prompts\`) instead of the benchmark's template: NAME@3 its
+version 3, NAME@staging the version its label points at, NAME alone its production label (else its newest
+version); the items' variables fill its slots (a slot the items lack is refused before anything runs),
+and the run records the prompt's name, version and label.
 Exit code: 0 completed, 1 failed, 3 paused.
 Through a server: --workspace SLUG acts in that workspace (x-evalhouse-workspace), and EVALHOUSE_API_KEY
 is sent as Authorization: Bearer. Without a server, only the default workspace.`;
@@ -55,6 +67,16 @@ const label_ = () => {
   const d = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${d}-${randomBytes(2).toString('hex')}`;
 };
+
+/** The stored prompt version a --prompt names, read from the default workspace's database. */
+async function storedPrompt(config: Config, ref: string): Promise<RunOptions['prompt']> {
+  const store = await openRecordStore(config);
+  try {
+    return await resolvePromptRef(new PromptStore(accountDb(store as DuckDbStore | MysqlStore), null), ref);
+  } finally {
+    await store.close();
+  }
+}
 
 async function findResumed(
   store: RecordStore,
@@ -97,6 +119,7 @@ export async function runCommand(args: string[], config: Config, env: Env): Prom
       'judge-model': { type: 'string' },
       detach: { type: 'boolean' },
       queue: { type: 'boolean' },
+      prompt: { type: 'string' },
     },
     false,
   );
@@ -146,8 +169,13 @@ export async function runCommand(args: string[], config: Config, env: Env): Prom
     embed = embeddingsForScorer(def.scorer, models, env, {
       timeoutMs: opts.deadlineMs ?? PLAN_DEFAULTS.deadlineMs,
     });
+    if (v.prompt) opts.prompt = await storedPrompt(config, v.prompt);
     plan = planFromBenchmark(def, model, { ...opts, label: 'pending', judge, embed });
   } catch (err) {
+    if (err instanceof AppError || err instanceof TemplateError) {
+      console.error(`evalhouse run: ${err.message}`);
+      return 2;
+    }
     if (err instanceof BenchmarkError) {
       console.error(
         `evalhouse run: benchmark ${v.benchmark} is not valid:\n${err.problems.map(formatProblem).join('\n')}`,
@@ -280,6 +308,8 @@ async function queueRun(v: Record<string, string | boolean | undefined>, config:
       stall_ms: opt('stall-ms', 1),
       max_attempts: opt('max-attempts', 1),
       write_behind: opt('write-behind', 0),
+      // carried whole in the queued spec: the workers render it without reading the prompt tables
+      prompt: s('prompt') ? await storedPrompt(config, s('prompt')!) : undefined,
     }),
   };
   return runThroughQueue(config, spec, {

@@ -11,6 +11,10 @@ export const RunViewSchema = z.object({
   source: z.string(),
   status: z.string(),
   reason: z.string().nullable(),
+  prompt: z
+    .object({ name: z.string(), version: z.number().int(), label: z.string().nullable() })
+    .nullable()
+    .describe("the stored prompt version it ran with (prompts/); null: the benchmark's own template"),
   /** Its runner is in the answering server (it can be cancelled there). */
   active: z.boolean(),
   progress: z
@@ -46,6 +50,7 @@ export function runView(run: RunInfo, live?: { progress: ProgressSnapshot | null
     source: run.source,
     status: run.status,
     reason: run.statusReason,
+    prompt: run.prompt,
     active: live !== undefined,
     progress:
       p && typeof p === 'object'
