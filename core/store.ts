@@ -137,14 +137,19 @@ export interface RecordStore {
    * null when `stage` declined. Only stores that can read the staged file themselves have it.
    */
   bulkAppend?(stage: BulkStage): Promise<BulkStats | null>;
-  /** Creates the run, or returns the existing one with the same (benchmark, model, label). */
-  ensureRun(spec: RunSpec): Promise<RunInfo>;
+  /**
+   * Creates the run, or returns the existing one with the same (benchmark, model, label); `onCommit` in
+   * the transaction that creates (or finds) its row, with the run (should it fail, a new row goes too).
+   */
+  ensureRun(spec: RunSpec, onCommit?: CommitHook<RunInfo>): Promise<RunInfo>;
   getRun(id: number): Promise<RunInfo | null>;
   findRun(benchmark: string, model: string, label: string): Promise<RunInfo | null>;
   listRuns(): Promise<RunInfo[]>;
+  /** `onCommit`: in the update's transaction (should it fail, the run is left as it was). */
   updateRun(
     id: number,
     patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown },
+    onCommit?: CommitHook,
   ): Promise<void>;
   /** `${item_key}#${sample}` of every stored result of the run whose outcome is not `error`. */
   doneKeys(runId: number): Promise<Set<string>>;

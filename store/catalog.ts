@@ -224,12 +224,14 @@ export class Catalog {
     config?: unknown,
     evaluatedAt?: string | null,
     prompt?: RunPrompt | null,
+    /** Where to write the row (a transaction of the caller's: should it roll back, it calls forgetRun). */
+    k: Kysely<StoreTables> = this.k,
   ): Promise<number> {
     const key = `${benchmarkId}|${modelId}|${label}`;
     const known = this.runs.get(key);
     if (known !== undefined) return known;
     checkName('run', label);
-    await this.k
+    await k
       .insertInto('runs')
       .orIgnore()
       .values({
@@ -244,7 +246,7 @@ export class Catalog {
         prompt_label: prompt?.label ?? null,
       })
       .execute();
-    const row = await this.k
+    const row = await k
       .selectFrom('runs')
       .select('id')
       .where('benchmark_id', '=', benchmarkId)

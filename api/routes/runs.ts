@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { accountDb } from '../../accounts/account-db.ts';
 import type { Config } from '../../core/config.ts';
 import { errors } from '../../core/errors.ts';
-import { RUN_STATUSES, type RunInfo } from '../../core/store.ts';
+import { type CommitHook, RUN_STATUSES, type RunInfo, type RunStatus } from '../../core/store.ts';
 import {
   DEFAULT_BENCHMARKS_ROOT,
   listBenchmarks,
@@ -137,6 +137,10 @@ interface Active {
   done: Promise<unknown>;
   /** told of each progress change (GET /runs/{id}/events) */
   listeners: Set<() => void>;
+  /** how the runner ended: its outcome, or the error it stopped on (a `run.stop` entry that failed) */
+  ended: Promise<unknown>;
+  /** POST /runs/{id}/cancel's `run.stop` entry, for the runner's last write (its transaction) */
+  stop?: CommitHook<RunStatus> | undefined;
 }
 
 /** The prompts of a workspace's store of record (prompts/); a store that is not a database of ours has none. */
@@ -522,6 +526,7 @@ export async function runsRoutes(
         progress: null,
         done: Promise.resolve(),
         listeners: new Set(),
+        ended: Promise.resolve(),
       };
       let started!: (id: number) => void;
       const startedP = new Promise<number>((res) => {
@@ -533,6 +538,11 @@ export async function runsRoutes(
         provider,
         signal: controller.signal,
         logger: { info: (m) => req.log.info(m), warn: (m) => req.log.warn(m) },
+        // the run's row (new, or the one resumed) and its entry commit together
+        onRunCreated: dataAudit(store, req).hook('run.create', (r: RunInfo) => `run:${r.id}`, {
+          after: { benchmark: def.slug, model: model.name, label, resumed: b.resume !== undefined },
+        }),
+        onStopped: () => entry.stop,
         onStart: ({ id }) => {
           runId = id;
           active.set(id, entry);
@@ -545,6 +555,7 @@ export async function runsRoutes(
           for (const f of entry.listeners) f();
         },
       });
+      entry.ended = run;
       entry.done = run.then(
         (out) => {
           app.log.info(`run #${out.runId} ${out.status}${out.reason ? `: ${out.reason}` : ''}`);
@@ -561,12 +572,6 @@ export async function runsRoutes(
         throw err;
       });
       const id = first ?? (await store.findRun(def.slug, model.name, label))?.id ?? 0;
-      // the runner created (or resumed) the run in its own write: the entry follows it
-      if (id) {
-        await dataAudit(store, req).append('run.create', `run:${id}`, {
-          after: { benchmark: def.slug, model: model.name, label, resumed: b.resume !== undefined },
-        });
-      }
       return reply.code(202).send({ id, label, status: 'running', url: `/runs/${id}` });
     },
   );
@@ -680,23 +685,18 @@ export async function runsRoutes(
       const { store, mustGet, view, active, queue, inQueue } = await at(req);
       const run = await mustGet(id);
       const live = active.get(id);
-      // the run stops in the runner's or the workers' writes: its entry follows, in its own transaction
-      const stopped = async () => {
-        const after = await mustGet(id);
-        if (after.status !== run.status) {
-          await dataAudit(store, req).append('run.stop', `run:${id}`, {
-            before: { status: run.status },
-            after: { status: after.status },
-          });
-        }
-        return view(after);
-      };
+      // the run stops in the runner's or the workers' write: its entry commits with it
       if (live) {
+        live.stop = dataAudit(store, req).hook('run.stop', `run:${id}`, (status: RunStatus) => ({
+          before: { status: run.status },
+          after: { status },
+        }));
         live.controller.abort(
           new AbortReason('shutdown', `cancelled through the API (POST /runs/${id}/cancel)`),
         );
         await live.done;
-        return stopped();
+        await live.ended; // the error the runner's last write failed with (its entry could not be written)
+        return view(await mustGet(id));
       }
       if (queue && inQueue(run)) {
         // the workers see it within a couple of seconds: chunks in flight stop, waiting ones are skipped;
@@ -714,14 +714,18 @@ export async function runsRoutes(
         });
         return view(await mustGet(id));
       }
-      if (!(await pauseAbandoned(store, run, 'through the API'))) {
+      const stopAudit = dataAudit(store, req).hook('run.stop', `run:${id}`, {
+        before: { status: run.status },
+        after: { status: 'paused' },
+      });
+      if (!(await pauseAbandoned(store, run, 'through the API', stopAudit))) {
         throw errors.conflict(
           `run #${id} is running in another process (updated ${Math.round(idleMs(run) / 1000)} s ago); stop it there (Ctrl-C)`,
           { id },
         );
       }
       // already stopped: cancelling again changes nothing (and is not audited)
-      return stopped();
+      return view(await mustGet(id));
     },
   );
 

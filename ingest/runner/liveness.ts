@@ -1,4 +1,4 @@
-import type { RecordStore, RunInfo } from '../../core/store.ts';
+import type { CommitHook, RecordStore, RunInfo } from '../../core/store.ts';
 
 /**
  * A runner saves its progress every 5 s, so a `running` run updated within this window has a live runner
@@ -20,13 +20,22 @@ export function looksLive(run: RunInfo, now = Date.now()): boolean {
  * A run left `running` by a runner that died: nothing can stop it, but it is marked paused (resumable) so
  * that it no longer looks alive. Returns false when the run's runner still looks alive.
  */
-export async function pauseAbandoned(store: RecordStore, run: RunInfo, by: string): Promise<boolean> {
+export async function pauseAbandoned(
+  store: RecordStore,
+  run: RunInfo,
+  by: string,
+  onCommit?: CommitHook,
+): Promise<boolean> {
   if (looksLive(run)) return false;
   if (run.status === 'running') {
-    await store.updateRun(run.id, {
-      status: 'paused',
-      statusReason: `cancelled ${by}; its runner had stopped updating it ${Math.round(idleMs(run) / 1000)} s before`,
-    });
+    await store.updateRun(
+      run.id,
+      {
+        status: 'paused',
+        statusReason: `cancelled ${by}; its runner had stopped updating it ${Math.round(idleMs(run) / 1000)} s before`,
+      },
+      onCommit,
+    );
   }
   return true;
 }

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { RecordStore, RunStatus } from '../../core/store.ts';
+import type { CommitHook, RecordStore, RunInfo, RunStatus } from '../../core/store.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 import { AbortReason } from '../providers/classify.ts';
 import type { Provider, ProviderError, ProviderSuccess, RateLimitSnapshot } from '../providers/types.ts';
@@ -31,6 +31,17 @@ export interface RunDeps {
   signal?: AbortSignal | undefined;
   /** Called about every `progressIntervalMs` and once at the end. */
   onProgress?: ((p: ProgressSnapshot) => void) | undefined;
+  /**
+   * In the transaction that creates (or finds, for a resume) the run's row (POST /runs's `run.create`
+   * entry): should it fail, the run is not started and a new row is not kept.
+   */
+  onRunCreated?: CommitHook<RunInfo> | undefined;
+  /**
+   * Asked at the run's last write, the one that records how it ended: a hook for that write's
+   * transaction, with the status (POST /runs/{id}/cancel's `run.stop` entry). Should it fail, the status
+   * is not kept and the run ends with the error.
+   */
+  onStopped?: (() => CommitHook<RunOutcome['status']> | undefined) | undefined;
   /** Called once the run row exists (the API answers 202 with its id). */
   onStart?: ((run: { id: number; label: string }) => void) | undefined;
   progressIntervalMs?: number | undefined;
@@ -84,16 +95,19 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   const random = deps.random ?? Math.random;
 
   const existing = await store.findRun(plan.benchmark, plan.model, plan.label);
-  const run = await store.ensureRun({
-    benchmark: plan.benchmark,
-    model: plan.model,
-    label: plan.label,
-    source: 'runner',
-    config: plan.config,
-    prompt: plan.prompt ?? null,
-    status: 'running',
-    evaluatedAt: new Date().toISOString(), // kept from the first start: a resume does not re-date the run
-  });
+  const run = await store.ensureRun(
+    {
+      benchmark: plan.benchmark,
+      model: plan.model,
+      label: plan.label,
+      source: 'runner',
+      config: plan.config,
+      prompt: plan.prompt ?? null,
+      status: 'running',
+      evaluatedAt: new Date().toISOString(), // kept from the first start: a resume does not re-date the run
+    },
+    deps.onRunCreated,
+  );
   const diff = configDiff(run.config, plan.config);
   if (diff.length > 0) {
     throw new RunConfigMismatchError(
@@ -392,7 +406,14 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
         ? `${summary.errors} item(s) failed after ${plan.retry.maxAttempts} attempts; resume to ask them again`
         : null;
   summary.status = status;
-  if (!deps.part) await store.updateRun(run.id, { status, statusReason: reason, summary });
+  if (!deps.part) {
+    const hook = deps.onStopped?.();
+    await store.updateRun(
+      run.id,
+      { status, statusReason: reason, summary },
+      hook && ((trx) => hook(trx, status)),
+    );
+  }
   deps.onProgress?.(summary);
   return { runId: run.id, label: plan.label, status, reason, summary, writes: { ...writer.stats } };
 }

@@ -179,8 +179,9 @@ export class DuckDbStore implements RecordStore {
     );
   }
 
-  async ensureRun(spec: RunSpec): Promise<RunInfo> {
-    const id = await this.write(async () => {
+  async ensureRun(spec: RunSpec, onCommit?: CommitHook<RunInfo>): Promise<RunInfo> {
+    // the run's row, its status and the hook's entry commit together
+    return this.write(async () => {
       const b = await this.catalog.benchmark(spec.benchmark);
       const m = await this.catalog.model(spec.model);
       const runId = await this.catalog.run(
@@ -198,9 +199,10 @@ export class DuckDbStore implements RecordStore {
           runId,
         ]);
       }
-      return runId;
+      const run = (await this.getRun(runId))!;
+      await onCommit?.(this.kysely, run);
+      return run;
     });
-    return (await this.getRun(id))!;
   }
 
   getRun(id: number): Promise<RunInfo | null> {
@@ -218,6 +220,7 @@ export class DuckDbStore implements RecordStore {
   async updateRun(
     id: number,
     patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown },
+    onCommit?: CommitHook,
   ) {
     await this.write(async () => {
       if (patch.status !== undefined)
@@ -229,6 +232,7 @@ export class DuckDbStore implements RecordStore {
         await this.db.run('UPDATE runs SET summary = ? WHERE id = ?', [JSON.stringify(patch.summary), id]);
       }
       await this.db.run('UPDATE runs SET updated_at = current_timestamp WHERE id = ?', [id]);
+      await onCommit?.(this.kysely, undefined);
     });
   }
 

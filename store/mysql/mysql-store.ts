@@ -128,31 +128,43 @@ export class MysqlStore implements RecordStore {
     );
   }
 
-  async ensureRun(spec: RunSpec): Promise<RunInfo> {
+  async ensureRun(spec: RunSpec, onCommit?: CommitHook<RunInfo>): Promise<RunInfo> {
     const b = await this.catalog.benchmark(spec.benchmark);
     const m = await this.catalog.model(spec.model);
-    const id = await this.catalog.run(
-      b.id,
-      m,
-      spec.label,
-      spec.source,
-      spec.config,
-      spec.evaluatedAt,
-      spec.prompt,
-    );
-    if (spec.status) {
-      await this.kysely
-        .updateTable('runs')
-        .set({ status: spec.status })
-        .where('id', '=', id)
-        .where('status', '=', 'imported')
-        .execute();
-    }
     if (this.catalog.changed) {
       await this.logChange('catalog');
       this.catalog.changed = false;
     }
-    return (await this.getRun(id))!;
+    // the run's row, its status and the hook's entry commit together
+    let id = 0;
+    try {
+      return await this.kysely.transaction().execute(async (tx) => {
+        id = await this.catalog.run(
+          b.id,
+          m,
+          spec.label,
+          spec.source,
+          spec.config,
+          spec.evaluatedAt,
+          spec.prompt,
+          tx,
+        );
+        if (spec.status) {
+          await tx
+            .updateTable('runs')
+            .set({ status: spec.status })
+            .where('id', '=', id)
+            .where('status', '=', 'imported')
+            .execute();
+        }
+        const run = (await getRun(tx, id))!;
+        await onCommit?.(tx, run);
+        return run;
+      });
+    } catch (err) {
+      if (id) this.catalog.forgetRun(id); // the cache may name a row the rollback removed
+      throw err;
+    }
   }
 
   getRun(id: number): Promise<RunInfo | null> {
@@ -170,15 +182,23 @@ export class MysqlStore implements RecordStore {
   async updateRun(
     id: number,
     patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown },
+    onCommit?: CommitHook,
   ) {
     const set = {
       ...(patch.status !== undefined && { status: patch.status }),
       ...(patch.statusReason !== undefined && { status_reason: patch.statusReason }),
       ...(patch.summary !== undefined && { summary: JSON.stringify(patch.summary) }),
     };
-    if (Object.keys(set).length === 0) return;
+    if (Object.keys(set).length === 0 && !onCommit) return;
     // updated_at: the column's ON UPDATE CURRENT_TIMESTAMP(3)
-    await this.kysely.updateTable('runs').set(set).where('id', '=', id).execute();
+    if (!onCommit) {
+      await this.kysely.updateTable('runs').set(set).where('id', '=', id).execute();
+      return;
+    }
+    await this.kysely.transaction().execute(async (tx) => {
+      if (Object.keys(set).length > 0) await tx.updateTable('runs').set(set).where('id', '=', id).execute();
+      await onCommit(tx, undefined);
+    });
   }
 
   async doneKeys(runId: number): Promise<Set<string>> {

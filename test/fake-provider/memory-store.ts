@@ -1,4 +1,4 @@
-import type { IngestStats, RecordStore, RunInfo, RunSpec, RunStatus } from '../../core/store.ts';
+import type { CommitHook, IngestStats, RecordStore, RunInfo, RunSpec, RunStatus } from '../../core/store.ts';
 import type { CanonicalRecord } from '../../core/types.ts';
 
 /** A RecordStore in memory for runner tests: idempotent on (run, item, sample) like the real ones, and it records calls. */
@@ -45,9 +45,12 @@ export class MemoryStore implements RecordStore {
     return { inserted, duplicates };
   }
 
-  async ensureRun(spec: RunSpec): Promise<RunInfo> {
+  async ensureRun(spec: RunSpec, onCommit?: CommitHook<RunInfo>): Promise<RunInfo> {
     const found = await this.findRun(spec.benchmark, spec.model, spec.label);
-    if (found) return found;
+    if (found) {
+      await onCommit?.(null, found);
+      return found;
+    }
     const now = new Date().toISOString();
     const run: RunInfo = {
       id: this.runs.length + 1,
@@ -63,6 +66,7 @@ export class MemoryStore implements RecordStore {
       updatedAt: now,
       prompt: spec.prompt ?? null,
     };
+    await onCommit?.(null, run); // before the row is kept: a failure leaves no run
     this.runs.push(run);
     return run;
   }
@@ -82,10 +86,12 @@ export class MemoryStore implements RecordStore {
   async updateRun(
     id: number,
     patch: { status?: RunStatus; statusReason?: string | null; summary?: unknown },
+    onCommit?: CommitHook,
   ) {
     this.calls.push({ op: `updateRun:${patch.status ?? ''}` });
     const r = this.runs.find((x) => x.id === id);
     if (!r) throw new Error(`no run ${id}`);
+    await onCommit?.(null, undefined); // before the change: a failure leaves the run as it was
     if (patch.status !== undefined) r.status = patch.status;
     if (patch.statusReason !== undefined) r.statusReason = patch.statusReason;
     if (patch.summary !== undefined) r.summary = structuredClone(patch.summary);
