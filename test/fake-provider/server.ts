@@ -48,7 +48,7 @@ export interface FakeOptions {
   chunks?: number;
   /** When set, requests without this key get a 401. */
   apiKey?: string;
-  /** Pause before each streamed chunk after the first (ms), or per chunk index. */
+  /** Pause before each streamed content chunk after the first event (ms), or per event index. */
   chunkDelayMs?: number | ((ctx: RequestContext, chunk: number) => number);
   /** The ids GET /v1/models and /v1beta/models list (default ["fake-model"]). */
   models?: string[];
@@ -562,8 +562,12 @@ export async function startFakeProvider(initial: FakeOptions = {}): Promise<Fake
     }
     const pause = options.chunkDelayMs;
     if (pause !== undefined) {
+      // the pauses fall before content events only: what follows the last one (finish, usage) comes at
+      // once, as real servers send it, so "figures within 100 ms of the last token" is measurable
+      const lead = protocol === 'openai' ? 1 : protocol === 'anthropic' ? 3 : 0;
+      const lastContent = lead + split(text, options.chunks ?? 3).length - 1;
       for (let i = 0; i < events.length; i++) {
-        const ms = typeof pause === 'function' ? pause(ctx, i) : i === 0 ? 0 : pause;
+        const ms = i > lastContent ? 0 : typeof pause === 'function' ? pause(ctx, i) : i === 0 ? 0 : pause;
         if (ms > 0) await new Promise((r) => setTimeout(r, ms));
         if (res.destroyed) return;
         res.write(events[i]);
