@@ -65,6 +65,8 @@ const NewPrompt = z.strictObject({
   ...PromptFields,
   template: TemplateBody.optional().describe('version 1; absent: the prompt starts without versions'),
 });
+/** The body of POST /prompts (the playground's "Save as prompt" builds one: dashboards/src/views/playground-save.ts). */
+export type NewPromptBody = z.input<typeof NewPrompt>;
 const PromptPatch = z.strictObject({ name: PROMPT_NAME.optional(), ...PromptFields });
 
 const TemplateView = {

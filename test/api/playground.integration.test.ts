@@ -1,6 +1,6 @@
 /**
  * The playground over a real server (AUTH=on, cookies and keys, both engines): four registered models,
- * OpenAI and Anthropic fakes on several ports with scripted chunk timing, stream at once to one
+ * OpenAI, Anthropic and Gemini fakes on several ports with scripted chunk timing, stream at once to one
  * WebSocket; a failing model does not stop the others; stop and a closed socket abort the upstream
  * requests (the fakes see them closed); figures are the fakes' usage × the registered prices; bad
  * messages get error events; the history keeps each user's last 50, for their eyes only.
@@ -31,7 +31,7 @@ const PASSWORD = 'a long enough test password';
 const CHUNKS = 8;
 const GAP_MS = 30;
 
-/** Four models over four fake servers: two speak OpenAI's protocol, two Anthropic's. */
+/** Four models over four fake servers: two speak Anthropic's protocol, one OpenAI's, one Gemini's. */
 const SPECS = [
   { name: 'gpt-a', provider: 'openai', model: 'gpt-fake-a', key: 'sk-test-aaaa-1111', price: [2, 8] },
   {
@@ -41,11 +41,30 @@ const SPECS = [
     key: 'sk-ant-bbbb-2222',
     price: [3, 15],
   },
-  { name: 'gpt-c', provider: 'openai', model: 'gpt-fake-c', key: 'sk-test-cccc-3333', price: [0.15, 0.6] },
+  {
+    name: 'gemini-c',
+    provider: 'google',
+    model: 'gemini-fake-c',
+    key: 'gm-test-cccc-3333',
+    price: [0.15, 0.6],
+  },
   { name: 'claude-d', provider: 'anthropic', model: 'claude-fake-d', key: 'sk-ant-dddd-4444', price: [1, 5] },
 ] as const;
 const KEYS = SPECS.map((s) => s.key);
 const answerOf = (model: string) => `This is ${model} answering the question at some length.`;
+type Spec = (typeof SPECS)[number];
+/**
+ * The pause before each streamed event. OpenAI's first event is a role chunk and Anthropic's first three carry
+ * no text, so a pause after the first event delays their first token; Gemini's first event carries text, so its
+ * fake pauses before that one too (a real server takes a while to produce a first token).
+ */
+const gapOf = (s: Spec, gap: number) => (s.provider === 'google' ? () => gap : gap);
+const baseUrlOf = (s: Spec, f: FakeProvider) =>
+  s.provider === 'openai'
+    ? f.openaiBaseURL
+    : s.provider === 'anthropic'
+      ? f.anthropicBaseURL
+      : f.geminiBaseURL;
 
 describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => {
   const tmp = tmpDir('evalhouse-playground-');
@@ -108,14 +127,15 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
     workspaces = new Workspaces(ctx, { mirrorLoop: false });
     app = await buildApp(ctx, { workspaces });
     // the SDKs load on a provider's first use (~0.3-0.5 s each): loaded here, so the first run's models start together
-    await Promise.all([import('openai'), import('@anthropic-ai/sdk')]);
+    await Promise.all([import('openai'), import('@anthropic-ai/sdk'), import('@google/genai')]);
     for (const s of SPECS) {
       fakes.push(
         await startFakeProvider({
           apiKey: s.key,
           chunks: CHUNKS,
-          chunkDelayMs: GAP_MS,
-          answer: (c) => answerOf(String(c.body.model)),
+          chunkDelayMs: gapOf(s, GAP_MS),
+          // Gemini names the model in the path, not the body
+          answer: () => answerOf(s.model),
         }),
       );
     }
@@ -130,7 +150,7 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
             name: s.name,
             provider: s.provider,
             model: s.model,
-            base_url: s.provider === 'openai' ? fakes[i]!.openaiBaseURL : fakes[i]!.anthropicBaseURL,
+            base_url: baseUrlOf(s, fakes[i]!),
             api_key: s.key,
             price_in_per_mtok: s.price[0],
             price_out_per_mtok: s.price[1],
@@ -165,9 +185,9 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
     tmp.cleanup();
   });
   const resetFakes = (o: Parameters<FakeProvider['set']>[0] = {}) => {
-    for (const f of fakes) {
+    for (const [i, f] of fakes.entries()) {
       f.reset();
-      f.set({ fault: undefined, chunkDelayMs: GAP_MS, latencyMs: 0, ...o });
+      f.set({ fault: undefined, chunkDelayMs: gapOf(SPECS[i]!, GAP_MS), latencyMs: 0, ...o });
     }
   };
   const noKeyIn = (sock: PlaygroundSocket) => {
@@ -210,10 +230,21 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
       const recv = sock.received.filter((r) => r.event.model === m);
       const lastToken = recv.findLast((r) => r.event.type === 'token')!;
       const doneAt = recv.find((r) => r.event.type === 'done')!;
-      expect(doneAt.at - lastToken.at).toBeLessThan(100);
+      expect(doneAt.at - lastToken.at, s.name).toBeLessThan(100);
       // the fake saw the rendered prompt and the parameters
       const req = fakes[m]!.requests[0]!;
       expect(req.prompt).toBe(prompt);
+      expect(req.protocol).toBe(s.provider === 'google' ? 'gemini' : s.provider);
+      if (s.provider === 'google') {
+        expect(req.path).toBe(`/v1beta/models/${s.model}:streamGenerateContent`);
+        expect(req.headers['x-goog-api-key']).toBe(s.key);
+        expect(req.body).toEqual({
+          contents: [{ role: 'user', parts: [{ text: prompt }] }],
+          systemInstruction: { parts: [{ text: 'You answer briefly.' }], role: 'user' },
+          generationConfig: { temperature: 0.2, topP: 0.9, seed: 7, maxOutputTokens: 64 },
+        });
+        continue;
+      }
       expect(req.body.temperature).toBe(0.2);
       expect(req.body.top_p).toBe(0.9);
       if (s.provider === 'openai') {
@@ -238,7 +269,7 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
   it('a failing model shows its error, the others go on', async () => {
     resetFakes();
     fakes[1]!.set({ fault: () => ({ type: 'status', status: 500, message: 'upstream exploded' }) });
-    fakes[2]!.set({ apiKey: 'another-key' }); // 401: the registered key is wrong
+    fakes[2]!.set({ apiKey: 'another-key' }); // 401 (Gemini's protocol): the registered key is wrong
     const sock = await openPlayground(wsUrl(), { authorization: `Bearer ${aliceKey}` });
     sock.send(run());
     const events = await sock.untilEnd(0, 15_000);
@@ -263,11 +294,13 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
   });
 
   it('stop aborts every upstream request, and so does closing the socket', async () => {
-    // a stall after the first content chunk: OpenAI's comes after a role chunk, Anthropic's after three events
+    // a stall after the first content chunk: OpenAI's comes after a role chunk, Anthropic's after three events,
+    // Gemini's is its first event
+    const contentAt = { openai: 2, anthropic: 4, google: 1 } as const;
     const stall = () => {
       resetFakes();
       for (const [i, s] of SPECS.entries())
-        fakes[i]!.set({ fault: () => ({ type: 'stall', afterChunks: s.provider === 'openai' ? 2 : 4 }) });
+        fakes[i]!.set({ fault: () => ({ type: 'stall', afterChunks: contentAt[s.provider] }) });
     };
     stall();
     const sock = await asUser('alice');
@@ -286,13 +319,16 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
 
     stall();
     const from = sock.received.length;
-    sock.send(run({ models: [0, 3] }));
-    await sock.waitFor((e) => e.type === 'token' && e.model === 1, from);
-    expect(fakes[0]!.requests[0]?.aborted).toBe(false);
+    // one model of each protocol: OpenAI, Gemini, Anthropic (events are tagged with their index in the run)
+    const picked = [0, 2, 3];
+    sock.send(run({ models: picked }));
+    for (const m of [0, 1, 2]) await sock.waitFor((e) => e.type === 'token' && e.model === m, from);
+    expect(picked.map((i) => fakes[i]!.requests[0]?.aborted)).toEqual([false, false, false]);
     await sock.close();
     await expect
-      .poll(() => [fakes[0]!.requests[0]?.aborted, fakes[3]!.requests[0]?.aborted], { timeout: 5000 })
-      .toEqual([true, true]);
+      .poll(() => picked.map((i) => fakes[i]!.requests[0]?.aborted), { timeout: 5000 })
+      .toEqual([true, true, true]);
+    expect(fakes[1]!.requests).toHaveLength(0);
   });
 
   it('bad messages get an error event, never a crash, and the socket still works', async () => {

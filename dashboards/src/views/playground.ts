@@ -10,6 +10,7 @@ import { templateSlots } from '../../../ingest/benchmarks/slots.ts';
 import { ApiError, getJson, sendJson, withWorkspace } from '../api.ts';
 import { empty, errorBox, h, loading } from '../dom.ts';
 import type { View, ViewContext } from '../view.ts';
+import { savePromptBody } from './playground-save.ts';
 
 interface Model {
   id: number;
@@ -325,10 +326,7 @@ export const playgroundView: View = {
         return;
       }
       try {
-        await sendJson('POST', 'prompts', {
-          name,
-          template: { ...(system.value ? { system: system.value } : {}), user: user.value },
-        });
+        await sendJson('POST', 'prompts', savePromptBody(name, system.value, user.value));
         status.replaceChildren(h('p', { role: 'status' }, `Saved as the prompt "${name}".`));
       } catch (err) {
         if (
