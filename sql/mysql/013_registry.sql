@@ -36,3 +36,7 @@ CREATE TABLE IF NOT EXISTS registry_model_health (
   limits JSON NULL,
   KEY registry_model_health_model_at (model_id, `at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={{NOPAD_BIN}};
+
+-- as 002 does: MariaDB's JSON is a LONGTEXT that CREATE gives utf8mb4_bin
+ALTER TABLE registry_models CONVERT TO CHARACTER SET utf8mb4 COLLATE {{NOPAD_BIN}};
+ALTER TABLE registry_model_health CONVERT TO CHARACTER SET utf8mb4 COLLATE {{NOPAD_BIN}};

@@ -11,3 +11,6 @@ CREATE TABLE IF NOT EXISTS playground_runs (
   output JSON NOT NULL,
   KEY playground_runs_user (user_id, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={{NOPAD_BIN}};
+
+-- as 002 does: MariaDB's JSON is a LONGTEXT that CREATE gives utf8mb4_bin
+ALTER TABLE playground_runs CONVERT TO CHARACTER SET utf8mb4 COLLATE {{NOPAD_BIN}};
