@@ -43,7 +43,10 @@ function runner(
   const child = spawn(
     process.execPath,
     [
-      'node_modules/tsx/dist/cli.mjs',
+      // node --import tsx, not tsx's CLI: that one relays a signal to the script's process and SIGKILLs
+      // it when its reply takes over 30 ms, which a loaded machine's does (exit 130 instead of a pause).
+      '--import',
+      'tsx',
       'cli/main.ts',
       'run',
       '--benchmark',
@@ -59,7 +62,7 @@ function runner(
       // Port 9 (discard) answers nothing: no "server holds the file" detour.
       env: { ...process.env, DUCKDB_PATH: db, MYSQL_URL: '', EVALHOUSE_URL: 'http://127.0.0.1:9', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
-      // tsx's CLI runs the script in a child process: kill the whole group, as a crash of the machine would.
+      // Its own process group, killed whole, as a crash of the machine would.
       detached: true,
     },
   );

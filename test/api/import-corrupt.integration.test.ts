@@ -6,11 +6,10 @@ import { createTestDatabase } from '../helpers/mysql.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const TSX = `${ROOT}node_modules/tsx/dist/cli.mjs`;
 
 /** The real server in its own process, so a crash shows as a dead server rather than a failed test runner. */
 async function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [TSX, `${ROOT}api/server.ts`], {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}api/server.ts`], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', TZ: 'UTC', PORT: '0', DEMO_DATA: 'off', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,7 +27,7 @@ it('removes scratch folders of dead processes at start, keeps those of live ones
     mkdirSync(join(tmp.dir, name));
     writeFileSync(join(tmp.dir, name, 'results.jsonl'), '{}\n');
   }
-  const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'api/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
