@@ -1,15 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { classifyError } from './classify.ts';
 import { reportRateLimits } from './rate-limit-headers.ts';
-import {
-  type CallOptions,
-  costOf,
-  type Prices,
-  type Provider,
-  ProviderError,
-  type ProviderRequest,
-  type ProviderResult,
-} from './types.ts';
+import { StreamedAnswer } from './streamed-answer.ts';
+import type { CallOptions, Prices, Provider, ProviderRequest, ProviderResult } from './types.ts';
 
 export interface AnthropicProviderOptions {
   client: Anthropic;
@@ -29,7 +22,7 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
       request: ProviderRequest,
       { signal, onChunk, onText, onRateLimit }: CallOptions,
     ): Promise<ProviderResult> {
-      const t0 = performance.now();
+      const answer = new StreamedAnswer(id, onText);
       const p = request.params;
       const system = request.messages
         .filter((m) => m.role === 'system')
@@ -50,11 +43,6 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
       if (p.temperature !== undefined) sampling.temperature = p.temperature;
       if (p.top_p !== undefined) sampling.top_p = p.top_p;
       Object.assign(body, sampling);
-      let ttftMs: number | null = null;
-      const parts: string[] = [];
-      let tokensIn: number | null = null;
-      let tokensOut: number | null = null;
-      let finishReason: string | null = null;
       let stopped = false;
       try {
         const { data: stream, response } = await o.client.messages
@@ -66,25 +54,21 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
           switch (ev.type) {
             case 'message_start': {
               const u = ev.message.usage;
-              tokensIn =
+              answer.tokensIn =
                 (u.input_tokens ?? 0) +
                 (u.cache_creation_input_tokens ?? 0) +
                 (u.cache_read_input_tokens ?? 0);
-              tokensOut = u.output_tokens ?? null;
+              answer.tokensOut = u.output_tokens ?? null;
               break;
             }
             case 'content_block_delta':
-              if (ev.delta.type === 'text_delta') {
-                ttftMs ??= performance.now() - t0;
-                parts.push(ev.delta.text);
-                onText?.(ev.delta.text);
-              }
+              if (ev.delta.type === 'text_delta') answer.text(ev.delta.text);
               break;
             case 'message_delta':
               if (ev.usage.output_tokens !== null && ev.usage.output_tokens !== undefined) {
-                tokensOut = ev.usage.output_tokens;
+                answer.tokensOut = ev.usage.output_tokens;
               }
-              finishReason = ev.delta.stop_reason ?? finishReason;
+              answer.finishReason = ev.delta.stop_reason ?? answer.finishReason;
               break;
             case 'message_stop':
               stopped = true;
@@ -93,30 +77,10 @@ export function createAnthropicProvider(o: AnthropicProviderOptions): Provider {
               break;
           }
         }
-        if (!stopped) {
-          if (signal.aborted) throw signal.reason; // the SDK ends an aborted stream quietly
-          throw new ProviderError(`${id}: stream ended before message_stop (partial response dropped)`, {
-            kind: 'retryable',
-            code: 'incomplete_stream',
-          });
-        }
-        return {
-          ok: true,
-          output: parts.join(''),
-          tokensIn,
-          tokensOut,
-          latencyMs: performance.now() - t0,
-          ttftMs,
-          costUsd: costOf(o.prices, tokensIn, tokensOut),
-          finishReason,
-        };
+        return answer.finish(stopped, 'message_stop', signal, o.prices);
       } catch (err) {
         reportRateLimits((err as { headers?: Headers } | null)?.headers, onRateLimit);
-        return {
-          ok: false,
-          error: classifyError(err, signal, id, o.client.baseURL),
-          latencyMs: performance.now() - t0,
-        };
+        return answer.failed(classifyError(err, signal, id, o.client.baseURL));
       }
     },
     async listModels(signal: AbortSignal): Promise<string[]> {

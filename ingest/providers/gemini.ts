@@ -1,9 +1,9 @@
 import type { GoogleGenAI } from '@google/genai';
 import { classifyError, retryAfterMs } from './classify.ts';
 import { reportRateLimits } from './rate-limit-headers.ts';
+import { StreamedAnswer } from './streamed-answer.ts';
 import {
   type CallOptions,
-  costOf,
   type Prices,
   type Provider,
   ProviderError,
@@ -37,7 +37,7 @@ export function createGeminiProvider(o: GeminiProviderOptions): Provider {
       request: ProviderRequest,
       { signal, onChunk, onText, onRateLimit }: CallOptions,
     ): Promise<ProviderResult> {
-      const t0 = performance.now();
+      const answer = new StreamedAnswer(id, onText);
       const p = request.params;
       const system = request.messages
         .filter((m) => m.role === 'system')
@@ -56,11 +56,6 @@ export function createGeminiProvider(o: GeminiProviderOptions): Provider {
       if (p.top_p !== undefined) config.topP = p.top_p;
       if (p.seed !== undefined) config.seed = p.seed;
       if (p.max_tokens !== undefined) config.maxOutputTokens = p.max_tokens;
-      let ttftMs: number | null = null;
-      const parts: string[] = [];
-      let tokensIn: number | null = null;
-      let tokensOut: number | null = null;
-      let finishReason: string | null = null;
       try {
         const stream = await o.client.models.generateContentStream({ model: o.model, contents, config });
         reportRateLimits(seen.headers, onRateLimit);
@@ -69,44 +64,20 @@ export function createGeminiProvider(o: GeminiProviderOptions): Provider {
           const cand = chunk.candidates?.[0];
           for (const part of cand?.content?.parts ?? []) {
             // Thought summaries are not the answer.
-            if (typeof part.text === 'string' && part.text !== '' && !part.thought) {
-              ttftMs ??= performance.now() - t0;
-              parts.push(part.text);
-              onText?.(part.text);
-            }
+            if (typeof part.text === 'string' && !part.thought) answer.text(part.text);
           }
-          if (cand?.finishReason) finishReason = cand.finishReason;
+          if (cand?.finishReason) answer.finishReason = cand.finishReason;
           const u = chunk.usageMetadata;
           if (u) {
-            tokensIn = u.promptTokenCount ?? tokensIn;
+            answer.tokensIn = u.promptTokenCount ?? answer.tokensIn;
             if (u.candidatesTokenCount !== undefined || u.thoughtsTokenCount !== undefined)
-              tokensOut = (u.candidatesTokenCount ?? 0) + (u.thoughtsTokenCount ?? 0);
+              answer.tokensOut = (u.candidatesTokenCount ?? 0) + (u.thoughtsTokenCount ?? 0);
           }
         }
-        if (finishReason === null) {
-          if (signal.aborted) throw signal.reason;
-          throw new ProviderError(`${id}: stream ended before a finishReason (partial response dropped)`, {
-            kind: 'retryable',
-            code: 'incomplete_stream',
-          });
-        }
-        return {
-          ok: true,
-          output: parts.join(''),
-          tokensIn,
-          tokensOut,
-          latencyMs: performance.now() - t0,
-          ttftMs,
-          costUsd: costOf(o.prices, tokensIn, tokensOut),
-          finishReason,
-        };
+        return answer.finish(answer.finishReason !== null, 'a finishReason', signal, o.prices);
       } catch (err) {
         reportRateLimits(seen.headers, onRateLimit);
-        return {
-          ok: false,
-          error: classifyError(asApiError(err, seen.headers, id), signal, id, o.baseURL),
-          latencyMs: performance.now() - t0,
-        };
+        return answer.failed(classifyError(asApiError(err, seen.headers, id), signal, id, o.baseURL));
       }
     },
     async listModels(signal: AbortSignal): Promise<string[]> {

@@ -1,15 +1,8 @@
 import type OpenAI from 'openai';
 import { classifyError } from './classify.ts';
 import { reportRateLimits } from './rate-limit-headers.ts';
-import {
-  type CallOptions,
-  costOf,
-  type Prices,
-  type Provider,
-  ProviderError,
-  type ProviderRequest,
-  type ProviderResult,
-} from './types.ts';
+import { StreamedAnswer } from './streamed-answer.ts';
+import type { CallOptions, Prices, Provider, ProviderRequest, ProviderResult } from './types.ts';
 
 export interface OpenAIProviderOptions {
   client: OpenAI;
@@ -32,7 +25,7 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
       request: ProviderRequest,
       { signal, onChunk, onText, onRateLimit }: CallOptions,
     ): Promise<ProviderResult> {
-      const t0 = performance.now();
+      const answer = new StreamedAnswer(id, onText);
       const p = request.params;
       const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
         model: o.model,
@@ -47,11 +40,6 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
         if (o.flavor === 'openai') body.max_completion_tokens = p.max_tokens;
         else body.max_tokens = p.max_tokens;
       }
-      let ttftMs: number | null = null;
-      const parts: string[] = [];
-      let tokensIn: number | null = null;
-      let tokensOut: number | null = null;
-      let finishReason: string | null = null;
       try {
         // maxRetries 0: the runner owns retries, backoff and the rate limiter.
         const { data: stream, response } = await o.client.chat.completions
@@ -61,43 +49,17 @@ export function createOpenAIProvider(o: OpenAIProviderOptions): Provider {
         for await (const chunk of stream) {
           onChunk?.();
           const choice = chunk.choices[0];
-          const delta = choice?.delta?.content;
-          if (delta) {
-            ttftMs ??= performance.now() - t0;
-            parts.push(delta);
-            onText?.(delta);
-          }
-          if (choice?.finish_reason) finishReason = choice.finish_reason;
+          answer.text(choice?.delta?.content ?? '');
+          if (choice?.finish_reason) answer.finishReason = choice.finish_reason;
           if (chunk.usage) {
-            tokensIn = chunk.usage.prompt_tokens ?? null;
-            tokensOut = chunk.usage.completion_tokens ?? null;
+            answer.tokensIn = chunk.usage.prompt_tokens ?? null;
+            answer.tokensOut = chunk.usage.completion_tokens ?? null;
           }
         }
-        // A stream that ends without a finish_reason was cut: its text is partial and must not be scored.
-        if (finishReason === null) {
-          if (signal.aborted) throw signal.reason; // the SDK ends an aborted stream quietly
-          throw new ProviderError(`${id}: stream ended before a finish_reason (partial response dropped)`, {
-            kind: 'retryable',
-            code: 'incomplete_stream',
-          });
-        }
-        return {
-          ok: true,
-          output: parts.join(''),
-          tokensIn,
-          tokensOut,
-          latencyMs: performance.now() - t0,
-          ttftMs,
-          costUsd: costOf(o.prices, tokensIn, tokensOut),
-          finishReason,
-        };
+        return answer.finish(answer.finishReason !== null, 'a finish_reason', signal, o.prices);
       } catch (err) {
         reportRateLimits((err as { headers?: Headers } | null)?.headers, onRateLimit);
-        return {
-          ok: false,
-          error: classifyError(err, signal, id, o.client.baseURL),
-          latencyMs: performance.now() - t0,
-        };
+        return answer.failed(classifyError(err, signal, id, o.client.baseURL));
       }
     },
     async listModels(signal: AbortSignal): Promise<string[]> {
