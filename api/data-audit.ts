@@ -3,8 +3,9 @@ import { accountDb, type StoreKysely } from '../accounts/account-db.ts';
 import { appendAudit, KyselyAuditLog } from '../accounts/audit-log.ts';
 import type { AuditActor, AuditEvent, AuditLog } from '../accounts/types.ts';
 import type { CommitHook, RecordStore } from '../core/store.ts';
-import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
-import { MysqlStore } from '../store/mysql/mysql-store.ts';
+import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import type { MysqlStore } from '../store/mysql/mysql-store.ts';
+import { isDatabaseOfRecord } from '../store/open.ts';
 import './auth/guard.ts';
 
 /**
@@ -54,7 +55,7 @@ const NONE: DataAudit = { hook: () => undefined, append: async () => undefined }
  */
 export function dataAudit(record: RecordStore, req: FastifyRequest): DataAudit {
   const access = req.access;
-  if (!access || !(record instanceof DuckDbStore || record instanceof MysqlStore)) return NONE;
+  if (!access || !isDatabaseOfRecord(record)) return NONE;
   const db = accountDb(record);
   const event = (action: string, resource: string, change: Change): AuditEvent => ({
     action,

@@ -5,9 +5,9 @@ import type { AuditActor, Organisation, Workspace } from '../accounts/types.ts';
 import { readServerFile } from '../api/server-file.ts';
 import type { Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
-import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
-import { MysqlStore } from '../store/mysql/mysql-store.ts';
-import { openRecordStore } from '../store/open.ts';
+import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import type { MysqlStore } from '../store/mysql/mysql-store.ts';
+import { isDatabaseOfRecord, openRecordStore } from '../store/open.ts';
 import { CliError } from './errors.ts';
 
 /** Who the account commands act as in the audit log: the machine's operator, admin of everything. */
@@ -57,7 +57,7 @@ export async function withControlStore<T>(
     throw err;
   }
   try {
-    if (!(store instanceof DuckDbStore || store instanceof MysqlStore)) throw new Error('unknown store kind');
+    if (!isDatabaseOfRecord(store)) throw new Error('unknown store kind');
     return await f(store);
   } finally {
     await store.close();

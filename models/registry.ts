@@ -8,8 +8,9 @@ import type { Config } from '../core/config.ts';
 import { defaultKeyEnv } from '../ingest/providers/models.ts';
 import { createProviderWithKey, ModelSetupError } from '../ingest/providers/registry.ts';
 import type { Provider } from '../ingest/providers/types.ts';
-import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
-import { MysqlStore } from '../store/mysql/mysql-store.ts';
+import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
+import type { MysqlStore } from '../store/mysql/mysql-store.ts';
+import { isDatabaseOfRecord } from '../store/open.ts';
 import { KyselyModelRegistry, type RegistryOptions } from './registry-store.ts';
 import type { CallableModel } from './types.ts';
 
@@ -62,9 +63,7 @@ export function maybeRegistryOf(
   config: Config,
   workspaceId: number | null,
 ): KyselyModelRegistry | null {
-  return store instanceof DuckDbStore || store instanceof MysqlStore
-    ? registryOfStore(store, config, workspaceId)
-    : null;
+  return isDatabaseOfRecord(store) ? registryOfStore(store, config, workspaceId) : null;
 }
 
 /** The provider of a callable model, with its decrypted key; a provider that needs a key and has none: the fix. */

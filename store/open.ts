@@ -8,3 +8,11 @@ export async function openRecordStore(config: Config): Promise<RecordStore> {
   if (config.mysqlUrl) return MysqlStore.open(config.mysqlUrl, config.mysqlPoolSize, duckDbResources(config));
   return DuckDbStore.open(config.duckdbPath, duckDbResources(config));
 }
+
+/**
+ * Whether a record store is one of our databases (accounts, audit log, registry and prompts live in it),
+ * rather than a store of another kind (the tests' memory store).
+ */
+export function isDatabaseOfRecord(store: unknown): store is DuckDbStore | MysqlStore {
+  return store instanceof DuckDbStore || store instanceof MysqlStore;
+}

@@ -29,9 +29,8 @@ import { embeddingsFromRegistry, semanticModels } from '../../ingest/scorers/emb
 import { maybeRegistryOf, providerOf } from '../../models/registry.ts';
 import { PromptStore } from '../../prompts/prompt-store.ts';
 import { resolvePromptRef } from '../../prompts/reference.ts';
-import { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
-import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { updateQueuedRun } from '../../store/mysql/queue-tables.ts';
+import { isDatabaseOfRecord } from '../../store/open.ts';
 import type { AppContext } from '../context.ts';
 import { dataAudit } from '../data-audit.ts';
 import { countRunResult } from '../metrics.ts';
@@ -145,8 +144,7 @@ interface Active {
 
 /** The prompts of a workspace's store of record (prompts/); a store that is not a database of ours has none. */
 function runPromptStore(record: RunsContext['record'], req: FastifyRequest): PromptStore {
-  if (!(record instanceof DuckDbStore || record instanceof MysqlStore))
-    throw errors.badRequest('this server keeps no stored prompts');
+  if (!isDatabaseOfRecord(record)) throw errors.badRequest('this server keeps no stored prompts');
   return new PromptStore(accountDb(record), req.access?.workspace.id ?? null);
 }
 

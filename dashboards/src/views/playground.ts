@@ -7,7 +7,7 @@
  */
 import type { ServerEvent } from '../../../api/playground/protocol.ts';
 import { templateSlots } from '../../../ingest/benchmarks/slots.ts';
-import { ApiError, getJson, sendJson, withWorkspace } from '../api.ts';
+import { getJson, sendJson, withWorkspace } from '../api.ts';
 import { empty, errorBox, h, loading } from '../dom.ts';
 import type { View, ViewContext } from '../view.ts';
 import { savePromptBody } from './playground-save.ts';
@@ -329,20 +329,7 @@ export const playgroundView: View = {
         await sendJson('POST', 'prompts', savePromptBody(name, system.value, user.value));
         status.replaceChildren(h('p', { role: 'status' }, `Saved as the prompt "${name}".`));
       } catch (err) {
-        if (
-          err instanceof ApiError &&
-          err.status === 404 &&
-          err.code === 'NOT_FOUND' &&
-          /no route/.test(err.message)
-        )
-          status.replaceChildren(
-            h(
-              'p',
-              { class: 'bad', role: 'alert' },
-              'This server has no prompt templates yet (POST /prompts): the prompt was not saved.',
-            ),
-          );
-        else status.replaceChildren(errorBox(err));
+        status.replaceChildren(errorBox(err));
       }
     });
 
