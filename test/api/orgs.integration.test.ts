@@ -7,78 +7,40 @@
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountStore, AuditActor, User, Workspace } from '../../accounts/types.ts';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
-import { Workspaces } from '../../api/tenancy.ts';
-import { loadConfig } from '../../core/config.ts';
-import { callAs, type Method, signInAs } from '../helpers/auth-calls.ts';
-import { createTestDatabase } from '../helpers/mysql.ts';
-import { tmpDir } from '../helpers/tmp.ts';
-
-const SETUP: AuditActor = {
-  actor: { userId: null, email: null, role: 'admin', keyId: null },
-  requestId: 'test-setup',
-  address: null,
-};
-const PASSWORD = 'a long enough test password';
+import type { AccountStore, User, Workspace } from '../../accounts/types.ts';
+import { callAs, type Method, type Session } from '../helpers/auth-calls.ts';
+import { SETUP, type SignedInApp, signedInApp } from '../helpers/signed-in-app.ts';
 
 describe.each(['duckdb', 'mysql'] as const)('organisations on %s', (engine) => {
-  const tmp = tmpDir('evalhouse-orgs-');
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
-  let ctx: AppContext;
-  let workspaces: Workspaces;
+  let t: SignedInApp;
   let accounts: AccountStore;
   let app: FastifyInstance;
   let other: Workspace;
   const users: Record<string, User> = {};
-  const sessions: Record<string, { cookie: string; csrf: string }> = {};
+  const sessions: Record<string, Session> = {};
   let adminKey = '';
 
   /** `who`: `key` (the admin's API key) or a signed-in session's name. */
   const call = (who: string, method: Method, url: string, body?: unknown, workspace?: string) =>
     callAs(app, who === 'key' ? { key: adminKey } : sessions[who]!, method, url, body, workspace);
-  const signIn = (email: string) => signInAs(app, email, PASSWORD);
 
   beforeAll(async () => {
-    db = engine === 'mysql' ? await createTestDatabase('orgs') : null;
-    ctx = await openContext(
-      loadConfig({
-        DUCKDB_PATH: `${tmp.dir}/orgs-${engine}.duckdb`,
-        ...(db ? { MYSQL_URL: db.url } : {}),
-        DEMO_DATA: 'off',
-        AUTH: 'on',
-        AUTH_SECRET: 'a-test-secret-of-at-least-32-characters!!',
-        RATE_LIMIT_PER_MIN: '100000',
-      }),
-      { mirrorLoop: false },
-    );
-    accounts = ctx.accounts!;
-    workspaces = new Workspaces(ctx, { mirrorLoop: false });
-    app = await buildApp(ctx, { workspaces });
-    const def = (await accounts.getWorkspace('default'))!;
+    t = await signedInApp(engine, 'orgs');
+    ({ accounts, app } = t);
     other = await accounts.createWorkspace('other', 'Other', SETUP);
-    for (const name of ['root', 'ann', 'bob', 'vic']) {
-      users[name] = await accounts.createUser({ email: `${name}@example.com`, password: PASSWORD }, SETUP);
-    }
-    await accounts.setMembership(users.root!.id, def.id, 'admin', SETUP);
-    await accounts.setMembership(users.vic!.id, def.id, 'viewer', SETUP);
-    await accounts.setMembership(users.bob!.id, other.id, 'admin', SETUP);
+    users.root = await t.addUser('root', 'admin');
+    users.ann = await t.addUser('ann');
+    users.bob = await t.addUser('bob', 'admin', other);
+    users.vic = await t.addUser('vic', 'viewer');
     adminKey = (
       await accounts.createKey(
-        { userId: users.root!.id, workspaceId: def.id, role: 'admin', name: 'k', expiresAt: null },
+        { userId: users.root.id, workspaceId: t.def.id, role: 'admin', name: 'k', expiresAt: null },
         SETUP,
       )
     ).token;
-    for (const name of ['root', 'ann', 'bob', 'vic']) sessions[name] = await signIn(`${name}@example.com`);
+    for (const name of ['root', 'ann', 'bob', 'vic']) sessions[name] = await t.signIn(name);
   });
-  afterAll(async () => {
-    await app?.close();
-    await workspaces?.close();
-    await ctx?.close();
-    await db?.drop();
-    tmp.cleanup();
-  });
+  afterAll(() => t?.close());
 
   it('the workspaces made before organisations are in `default`, and say so', async () => {
     expect((await accounts.listOrganisations()).map((o) => o.slug)).toEqual(['default']);

@@ -5,86 +5,30 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountStore, AuditActor } from '../../accounts/types.ts';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
+import type { AppContext } from '../../api/context.ts';
 import { auditLogOf } from '../../api/data-audit.ts';
-import { Workspaces } from '../../api/tenancy.ts';
-import { loadConfig } from '../../core/config.ts';
 import { savePromptBody } from '../../dashboards/src/views/playground-save.ts';
-import { createTestDatabase } from '../helpers/mysql.ts';
-import { tmpDir } from '../helpers/tmp.ts';
-
-const SETUP: AuditActor = {
-  actor: { userId: null, email: null, role: 'admin', keyId: null },
-  requestId: 'test-setup',
-  address: null,
-};
-const PASSWORD = 'a long enough test password';
+import { callAs, type Session } from '../helpers/auth-calls.ts';
+import { type SignedInApp, signedInApp } from '../helpers/signed-in-app.ts';
 
 describe.each(['duckdb', 'mysql'] as const)('saving a playground prompt on %s', (engine) => {
-  const tmp = tmpDir('evalhouse-pg-save-');
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+  let t: SignedInApp;
   let ctx: AppContext;
-  let workspaces: Workspaces;
-  let accounts: AccountStore;
   let app: FastifyInstance;
-  let session = { cookie: '', csrf: '' };
+  let session: Session;
   let editorId = 0;
 
-  async function call(method: 'GET' | 'POST', url: string, body?: unknown) {
-    const headers: Record<string, string> = { cookie: session.cookie };
-    if (method !== 'GET') headers['x-csrf-token'] = session.csrf;
-    const res = await app.inject({
-      method,
-      url,
-      headers,
-      ...(body === undefined ? {} : { payload: body as object }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: an answer read field by field, each checked by an expectation
-    return { status: res.statusCode, body: res.json() as Record<string, any>, raw: res.body };
-  }
+  const call = (method: 'GET' | 'POST', url: string, body?: unknown) =>
+    callAs(app, session, method, url, body);
 
   beforeAll(async () => {
-    db = engine === 'mysql' ? await createTestDatabase('pg_save') : null;
-    ctx = await openContext(
-      loadConfig({
-        DUCKDB_PATH: `${tmp.dir}/pg-save-${engine}.duckdb`,
-        ...(db ? { MYSQL_URL: db.url } : {}),
-        DEMO_DATA: 'off',
-        AUTH: 'on',
-        AUTH_SECRET: 'a-test-secret-of-at-least-32-characters!!',
-        RATE_LIMIT_PER_MIN: '100000',
-      }),
-      { mirrorLoop: false },
-    );
-    accounts = ctx.accounts!;
-    workspaces = new Workspaces(ctx, { mirrorLoop: false });
-    app = await buildApp(ctx, { workspaces });
-    const def = (await accounts.getWorkspace('default'))!;
-    const ed = await accounts.createUser({ email: 'ed@example.com', password: PASSWORD }, SETUP);
-    editorId = ed.id;
-    await accounts.setMembership(ed.id, def.id, 'editor', SETUP);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/auth/login',
-      payload: { email: 'ed@example.com', password: PASSWORD },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    const jar = res.cookies.map((c) => [c.name, c.value] as const);
-    session = {
-      cookie: jar.map(([k, v]) => `${k}=${v}`).join('; '),
-      csrf: jar.find(([k]) => k === '__Host-eh_csrf')?.[1] ?? '',
-    };
+    t = await signedInApp(engine, 'pg_save');
+    ({ ctx, app } = t);
+    editorId = (await t.addUser('ed', 'editor')).id;
+    session = await t.signIn('ed');
     expect(session.csrf).not.toBe('');
   });
-  afterAll(async () => {
-    await app?.close();
-    await workspaces?.close();
-    await ctx?.close();
-    await db?.drop();
-    tmp.cleanup();
-  });
+  afterAll(() => t?.close());
 
   it("posts the page's body and reads the prompt back with its version 1 template", async () => {
     const system = 'You answer {{style}}.';

@@ -7,27 +7,17 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountStore, AuditActor, User } from '../../accounts/types.ts';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
+import type { AccountStore, User } from '../../accounts/types.ts';
+import type { AppContext } from '../../api/context.ts';
 import { auditLogOf } from '../../api/data-audit.ts';
 import { HISTORY_PER_USER } from '../../api/playground/history.ts';
 import { MAX_MESSAGE_BYTES, MAX_TOKENS_CAP, type ServerEvent } from '../../api/playground/protocol.ts';
-import { Workspaces } from '../../api/tenancy.ts';
-import { loadConfig } from '../../core/config.ts';
 import { registryOf } from '../../models/registry.ts';
 import type { RegisteredModel } from '../../models/types.ts';
 import { type FakeProvider, startFakeProvider, tokensOf } from '../fake-provider/server.ts';
-import { createTestDatabase } from '../helpers/mysql.ts';
-import { tmpDir } from '../helpers/tmp.ts';
+import { SETUP, type SignedInApp, signedInApp } from '../helpers/signed-in-app.ts';
 import { openPlayground, type PlaygroundSocket } from './playground-ws.ts';
 
-const SETUP: AuditActor = {
-  actor: { userId: null, email: null, role: 'admin', keyId: null },
-  requestId: 'test-setup',
-  address: null,
-};
-const PASSWORD = 'a long enough test password';
 const CHUNKS = 8;
 const GAP_MS = 30;
 
@@ -67,10 +57,8 @@ const baseUrlOf = (s: Spec, f: FakeProvider) =>
       : f.geminiBaseURL;
 
 describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => {
-  const tmp = tmpDir('evalhouse-playground-');
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+  let t: SignedInApp;
   let ctx: AppContext;
-  let workspaces: Workspaces;
   let accounts: AccountStore;
   let app: FastifyInstance;
   let base = '';
@@ -80,15 +68,6 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
   const cookies: Record<string, string> = {};
   let aliceKey = '';
 
-  async function signIn(email: string) {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/auth/login',
-      payload: { email, password: PASSWORD },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-  }
   const wsUrl = () => `${base.replace(/^http/, 'ws')}/ws/playground`;
   const origin = () => base;
   const asUser = (who: string) => openPlayground(wsUrl(), { cookie: cookies[who]!, origin: origin() });
@@ -109,23 +88,13 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
   });
 
   beforeAll(async () => {
-    db = engine === 'mysql' ? await createTestDatabase('playground') : null;
-    ctx = await openContext(
-      loadConfig({
-        DUCKDB_PATH: `${tmp.dir}/pg-${engine}.duckdb`,
-        ...(db
-          ? { MYSQL_URL: db.url, MODEL_KEYS_SECRETS: `v1:${Buffer.alloc(32, 7).toString('base64')}` }
-          : {}),
-        DEMO_DATA: 'off',
-        AUTH: 'on',
-        AUTH_SECRET: 'a-test-secret-of-at-least-32-characters!!',
-        RATE_LIMIT_PER_MIN: '100000',
-      }),
-      { mirrorLoop: false },
+    // MySQL keeps no generated key file: the secret is given
+    t = await signedInApp(
+      engine,
+      'playground',
+      engine === 'mysql' ? { MODEL_KEYS_SECRETS: `v1:${Buffer.alloc(32, 7).toString('base64')}` } : {},
     );
-    accounts = ctx.accounts!;
-    workspaces = new Workspaces(ctx, { mirrorLoop: false });
-    app = await buildApp(ctx, { workspaces });
+    ({ ctx, accounts, app } = t);
     // the SDKs load on a provider's first use (~0.3-0.5 s each): loaded here, so the first run's models start together
     await Promise.all([import('openai'), import('@anthropic-ai/sdk'), import('@google/genai')]);
     for (const s of SPECS) {
@@ -140,7 +109,7 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
       );
     }
     // registered in the workspace's registry, as POST /models does (keys encrypted, prices dated)
-    const def = (await accounts.getWorkspace('default'))!;
+    const def = t.def;
     const registry = registryOf(ctx, def.id);
     models = [];
     for (const [i, s] of SPECS.entries()) {
@@ -165,9 +134,8 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
       ['bob', 'editor'],
       ['vic', 'viewer'],
     ] as const) {
-      users[name] = await accounts.createUser({ email: `${name}@example.com`, password: PASSWORD }, SETUP);
-      await accounts.setMembership(users[name]!.id, def.id, role, SETUP);
-      cookies[name] = await signIn(`${name}@example.com`);
+      users[name] = await t.addUser(name, role);
+      cookies[name] = (await t.signIn(name)).cookie;
     }
     aliceKey = (
       await accounts.createKey(
@@ -177,12 +145,8 @@ describe.each(['duckdb', 'mysql'] as const)('the playground on %s', (engine) => 
     ).token;
   }, 60_000);
   afterAll(async () => {
-    await app?.close();
-    await workspaces?.close();
-    await ctx?.close();
+    await t?.close();
     await Promise.all(fakes.map((f) => f.close()));
-    await db?.drop();
-    tmp.cleanup();
   });
   const resetFakes = (o: Parameters<FakeProvider['set']>[0] = {}) => {
     for (const [i, f] of fakes.entries()) {

@@ -7,103 +7,39 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountStore, AuditActor, User } from '../../accounts/types.ts';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
+import type { User } from '../../accounts/types.ts';
+import type { AppContext } from '../../api/context.ts';
 import { auditLogOf } from '../../api/data-audit.ts';
-import { Workspaces } from '../../api/tenancy.ts';
-import { loadConfig } from '../../core/config.ts';
-import { createTestDatabase } from '../helpers/mysql.ts';
-import { tmpDir } from '../helpers/tmp.ts';
-
-const SETUP: AuditActor = {
-  actor: { userId: null, email: null, role: 'admin', keyId: null },
-  requestId: 'test-setup',
-  address: null,
-};
-const PASSWORD = 'a long enough test password';
+import { callAs, type Method, type Session } from '../helpers/auth-calls.ts';
+import { type SignedInApp, signedInApp } from '../helpers/signed-in-app.ts';
 
 describe.each(['duckdb', 'mysql'] as const)('prompts on %s', (engine) => {
-  const tmp = tmpDir('evalhouse-prompts-');
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+  let t: SignedInApp;
   let ctx: AppContext;
-  let workspaces: Workspaces;
-  let accounts: AccountStore;
   let app: FastifyInstance;
   const users: Record<string, User> = {};
-  const sessions: Record<string, { cookie: string; csrf: string }> = {};
+  const sessions: Record<string, Session> = {};
 
-  type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-  async function call(who: string, method: Method, url: string, body?: unknown) {
-    const headers: Record<string, string> = { cookie: sessions[who]!.cookie };
-    if (method !== 'GET') headers['x-csrf-token'] = sessions[who]!.csrf;
-    const res = await app.inject({
-      method,
-      url,
-      headers,
-      ...(body === undefined ? {} : { payload: body as object }),
-    });
-    return {
-      status: res.statusCode,
-      // biome-ignore lint/suspicious/noExplicitAny: an answer read field by field, each field checked by an expectation
-      body: (res.body && String(res.headers['content-type'] ?? '').includes('json')
-        ? res.json()
-        : {}) as Record<string, any>,
-      raw: res.body,
-    };
-  }
-  async function signIn(email: string) {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/auth/login',
-      payload: { email, password: PASSWORD },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    const jar = res.cookies.map((c) => [c.name, c.value] as const);
-    return {
-      cookie: jar.map(([k, v]) => `${k}=${v}`).join('; '),
-      csrf: jar.find(([k]) => k === '__Host-eh_csrf')?.[1] ?? '',
-    };
-  }
+  const call = (who: string, method: Method, url: string, body?: unknown) =>
+    callAs(app, sessions[who]!, method, url, body);
   const audit = (action: string, resource: string) =>
     auditLogOf(ctx)
       .list({ action, resource, limit: 100 })
       .then((l) => [...l].sort((a, b) => a.id - b.id));
 
   beforeAll(async () => {
-    db = engine === 'mysql' ? await createTestDatabase('prompts') : null;
-    ctx = await openContext(
-      loadConfig({
-        DUCKDB_PATH: `${tmp.dir}/prompts-${engine}.duckdb`,
-        ...(db ? { MYSQL_URL: db.url } : {}),
-        DEMO_DATA: 'off',
-        AUTH: 'on',
-        AUTH_SECRET: 'a-test-secret-of-at-least-32-characters!!',
-        RATE_LIMIT_PER_MIN: '100000',
-      }),
-      { mirrorLoop: false },
-    );
-    accounts = ctx.accounts!;
-    workspaces = new Workspaces(ctx, { mirrorLoop: false });
-    app = await buildApp(ctx, { workspaces });
-    const def = (await accounts.getWorkspace('default'))!;
+    t = await signedInApp(engine, 'prompts');
+    ({ ctx, app } = t);
     for (const [name, role] of [
       ['root', 'admin'],
       ['ed', 'editor'],
       ['vic', 'viewer'],
     ] as const) {
-      users[name] = await accounts.createUser({ email: `${name}@example.com`, password: PASSWORD }, SETUP);
-      await accounts.setMembership(users[name]!.id, def.id, role, SETUP);
-      sessions[name] = await signIn(`${name}@example.com`);
+      users[name] = await t.addUser(name, role);
+      sessions[name] = await t.signIn(name);
     }
   });
-  afterAll(async () => {
-    await app?.close();
-    await workspaces?.close();
-    await ctx?.close();
-    await db?.drop();
-    tmp.cleanup();
-  });
+  afterAll(() => t?.close());
 
   const V1 = { system: 'You answer {{subject}} questions.', user: 'Q: {{question}}\nA:' };
 

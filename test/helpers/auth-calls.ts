@@ -34,10 +34,12 @@ export async function callAs(
     headers,
     ...(body === undefined ? {} : { payload: body as object }),
   });
+  // a JSON answer parsed; others (a YAML or CSV export) read from `raw`
+  const json = res.body !== '' && String(res.headers['content-type'] ?? '').includes('json');
   return {
     status: res.statusCode,
     // biome-ignore lint/suspicious/noExplicitAny: an answer read field by field, each field checked by an expectation
-    body: (res.body ? res.json() : {}) as Record<string, any>,
+    body: (json ? res.json() : {}) as Record<string, any>,
     raw: res.body,
   };
 }
