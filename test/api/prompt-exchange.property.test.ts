@@ -7,12 +7,8 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
-import { loadConfig } from '../../core/config.ts';
 import { EXCHANGE_FORMAT, type PromptDocument } from '../../prompts/exchange.ts';
-import { createTestDatabase } from '../helpers/mysql.ts';
-import { tmpDir } from '../helpers/tmp.ts';
+import { openTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const text = fc.string({ unit: 'grapheme', maxLength: 40 });
 const variable = fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/);
@@ -76,28 +72,13 @@ const docOf = (n: number) =>
     }));
 
 describe.each(['duckdb', 'mysql'] as const)('prompt export/import round-trip on %s', (engine) => {
-  const tmp = tmpDir('evalhouse-prompt-exchange-');
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
-  let ctx: AppContext;
+  let t: TestApp;
   let app: FastifyInstance;
   beforeAll(async () => {
-    db = engine === 'mysql' ? await createTestDatabase('promptx') : null;
-    ctx = await openContext(
-      loadConfig({
-        DUCKDB_PATH: `${tmp.dir}/${engine}.duckdb`,
-        DEMO_DATA: 'off',
-        ...(db ? { AUTH: 'off', MYSQL_URL: db.url } : {}),
-      }),
-      { mirrorLoop: false },
-    );
-    app = await buildApp(ctx);
+    t = await openTestApp(engine, 'promptx');
+    ({ app } = t);
   });
-  afterAll(async () => {
-    await app?.close();
-    await ctx?.close();
-    await db?.drop();
-    tmp.cleanup();
-  });
+  afterAll(() => t?.close());
 
   it('exporting an imported prompt gives back the document, as JSON and as YAML', async () => {
     let n = 0;

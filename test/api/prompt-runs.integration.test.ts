@@ -7,12 +7,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
-import { loadConfig } from '../../core/config.ts';
+import type { AppContext } from '../../api/context.ts';
 import { type FakeProvider, startFakeProvider } from '../fake-provider/server.ts';
-import { createTestDatabase } from '../helpers/mysql.ts';
-import { tmpDir } from '../helpers/tmp.ts';
+import { openTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const LIMIT = 12;
 /** The first LIMIT items of the bundled MMLU (--limit without a seed takes them in file order). */
@@ -31,7 +28,6 @@ const ITEMS = readFileSync(new URL('../../benchmarks/mmlu/items.jsonl', import.m
       },
   );
 
-const tmp = tmpDir('evalhouse-prompt-runs-');
 let fake: FakeProvider;
 beforeAll(async () => {
   // the fake model answers A to version 1's wording and B to version 2's
@@ -42,32 +38,19 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  tmp.cleanup();
 });
 
 describe.each(['duckdb', 'mysql'] as const)('runs with stored prompts (%s)', (engine) => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+  let t: TestApp;
   let ctx: AppContext;
   let app: FastifyInstance;
   const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload });
 
   beforeAll(async () => {
-    db = engine === 'mysql' ? await createTestDatabase('promptruns') : null;
-    ctx = await openContext(
-      loadConfig({
-        DUCKDB_PATH: `${tmp.dir}/${engine}.duckdb`,
-        DEMO_DATA: 'off',
-        ...(db ? { AUTH: 'off', MYSQL_URL: db.url } : {}),
-      }),
-      { mirrorLoop: false },
-    );
-    app = await buildApp(ctx);
+    t = await openTestApp(engine, 'promptruns');
+    ({ ctx, app } = t);
   });
-  afterAll(async () => {
-    await app?.close();
-    await ctx?.close();
-    await db?.drop();
-  });
+  afterAll(() => t?.close());
 
   async function runWith(prompt: string, label: string) {
     const res = await post('/runs', {

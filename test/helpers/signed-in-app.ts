@@ -6,13 +6,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../accounts/roles.ts';
 import type { AccountStore, AuditActor, User, Workspace } from '../../accounts/types.ts';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
-import { Workspaces } from '../../api/tenancy.ts';
-import { loadConfig } from '../../core/config.ts';
+import type { AppContext } from '../../api/context.ts';
+import type { Workspaces } from '../../api/tenancy.ts';
 import { type Session, signInAs } from './auth-calls.ts';
-import { createTestDatabase } from './mysql.ts';
-import { tmpDir } from './tmp.ts';
+import { openTestApp } from './test-app.ts';
 
 /** Who the tests' own account changes are by (the audit entries name it). */
 export const SETUP: AuditActor = {
@@ -42,28 +39,24 @@ export async function signedInApp(
   name: string,
   env: Record<string, string> = {},
 ): Promise<SignedInApp> {
-  const tmp = tmpDir(`evalhouse-${name}-`);
-  const db = engine === 'mysql' ? await createTestDatabase(name.replace(/\W/g, '_')) : null;
-  const ctx = await openContext(
-    loadConfig({
-      DUCKDB_PATH: `${tmp.dir}/${name}-${engine}.duckdb`,
-      ...(db ? { MYSQL_URL: db.url } : {}),
-      DEMO_DATA: 'off',
+  const t = await openTestApp(
+    engine,
+    name,
+    {
       AUTH: 'on',
       AUTH_SECRET: 'a-test-secret-of-at-least-32-characters!!',
       RATE_LIMIT_PER_MIN: '100000',
       ...env,
-    }),
-    { mirrorLoop: false },
+    },
+    { workspaces: true },
   );
+  const { ctx, app } = t;
   const accounts = ctx.accounts!;
-  const workspaces = new Workspaces(ctx, { mirrorLoop: false });
-  const app = await buildApp(ctx, { workspaces });
   const def = (await accounts.getWorkspace('default'))!;
   return {
     ctx,
     app,
-    workspaces,
+    workspaces: t.workspaces!,
     accounts,
     def,
     async addUser(user, role, workspace = def) {
@@ -72,12 +65,6 @@ export async function signedInApp(
       return u;
     },
     signIn: (user) => signInAs(app, `${user}@example.com`, TEST_PASSWORD),
-    async close() {
-      await app.close();
-      await workspaces.close();
-      await ctx.close();
-      await db?.drop();
-      tmp.cleanup();
-    },
+    close: () => t.close(),
   };
 }
