@@ -6,30 +6,25 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
+import type { AppContext } from '../../api/context.ts';
 import { auditLogOf } from '../../api/data-audit.ts';
-import { loadConfig } from '../../core/config.ts';
 import type { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
 import type { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { type FakeProvider, startFakeProvider } from '../fake-provider/server.ts';
-import { createTestDatabase } from '../helpers/mysql.ts';
-import { tmpDir } from '../helpers/tmp.ts';
+import { openTestApp, type TestApp } from '../helpers/test-app.ts';
 
-const tmp = tmpDir('evalhouse-run-audit-');
 let fake: FakeProvider;
 beforeAll(async () => {
   fake = await startFakeProvider({ latencyMs: 1 });
 });
 afterAll(async () => {
   await fake.close();
-  tmp.cleanup();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(['duckdb', 'mysql'] as const)('run.create and run.stop of direct runs (%s)', (engine) => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+  let t: TestApp;
   let ctx: AppContext;
   let app: FastifyInstance;
   const raw = (sql: string, params: unknown[] = []) =>
@@ -67,22 +62,10 @@ describe.each(['duckdb', 'mysql'] as const)('run.create and run.stop of direct r
   }
 
   beforeAll(async () => {
-    db = engine === 'mysql' ? await createTestDatabase('runaudit') : null;
-    ctx = await openContext(
-      loadConfig({
-        DUCKDB_PATH: `${tmp.dir}/${engine}.duckdb`,
-        DEMO_DATA: 'off',
-        ...(db ? { AUTH: 'off', MYSQL_URL: db.url } : {}),
-      }),
-      { mirrorLoop: false },
-    );
-    app = await buildApp(ctx);
+    t = await openTestApp(engine, 'runaudit');
+    ({ ctx, app } = t);
   });
-  afterAll(async () => {
-    await app?.close();
-    await ctx?.close();
-    await db?.drop();
-  });
+  afterAll(() => t?.close());
 
   it('a started run and a resumed one each have one run.create entry', async () => {
     fake.set({ latencyMs: 1 });

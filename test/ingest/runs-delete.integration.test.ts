@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
-import { type AppContext, openContext } from '../../api/context.ts';
-import { loadConfig } from '../../core/config.ts';
+import type { AppContext } from '../../api/context.ts';
 import { type FakeProvider, startFakeProvider } from '../fake-provider/server.ts';
-import { createTestDatabase } from '../helpers/mysql.ts';
-import { tmpDir } from '../helpers/tmp.ts';
+import { openTestApp } from '../helpers/test-app.ts';
 
-const tmp = tmpDir();
 let fake: FakeProvider;
 beforeAll(async () => {
   fake = await startFakeProvider({ latencyMs: 1, answer: () => 'The answer is 42' });
 });
 afterAll(async () => {
   await fake.close();
-  tmp.cleanup();
 });
 
 async function count(ctx: AppContext, where: 'record' | 'mirror', sql: string, params: unknown[]) {
@@ -24,16 +19,8 @@ async function count(ctx: AppContext, where: 'record' | 'mirror', sql: string, p
 
 describe.each(['duckdb', 'mysql'] as const)('deleting runs through the API (%s store)', (kind) => {
   it('DELETE /runs/:id and DELETE /benchmarks/:b/data remove runs and results, in the mirror too', async () => {
-    const mysql = kind === 'mysql' ? await createTestDatabase('runsdel') : null;
-    const ctx = await openContext(
-      loadConfig({
-        DUCKDB_PATH: `${tmp.dir}/${kind}.duckdb`,
-        DEMO_DATA: 'off',
-        ...(mysql ? { AUTH: 'off', MYSQL_URL: mysql.url } : {}),
-      }),
-      { mirrorLoop: false },
-    );
-    const app = await buildApp(ctx);
+    const t = await openTestApp(kind, 'runsdel');
+    const { ctx, app } = t;
     try {
       const ids: number[] = [];
       for (const label of ['a', 'b', 'c']) {
@@ -82,9 +69,7 @@ describe.each(['duckdb', 'mysql'] as const)('deleting runs through the API (%s s
       expect(await count(ctx, 'mirror', 'SELECT COUNT(*) AS n FROM runs', [])).toBe(0);
       expect((await app.inject({ method: 'GET', url: '/runs' })).json().total).toBe(0);
     } finally {
-      await app.close();
-      await ctx.close();
-      await mysql?.drop();
+      await t.close();
     }
   }, 60_000);
 });
