@@ -55,13 +55,19 @@ const NONE: DataAudit = { hook: () => undefined, append: async () => undefined }
  */
 export function dataAudit(record: RecordStore, req: FastifyRequest): DataAudit {
   const access = req.access;
-  if (!access || !isDatabaseOfRecord(record)) return NONE;
+  if (!access) return NONE;
+  return dataAuditAs(record, access.workspace.id, auditActorOf(req));
+}
+
+/** The audit of changes by `who` in workspace `workspaceId`'s store of record (the command line's, too). */
+export function dataAuditAs(record: RecordStore, workspaceId: number | null, who: AuditActor): DataAudit {
+  if (!isDatabaseOfRecord(record)) return NONE;
   const db = accountDb(record);
   const event = (action: string, resource: string, change: Change): AuditEvent => ({
     action,
     resource,
-    workspaceId: access.workspace.id,
-    ...auditActorOf(req),
+    workspaceId,
+    ...who,
     ...change,
   });
   return {

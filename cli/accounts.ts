@@ -2,9 +2,11 @@ import { accountDb } from '../accounts/account-db.ts';
 import { KyselyAccountStore } from '../accounts/account-store.ts';
 import { DEFAULT_WORKSPACE } from '../accounts/roles.ts';
 import type { AuditActor, Organisation, Workspace } from '../accounts/types.ts';
+import { type DataAudit, dataAuditAs } from '../api/data-audit.ts';
 import { readServerFile } from '../api/server-file.ts';
 import type { Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
+import type { RecordStore } from '../core/store.ts';
 import type { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import type { MysqlStore } from '../store/mysql/mysql-store.ts';
 import { isDatabaseOfRecord, openRecordStore } from '../store/open.ts';
@@ -96,4 +98,18 @@ export function printTable(head: string[], rows: string[][]): void {
         .trimEnd(),
     );
   }
+}
+
+/**
+ * The audit of what a command changes in the `default` workspace's store when it works on the store
+ * itself (no server): the same entries the API writes, in the change's transaction, by CLI_ACTOR.
+ */
+export async function cliDataAudit(store: RecordStore): Promise<DataAudit> {
+  if (!isDatabaseOfRecord(store)) return dataAuditAs(store, null, CLI_ACTOR);
+  const ws = await accountDb(store)
+    .kysely.selectFrom('workspaces')
+    .select('id')
+    .where('slug', '=', DEFAULT_WORKSPACE)
+    .executeTakeFirst();
+  return dataAuditAs(store, ws ? Number(ws.id) : null, CLI_ACTOR);
 }

@@ -8,6 +8,7 @@ import { parseSamplesName } from '../../ingest/importers/lm-eval.ts';
 import { samplesFilesIn, withResultsFiles, writeZip } from '../../ingest/importers/lm-eval-pack.ts';
 import type { ImportFormat } from '../../ingest/importers/types.ts';
 import { openRecordStore } from '../../store/open.ts';
+import { cliDataAudit } from '../accounts.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { ServerRefusedError } from '../errors.ts';
 import { progressPrinter } from '../progress.ts';
@@ -105,6 +106,7 @@ export const command: Command = {
     } else {
       const store = await openRecordStore(config);
       try {
+        const audit = await cliDataAudit(store);
         for (const src of sources) {
           const files = src.samples ?? [src.path];
           for (const f of files) {
@@ -120,6 +122,10 @@ export const command: Command = {
                   batchBytes: config.imports.batchBytes,
                   bulk: config.imports.bulk,
                   onProgress: (d, t) => progress.update(d, t),
+                  // the entry the API writes for an upload, with the import (a refused file writes none)
+                  onCommit: audit.hook('import.create', `import:${basename(f)}`, (c) => ({
+                    after: { file: basename(f), ...c },
+                  })),
                 }),
               );
             } catch (err) {

@@ -20,6 +20,7 @@ import { resolvePromptRef } from '../../prompts/reference.ts';
 import type { DuckDbStore } from '../../store/duckdb/duckdb-store.ts';
 import type { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { openRecordStore } from '../../store/open.ts';
+import { cliDataAudit } from '../accounts.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { benchmarkRef, runThroughQueue } from '../queue-run.ts';
 import { assertDefaultWorkspaceLocally, runningServer, useRemoteIdentity } from '../remote.ts';
@@ -224,16 +225,32 @@ export async function runCommand(args: string[], config: Config, env: Env): Prom
       plan = { ...plan, label: runLabel };
     }
     const stderr = process.stderr;
+    const audit = await cliDataAudit(store);
+    let runId = 0;
     const out = await runBenchmark(plan, {
       store,
       provider,
       signal: ac.signal,
+      // the entries a run through the API writes: the run's row and its entry commit together, and a
+      // Ctrl-C's pause with its status (a run that ends by itself writes none, as there)
+      onRunCreated: audit.hook('run.create', (r: RunInfo) => `run:${r.id}`, {
+        after: { benchmark: def.slug, model: model.name, label: runLabel, resumed: v.resume !== undefined },
+      }),
+      onStopped: () =>
+        ac.signal.aborted
+          ? audit.hook('run.stop', `run:${runId}`, (status: RunInfo['status']) => ({
+              before: { status: 'running' },
+              after: { status },
+            }))
+          : undefined,
       logger: { info: (m) => stderr.write(`${m}\n`), warn: (m) => stderr.write(`\n${m}\n`) },
       onProgress: progressPrinter(stderr),
-      onStart: (r) =>
+      onStart: (r) => {
+        runId = r.id;
         stderr.write(
           `run #${r.id} "${r.label}": ${plan.items.length * plan.config.samples} item×samples of ${def.slug} against ${model.name}\n`,
-        ),
+        );
+      },
     });
     console.log(formatSummary(out.summary, out.status, out.reason));
     if (out.status !== 'completed' || out.summary.errors > 0) {

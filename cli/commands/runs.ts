@@ -5,6 +5,7 @@ import { filterRuns, type RunView, runView } from '../../ingest/runner/run-view.
 import { MysqlStore } from '../../store/mysql/mysql-store.ts';
 import { updateQueuedRun } from '../../store/mysql/queue-tables.ts';
 import { openRecordStore } from '../../store/open.ts';
+import { cliDataAudit } from '../accounts.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { assertDefaultWorkspaceLocally, runningServer, serverHeaders, useRemoteIdentity } from '../remote.ts';
 import { causeOf } from '../remote-run.ts';
@@ -169,12 +170,20 @@ async function cancel(argv: string[], config: Config): Promise<number> {
     }
     // a queued run: the workers read its status, so pausing it in MySQL stops them (within their progress tick)
     const queued = run.source === 'queue' && (run.status === 'queued' || run.status === 'running');
+    // the entry POST /runs/{id}/cancel writes, with the status
+    const stopAudit = (await cliDataAudit(s)).hook('run.stop', `run:${id}`, {
+      before: { status: run.status },
+      after: { status: 'paused' },
+    });
     if (queued && s instanceof MysqlStore) {
-      await updateQueuedRun(s.kysely, id, {
-        status: 'paused',
-        statusReason: `cancelled with evalhouse runs cancel; resume with evalhouse run --queue --resume ${id}`,
+      await s.kysely.transaction().execute(async (trx) => {
+        const paused = await updateQueuedRun(trx, id, {
+          status: 'paused',
+          statusReason: `cancelled with evalhouse runs cancel; resume with evalhouse run --queue --resume ${id}`,
+        });
+        if (paused) await stopAudit?.(trx, undefined);
       });
-    } else if (!(await pauseAbandoned(s, run, 'with evalhouse runs cancel'))) {
+    } else if (!(await pauseAbandoned(s, run, 'with evalhouse runs cancel', stopAudit))) {
       console.error(
         `evalhouse runs cancel: run #${id} is running in another process (updated ${Math.round(idleMs(run) / 1000)} s ago) ` +
           'and no server here runs it: stop it with Ctrl-C where `evalhouse run` was started',
@@ -231,8 +240,9 @@ async function remove(argv: string[], config: Config): Promise<number> {
       for (const m of refusals) console.error(`evalhouse runs delete: ${m}`);
       return 1;
     }
+    const audit = await cliDataAudit(s);
     for (const run of runs) {
-      await s.deleteRun(run.id);
+      await s.deleteRun(run.id, audit.hook('run.delete', `run:${run.id}`, { before: run }));
       console.log(describeDeleted({ deleted: run }));
     }
     return 0;

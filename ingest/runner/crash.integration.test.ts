@@ -7,6 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { accountDb } from '../../accounts/account-db.ts';
+import { KyselyAuditLog } from '../../accounts/audit-log.ts';
 import { openDuckDbStore } from '../../store/duckdb/duckdb-store.ts';
 import { writeBenchmarkFolder } from '../../test/fake-provider/bench-folder.ts';
 import { answerFor } from '../../test/fake-provider/plan.ts';
@@ -176,6 +178,15 @@ it('CLI: Ctrl-C pauses and prints how to resume; the same command resumes; a cha
   const changed = runner(bench, db, [...args, '--limit', '10']);
   expect(await changed.exit).toBe(2);
   expect(changed.output()).toMatch(/created with another configuration[\s\S]*limit: null → 10/);
+  // refused before the run's row was touched: still paused, at once cancellable or deletable
+  const paused = await openDuckDbStore(db);
+  try {
+    expect(await paused.findRun('fake-mc', 'openai-compatible:fake-model', 'int')).toMatchObject({
+      status: 'paused',
+    });
+  } finally {
+    await paused.close();
+  }
 
   const noKey = runner(bench, db, [...args, '--api-key-env', 'EVALHOUSE_TEST_MISSING_KEY']);
   expect(await noKey.exit).toBe(2);
@@ -191,6 +202,16 @@ it('CLI: Ctrl-C pauses and prints how to resume; the same command resumes; a cha
     const run = await store.findRun('fake-mc', 'openai-compatible:fake-model', 'int');
     expect(run).toMatchObject({ status: 'completed', statusReason: null });
     expect((await store.doneKeys(run!.id)).size).toBe(120);
+    // audited as through the API: each start (the refused ones write none) and the Ctrl-C's pause
+    const log = new KyselyAuditLog(accountDb(store));
+    const entries = [...(await log.list({ limit: 100 }))].sort((a, b) => a.id - b.id);
+    expect(entries.map((e) => [e.action, e.resource, e.address])).toEqual([
+      ['run.create', `run:${run!.id}`, 'cli'],
+      ['run.stop', `run:${run!.id}`, 'cli'],
+      ['run.create', `run:${run!.id}`, 'cli'],
+    ]);
+    expect(entries[1]!.after).toEqual({ status: 'paused' });
+    expect((await log.verify()).ok).toBe(true);
   } finally {
     await store.close();
   }

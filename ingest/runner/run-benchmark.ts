@@ -76,6 +76,16 @@ export interface RunOutcome {
 /** A resume whose configuration differs from the run's: refused before anything is asked. */
 export class RunConfigMismatchError extends Error {}
 
+function assertSameConfig(run: RunInfo, plan: RunPlan): void {
+  const diff = configDiff(run.config, plan.config);
+  if (diff.length > 0)
+    throw new RunConfigMismatchError(
+      `run "${plan.label}" (#${run.id}, ${plan.benchmark} × ${plan.model}) was created with another configuration, ` +
+        `so its results would not be comparable:\n  ${diff.join('\n  ')}\n` +
+        'Resume it with its original settings, or start a new run with another --run-id.',
+    );
+}
+
 const noopLogger: Logger = { info() {}, warn() {} };
 
 interface Unit {
@@ -95,6 +105,8 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
   const random = deps.random ?? Math.random;
 
   const existing = await store.findRun(plan.benchmark, plan.model, plan.label);
+  // refused before the row is touched: a resume with other settings leaves the run (and its audit) as it was
+  if (existing) assertSameConfig(existing, plan);
   const run = await store.ensureRun(
     {
       benchmark: plan.benchmark,
@@ -108,14 +120,7 @@ export async function runBenchmark(plan: RunPlan, deps: RunDeps): Promise<RunOut
     },
     deps.onRunCreated,
   );
-  const diff = configDiff(run.config, plan.config);
-  if (diff.length > 0) {
-    throw new RunConfigMismatchError(
-      `run "${plan.label}" (#${run.id}, ${plan.benchmark} × ${plan.model}) was created with another configuration, ` +
-        `so its results would not be comparable:\n  ${diff.join('\n  ')}\n` +
-        'Resume it with its original settings, or start a new run with another --run-id.',
-    );
-  }
+  assertSameConfig(run, plan); // a run another process created meanwhile
   if (!deps.part && existing && looksLive(existing)) {
     // Possible with MySQL (DuckDB's file lock prevents it): two runners would ask the same items twice.
     logger.warn(
