@@ -104,12 +104,9 @@ export function printTable(head: string[], rows: string[][]): void {
  * The audit of what a command changes in the `default` workspace's store when it works on the store
  * itself (no server): the same entries the API writes, in the change's transaction, by CLI_ACTOR.
  */
-export async function cliDataAudit(store: RecordStore): Promise<DataAudit> {
+export async function cliDataAudit(store: RecordStore, config: Config): Promise<DataAudit> {
   if (!isDatabaseOfRecord(store)) return dataAuditAs(store, null, CLI_ACTOR);
-  const ws = await accountDb(store)
-    .kysely.selectFrom('workspaces')
-    .select('id')
-    .where('slug', '=', DEFAULT_WORKSPACE)
-    .executeTakeFirst();
-  return dataAuditAs(store, ws ? Number(ws.id) : null, CLI_ACTOR);
+  const accounts = new KyselyAccountStore(accountDb(store), { auth: config.auth });
+  const ws = await accounts.getWorkspace(DEFAULT_WORKSPACE);
+  return dataAuditAs(store, ws?.id ?? null, CLI_ACTOR);
 }

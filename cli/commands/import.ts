@@ -106,7 +106,7 @@ export const command: Command = {
     } else {
       const store = await openRecordStore(config);
       try {
-        const audit = await cliDataAudit(store);
+        const audit = await cliDataAudit(store, config);
         for (const src of sources) {
           const files = src.samples ?? [src.path];
           for (const f of files) {

@@ -225,7 +225,7 @@ export async function runCommand(args: string[], config: Config, env: Env): Prom
       plan = { ...plan, label: runLabel };
     }
     const stderr = process.stderr;
-    const audit = await cliDataAudit(store);
+    const audit = await cliDataAudit(store, config);
     let runId = 0;
     const out = await runBenchmark(plan, {
       store,

@@ -171,7 +171,7 @@ async function cancel(argv: string[], config: Config): Promise<number> {
     // a queued run: the workers read its status, so pausing it in MySQL stops them (within their progress tick)
     const queued = run.source === 'queue' && (run.status === 'queued' || run.status === 'running');
     // the entry POST /runs/{id}/cancel writes, with the status
-    const stopAudit = (await cliDataAudit(s)).hook('run.stop', `run:${id}`, {
+    const stopAudit = (await cliDataAudit(s, config)).hook('run.stop', `run:${id}`, {
       before: { status: run.status },
       after: { status: 'paused' },
     });
@@ -240,7 +240,7 @@ async function remove(argv: string[], config: Config): Promise<number> {
       for (const m of refusals) console.error(`evalhouse runs delete: ${m}`);
       return 1;
     }
-    const audit = await cliDataAudit(s);
+    const audit = await cliDataAudit(s, config);
     for (const run of runs) {
       await s.deleteRun(run.id, audit.hook('run.delete', `run:${run.id}`, { before: run }));
       console.log(describeDeleted({ deleted: run }));
