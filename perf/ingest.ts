@@ -25,6 +25,7 @@ import { Mirror } from '../store/mirror/mirror.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
 import { generateBatches, plan, writeJsonl } from './generate.ts';
 import { fileMB, generatedFile, importInChild, rawDuckLoad, type Shape, type Syntax } from './ingest-e2e.ts';
+import { machineMeter } from './machine.ts';
 import { createTrace, type SqlTrace, traceDuckDb, traceMysql } from './sql-trace.ts';
 
 const { values } = parseArgs({
@@ -208,9 +209,12 @@ if (only.has('e2e')) {
     `${'file'.padEnd(28)} ${'path'.padEnd(7)} ${'items'.padStart(9)} ${'import s'.padStart(9)} ${'rows/s'.padStart(9)} ${'raw s'.padStart(7)} ${'raw rows/s'.padStart(10)} ${'ratio'.padStart(6)} ${'peak RSS'.padStart(9)} ${'cpu s'.padStart(6)}  verdict (≥ 300k rows/s, ≤ 5×)`,
   );
   const paths = values['e2e-paths'].split(',') as ('bulk' | 'records')[];
+  // each line says how busy the machine was while it was measured (perf/machine.ts)
+  const meter = machineMeter();
   for (const shape of values['e2e-shape'].split(',') as Shape[]) {
     for (const syntax of values['e2e-syntax'].split(',') as Syntax[]) {
       const file = await generatedFile(OUT, N, shape, syntax);
+      meter.lap(); // the file's writing is not the measurement's context
       const raw = await rawDuckLoad(file, join(OUT, 'e2e-raw.duckdb'));
       for (const want of paths) {
         const imp = importInChild(file, join(OUT, 'e2e-import.duckdb'), [], want);
@@ -218,7 +222,7 @@ if (only.has('e2e')) {
         const ratio = imp.seconds / raw.seconds;
         const ok = imp.committed && imp.inserted === N && raw.rows === N;
         console.log(
-          `${`${shape} ${syntax} (${fileMB(file).toFixed(0)} MB)`.padEnd(28)} ${imp.path.padEnd(7)} ${fmt(imp.items).padStart(9)} ${imp.seconds.toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${raw.seconds.toFixed(2).padStart(7)} ${fmt(raw.rows / raw.seconds).padStart(10)} ${ratio.toFixed(1).padStart(5)}× ${`${fmt(imp.maxRssMB)} MB`.padStart(9)} ${imp.cpuSeconds.toFixed(1).padStart(6)}  ${ok ? '' : `ROWS WRONG (inserted ${imp.inserted}, raw ${raw.rows}) `}${rate >= 300_000 && ratio <= 5 ? 'MET' : 'MISSED'}`,
+          `${`${shape} ${syntax} (${fileMB(file).toFixed(0)} MB)`.padEnd(28)} ${imp.path.padEnd(7)} ${fmt(imp.items).padStart(9)} ${imp.seconds.toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${raw.seconds.toFixed(2).padStart(7)} ${fmt(raw.rows / raw.seconds).padStart(10)} ${ratio.toFixed(1).padStart(5)}× ${`${fmt(imp.maxRssMB)} MB`.padStart(9)} ${imp.cpuSeconds.toFixed(1).padStart(6)}  ${ok ? '' : `ROWS WRONG (inserted ${imp.inserted}, raw ${raw.rows}) `}${rate >= 300_000 && ratio <= 5 ? 'MET' : 'MISSED'} [${meter.lap()}]`,
         );
         figures.push({
           path: `(e) import ${shape} ${syntax} ${imp.path}`,

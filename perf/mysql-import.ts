@@ -39,6 +39,7 @@ import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { Mirror } from '../store/mirror/mirror.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
 import { generateBatches, MODEL_NAMES, plan } from './generate.ts';
+import { machineMeter } from './machine.ts';
 import { createTrace, traceMysql } from './sql-trace.ts';
 
 const { values } = parseArgs({
@@ -231,9 +232,11 @@ function importInChild(file: string, db: string, path: 'bulk' | 'records' = PATH
   });
 }
 
+/** A figure, with the machine's steal and busy shares since the last figure (perf/machine.ts). */
 function line(label: string, rows: number, seconds: number, extra = '') {
+  const machine = meter.lap();
   console.log(
-    `${label.padEnd(44)} ${fmt(rows).padStart(10)} rows ${seconds.toFixed(2).padStart(7)} s ${fmt(rows / seconds).padStart(9)} rows/s  ${extra}`,
+    `${label.padEnd(44)} ${fmt(rows).padStart(10)} rows ${seconds.toFixed(2).padStart(7)} s ${fmt(rows / seconds).padStart(9)} rows/s  ${extra}${machine ? ` [${machine}]` : ''}`,
   );
 }
 
@@ -248,6 +251,8 @@ console.log(
   `  ${fileNew} (${(statSync(fileNew).size / 1e6).toFixed(0)} MB), ${fileOver} (${(statSync(fileOver).size / 1e6).toFixed(0)} MB)\n`,
 );
 
+// from here on each figure says how busy the machine was while it was measured
+const meter = machineMeter();
 const only = new Set(values.only.split(','));
 const duckPath = join(OUT, 'mysql-import-mirror.duckdb');
 const figures: Record<string, number> = {};
