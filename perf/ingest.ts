@@ -221,8 +221,9 @@ if (only.has('e2e')) {
         const rate = imp.inserted / imp.seconds;
         const ratio = imp.seconds / raw.seconds;
         const ok = imp.committed && imp.inserted === N && raw.rows === N;
+        const machine = meter.lap();
         console.log(
-          `${`${shape} ${syntax} (${fileMB(file).toFixed(0)} MB)`.padEnd(28)} ${imp.path.padEnd(7)} ${fmt(imp.items).padStart(9)} ${imp.seconds.toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${raw.seconds.toFixed(2).padStart(7)} ${fmt(raw.rows / raw.seconds).padStart(10)} ${ratio.toFixed(1).padStart(5)}× ${`${fmt(imp.maxRssMB)} MB`.padStart(9)} ${imp.cpuSeconds.toFixed(1).padStart(6)}  ${ok ? '' : `ROWS WRONG (inserted ${imp.inserted}, raw ${raw.rows}) `}${rate >= 300_000 && ratio <= 5 ? 'MET' : 'MISSED'} [${meter.lap()}]`,
+          `${`${shape} ${syntax} (${fileMB(file).toFixed(0)} MB)`.padEnd(28)} ${imp.path.padEnd(7)} ${fmt(imp.items).padStart(9)} ${imp.seconds.toFixed(2).padStart(9)} ${fmt(rate).padStart(9)} ${raw.seconds.toFixed(2).padStart(7)} ${fmt(raw.rows / raw.seconds).padStart(10)} ${ratio.toFixed(1).padStart(5)}× ${`${fmt(imp.maxRssMB)} MB`.padStart(9)} ${imp.cpuSeconds.toFixed(1).padStart(6)}  ${ok ? '' : `ROWS WRONG (inserted ${imp.inserted}, raw ${raw.rows}) `}${rate >= 300_000 && ratio <= 5 ? 'MET' : 'MISSED'}${machine ? ` [${machine}]` : ''}`,
         );
         figures.push({
           path: `(e) import ${shape} ${syntax} ${imp.path}`,
