@@ -4,7 +4,7 @@
  * appended set-based, in the one transaction of the write: items and results are single INSERT … SELECT
  * statements. The SQL text holds only our column names and integer ids.
  */
-import type { BulkStage, BulkStats } from '../../core/store.ts';
+import type { BulkStage, BulkStats, StagedBulk } from '../../core/store.ts';
 import type { Catalog } from '../catalog.ts';
 import {
   type Abortable,
@@ -17,25 +17,34 @@ import {
   registerStaged,
   resultValues,
   run,
+  stagedResultsFrom,
   statsOf,
 } from './bulk-register.ts';
 import type { DuckDb } from './connection.ts';
 
 const RESULT_VALUES = resultValues();
 
-/** Call inside the store's write (mutex and transaction). */
-export async function bulkAppend(db: DuckDb, catalog: Catalog, stage: BulkStage): Promise<BulkStats | null> {
+/**
+ * The file's temp tables (null: the stage declined it). Call under the store's mutex, outside its
+ * transaction (DuckDbStore.bulkAppend says why); the caller drops the temps (dropBulkTemps) at the end.
+ */
+export function stageBulk(db: DuckDb, stage: BulkStage): Promise<StagedBulk | null> {
+  stage.signal?.throwIfAborted();
+  return stage.stage(db);
+}
+
+/** The staged file registered and appended. Call inside the store's write (mutex and transaction). */
+export async function appendStaged(
+  db: DuckDb,
+  catalog: Catalog,
+  staged: StagedBulk,
+  stage: BulkStage,
+): Promise<BulkStats> {
   const o: Abortable = { signal: stage.signal };
-  try {
-    const staged = await stage.stage(db);
-    if (!staged) return null;
-    const reg = await registerStaged(db, catalog, staged.metaFields, stage.source, o);
-    if (!reg) return { rows: 0, inserted: 0, duplicates: 0, runs: 0, benchmarks: 0, models: 0 };
-    await writeItems(db, catalog, reg, o);
-    return await writeResults(db, reg, o);
-  } finally {
-    await dropBulkTemps(db);
-  }
+  const reg = await registerStaged(db, catalog, staged.metaFields, stage.source, o);
+  if (!reg) return { rows: 0, inserted: 0, duplicates: 0, runs: 0, benchmarks: 0, models: 0 };
+  await writeItems(db, catalog, reg, o);
+  return await writeResults(db, reg, o);
 }
 
 /** Results insert-if-absent on (run, item, sample), the first record of a key in the file winning. */
@@ -62,9 +71,7 @@ async function writeResults(db: DuckDb, reg: Registered, o: Abortable): Promise<
     db,
     `INSERT INTO results (id, ${RESULT_NAMES.join(', ')}, created_at)
      SELECT nextval('seq_results'), ${RESULT_VALUES.join(', ')}, ?::TIMESTAMP
-     FROM bulk_rows s
-     JOIN bulk_runs r ON r.benchmark = s.benchmark AND r.model = s.model AND r.label = s.label
-     JOIN items i ON i.benchmark_id = r.benchmark_id AND i.item_key = s.item_key
+     FROM ${stagedResultsFrom('items')}
      ${guard} ${await firstOfKey(db, 'i.id', o)}`,
     [now?.t, ...existing],
     o,

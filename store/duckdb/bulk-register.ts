@@ -225,6 +225,19 @@ export async function firstOfKey(db: DuckDb, itemId: string, o: Abortable): Prom
     : '';
 }
 
+/**
+ * The staged rows with their run and item: `bulk_rows s`, `bulk_runs r` and `items` (the table or staged
+ * copy holding every staged row's item by now) as `i`. The items join is LEFT though every item is there
+ * (a missing one would fail results.item_id NOT NULL, not vanish): as an inner join, DuckDB's join order
+ * joined runs to items first, every item times every run of its benchmark (4M rows for a 4M-row file of
+ * 20 models), and probed that on four keys: that file's insert took 7.3 s so, 3.9 s this way.
+ */
+export function stagedResultsFrom(items: string): string {
+  return `bulk_rows s
+     JOIN bulk_runs r ON r.benchmark = s.benchmark AND r.model = s.model AND r.label = s.label
+     LEFT JOIN ${items} i ON i.benchmark_id = r.benchmark_id AND i.item_key = s.item_key`;
+}
+
 /** The results columns a bulk write gives, in store/schema.ts order. */
 export const RESULT_NAMES = WRITTEN_RESULT_COLUMNS.map((c) => c.name);
 

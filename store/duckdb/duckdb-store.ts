@@ -19,7 +19,8 @@ import { Mutex } from '../mutex.ts';
 import { findRun, getRun, listRuns } from '../runs.ts';
 import { ITEMS, type StoreTables } from '../schema.ts';
 import { appendResults } from './append.ts';
-import { bulkAppend } from './bulk-append.ts';
+import { appendStaged, stageBulk } from './bulk-append.ts';
+import { dropBulkTemps } from './bulk-register.ts';
 import {
   applyDuckDbSchema,
   type BulkColumn,
@@ -90,29 +91,32 @@ export class DuckDbStore implements RecordStore {
    * `changed` says the write changed nothing a reader can see.
    */
   async write<T>(fn: () => Promise<T>, changed: (result: T) => boolean = () => true): Promise<T> {
-    return this.mutex.run(async () => {
-      let out: T;
-      let bump = false;
-      try {
-        out = await this.db.transaction(async () => {
-          const r = await fn();
-          await this.rebuildChangedMeta();
-          bump = changed(r);
-          if (!bump) return r;
-          await this.db.run(
-            "INSERT INTO mirror_state VALUES ('data_version', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-            [this.dataVersion + 1],
-          );
-          return r;
-        });
-      } catch (err) {
-        this.catalog.reset(); // the cache may name rows the rollback removed
-        this.catalog.changedBenchmarks.clear();
-        throw err;
-      }
-      if (bump) this.dataVersion++;
-      return out;
-    });
+    return this.mutex.run(() => this.transaction(fn, changed));
+  }
+
+  /** `write` without the mutex: the caller holds it. */
+  private async transaction<T>(fn: () => Promise<T>, changed: (result: T) => boolean): Promise<T> {
+    let out: T;
+    let bump = false;
+    try {
+      out = await this.db.transaction(async () => {
+        const r = await fn();
+        await this.rebuildChangedMeta();
+        bump = changed(r);
+        if (!bump) return r;
+        await this.db.run(
+          "INSERT INTO mirror_state VALUES ('data_version', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+          [this.dataVersion + 1],
+        );
+        return r;
+      });
+    } catch (err) {
+      this.catalog.reset(); // the cache may name rows the rollback removed
+      this.catalog.changedBenchmarks.clear();
+      throw err;
+    }
+    if (bump) this.dataVersion++;
+    return out;
   }
 
   /** A connection of its own over this file, for readers (the analysis engine's pool); the caller closes it. */
@@ -167,16 +171,29 @@ export class DuckDbStore implements RecordStore {
     );
   }
 
-  /** A staged file in one write: all of it or nothing (store/duckdb/bulk-append.ts). */
+  /**
+   * A staged file in one write: all of it or nothing (store/duckdb/bulk-append.ts). The file is staged
+   * under the mutex but before the transaction: DuckDB scans temp tables created inside a transaction
+   * (its uncommitted local storage) at about half the speed (4M rows: the row checks 3.9–5.1 s against
+   * 1.8–1.9 s), and the stage writes nothing but temp tables.
+   */
   bulkAppend(stage: BulkStage): Promise<BulkStats | null> {
-    return this.write(
-      async () => {
-        const stats = await bulkAppend(this.db, this.catalog, stage);
-        if (stats && stage.onCommit) await stage.onCommit(this.kysely, stats);
-        return stats;
-      },
-      (r) => r !== null,
-    );
+    return this.mutex.run(async () => {
+      try {
+        const staged = await stageBulk(this.db, stage);
+        if (!staged) return null;
+        return await this.transaction(
+          async () => {
+            const stats = await appendStaged(this.db, this.catalog, staged, stage);
+            if (stats && stage.onCommit) await stage.onCommit(this.kysely, stats);
+            return stats;
+          },
+          (r) => r !== null,
+        );
+      } finally {
+        await dropBulkTemps(this.db);
+      }
+    });
   }
 
   async ensureRun(spec: RunSpec, onCommit?: CommitHook<RunInfo>): Promise<RunInfo> {

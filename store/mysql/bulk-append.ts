@@ -29,6 +29,7 @@ import {
   registerStaged,
   resultValues,
   run,
+  stagedResultsFrom,
   statsOf,
 } from '../duckdb/bulk-register.ts';
 import { DuckDb, openDuckDbInstance } from '../duckdb/connection.ts';
@@ -320,9 +321,7 @@ async function writeResults(
   const rows = await run(
     duck,
     `COPY (SELECT ${RESULT_VALUES.map((v, k) => `${v} AS ${RESULT_NAMES[k]}`).join(', ')}
-           FROM bulk_rows s
-           JOIN bulk_runs r ON r.benchmark = s.benchmark AND r.model = s.model AND r.label = s.label
-           JOIN bulk_known i ON i.benchmark_id = r.benchmark_id AND i.item_key = s.item_key
+           FROM ${stagedResultsFrom('bulk_known')}
            ${skip}
            ${await firstOfKey(duck, 'i.id', o)}
            ORDER BY r.run_id, i.id, s.sample)
