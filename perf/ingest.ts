@@ -5,13 +5,14 @@
  *   (c) Mirror MySQL → DuckDB: one syncOnce() onto a fresh DuckDB file
  *   (d) importFile of a generated canonical JSONL file into a fresh DuckDB file (parse + validate + ingest)
  *   (e) end to end (issue 19, perf/ingest-e2e.ts): importFile of generated CSV / JSONL, plain and .gz, all items
- *       new (1 model × N items) and shared (20 models × N/20 items), each in a child process (peak RSS), beside
+ *       new (1 model × N items), shared (20 models × N/20 items) and fixed (N/50k models × 50k items; not by
+ *       default), each in a child process (peak RSS), beside
  *       DuckDB's read_csv / read_json of the same file into a bare table (ratio, target ≤ 5×, ≥ 300k rows/s)
  * Records are generated before the clocks start; generation is not measured.
  *
  *   npx tsx perf/ingest.ts [--rows 1000000] [--mysql mysql://root@127.0.0.1:3306] [--db evalhouse_bench_ingest]
  *                           [--only mysql,duckdb,mirror,import,e2e] [--keep]
- *                           [--e2e-syntax csv,jsonl,csv.gz,jsonl.gz] [--e2e-shape new,shared]
+ *                           [--e2e-syntax csv,jsonl,csv.gz,jsonl.gz] [--e2e-shape new,shared,fixed]
  *                           [--e2e-paths bulk,records]
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';

@@ -75,29 +75,29 @@ export async function stageJsonl(db: SqlRunner, input: StageInput): Promise<Stag
   const overridden = new Set(
     [o.benchmark && 'benchmark', o.model && 'model', o.run && 'run'].filter(Boolean) as string[],
   );
-  // every line's key set: only canonical fields, none twice (JSON.parse keeps the last, DuckDB the first)
-  // every line's key set: only canonical fields, none twice (JSON.parse keeps the last, DuckDB the first);
-  // and whether the fields that may be absent but not null are null (read_json gives NULL for both)
-  let keySets: { k: string[]; n: (string | null)[] }[];
+  // every line's key set, with its count of lines: only canonical fields, none twice (JSON.parse keeps the
+  // last, DuckDB the first)
+  let keySets: { k: string[]; n: number }[];
   try {
-    const rows = await db.all<{ k: string; n: string }>(
-      `SELECT DISTINCT to_json(json_keys(json))::VARCHAR AS k,
-         to_json(list_transform(json_extract(json, [${NOT_NULLABLE.map((f) => `'$.${f}'`).join(', ')}]),
-           x -> json_type(x)))::VARCHAR AS n
-       FROM read_ndjson_objects(?, maximum_object_size = ?)`,
+    const rows = await db.all<{ k: string; n: number }>(
+      `SELECT to_json(json_keys(json))::VARCHAR AS k, count(*)::BIGINT AS n
+       FROM read_ndjson_objects(?, maximum_object_size = ?) GROUP BY ALL`,
       [input.path, max],
     );
-    keySets = rows.map((r) => ({ k: JSON.parse(r.k) as string[], n: JSON.parse(r.n) as (string | null)[] }));
+    keySets = rows.map((r) => ({ k: JSON.parse(r.k) as string[], n: Number(r.n) }));
   } catch (err) {
     return `DuckDB could not read it: ${(err as Error).message.split('\n')[0]}`;
   }
-  for (const { k, n } of keySets) {
+  if (keySets.reduce((sum, s) => sum + s.n, 0) !== input.rows) return 'the key sets do not count every line';
+  for (const { k } of keySets) {
     if (new Set(k).size !== k.length) return 'a key twice';
     const unknown = k.find((x) => !FIELDS.has(x));
     if (unknown !== undefined) return `key ${unknown}`;
-    const isNull = n.findIndex((t) => t === 'NULL');
-    if (isNull !== -1 && !overridden.has(NOT_NULLABLE[isNull]!)) return `${NOT_NULLABLE[isNull]} null`;
   }
+  // read_json gives NULL for a field both absent and null: lines without it, to tell them apart below
+  const absent = new Map(
+    NOT_NULLABLE.map((f) => [f, keySets.reduce((sum, s) => sum + (s.k.includes(f) ? 0 : s.n), 0)]),
+  );
   try {
     await db.run(
       `CREATE OR REPLACE TEMP TABLE bulk_j AS SELECT * FROM read_json(?, format = 'newline_delimited',
@@ -110,15 +110,24 @@ export async function stageJsonl(db: SqlRunner, input: StageInput): Promise<Stag
   const [count] = await db.all<{ n: number }>('SELECT count(*)::BIGINT AS n FROM bulk_j');
   if (Number(count?.n) !== input.rows) return `DuckDB read ${count?.n} rows, the scan ${input.rows}`;
 
-  // the JSON types of each field, per distinct combination
-  const typeRows = await db.all<Record<string, string | null>>(
-    `SELECT DISTINCT ${F.map((f, i) => `json_type(${col(f)}) AS t${i}`).join(', ')} FROM bulk_j j`,
+  // the JSON types of each field, per distinct combination, with its count of lines
+  const typeRows = await db.all<Record<string, string | number | null>>(
+    `SELECT ${F.map((f, i) => `json_type(${col(f)}) AS t${i}`).join(', ')}, count(*)::BIGINT AS n
+     FROM bulk_j j GROUP BY ALL`,
   );
   for (const r of typeRows)
     for (const [i, f] of F.entries()) {
       if (overridden.has(f)) continue; // the option replaces the record's value, whatever it is
-      if (!ACCEPTED[f]!.includes(r[`t${i}`] ?? null)) return `${f} as ${r[`t${i}`] ?? 'absent'}`;
+      const t = (r[`t${i}`] ?? null) as string | null;
+      if (!ACCEPTED[f]!.includes(t)) return `${f} as ${t ?? 'absent'}`;
     }
+  // more lines with no value than without the key: some line has the key set to null
+  for (const f of NOT_NULLABLE) {
+    if (overridden.has(f)) continue;
+    const i = F.indexOf(f);
+    const none = typeRows.reduce((sum, r) => sum + (r[`t${i}`] == null ? Number(r.n) : 0), 0);
+    if (none > absent.get(f)!) return `${f} null`;
+  }
 
   await db.run('CREATE OR REPLACE TEMP TABLE bulk_opts (benchmark VARCHAR, model VARCHAR, label VARCHAR)');
   await db.run('INSERT INTO bulk_opts VALUES (?, ?, ?)', [

@@ -414,6 +414,15 @@ describe('canonical JSONL: which files the bulk path declines (same answers, err
     ['a fractional item id', '{"benchmark":"bj-x","model":"m","item_id":1.0}'],
     ['an unsafe integer item id', '{"benchmark":"bj-x","model":"m","item_id":12345678901234567890}'],
     ['a null sample', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', sample: null })],
+    // read_json reads absent and null alike: one null among lines without the key
+    ...(['run', 'sample', 'outcome', 'metadata'] as const).map((f): [string, string] => [
+      `a null ${f} among lines without it`,
+      [
+        line({ benchmark: 'bj-x', model: 'm', item_id: 'q1' }),
+        line({ benchmark: 'bj-x', model: 'm', item_id: 'q2', [f]: null }),
+        line({ benchmark: 'bj-x', model: 'm', item_id: 'q3' }),
+      ].join('\n'),
+    ]),
     ['a negative sample', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', sample: -1 })],
     ['correct 2', line({ benchmark: 'bj-x', model: 'm', item_id: 'q', correct: 2 })],
     ['a huge correct', '{"benchmark":"bj-x","model":"m","item_id":"q","correct":18446744073709551615}'],
