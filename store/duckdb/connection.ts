@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   type DuckDBConnection,
@@ -148,6 +148,43 @@ export async function openDuckDbInstance(
     // file"): read at the boundary of the foreign library, and turned into a coded error at once
     if (/lock/i.test(msg)) throw errors.duckdbLocked(path, err);
     throw err;
+  }
+}
+
+/**
+ * Creates the DuckDB file at `path` with the schema applied, whole before it appears: the schema goes into
+ * a file of this process's own, is checkpointed, and that file is linked into place (a link, unlike a
+ * rename, never replaces a file another process made meanwhile). A kill -9 during the first open's
+ * migration used to leave ALTER TABLE … ADD COLUMN in the WAL, which DuckDB cannot replay (see
+ * applyDuckDbSchema): the new file never opened again. A killed creation leaves only `<path>.new-<pid>`.
+ */
+export async function createDuckDbFile(path: string, resources: DuckDbResources = {}): Promise<void> {
+  const tmp = `${path}.new-${process.pid}`;
+  const drop = () => {
+    for (const f of [tmp, `${tmp}.wal`]) rmSync(f, { force: true });
+  };
+  drop();
+  const instance = await openDuckDbInstance(tmp, resources);
+  try {
+    const conn = await instance.connect();
+    try {
+      await applyDuckDbSchema(conn);
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // EEXIST: another process made it first, and that one is whole too; a filesystem without hard links
+    // gets a rename (which would replace a file made meanwhile: checked just before)
+    if (code !== 'EEXIST' && !existsSync(path)) renameSync(tmp, path);
+    else if (code !== 'EEXIST') throw err;
+  } finally {
+    drop();
   }
 }
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Kysely } from 'kysely';
 import { type Config, DEFAULT_DUCKDB_MEMORY_LIMIT } from '../../core/config.ts';
@@ -24,6 +25,7 @@ import { dropBulkTemps } from './bulk-register.ts';
 import {
   applyDuckDbSchema,
   type BulkColumn,
+  createDuckDbFile,
   DuckDb,
   type DuckDbResources,
   openDuckDbInstance,
@@ -73,6 +75,8 @@ export class DuckDbStore implements RecordStore {
     path: string,
     resources: DuckDbResources = { memoryLimit: DEFAULT_DUCKDB_MEMORY_LIMIT },
   ): Promise<DuckDbStore> {
+    // a new file is made whole first (createDuckDbFile says why)
+    if (path !== ':memory:' && !existsSync(path)) await createDuckDbFile(path, resources);
     const instance = await openDuckDbInstance(path, resources);
     const conn = await instance.connect();
     const store = new DuckDbStore(instance, new DuckDb(conn), path);
