@@ -257,6 +257,22 @@ export function* generateBatches(rows: number, batchSize = 50_000, seed = 42): G
   if (batch.length > 0) yield batch;
 }
 
+/**
+ * `rows` generated records over `items` items (rows/items models): the 20 generated models over
+ * items × 20 rows, repeated under suffixed model names (`gen-model-01-1`, …). With 4M rows and 50k items:
+ * 80 models over the same 50k items.
+ */
+export function* fixedItemBatches(
+  rows: number,
+  items: number,
+  batchSize = 50_000,
+): Generator<CanonicalRecord[]> {
+  const base = Math.min(rows, items * MODEL_COUNT);
+  for (let rep = 0; rep < Math.max(1, Math.round(rows / base)); rep++)
+    for (const batch of generateBatches(base, batchSize))
+      yield rep === 0 ? batch : batch.map((r) => ({ ...r, model: `${r.model}-${rep}` }));
+}
+
 /** The items of generateBatches(rows, …, seed) once each, without the per-model records. */
 export function* generateItems(
   rows: number,

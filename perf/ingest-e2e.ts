@@ -3,7 +3,7 @@
  * fresh embedded DuckDB store, each beside DuckDB's own read_csv / read_json of the same file into a bare
  * table, in the same run. Each import runs in a child process of its own, so its peak RSS is its own.
  * Shapes: `new` (1 model × N items: every item new), `shared` (20 models × N/20 items) and `fixed`
- * (N/50k models × 50k items: the 20 generated models over 50k items, repeated under suffixed model names).
+ * (N/50k models × 50k items, generate.ts fixedItemBatches).
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { CanonicalRecord } from '../core/types.ts';
 import { importFile } from '../ingest/import-file.ts';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
-import { generateBatches, toJsonl } from './generate.ts';
+import { fixedItemBatches, generateBatches, toJsonl } from './generate.ts';
 
 export type Shape = 'new' | 'shared' | 'fixed';
 
@@ -58,13 +58,7 @@ function toCsv(r: CanonicalRecord): string {
 
 /** The generated records in the shape: `new` gives every record an item of its own under one model. */
 function* records(rows: number, shape: Shape): Generator<CanonicalRecord[]> {
-  if (shape === 'fixed') {
-    const base = Math.min(rows, FIXED_ITEMS * 20);
-    for (let rep = 0; rep < Math.max(1, Math.round(rows / base)); rep++)
-      for (const batch of generateBatches(base, 50_000))
-        yield rep === 0 ? batch : batch.map((r) => ({ ...r, model: `${r.model}-${rep}` }));
-    return;
-  }
+  if (shape === 'fixed') return yield* fixedItemBatches(rows, FIXED_ITEMS);
   for (const batch of generateBatches(rows, 50_000)) {
     if (shape === 'shared') yield batch;
     else yield batch.map((r) => ({ ...r, model: 'gen-model-01', item_id: `${r.item_id}-${r.model}` }));

@@ -38,7 +38,7 @@ import { importFile } from '../ingest/import-file.ts';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { Mirror } from '../store/mirror/mirror.ts';
 import { MysqlStore } from '../store/mysql/mysql-store.ts';
-import { generateBatches, MODEL_NAMES, plan } from './generate.ts';
+import { fixedItemBatches, generateBatches, MODEL_NAMES, plan } from './generate.ts';
 import { machineMeter } from './machine.ts';
 import { createTrace, traceMysql } from './sql-trace.ts';
 
@@ -139,30 +139,26 @@ function csvLine(r: CanonicalRecord): string {
 
 /**
  * Canonical CSV of generated records. `new`: each (model, item) its own item under one model; `over`:
- * N/20 items × 20 models; `fixed`: SHARED_ITEMS items × N/SHARED_ITEMS models (the 20 generated models
- * over SHARED_ITEMS × 20 rows, repeated under suffixed model names).
+ * N/20 items × 20 models; `fixed`: SHARED_ITEMS items × N/SHARED_ITEMS models (generate.ts fixedItemBatches).
  */
 async function writeCsv(path: string, shape: 'new' | 'over' | 'fixed'): Promise<void> {
   if (existsSync(path)) return;
   const out = createWriteStream(`${path}.tmp`);
   const modelIndex = new Map(MODEL_NAMES.map((m, i) => [m, i]));
   out.write(`${HEADER.join(',')}\n`);
-  const base = shape === 'fixed' ? Math.min(N, SHARED_ITEMS * MODEL_NAMES.length) : N;
-  for (let rep = 0; rep < Math.max(1, Math.round(N / base)); rep++)
-    for (const batch of generateBatches(base, 50_000)) {
-      const text = batch
-        .map((r) =>
-          csvLine(
-            shape === 'new'
-              ? { ...r, model: MODEL_NAMES[0]!, item_id: `${r.item_id}.${modelIndex.get(r.model)}` }
-              : shape === 'fixed' && rep > 0
-                ? { ...r, model: `${r.model}-${rep}` }
-                : r,
-          ),
-        )
-        .join('\n');
-      if (!out.write(`${text}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
-    }
+  const batches = shape === 'fixed' ? fixedItemBatches(N, SHARED_ITEMS) : generateBatches(N, 50_000);
+  for (const batch of batches) {
+    const text = batch
+      .map((r) =>
+        csvLine(
+          shape === 'new'
+            ? { ...r, model: MODEL_NAMES[0]!, item_id: `${r.item_id}.${modelIndex.get(r.model)}` }
+            : r,
+        ),
+      )
+      .join('\n');
+    if (!out.write(`${text}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
   await new Promise<void>((resolve, reject) =>
     out.end((err?: Error | null) => (err ? reject(err) : resolve())),
   );
