@@ -178,11 +178,11 @@ export async function createDuckDbFile(path: string, resources: DuckDbResources 
   try {
     linkSync(tmp, path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // EEXIST: another process made it first, and that one is whole too; a filesystem without hard links
-    // gets a rename (which would replace a file made meanwhile: checked just before)
-    if (code !== 'EEXIST' && !existsSync(path)) renameSync(tmp, path);
-    else if (code !== 'EEXIST') throw err;
+    // another process made it first, and that one is whole too
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    // a filesystem without hard links gets a rename, which would replace a file made meanwhile
+    if (existsSync(path)) throw err;
+    renameSync(tmp, path);
   } finally {
     drop();
   }
