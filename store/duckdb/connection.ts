@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
@@ -189,13 +190,23 @@ export async function createDuckDbFile(path: string, resources: DuckDbResources 
 }
 
 export async function applyDuckDbSchema(conn: DuckDBConnection): Promise<void> {
-  for (const f of readdirSync(SQL_DIR)
+  const files = readdirSync(SQL_DIR)
     .filter((f) => f.endsWith('.sql'))
-    .sort()) {
-    await conn.run(readFileSync(join(SQL_DIR, f), 'utf8'));
-  }
-  // DuckDB cannot replay some DDL from its WAL (ALTER TABLE ADD COLUMN: "GetDefaultDatabase with no default
-  // database set", duckdb/duckdb#18259, #22044): after a kill -9 the file would not open again. Checkpointing
-  // here keeps the schema changes out of the WAL.
+    .sort()
+    .map((f) => [f, readFileSync(join(SQL_DIR, f), 'utf8')] as const);
+  // A file whose schema is this one is left alone. Re-running the migrations at every open wrote some of
+  // them into the WAL again (ALTER COLUMN … SET NOT NULL is no no-op), and DuckDB cannot replay those DDL
+  // (ALTER TABLE: "GetDefaultDatabase with no default database set", duckdb/duckdb#18259, #22044): a kill -9
+  // before the checkpoint below left a file that would not open again.
+  const schema = createHash('sha256').update(JSON.stringify(files)).digest('hex');
+  const applied = await conn
+    .runAndReadAll("SELECT comment FROM duckdb_tables() WHERE table_name = 'mirror_state' AND NOT temporary")
+    .then((r) => r.getRows()[0]?.[0])
+    .catch(() => undefined);
+  if (applied === schema) return;
+  for (const [, sql] of files) await conn.run(sql);
+  // the schema's hash (our hex digest, no user text) marks the file as migrated
+  await conn.run(`COMMENT ON TABLE mirror_state IS '${schema}'`);
+  // checkpointing here keeps the schema changes out of the WAL
   await conn.run('CHECKPOINT');
 }
